@@ -1,0 +1,3 @@
+"""smsctl: send SMS from the command line."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from sms_cli.app import main
+
+main()

@@ -1,0 +1,85 @@
+"""What every command shares: turning errors into exit codes, and reading text input."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+
+from sms_cli import output
+from sms_cli.errors import ExitCode, InputError, SmsError
+
+
+class RunState:
+    """Process-wide switches set by the root command."""
+
+    debug: bool = False
+
+
+@contextmanager
+def handled_errors() -> Iterator[None]:
+    """Map every failure to its documented exit code, with one line on stderr and no traceback.
+
+    Used inside each command (not around the whole app) so in-process runners see real codes.
+    """
+    try:
+        yield
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise
+    except SmsError as exc:
+        output.error(exc.message, exc.hint)
+        raise typer.Exit(int(exc.exit_code)) from None
+    except KeyboardInterrupt:
+        output.error("interrupted")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except Exception as exc:
+        if RunState.debug:
+            traceback.print_exc(file=output.stderr())
+        output.error(
+            f"internal error ({type(exc).__name__}); this is a bug in smsctl",
+            hint=None if RunState.debug else "run again with --debug to see the traceback",
+        )
+        raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+def _strip_final_newline(text: str) -> str:
+    """Drop one line ending, as a shell's $(...) would: `echo hi | smsctl split` means "hi"."""
+    if text.endswith("\r\n"):
+        return text[:-2]
+    if text.endswith("\n"):
+        return text[:-1]
+    return text
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source} is not valid UTF-8 (byte {exc.start})",
+            hint="convert it first, e.g. iconv -f LATIN1 -t UTF-8",
+        ) from None
+
+
+def read_text(text: str | None, file: Path | None) -> str:
+    """The message text from the argument, a file, or stdin (`-` or no argument)."""
+    if file is not None:
+        if text is not None:
+            raise InputError("give the text as an argument or with --file, not both")
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {file}: {exc.strerror or exc}") from None
+        return _strip_final_newline(_decode(data, str(file)))
+    if text is not None and text != "-":
+        return text
+    stdin = sys.stdin
+    if output.is_terminal(stdin):
+        output.info("reading the text from standard input; end it with Ctrl-D")
+    buffer = getattr(stdin, "buffer", None)
+    raw = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
+    return _strip_final_newline(_decode(raw, "standard input"))

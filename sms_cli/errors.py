@@ -1,0 +1,51 @@
+"""Errors a user can act on. Each carries the exit code scripts rely on and a hint to fix it."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The exit-code contract with scripts (README, "Exit codes")."""
+
+    OK = 0
+    INTERNAL = 1
+    USAGE = 2
+    PARTIAL = 3
+    CONFIG = 4
+    AUTH = 5
+    NETWORK = 6
+    REJECTED = 7
+    UNKNOWN_OUTCOME = 8
+    PENDING = 9
+    LIMIT = 10
+    INTERRUPTED = 130
+
+
+class SmsError(Exception):
+    """A failure with a message for the user, an exit code and an optional hint."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class InputError(SmsError):
+    """Bad input: an option, a number, a text, a file."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(SmsError):
+    """A missing or broken configuration or profile."""
+
+    exit_code = ExitCode.CONFIG
+
+
+class LimitExceeded(SmsError):
+    """A limit the user set was hit, such as --max-segments."""
+
+    exit_code = ExitCode.LIMIT

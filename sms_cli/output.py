@@ -1,0 +1,69 @@
+"""Where output goes: results to stdout, everything else to stderr; colour only on a terminal.
+
+Streams are looked up when used, not when imported, so in-process test runners that swap
+sys.stdout see everything. rich is imported only when a terminal will show its output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def color_allowed(stream: TextIO) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org) or TERM=dumb."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return is_terminal(stream)
+
+
+def stdout() -> TextIO:
+    return sys.stdout
+
+
+def stderr() -> TextIO:
+    return sys.stderr
+
+
+def print_json(document: Any) -> None:
+    """One JSON document on stdout: UTF-8 text as is, two-space indent, a final newline."""
+    stdout().write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def rich_console(stream: TextIO) -> Console:
+    from rich.console import Console
+
+    return Console(
+        file=stream,
+        force_terminal=is_terminal(stream),
+        no_color=not color_allowed(stream),
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+def error(message: str, hint: str | None = None) -> None:
+    err = stderr()
+    err.write(f"smsctl: error: {message}\n")
+    if hint:
+        err.write(f"hint: {hint}\n")
+
+
+def warning(message: str) -> None:
+    stderr().write(f"smsctl: warning: {message}\n")
+
+
+def info(message: str) -> None:
+    stderr().write(f"{message}\n")

@@ -1,0 +1,106 @@
+"""What `smsctl split` shows: the segmentation, smart encoding and warnings for one text. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from sms_cli.segments import MAX_PARTS, NATIONAL_LANGUAGES, Segmentation, national_alphabets, split
+from sms_cli.smart import SmartResult, smart_encode
+
+# Hard text limits in characters (shared/PROVIDERS.md: Connectel `message` max 1600, seven.io
+# `text` max 1520). Kept here, in the pure core, so a preview needs no provider code.
+PROVIDER_CHARACTER_LIMITS: Final = {"connectel": 1600, "seven": 1520}
+PROVIDER_NAMES: Final = {"connectel": "Connectel", "seven": "seven.io"}
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewWarning:
+    """Something the user should know before sending; `code` is stable for scripts."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A segmentation, plus what smart encoding did and the warnings that apply."""
+
+    segmentation: Segmentation
+    smart: SmartResult | None
+    segments_without_smart: int
+    warnings: tuple[PreviewWarning, ...]
+    unicode_forced: bool
+
+    @property
+    def segments_saved(self) -> int:
+        return self.segments_without_smart - self.segmentation.segment_count
+
+
+def build_preview(
+    text: str,
+    *,
+    force_ucs2: bool = False,
+    smart: bool = False,
+    ref16: bool = False,
+    national: Sequence[str] = (),
+) -> Preview:
+    """Segment a text the way it would be sent, explaining every choice made."""
+    smart_result = None
+    segmentation = split(text, force_ucs2=force_ucs2, ref16=ref16, national=national)
+    before = segmentation.segment_count
+    if smart and not force_ucs2:
+        alphabets = national_alphabets(national)
+        smart_result = smart_encode(text, lambda t: any(a.encodes(t) for a in alphabets))
+        if smart_result.applied:
+            segmentation = split(smart_result.text, ref16=ref16, national=national)
+    return Preview(
+        segmentation=segmentation,
+        smart=smart_result,
+        segments_without_smart=before,
+        warnings=tuple(_warnings(segmentation)),
+        unicode_forced=force_ucs2,
+    )
+
+
+def _warnings(seg: Segmentation) -> list[PreviewWarning]:
+    found: list[PreviewWarning] = []
+    if not seg.text:
+        found.append(
+            PreviewWarning("empty_text", "the text is empty; many gateways refuse an empty SMS")
+        )
+    if "\x1b" in seg.text:
+        found.append(
+            PreviewWarning(
+                "raw_escape",
+                "the text contains a raw ESC (U+001B): it is not a printable character, forces "
+                "UCS-2, and most handsets show it as a space",
+            )
+        )
+    for provider, limit in PROVIDER_CHARACTER_LIMITS.items():
+        if seg.characters > limit:
+            found.append(
+                PreviewWarning(
+                    f"over_{provider}_limit",
+                    f"{seg.characters} characters is over {PROVIDER_NAMES[provider]}'s limit of "
+                    f"{limit}: it would refuse this text",
+                )
+            )
+    if seg.segment_count > MAX_PARTS:
+        found.append(
+            PreviewWarning(
+                "over_max_parts",
+                f"{seg.segment_count} parts is over the {MAX_PARTS} a concatenated SMS can have",
+            )
+        )
+    return found
+
+
+__all__ = [
+    "NATIONAL_LANGUAGES",
+    "PROVIDER_CHARACTER_LIMITS",
+    "Preview",
+    "PreviewWarning",
+    "build_preview",
+]
