@@ -321,6 +321,13 @@ def _ucs2_candidate(text: str, ref16: bool) -> _Candidate:
     return _Candidate(None, lim, _part_bounds(len(text), heavy, total, lim), total)
 
 
+def gsm_part_units(text: str, alphabet: Alphabet, *, ref16: bool = False) -> list[int]:
+    """Septets per part of a text under one given GSM-7 alphabet, to compare shift tables."""
+    if not alphabet.encodes(text):
+        raise ValueError("the text is not encodable with this alphabet")
+    return [units for _, _, units in _gsm_candidate(text, alphabet, ref16).bounds]
+
+
 def national_alphabets(languages: Iterable[str]) -> tuple[Alphabet, ...]:
     """Every (locking, single shift) pair the languages allow, the default tables included."""
     return _national_alphabets(tuple(dict.fromkeys(languages)))

@@ -42,6 +42,7 @@ LOOKALIKES: Final[dict[str, str]] = {
     "\ufe68": "\\",
     # Fullwidth ASCII forms U+FF01..U+FF5E map to U+0021..U+007E.
     **{chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)},
+    "\uff40": "'",  # fullwidth grave: a plain backtick is not GSM either
     # C0 controls other than TAB, LF, FF, CR and ESC are invisible on a handset: drop them.
     **_same("", "".join(chr(c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0C, 0x0D, 0x1B))),
     "\x7f": "",

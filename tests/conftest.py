@@ -1,0 +1,18 @@
+"""Every test runs with its own config and data directories and no SMSCTL_* settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("SMSCTL_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SMSCTL_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("SMSCTL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("NO_COLOR", raising=False)

@@ -1,0 +1,65 @@
+"""Fast start: `smsctl --help` and `smsctl split` load no network, database or provider code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FORBIDDEN_PREFIXES = ("httpx", "httpcore", "h11", "anyio", "sqlite3", "_sqlite3", "phonenumbers")
+FORBIDDEN_PACKAGES = ("sms_cli.providers", "sms_cli.sandbox", "sms_cli.history")
+
+PROBE = """
+import json, sys
+sys.argv = ["smsctl", *json.loads(sys.argv[1])]
+from sms_cli.app import main
+try:
+    main()
+except SystemExit:
+    pass
+with open(OUT, "w") as f:
+    f.write(json.dumps(sorted(sys.modules)))
+"""
+
+
+def loaded_modules(args: list[str], tmp_path: Path) -> list[str]:
+    out = tmp_path / "modules.json"
+    code = PROBE.replace("OUT", repr(str(out)))
+    subprocess.run(
+        [sys.executable, "-c", code, json.dumps(args)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return json.loads(out.read_text())  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["split", "hello"], ["split", "--json", "hello"], ["split", "--help"]],
+    ids=["help", "split", "split-json", "split-help"],
+)
+def test_light_commands_import_nothing_heavy(args: list[str], tmp_path: Path) -> None:
+    modules = loaded_modules(args, tmp_path)
+    assert "sms_cli.segments" in modules or args == ["--help"]
+    heavy = [
+        m
+        for m in modules
+        if m.split(".")[0] in FORBIDDEN_PREFIXES
+        or any(m == p or m.startswith(p + ".") for p in FORBIDDEN_PACKAGES)
+    ]
+    assert heavy == []
+
+
+def test_python_dash_m_runs_the_app() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sms_cli", "split", "--json", "hi"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["segment_count"] == 1
