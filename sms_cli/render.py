@@ -56,7 +56,7 @@ def split_json(preview: Preview) -> dict[str, Any]:
         "remaining": seg.remaining,
         "segments": [
             {
-                "index": s.index,
+                "index": s.number,
                 "text": s.text,
                 "units": s.units,
                 "remaining": s.remaining,
@@ -181,7 +181,7 @@ def _split_plain(preview: Preview, stream: TextIO) -> None:
     lines.append("")
     seg = preview.segmentation
     table = [("#", "Units", "Left", "Text")] + [
-        (str(s.index), str(s.units), str(s.remaining), visible(s.text)) for s in seg.segments
+        (str(s.number), str(s.units), str(s.remaining), visible(s.text)) for s in seg.segments
     ]
     widths = [max(len(row[i]) for row in table) for i in range(3)]
     for row in table:
@@ -222,5 +222,5 @@ def _split_rich(preview: Preview, stream: TextIO) -> None:
                 text.append(shown, style="dim cyan")
             else:
                 text.append(shown)
-        table.add_row(str(s.index), text, str(s.units), str(s.remaining))
+        table.add_row(str(s.number), text, str(s.units), str(s.remaining))
     console.print(table)

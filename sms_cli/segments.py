@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Final, Literal
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from typing import Final, Literal, NamedTuple
 
 Encoding = Literal["gsm7", "ucs2"]
 
@@ -235,11 +235,14 @@ def count(text: str, *, force_ucs2: bool = False, ref16: bool = False) -> Count:
     return Count(UCS2, total, _count_parts(len(text), positions, total, lim))
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """One part of a message. `start` is the code point index of its first character."""
+class Segment(NamedTuple):
+    """One part of a message. `start` is the code point index of its first character.
 
-    index: int
+    A named tuple rather than a dataclass: it is built for every part of every message, and bulk
+    previews split millions of them. `number` counts from 1.
+    """
+
+    number: int
     text: str
     units: int
     limit: int
@@ -268,9 +271,14 @@ class Segmentation:
     segments: tuple[Segment, ...]
     single_limit: int
     per_segment_limit: int
-    non_gsm: tuple[NonGsm, ...]
+    alphabets: tuple[Alphabet, ...] = field(repr=False, compare=False)
     locking_shift: str | None = None
     single_shift: str | None = None
+
+    @cached_property
+    def non_gsm(self) -> tuple[NonGsm, ...]:
+        """Characters that force UCS-2, found only when asked: a preview needs them, a count not."""
+        return _non_gsm(self.text, self.alphabets)
 
     @property
     def characters(self) -> int:
@@ -367,7 +375,7 @@ def split(
     encoding: Encoding = UCS2 if chosen.alphabet is None else GSM7
     limit = chosen.limits.single if len(chosen.bounds) == 1 else chosen.limits.multi
     segments = tuple(
-        Segment(index=i, text=text[start:end], units=units, limit=limit, start=start)
+        Segment(i, text[start:end], units, limit, start)
         for i, (start, end, units) in enumerate(chosen.bounds, start=1)
     )
     return Segmentation(
@@ -377,7 +385,7 @@ def split(
         segments=segments,
         single_limit=chosen.limits.single,
         per_segment_limit=chosen.limits.multi,
-        non_gsm=_non_gsm(text, alphabets),
+        alphabets=alphabets,
         locking_shift=chosen.alphabet.locking if chosen.alphabet else None,
         single_shift=chosen.alphabet.single if chosen.alphabet else None,
     )
