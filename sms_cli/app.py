@@ -8,6 +8,7 @@ import typer
 
 from sms_cli import __version__
 from sms_cli.commands._runtime import RunState
+from sms_cli.commands.profile import profile_app
 from sms_cli.commands.split import split_command
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ def root(
 
 
 app.command("split")(split_command)
+app.add_typer(profile_app)
 
 
 def main() -> None:

@@ -11,6 +11,8 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from sms_cli.redaction import redact
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -37,9 +39,13 @@ def stderr() -> TextIO:
     return sys.stderr
 
 
-def print_json(document: Any) -> None:
-    """One JSON document on stdout: UTF-8 text as is, two-space indent, a final newline."""
-    stdout().write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+def print_json(document: Any, *, reveal: bool = False) -> None:
+    """One JSON document on stdout: UTF-8 text as is, two-space indent, a final newline.
+
+    Known secrets are redacted unless the user explicitly asked to see them (`reveal`).
+    """
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    stdout().write((text if reveal else redact(text, urls=False)) + "\n")
 
 
 def rich_console(stream: TextIO) -> Console:
@@ -55,15 +61,13 @@ def rich_console(stream: TextIO) -> Console:
 
 
 def error(message: str, hint: str | None = None) -> None:
-    err = stderr()
-    err.write(f"smsctl: error: {message}\n")
-    if hint:
-        err.write(f"hint: {hint}\n")
+    text = f"smsctl: error: {message}\n" + (f"hint: {hint}\n" if hint else "")
+    stderr().write(redact(text))
 
 
 def warning(message: str) -> None:
-    stderr().write(f"smsctl: warning: {message}\n")
+    stderr().write(redact(f"smsctl: warning: {message}\n"))
 
 
 def info(message: str) -> None:
-    stderr().write(f"{message}\n")
+    stderr().write(redact(f"{message}\n"))

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
 
+from sms_cli.providers.registry import REGISTRY
 from sms_cli.segments import MAX_PARTS, NATIONAL_LANGUAGES, Segmentation, national_alphabets, split
 from sms_cli.smart import SmartResult, smart_encode
-
-# Hard text limits in characters (shared/PROVIDERS.md: Connectel `message` max 1600, seven.io
-# `text` max 1520). Kept here, in the pure core, so a preview needs no provider code.
-PROVIDER_CHARACTER_LIMITS: Final = {"connectel": 1600, "seven": 1520}
-PROVIDER_NAMES: Final = {"connectel": "Connectel", "seven": "seven.io"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +73,13 @@ def _warnings(seg: Segmentation) -> list[PreviewWarning]:
                 "UCS-2, and most handsets show it as a space",
             )
         )
-    for provider, limit in PROVIDER_CHARACTER_LIMITS.items():
-        if seg.characters > limit:
+    for provider in REGISTRY.values():
+        if seg.characters > provider.max_text_chars:
             found.append(
                 PreviewWarning(
-                    f"over_{provider}_limit",
-                    f"{seg.characters} characters is over {PROVIDER_NAMES[provider]}'s limit of "
-                    f"{limit}: it would refuse this text",
+                    f"over_{provider.name}_limit",
+                    f"{seg.characters} characters is over {provider.title}'s limit of "
+                    f"{provider.max_text_chars}: it would refuse this text",
                 )
             )
     if seg.segment_count > MAX_PARTS:
@@ -99,7 +94,6 @@ def _warnings(seg: Segmentation) -> list[PreviewWarning]:
 
 __all__ = [
     "NATIONAL_LANGUAGES",
-    "PROVIDER_CHARACTER_LIMITS",
     "Preview",
     "PreviewWarning",
     "build_preview",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from sms_cli import output
 from sms_cli.preview import Preview
+from sms_cli.profiles import Profile, ProfileFile, ResolvedProfile
+from sms_cli.redaction import mask
 from sms_cli.segments import GSM7, NonGsm
 
 ENCODING_LABELS = {"gsm7": "GSM-7", "ucs2": "UCS-2"}
@@ -224,3 +226,104 @@ def _split_rich(preview: Preview, stream: TextIO) -> None:
                 text.append(shown)
         table.add_row(str(s.number), text, str(s.units), str(s.remaining))
     console.print(table)
+
+
+# ---------------------------------------------------------------------------------------------
+# profiles
+
+
+def _token_display(profile: Profile, token: str | None, reveal: bool) -> str | None:
+    if token is None:
+        return None
+    return token if reveal else mask(token)
+
+
+def profile_json(profile: Profile, *, is_default: bool) -> dict[str, Any]:
+    """The stable JSON form of one profile; the token is always masked here."""
+    return {
+        "name": profile.name,
+        "provider": profile.provider,
+        "default": is_default,
+        "sender": profile.sender,
+        "base_url": profile.effective_base_url,
+        "region": profile.region,
+        "token": _token_display(profile, profile.token, reveal=False),
+        "token_env": profile.token_env,
+    }
+
+
+def profile_list_json(profiles: ProfileFile) -> dict[str, Any]:
+    return {
+        "default": profiles.default,
+        "profiles": [
+            profile_json(p, is_default=p.name == profiles.default)
+            for _, p in sorted(profiles.profiles.items())
+        ],
+    }
+
+
+def resolved_profile_json(
+    resolved: ResolvedProfile, *, is_default: bool, reveal: bool
+) -> dict[str, Any]:
+    document = profile_json(resolved.profile, is_default=is_default)
+    document["token"] = _token_display(resolved.profile, resolved.token, reveal)
+    document["token_set"] = resolved.token is not None
+    document["sources"] = dict(resolved.sources)
+    return document
+
+
+def _token_cell(profile: Profile) -> str:
+    if profile.token_env:
+        return f"${profile.token_env}"
+    return mask(profile.token) if profile.token else "-"
+
+
+def profile_list_human(profiles: ProfileFile) -> None:
+    header = ("", "Name", "Provider", "Sender", "Region", "Token", "Base URL")
+    rows = [
+        (
+            "*" if p.name == profiles.default else "",
+            p.name,
+            p.provider,
+            p.sender or "-",
+            p.region or "-",
+            _token_cell(p),
+            p.effective_base_url,
+        )
+        for _, p in sorted(profiles.profiles.items())
+    ]
+    _table(header, rows, title=None)
+
+
+def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, reveal: bool) -> None:
+    profile = resolved.profile
+    sources = resolved.sources
+    token = _token_display(profile, resolved.token, reveal) or "not set"
+    rows = [
+        ("Profile", profile.name + (" (default)" if is_default else ""), sources["profile"]),
+        ("Provider", profile.provider, sources["provider"]),
+        ("Token", token, sources["token"]),
+        ("Sender", profile.sender or "-", sources["sender"]),
+        ("Base URL", profile.effective_base_url, sources["base_url"]),
+        ("Region", profile.region or "-", sources["region"]),
+    ]
+    _table(("Setting", "Value", "From"), rows, title=None)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], title: str | None) -> None:
+    """A rich table on a terminal, aligned plain columns elsewhere."""
+    stream = output.stdout()
+    if output.is_terminal(stream):
+        from rich.table import Table
+
+        table = Table(title=title, header_style="bold")
+        for name in header:
+            table.add_column(name)
+        for row in rows:
+            table.add_row(*row)
+        output.rich_console(stream).print(table)
+        return
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        line = "  ".join(f"{cell:<{widths[i]}}" for i, cell in enumerate(row))
+        stream.write(line.rstrip() + "\n")

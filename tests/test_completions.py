@@ -25,10 +25,11 @@ def test_every_shell_has_a_script_naming_smsctl() -> None:
         assert "_SMSCTL_COMPLETE" in text
 
 
-def bash_complete(words: str) -> list[str]:
+def bash_complete(words: str, **extra_env: str) -> list[str]:
     parts = words.split(" ")
     env = {
         **os.environ,
+        **extra_env,
         "_SMSCTL_COMPLETE": "complete_bash",
         "COMP_WORDS": words,
         "COMP_CWORD": str(len(parts) - 1),
@@ -45,9 +46,21 @@ def bash_complete(words: str) -> list[str]:
         ("smsctl sp", ["split"]),
         ("smsctl split --sm", ["--smart"]),
         ("smsctl split --national ", ["tr", "es", "pt"]),
+        ("smsctl pro", ["profile"]),
+        ("smsctl profile add x --provider ", ["connectel", "seven"]),
     ],
 )
 def test_bash_completion_protocol_completes_commands_and_options(
     words: str, expected: list[str]
 ) -> None:
     assert bash_complete(words) == expected
+
+
+def test_profile_names_complete(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "profiles.toml").write_text(
+        'version = 1\n[profiles.live]\nprovider = "seven"\n[profiles.lab]\nprovider = "seven"\n'
+    )
+    found = bash_complete("smsctl profile use l", SMSCTL_CONFIG_DIR=str(config))
+    assert found == ["lab", "live"]

@@ -12,6 +12,7 @@ import typer
 
 from sms_cli import output
 from sms_cli.errors import ExitCode, InputError, SmsError
+from sms_cli.redaction import redact
 
 
 class RunState:
@@ -38,7 +39,7 @@ def handled_errors() -> Iterator[None]:
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except Exception as exc:
         if RunState.debug:
-            traceback.print_exc(file=output.stderr())
+            output.stderr().write(redact(traceback.format_exc()))
         output.error(
             f"internal error ({type(exc).__name__}); this is a bug in smsctl",
             hint=None if RunState.debug else "run again with --debug to see the traceback",

@@ -1,0 +1,247 @@
+"""`smsctl profile ...`: provider accounts and their tokens."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Annotated
+
+import typer
+
+from sms_cli import output, render
+from sms_cli.commands._runtime import handled_errors
+from sms_cli.errors import InputError
+from sms_cli.profiles import (
+    Profile,
+    ProfileFile,
+    ProfileStore,
+    renamed,
+    resolve,
+    validate_base_url,
+    validate_env_name,
+    validate_name,
+    validate_provider,
+    validate_region,
+    validate_sender,
+    with_added,
+    with_default,
+    without,
+)
+from sms_cli.providers.registry import PROVIDER_NAMES
+
+profile_app = typer.Typer(
+    name="profile",
+    help="Manage provider profiles (accounts, tokens, senders).",
+    no_args_is_help=True,
+)
+
+
+def complete_profile_name(incomplete: str) -> list[str]:
+    """Shell completion of profile names; silent when the file cannot be read."""
+    try:
+        names = ProfileStore().load().profiles
+    except Exception:
+        return []
+    return [name for name in sorted(names) if name.startswith(incomplete)]
+
+
+def _complete_provider(incomplete: str) -> list[str]:
+    return [name for name in PROVIDER_NAMES if name.startswith(incomplete)]
+
+
+ProfileName = Annotated[
+    str, typer.Argument(help="Profile name.", autocompletion=complete_profile_name)
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+def _read_token(
+    name: str, token_stdin: bool, token_env: str | None
+) -> tuple[str | None, str | None]:
+    """The token to store, or the variable to read it from; never from a command-line argument."""
+    if token_stdin and token_env:
+        raise InputError("give --token-stdin or --token-env, not both")
+    if token_env:
+        return None, validate_env_name(token_env)
+    if token_stdin:
+        token = sys.stdin.read().strip()
+    elif output.is_terminal(sys.stdin):
+        token = getpass.getpass(f"Token for {name} (input hidden): ").strip()
+    else:
+        raise InputError(
+            "no token given",
+            hint="pipe it in with --token-stdin, or name an environment variable with --token-env",
+        )
+    if not token:
+        raise InputError("the token is empty")
+    if any(c.isspace() for c in token):
+        raise InputError("the token contains white space; check what was pasted")
+    return token, None
+
+
+@profile_app.command("add")
+def add_command(
+    name: Annotated[str, typer.Argument(help="A name for the profile, e.g. live or test.")],
+    provider: Annotated[
+        str,
+        typer.Option(
+            "--provider",
+            help=f"The provider: {', '.join(PROVIDER_NAMES)}.",
+            autocompletion=_complete_provider,
+            show_default=False,
+        ),
+    ],
+    sender: Annotated[
+        str | None,
+        typer.Option("--sender", help="Default sender name or number.", show_default=False),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="API base URL (default: the provider's public endpoint). Set it for the local "
+            "sandbox, a proxy or a regional endpoint.",
+            show_default=False,
+        ),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region",
+            help="Country for numbers written without a country code, e.g. SE or DE.",
+            show_default=False,
+        ),
+    ] = None,
+    default: Annotated[
+        bool, typer.Option("--default", help="Make it the default profile.")
+    ] = False,
+    token_stdin: Annotated[
+        bool, typer.Option("--token-stdin", help="Read the token from standard input.")
+    ] = False,
+    token_env: Annotated[
+        str | None,
+        typer.Option(
+            "--token-env",
+            metavar="VAR",
+            help="Store only the name of an environment variable; the token is read from it "
+            "when used.",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a profile of that name.")] = False,
+    json: JsonFlag = False,
+) -> None:
+    """Add a profile. The token comes from a hidden prompt, --token-stdin or --token-env.
+
+    A token is never accepted as a command-line argument: other users could read it in `ps`.
+    """
+    with handled_errors():
+        validate_name(name)
+        provider = validate_provider(provider)
+        checked_sender = validate_sender(provider, sender) if sender is not None else None
+        checked_url = validate_base_url(base_url) if base_url is not None else None
+        checked_region = validate_region(region) if region is not None else None
+        token, env_name = _read_token(name, token_stdin, token_env)
+        profile = Profile(
+            name=name,
+            provider=provider,
+            token=token,
+            token_env=env_name,
+            sender=checked_sender,
+            base_url=checked_url,
+            region=checked_region,
+        )
+
+        def change(current: ProfileFile) -> tuple[ProfileFile, ProfileFile]:
+            updated = with_added(current, profile, make_default=default, force=force)
+            return updated, updated
+
+        store = ProfileStore()
+        updated = store.update(change)
+        is_default = updated.default == name
+        if json:
+            output.print_json(render.profile_json(profile, is_default=is_default))
+        output.info(
+            f"added profile {name!r} ({provider}{', default' if is_default else ''}) "
+            f"to {store.path}"
+        )
+
+
+@profile_app.command("list")
+def list_command(json: JsonFlag = False) -> None:
+    """List the profiles; the default is marked. Tokens are masked."""
+    with handled_errors():
+        profiles = ProfileStore().load()
+        if json:
+            output.print_json(render.profile_list_json(profiles))
+        elif not profiles.profiles:
+            output.info("no profiles yet; add one with: smsctl profile add NAME --provider ...")
+        else:
+            render.profile_list_human(profiles)
+
+
+@profile_app.command("show")
+def show_command(
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="Profile name (default: the one commands would use now).",
+            autocompletion=complete_profile_name,
+            show_default=False,
+        ),
+    ] = None,
+    reveal: Annotated[bool, typer.Option("--reveal", help="Show the token unmasked.")] = False,
+    json: JsonFlag = False,
+) -> None:
+    """Show one profile with the source of each value (flag, environment, profile, default)."""
+    with handled_errors():
+        profiles = ProfileStore().load()
+        resolved = resolve(profiles, name, require_token=False, flag_source="named")
+        is_default = profiles.default == resolved.profile.name
+        if json:
+            document = render.resolved_profile_json(resolved, is_default=is_default, reveal=reveal)
+            output.print_json(document, reveal=reveal)
+        else:
+            render.resolved_profile_human(resolved, is_default=is_default, reveal=reveal)
+
+
+@profile_app.command("use")
+def use_command(name: ProfileName) -> None:
+    """Make a profile the default."""
+    with handled_errors():
+        ProfileStore().update(lambda current: (with_default(current, name), None))
+        output.info(f"default profile is now {name!r}")
+
+
+@profile_app.command("remove")
+def remove_command(name: ProfileName) -> None:
+    """Remove a profile and its stored token."""
+    with handled_errors():
+        was_default = ProfileStore().update(
+            lambda current: (without(current, name), current.default == name)
+        )
+        output.info(f"removed profile {name!r}")
+        if was_default:
+            output.info("there is no default profile now; choose one with: smsctl profile use")
+
+
+@profile_app.command("rename")
+def rename_command(
+    old: ProfileName,
+    new: Annotated[str, typer.Argument(help="The new name.")],
+) -> None:
+    """Rename a profile (it stays the default if it was)."""
+    with handled_errors():
+        ProfileStore().update(lambda current: (renamed(current, old, new), None))
+        output.info(f"renamed profile {old!r} to {new!r}")
+
+
+@profile_app.command("path")
+def path_command(json: JsonFlag = False) -> None:
+    """Print where the profiles file is (set SMSCTL_CONFIG_DIR to move it)."""
+    with handled_errors():
+        path = ProfileStore().path
+        if json:
+            output.print_json({"path": str(path), "exists": path.exists()})
+        else:
+            output.stdout().write(f"{path}\n")

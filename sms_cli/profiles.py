@@ -1,0 +1,429 @@
+"""The profile store: provider accounts in `profiles.toml`, written atomically with mode 0600.
+
+Where: `$SMSCTL_CONFIG_DIR/profiles.toml`, else `platformdirs.user_config_path("smsctl")`. Every
+write takes a lock, re-reads the file, applies the change and replaces the file in one
+`os.replace`, so a crash or two smsctl processes writing at once never leave a broken or
+half-written file, and never lose each other's changes. A file that does not parse is reported
+with its line and never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+import tempfile
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Final, TypeVar
+from urllib.parse import urlsplit
+
+import tomli_w
+
+from sms_cli.errors import ConfigError, InputError
+from sms_cli.providers.registry import REGISTRY, provider_info
+from sms_cli.redaction import register_secret
+
+FORMAT_VERSION: Final = 1
+FILE_NAME: Final = "profiles.toml"
+ENV_CONFIG_DIR: Final = "SMSCTL_CONFIG_DIR"
+ENV_PROFILE: Final = "SMSCTL_PROFILE"
+ENV_TOKEN: Final = "SMSCTL_TOKEN"
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
+_PROFILE_KEYS: Final = ("provider", "token", "token_env", "sender", "base_url", "region")
+
+T = TypeVar("T")
+
+
+def config_dir() -> Path:
+    override = os.environ.get(ENV_CONFIG_DIR)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return platformdirs.user_config_path("smsctl", appauthor=False)
+
+
+def profiles_path() -> Path:
+    return config_dir() / FILE_NAME
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One provider account. The token is stored, or read from `token_env` when used."""
+
+    name: str
+    provider: str
+    token: str | None = field(default=None, repr=False)
+    token_env: str | None = None
+    sender: str | None = None
+    base_url: str | None = None
+    region: str | None = None
+
+    def __post_init__(self) -> None:
+        register_secret(self.token)
+
+    @property
+    def effective_base_url(self) -> str:
+        return self.base_url or REGISTRY[self.provider].default_base_url
+
+    def to_toml(self) -> dict[str, str]:
+        return {key: value for key in _PROFILE_KEYS if (value := getattr(self, key)) is not None}
+
+
+@dataclass(frozen=True)
+class ProfileFile:
+    default: str | None = None
+    profiles: Mapping[str, Profile] = field(default_factory=dict)
+
+    def get(self, name: str) -> Profile:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            raise ConfigError(
+                f"no profile named {name!r}",
+                hint=_known_hint(self),
+            ) from None
+
+    def to_toml(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"version": FORMAT_VERSION}
+        if self.default is not None:
+            document["default"] = self.default
+        document["profiles"] = {name: p.to_toml() for name, p in sorted(self.profiles.items())}
+        return document
+
+
+def _known_hint(profiles: ProfileFile) -> str:
+    if not profiles.profiles:
+        return "add one with: smsctl profile add NAME --provider {connectel,seven}"
+    return "known profiles: " + ", ".join(sorted(profiles.profiles))
+
+
+# ---------------------------------------------------------------------------------------------
+# validation
+
+
+def validate_name(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise InputError(
+            f"{name!r} is not a usable profile name",
+            hint="use letters, digits, '.', '_' and '-', starting with a letter or digit",
+        )
+    return name
+
+
+def validate_provider(provider: str) -> str:
+    try:
+        return provider_info(provider).name
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def validate_sender(provider: str, sender: str) -> str:
+    problem = provider_info(provider).sender.problem(sender)
+    if problem:
+        title = provider_info(provider).title
+        raise InputError(f"sender {sender!r} does not fit {title}: {problem}")
+    return sender
+
+
+def validate_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(
+            f"base URL {url!r} is not an http or https URL",
+            hint="for example https://gateway.seven.io/api or http://127.0.0.1:8025",
+        )
+    if parts.username or parts.password or parts.query:
+        raise InputError("the base URL must not carry credentials or a query string")
+    return url.rstrip("/")
+
+
+def validate_region(region: str) -> str:
+    import phonenumbers
+
+    code = region.upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise InputError(
+            f"{region!r} is not a country code phone numbers can use",
+            hint="use an ISO 3166 code such as SE, DE or GB",
+        )
+    return code
+
+
+def validate_env_name(name: str) -> str:
+    if not _ENV_NAME.fullmatch(name):
+        raise InputError(f"{name!r} is not an environment variable name")
+    return name
+
+
+# ---------------------------------------------------------------------------------------------
+# reading and writing
+
+
+def _parse(path: Path, data: bytes) -> ProfileFile:
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        found = _TOML_POSITION.search(message)
+        reason = _TOML_POSITION.sub("", message)
+        where = f"line {found.group(1)}" if found and found.group(1) else "the end"
+        raise ConfigError(
+            f"{path}, {where}: not valid TOML ({reason})",
+            hint="fix or remove the file; smsctl does not overwrite a file it cannot read",
+        ) from None
+    return _from_document(path, document)
+
+
+def _from_document(path: Path, document: dict[str, Any]) -> ProfileFile:
+    def broken(detail: str) -> ConfigError:
+        return ConfigError(f"{path}: {detail}", hint="fix the file by hand, or remove it")
+
+    version = document.get("version", FORMAT_VERSION)
+    if not isinstance(version, int) or version < 1:
+        raise broken("'version' must be a positive integer")
+    if version > FORMAT_VERSION:
+        raise broken(f"format version {version} is newer than this smsctl understands")
+    tables = document.get("profiles", {})
+    if not isinstance(tables, dict):
+        raise broken("'profiles' must be a table")
+    profiles: dict[str, Profile] = {}
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            raise broken(f"profile {name!r} must be a table")
+        unknown = sorted(set(table) - set(_PROFILE_KEYS))
+        if unknown:
+            raise broken(f"profile {name!r} has an unknown key {unknown[0]!r}")
+        for key in _PROFILE_KEYS:
+            if key in table and not isinstance(table[key], str):
+                raise broken(f"profile {name!r}: {key!r} must be a string")
+        if table.get("provider") not in REGISTRY:
+            raise broken(f"profile {name!r}: 'provider' must be one of {', '.join(REGISTRY)}")
+        profiles[name] = Profile(name=name, **table)
+    default = document.get("default")
+    if default is not None and (not isinstance(default, str) or default not in profiles):
+        raise broken("'default' does not name a profile in the file")
+    return ProfileFile(default=default, profiles=profiles)
+
+
+def _check_private(path: Path, mode: int) -> None:
+    if sys.platform != "win32" and mode & 0o077:
+        from sms_cli import output
+
+        output.warning(
+            f"{path} can be read by other users (mode {stat.S_IMODE(mode):04o}); "
+            f"it holds tokens: chmod 600 {path}"
+        )
+
+
+class ProfileStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or profiles_path()
+
+    def load(self) -> ProfileFile:
+        try:
+            with self.path.open("rb") as handle:
+                data = handle.read()
+                mode = os.fstat(handle.fileno()).st_mode
+        except FileNotFoundError:
+            return ProfileFile()
+        except OSError as exc:
+            raise ConfigError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+        _check_private(self.path, mode)
+        return _parse(self.path, data)
+
+    def update(self, change: Callable[[ProfileFile], tuple[ProfileFile, T]]) -> T:
+        """Apply `change` to the current file under a lock and write the result atomically."""
+        self._make_directory()
+        with self._locked():
+            current = self.load()
+            updated, result = change(current)
+            _atomic_write(self.path, tomli_w.dumps(updated.to_toml()).encode("utf-8"))
+        return result
+
+    def _make_directory(self) -> None:
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create {self.path.parent}: {exc.strerror or exc}") from None
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        lock_path = self.path.with_name(f".{self.path.name}.lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                import fcntl
+            except ImportError:  # Windows: os.replace is still atomic, writers may race
+                yield
+                return
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write a sibling temp file (0600 from creation), fsync it, then rename it over `path`."""
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable; not possible (nor needed) on every platform."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------------------------------------
+# resolution
+
+
+@dataclass(frozen=True)
+class ResolvedProfile:
+    """The profile a command uses, its token, and where each value came from."""
+
+    profile: Profile
+    token: str | None = field(repr=False)
+    sources: Mapping[str, str]
+
+    @property
+    def provider(self) -> str:
+        return self.profile.provider
+
+
+def select_profile_name(
+    profiles: ProfileFile, flag: str | None, flag_source: str = "--profile"
+) -> tuple[str, str]:
+    """The profile to use and why: --profile, then SMSCTL_PROFILE, then the default."""
+    if flag:
+        return flag, flag_source
+    from_env = os.environ.get(ENV_PROFILE)
+    if from_env:
+        return from_env, ENV_PROFILE
+    if profiles.default:
+        return profiles.default, "default profile"
+    if not profiles.profiles:
+        raise ConfigError(
+            "no profile configured",
+            hint="add one with: smsctl profile add NAME --provider {connectel,seven}",
+        )
+    raise ConfigError(
+        "no default profile",
+        hint="choose one with --profile NAME, SMSCTL_PROFILE, or: smsctl profile use NAME",
+    )
+
+
+def resolve(
+    profiles: ProfileFile,
+    flag: str | None = None,
+    *,
+    require_token: bool = True,
+    flag_source: str = "--profile",
+) -> ResolvedProfile:
+    name, name_source = select_profile_name(profiles, flag, flag_source)
+    profile = profiles.get(name)
+    token, token_source = _token(profile)
+    if token is None and require_token:
+        if profile.token_env:
+            raise ConfigError(
+                f"profile {name!r} reads its token from ${profile.token_env}, which is not set",
+                hint=f"export {profile.token_env}=... or set {ENV_TOKEN}",
+            )
+        raise ConfigError(
+            f"profile {name!r} has no token",
+            hint=f"set {ENV_TOKEN}, or add the profile again with a token",
+        )
+    sources = {
+        "profile": name_source,
+        "provider": "profile",
+        "token": token_source,
+        "sender": "profile" if profile.sender else "not set",
+        "base_url": "profile" if profile.base_url else "provider default",
+        "region": "profile" if profile.region else "not set",
+    }
+    return ResolvedProfile(profile=profile, token=token, sources=sources)
+
+
+def _token(profile: Profile) -> tuple[str | None, str]:
+    override = os.environ.get(ENV_TOKEN)
+    if override:
+        register_secret(override)
+        return override, ENV_TOKEN
+    if profile.token_env:
+        value = os.environ.get(profile.token_env)
+        register_secret(value)
+        return (value or None), f"${profile.token_env}"
+    return profile.token, "profile"
+
+
+# ---------------------------------------------------------------------------------------------
+# changes, each a pure function from one file to the next
+
+
+def with_added(
+    profiles: ProfileFile, profile: Profile, *, make_default: bool, force: bool
+) -> ProfileFile:
+    if profile.name in profiles.profiles and not force:
+        raise InputError(
+            f"a profile named {profile.name!r} exists already",
+            hint="pass --force to replace it, or choose another name",
+        )
+    default = profiles.default
+    if make_default or default is None:
+        default = profile.name
+    return ProfileFile(default=default, profiles={**profiles.profiles, profile.name: profile})
+
+
+def with_default(profiles: ProfileFile, name: str) -> ProfileFile:
+    profiles.get(name)
+    return replace(profiles, default=name)
+
+
+def without(profiles: ProfileFile, name: str) -> ProfileFile:
+    profiles.get(name)
+    remaining = {k: v for k, v in profiles.profiles.items() if k != name}
+    default = None if profiles.default == name else profiles.default
+    return ProfileFile(default=default, profiles=remaining)
+
+
+def renamed(profiles: ProfileFile, old: str, new: str) -> ProfileFile:
+    profile = profiles.get(old)
+    validate_name(new)
+    if new in profiles.profiles:
+        raise InputError(f"a profile named {new!r} exists already")
+    remaining = {k: v for k, v in profiles.profiles.items() if k != old}
+    remaining[new] = replace(profile, name=new)
+    default = new if profiles.default == old else profiles.default
+    return ProfileFile(default=default, profiles=remaining)
