@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sms_cli import output
-from sms_cli.preview import Preview
-from sms_cli.profiles import Profile, ProfileFile, ResolvedProfile
 from sms_cli.redaction import mask
 from sms_cli.segments import GSM7, NonGsm
+
+if TYPE_CHECKING:
+    from sms_cli.preview import Preview
+    from sms_cli.profiles import Profile, ProfileFile, ResolvedProfile
 
 ENCODING_LABELS = {"gsm7": "GSM-7", "ucs2": "UCS-2"}
 UNIT_NAMES = {"gsm7": "septets", "ucs2": "UTF-16 code units"}

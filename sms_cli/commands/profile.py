@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sms_cli import output, render
+from sms_cli import output
 from sms_cli.commands._runtime import handled_errors
-from sms_cli.errors import InputError
-from sms_cli.profiles import (
-    Profile,
-    ProfileFile,
-    ProfileStore,
-    renamed,
-    resolve,
-    validate_base_url,
-    validate_env_name,
-    validate_name,
-    validate_provider,
-    validate_region,
-    validate_sender,
-    with_added,
-    with_default,
-    without,
-)
 from sms_cli.providers.registry import PROVIDER_NAMES
+
+if TYPE_CHECKING:
+    from sms_cli.profiles import ProfileFile
+
+# The store, the renderers and their imports load inside each command, not here: every command
+# module is imported for `smsctl --help` and `smsctl split`, which must start fast.
 
 profile_app = typer.Typer(
     name="profile",
@@ -38,6 +26,8 @@ profile_app = typer.Typer(
 
 def complete_profile_name(incomplete: str) -> list[str]:
     """Shell completion of profile names; silent when the file cannot be read."""
+    from sms_cli.profiles import ProfileStore
+
     try:
         names = ProfileStore().load().profiles
     except Exception:
@@ -59,6 +49,9 @@ def _read_token(
     name: str, token_stdin: bool, token_env: str | None
 ) -> tuple[str | None, str | None]:
     """The token to store, or the variable to read it from; never from a command-line argument."""
+    from sms_cli.errors import InputError
+    from sms_cli.profiles import validate_env_name
+
     if token_stdin and token_env:
         raise InputError("give --token-stdin or --token-env, not both")
     if token_env:
@@ -66,6 +59,8 @@ def _read_token(
     if token_stdin:
         token = sys.stdin.read().strip()
     elif output.is_terminal(sys.stdin):
+        import getpass
+
         token = getpass.getpass(f"Token for {name} (input hidden): ").strip()
     else:
         raise InputError(
@@ -136,6 +131,18 @@ def add_command(
     A token is never accepted as a command-line argument: other users could read it in `ps`.
     """
     with handled_errors():
+        from sms_cli import render
+        from sms_cli.profiles import (
+            Profile,
+            ProfileStore,
+            validate_base_url,
+            validate_name,
+            validate_provider,
+            validate_region,
+            validate_sender,
+            with_added,
+        )
+
         validate_name(name)
         provider = validate_provider(provider)
         checked_sender = validate_sender(provider, sender) if sender is not None else None
@@ -171,6 +178,9 @@ def add_command(
 def list_command(json: JsonFlag = False) -> None:
     """List the profiles; the default is marked. Tokens are masked."""
     with handled_errors():
+        from sms_cli import render
+        from sms_cli.profiles import ProfileStore
+
         profiles = ProfileStore().load()
         if json:
             output.print_json(render.profile_list_json(profiles))
@@ -195,6 +205,9 @@ def show_command(
 ) -> None:
     """Show one profile with the source of each value (flag, environment, profile, default)."""
     with handled_errors():
+        from sms_cli import render
+        from sms_cli.profiles import ProfileStore, resolve
+
         profiles = ProfileStore().load()
         resolved = resolve(profiles, name, require_token=False, flag_source="named")
         is_default = profiles.default == resolved.profile.name
@@ -209,6 +222,8 @@ def show_command(
 def use_command(name: ProfileName) -> None:
     """Make a profile the default."""
     with handled_errors():
+        from sms_cli.profiles import ProfileStore, with_default
+
         ProfileStore().update(lambda current: (with_default(current, name), None))
         output.info(f"default profile is now {name!r}")
 
@@ -217,6 +232,8 @@ def use_command(name: ProfileName) -> None:
 def remove_command(name: ProfileName) -> None:
     """Remove a profile and its stored token."""
     with handled_errors():
+        from sms_cli.profiles import ProfileStore, without
+
         was_default = ProfileStore().update(
             lambda current: (without(current, name), current.default == name)
         )
@@ -232,6 +249,8 @@ def rename_command(
 ) -> None:
     """Rename a profile (it stays the default if it was)."""
     with handled_errors():
+        from sms_cli.profiles import ProfileStore, renamed
+
         ProfileStore().update(lambda current: (renamed(current, old, new), None))
         output.info(f"renamed profile {old!r} to {new!r}")
 
@@ -240,6 +259,8 @@ def rename_command(
 def path_command(json: JsonFlag = False) -> None:
     """Print where the profiles file is (set SMSCTL_CONFIG_DIR to move it)."""
     with handled_errors():
+        from sms_cli.profiles import ProfileStore
+
         path = ProfileStore().path
         if json:
             output.print_json({"path": str(path), "exists": path.exists()})

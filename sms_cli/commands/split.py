@@ -8,10 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sms_cli import output, render
 from sms_cli.commands._runtime import handled_errors, read_text
-from sms_cli.errors import LimitExceeded
-from sms_cli.preview import build_preview
 
 
 class NationalLanguage(StrEnum):
@@ -72,6 +69,10 @@ def split_command(
     line break of a file or of standard input is dropped.
     """
     with handled_errors():
+        from sms_cli import output, render
+        from sms_cli.errors import LimitExceeded
+        from sms_cli.preview import build_preview
+
         message = read_text(text, file)
         preview = build_preview(
             message,
