@@ -9,6 +9,8 @@ import typer
 from sms_cli import __version__
 from sms_cli.commands._runtime import RunState
 from sms_cli.commands.profile import profile_app
+from sms_cli.commands.sandbox import sandbox_command
+from sms_cli.commands.send import send_command
 from sms_cli.commands.split import split_command
 
 app = typer.Typer(
@@ -43,8 +45,10 @@ def root(
     RunState.debug = debug
 
 
+app.command("send")(send_command)
 app.command("split")(split_command)
 app.add_typer(profile_app)
+app.command("sandbox")(sandbox_command)
 
 
 def main() -> None:

@@ -49,3 +49,21 @@ class LimitExceeded(SmsError):
     """A limit the user set was hit, such as --max-segments."""
 
     exit_code = ExitCode.LIMIT
+
+
+class AuthError(SmsError):
+    """The provider refused the token."""
+
+    exit_code = ExitCode.AUTH
+
+
+class NetworkError(SmsError):
+    """The provider could not be reached; for a send, nothing left this machine."""
+
+    exit_code = ExitCode.NETWORK
+
+
+class ProviderUnavailable(SmsError):
+    """A query (status, balance) failed on the provider's side, or a rate limit did not clear."""
+
+    exit_code = ExitCode.NETWORK

@@ -13,6 +13,8 @@ from sms_cli.segments import GSM7, NonGsm
 if TYPE_CHECKING:
     from sms_cli.preview import Preview
     from sms_cli.profiles import Profile, ProfileFile, ResolvedProfile
+    from sms_cli.providers.base import SendResult
+    from sms_cli.sending import SendReport
 
 ENCODING_LABELS = {"gsm7": "GSM-7", "ucs2": "UCS-2"}
 UNIT_NAMES = {"gsm7": "septets", "ucs2": "UTF-16 code units"}
@@ -329,3 +331,95 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], title: str | No
     for row in [header, *rows]:
         line = "  ".join(f"{cell:<{widths[i]}}" for i, cell in enumerate(row))
         stream.write(line.rstrip() + "\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# send
+
+
+def _result_json(result: SendResult) -> dict[str, Any]:
+    return {
+        "recipient": result.recipient,
+        "status": result.status,
+        "id": result.id,
+        "parts": result.parts,
+        "price": result.price,
+        "error": result.error,
+        "local_id": result.local_id,
+        "bulk_id": result.bulk_id,
+        "provider_code": result.provider_code,
+        "provider_text": result.provider_text,
+    }
+
+
+def send_json(report: SendReport) -> dict[str, Any]:
+    """The stable `smsctl send --json` document (README, "Sending")."""
+    plan = report.plan
+    seg = plan.preview.segmentation
+    if report.dry_run:
+        results = [
+            {**dict.fromkeys(RESULT_KEYS), "recipient": number, "status": "not_sent"}
+            for number in plan.recipients
+        ]
+    else:
+        results = [_result_json(r) for r in report.results]
+    document: dict[str, Any] = {
+        "dry_run": report.dry_run,
+        "test": plan.options.test,
+        "provider": plan.provider.name,
+        "profile": plan.resolved.profile.name,
+        "sender": plan.sender,
+        "batch_id": plan.batch_id,
+        "foreign_id": plan.options.foreign_id,
+        "encoding": seg.encoding,
+        "characters": seg.characters,
+        "segment_count": seg.segment_count,
+        "total_price": report.total_price,
+        "results": results,
+    }
+    if report.dry_run:
+        document["preview"] = split_json(plan.preview)
+    return document
+
+
+RESULT_KEYS = (
+    "recipient",
+    "status",
+    "id",
+    "parts",
+    "price",
+    "error",
+    "local_id",
+    "bulk_id",
+    "provider_code",
+    "provider_text",
+)
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def send_human(report: SendReport) -> None:
+    plan = report.plan
+    if report.dry_run:
+        split_human(plan.preview)
+        output.stdout().write("\n")
+        _table(
+            ("Recipient", "Status"),
+            [(number, "not sent (dry run)") for number in plan.recipients],
+            title=None,
+        )
+        return
+    rows: list[tuple[str, ...]] = [
+        (
+            r.recipient,
+            r.status,
+            _cell(r.id),
+            _cell(r.parts),
+            _cell(r.price),
+            r.error or "",
+        )
+        for r in report.results
+    ]
+    _table(("Recipient", "Status", "ID", "Parts", "Price", "Error"), rows, title=None)

@@ -44,6 +44,9 @@ class ProviderInfo:
     max_text_chars: int
     sender: SenderRule
     client: str  # "module:Class", imported only when a command needs the network
+    emulator: str  # "module:Class" of its local emulator in sms_cli.sandbox
+    requires_sender: bool = False
+    send_options: frozenset[str] = frozenset()  # `smsctl send` options it understands
 
 
 REGISTRY: Final[dict[str, ProviderInfo]] = {
@@ -55,6 +58,8 @@ REGISTRY: Final[dict[str, ProviderInfo]] = {
         max_text_chars=1600,
         sender=SenderRule(11, 20, re.compile(r"[A-Za-z0-9 ]+")),
         client="sms_cli.providers.connectel:Connectel",
+        emulator="sms_cli.sandbox.connectel:ConnectelEmulator",
+        requires_sender=True,
     ),
     # shared/PROVIDERS.md §2.1, §2.5.1: max 11 alphanumeric (the PHP validator also allows
     # / . - @ _ ! ( ) + $ , & and space) or 16 numeric characters; text max 1520.
@@ -65,6 +70,22 @@ REGISTRY: Final[dict[str, ProviderInfo]] = {
         max_text_chars=1520,
         sender=SenderRule(11, 16, re.compile(r"[A-Za-z0-9 /.\-@_!()+$,&]+")),
         client="sms_cli.providers.seven:Seven",
+        emulator="sms_cli.sandbox.seven:SevenEmulator",
+        send_options=frozenset(
+            {
+                "--flash",
+                "--at",
+                "--ttl",
+                "--label",
+                "--foreign-id",
+                "--performance-tracking",
+                "--no-reload",
+                "--unicode",
+                "--udh",
+                "--attach",
+                "--test",
+            }
+        ),
     ),
 }
 
@@ -77,3 +98,12 @@ def provider_info(name: str) -> ProviderInfo:
     except KeyError:
         known = ", ".join(REGISTRY)
         raise ValueError(f"unknown provider {name!r} (known: {known})") from None
+
+
+def load(path: str) -> type:
+    """Import the class a registry entry names ("module:Class")."""
+    import importlib
+
+    module_name, _, class_name = path.partition(":")
+    cls: type = getattr(importlib.import_module(module_name), class_name)
+    return cls

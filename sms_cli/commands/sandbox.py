@@ -1,0 +1,49 @@
+"""`smsctl sandbox`: run the local provider emulators, to try smsctl and test scripts for free."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sms_cli.commands._runtime import handled_errors
+
+
+def sandbox_command(
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")
+    ] = 8025,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (loopback unless you mean it).")
+    ] = "127.0.0.1",
+    log: Annotated[bool, typer.Option("--log/--no-log", help="Log each request to stderr.")] = True,
+) -> None:
+    """Run local emulators of every provider API until Ctrl-C. Nothing is sent, nothing is charged.
+
+    Each provider is served under its name, e.g. http://127.0.0.1:8025/seven/api; the token
+    `sandbox-token` is accepted.
+    """
+    with handled_errors():
+        from sms_cli import output
+        from sms_cli.errors import InputError
+        from sms_cli.providers.registry import REGISTRY
+        from sms_cli.sandbox.server import SandboxServer, all_emulators
+
+        try:
+            server = SandboxServer(all_emulators(), host=host, port=port, log_requests=log)
+        except OSError as exc:
+            raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        base = server.url
+        output.info(f"smsctl sandbox listening on {base} (Ctrl-C to stop)")
+        for name, info in REGISTRY.items():
+            url = f"{base}/{name}" + ("/api" if info.default_base_url.endswith("/api") else "")
+            output.info(
+                f"  {info.title}: printf sandbox-token | smsctl profile add sandbox-{name} "
+                f"--provider {name} --base-url {url} --sender Sandbox --token-stdin"
+            )
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            output.info("sandbox stopped")
+        finally:
+            server.server_close()

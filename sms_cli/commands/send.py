@@ -1,0 +1,246 @@
+"""`smsctl send`: one text to one or more recipients."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sms_cli.commands._runtime import handled_errors, read_text
+from sms_cli.commands.profile import complete_profile_name
+
+if TYPE_CHECKING:
+    from sms_cli.sending import SendReport
+
+SEVEN = "seven.io options"
+
+
+def send_command(
+    text: Annotated[
+        str | None,
+        typer.Argument(
+            help="The message text; '-' or nothing reads standard input.", show_default=False
+        ),
+    ] = None,
+    to: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--to",
+            "-t",
+            help="Recipient number; repeat it or give a comma-separated list. +46…, 0046… and "
+            "national numbers (with the profile's region) are accepted.",
+            show_default=False,
+        ),
+    ] = None,
+    sender: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            "-f",
+            help="Sender name or number (default: the profile's).",
+            show_default=False,
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Profile to use (default: SMSCTL_PROFILE, then the default profile).",
+            autocompletion=complete_profile_name,
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Check everything and show the segments; send nothing."),
+    ] = False,
+    json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=0.1, help="Seconds to wait for the provider's answer."),
+    ] = 30.0,
+    max_segments: Annotated[
+        int | None,
+        typer.Option(
+            "--max-segments",
+            min=1,
+            help="Refuse (exit 10) a text needing more segments.",
+            show_default=False,
+        ),
+    ] = None,
+    flash: Annotated[
+        bool, typer.Option("--flash", help="Flash SMS.", rich_help_panel=SEVEN)
+    ] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Send later: '2026-12-24 18:00' (local time), ISO 8601, or Unix time.",
+            rich_help_panel=SEVEN,
+            show_default=False,
+        ),
+    ] = None,
+    ttl: Annotated[
+        int | None,
+        typer.Option(
+            "--ttl", help="Validity in minutes.", rich_help_panel=SEVEN, show_default=False
+        ),
+    ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option(
+            "--label", help="Label for statistics.", rich_help_panel=SEVEN, show_default=False
+        ),
+    ] = None,
+    foreign_id: Annotated[
+        str | None,
+        typer.Option(
+            "--foreign-id",
+            help="Your reference, echoed in reports (default: one smsctl makes).",
+            rich_help_panel=SEVEN,
+            show_default=False,
+        ),
+    ] = None,
+    performance_tracking: Annotated[
+        bool,
+        typer.Option(
+            "--performance-tracking", help="Track clicks on links.", rich_help_panel=SEVEN
+        ),
+    ] = False,
+    no_reload: Annotated[
+        bool,
+        typer.Option(
+            "--no-reload",
+            help="Lift the 180 s lock against sending the same SMS twice.",
+            rich_help_panel=SEVEN,
+        ),
+    ] = False,
+    unicode: Annotated[
+        bool, typer.Option("--unicode", "-u", help="Force UCS-2.", rich_help_panel=SEVEN)
+    ] = False,
+    udh: Annotated[
+        str | None,
+        typer.Option(
+            "--udh",
+            metavar="HEX",
+            help="User data header.",
+            rich_help_panel=SEVEN,
+            show_default=False,
+        ),
+    ] = None,
+    attach: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--attach",
+            help="Send a file as a link; the text marks its place with [[file name]].",
+            rich_help_panel=SEVEN,
+            show_default=False,
+        ),
+    ] = None,
+    attach_validity: Annotated[
+        int | None,
+        typer.Option(
+            "--attach-validity",
+            min=1,
+            help="Days the file stays available.",
+            rich_help_panel=SEVEN,
+            show_default=False,
+        ),
+    ] = None,
+    attach_password_env: Annotated[
+        str | None,
+        typer.Option(
+            "--attach-password-env",
+            metavar="VAR",
+            help="Protect the file with the password in this environment variable.",
+            rich_help_panel=SEVEN,
+            show_default=False,
+        ),
+    ] = None,
+    test: Annotated[
+        bool,
+        typer.Option(
+            "--test",
+            help="Provider test mode: validated, not sent, not charged.",
+            rich_help_panel=SEVEN,
+        ),
+    ] = False,
+) -> None:
+    """Send one text to one or more recipients.
+
+    Exit 0 when every message was accepted, 3 when some were refused, 7 when all were, 8 when
+    the outcome of any is unknown (nothing is ever resent automatically).
+    """
+    with handled_errors():
+        import os
+
+        from sms_cli import output, render
+        from sms_cli.errors import InputError
+        from sms_cli.history import History
+        from sms_cli.redaction import register_secret
+        from sms_cli.sending import SendArgs, dry_run_report, execute, plan_send
+
+        if not to:
+            raise InputError("no recipients: give at least one --to NUMBER")
+        password = None
+        if attach_password_env:
+            password = os.environ.get(attach_password_env)
+            if not password:
+                raise InputError(f"--attach-password-env: ${attach_password_env} is not set")
+            register_secret(password)
+        args = SendArgs(
+            to=to,
+            text=read_text(text, None),
+            sender=sender,
+            profile=profile,
+            max_segments=max_segments,
+            flash=flash,
+            at=at,
+            ttl=ttl,
+            label=label,
+            foreign_id=foreign_id,
+            performance_tracking=performance_tracking,
+            no_reload=no_reload,
+            unicode=unicode,
+            udh=udh,
+            attach=attach or [],
+            attach_validity=attach_validity,
+            attach_password=password,
+            test=test,
+        )
+        plan = plan_send(args, dry_run=dry_run)
+        for note in plan.notes:
+            output.info(f"note: {note}")
+        for warning in plan.preview.warnings:
+            output.warning(warning.message)
+        if dry_run:
+            report = dry_run_report(plan)
+        else:
+            history = History()
+            try:
+                report = execute(plan, timeout=timeout, history=history)
+            finally:
+                history.close()
+        if json:
+            output.print_json(render.send_json(report))
+        else:
+            render.send_human(report)
+        _explain(report)
+        raise typer.Exit(int(report.exit_code))
+
+
+def _explain(report: SendReport) -> None:
+    """What a script's exit code cannot say: why outcomes are unknown, what test mode did."""
+    from sms_cli import output
+
+    unknown = [r for r in report.results if r.status == "unknown"]
+    if unknown:
+        output.warning(
+            f"the outcome of {len(unknown)} message(s) is unknown ({unknown[0].error}). They may "
+            "have been sent; smsctl did not resend them, and recorded them in its history"
+        )
+    if report.plan.options.test and not report.dry_run:
+        title = report.plan.provider.title
+        output.info(f"test mode: {title} checked the request; nothing was sent or charged")

@@ -1,0 +1,250 @@
+"""The local history of what was sent: SQLite in the user data directory.
+
+Every message is written *before* its request leaves, as `unknown` / in flight, and updated with
+the provider's answer after; so a crash, a kill or a lost answer leaves a record that a later
+`status` can settle, never a send nobody knows about. WAL mode and a busy timeout let several
+smsctl processes write at once. The schema is an ordered list of named migrations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from sms_cli.errors import ConfigError
+
+ENV_DATA_DIR: Final = "SMSCTL_DATA_DIR"
+FILE_NAME: Final = "history.sqlite3"
+IN_FLIGHT: Final = "in_flight"
+
+MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
+    (
+        "0001_messages",
+        """
+        CREATE TABLE messages (
+            local_id        TEXT PRIMARY KEY,
+            batch_id        TEXT NOT NULL,
+            profile         TEXT,
+            provider        TEXT NOT NULL,
+            provider_id     TEXT,
+            bulk_id         TEXT,
+            foreign_id      TEXT,
+            recipient       TEXT NOT NULL,
+            sender          TEXT,
+            text            TEXT,
+            text_sha256     TEXT NOT NULL,
+            segments        INTEGER NOT NULL,
+            encoding        TEXT NOT NULL,
+            parts           INTEGER,
+            price           REAL,
+            test            INTEGER NOT NULL DEFAULT 0,
+            submitted_at    TEXT NOT NULL,
+            status          TEXT NOT NULL,
+            provider_status TEXT,
+            provider_code   TEXT,
+            error           TEXT,
+            status_at       TEXT NOT NULL
+        );
+        CREATE INDEX messages_provider_id ON messages (provider, provider_id);
+        CREATE INDEX messages_bulk_id ON messages (bulk_id);
+        CREATE INDEX messages_batch_id ON messages (batch_id);
+        CREATE INDEX messages_submitted_at ON messages (submitted_at);
+        """,
+    ),
+)
+
+
+def data_dir() -> Path:
+    override = os.environ.get(ENV_DATA_DIR)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return platformdirs.user_data_path("smsctl", appauthor=False)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def new_id() -> str:
+    """A UUIDv7-style id: sortable by creation time, unique across processes."""
+    millis = time.time_ns() // 1_000_000
+    value = (millis << 80) | int.from_bytes(os.urandom(10), "big")
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
+    return f"{value:032x}"
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    """One recipient's message as recorded before it is sent."""
+
+    local_id: str
+    batch_id: str
+    profile: str | None
+    provider: str
+    recipient: str
+    sender: str | None
+    text: str | None
+    text_sha256: str
+    segments: int
+    encoding: str
+    foreign_id: str | None = None
+    test: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer for one recorded message."""
+
+    local_id: str
+    status: str
+    provider_id: str | None = None
+    bulk_id: str | None = None
+    parts: int | None = None
+    price: float | None = None
+    provider_status: str | None = None
+    provider_code: str | None = None
+    error: str | None = None
+
+
+class History:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or data_dir() / FILE_NAME
+        self.connection = self._connect()
+        self._migrate()
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Create the file 0600 ourselves; SQLite gives its -wal and -shm files the same mode.
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            connection.execute("PRAGMA busy_timeout = 30000")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"cannot open the history at {self.path}: {exc}",
+                hint="set SMSCTL_DATA_DIR to a writable directory",
+            ) from None
+        connection.row_factory = sqlite3.Row
+        return connection
+
+    def close(self) -> None:
+        self.connection.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE: take the write lock up front, so concurrent writers queue, not fail."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.connection
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            applied = {row[0] for row in db.execute("SELECT name FROM schema_migrations")}
+            for name, script in MIGRATIONS:
+                if name in applied:
+                    continue
+                for statement in script.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                    (name, now_iso()),
+                )
+
+    def applied_migrations(self) -> list[str]:
+        return [r[0] for r in self.connection.execute("SELECT name FROM schema_migrations")]
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def record_intent(self, records: Iterable[MessageRecord]) -> None:
+        """Write the messages as in flight, before the request leaves."""
+        stamp = now_iso()
+        with self.transaction() as db:
+            db.executemany(
+                """
+                INSERT INTO messages (local_id, batch_id, profile, provider, foreign_id,
+                    recipient, sender, text, text_sha256, segments, encoding, test,
+                    submitted_at, status, provider_status, status_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unknown', ?, ?)
+                """,
+                [
+                    (
+                        r.local_id,
+                        r.batch_id,
+                        r.profile,
+                        r.provider,
+                        r.foreign_id,
+                        r.recipient,
+                        r.sender,
+                        r.text,
+                        r.text_sha256,
+                        r.segments,
+                        r.encoding,
+                        int(r.test),
+                        stamp,
+                        IN_FLIGHT,
+                        stamp,
+                    )
+                    for r in records
+                ],
+            )
+
+    def record_outcomes(self, outcomes: Sequence[Outcome]) -> None:
+        stamp = now_iso()
+        with self.transaction() as db:
+            db.executemany(
+                """
+                UPDATE messages SET status = ?, provider_id = ?, bulk_id = ?, parts = ?,
+                    price = ?, provider_status = ?, provider_code = ?, error = ?, status_at = ?
+                WHERE local_id = ?
+                """,
+                [
+                    (
+                        o.status,
+                        o.provider_id,
+                        o.bulk_id,
+                        o.parts,
+                        o.price,
+                        o.provider_status,
+                        o.provider_code,
+                        o.error,
+                        stamp,
+                        o.local_id,
+                    )
+                    for o in outcomes
+                ],
+            )
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def by_batch(self, batch_id: str) -> list[sqlite3.Row]:
+        return list(
+            self.connection.execute(
+                "SELECT * FROM messages WHERE batch_id = ? ORDER BY rowid", (batch_id,)
+            )
+        )

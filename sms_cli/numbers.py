@@ -1,0 +1,103 @@
+"""Recipient numbers: parsed with phonenumbers, validated, normalised to E.164. Pure.
+
+Accepted forms: `+46 70-123 45 67`, `0046701234567`, international digits without a plus
+(`46701234567`, as Connectel's own examples write them), and national numbers (`070 123 45 67`)
+when a region is known from the profile.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import phonenumbers
+
+from sms_cli.errors import InputError
+
+_LETTERS = re.compile(r"[A-Za-z]")
+_SEPARATORS = re.compile(r"[\s\-.()/]")
+
+
+@dataclass(frozen=True)
+class InvalidNumber:
+    raw: str
+    reason: str
+
+
+def _parse(candidate: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def normalise(raw: str, region: str | None = None) -> str:
+    """One number as E.164 (`+46701234567`), or InputError naming the input."""
+    problem = check(raw, region)
+    if isinstance(problem, InvalidNumber):
+        hint = None
+        if region is None and not raw.strip().startswith(("+", "00")):
+            hint = "write it with its country code, or set a region on the profile (--region)"
+        raise InputError(f"invalid phone number {raw!r}: {problem.reason}", hint=hint)
+    return problem
+
+
+def check(raw: str, region: str | None = None) -> str | InvalidNumber:
+    """E.164 for a valid number, else why not; never raises."""
+    text = raw.strip()
+    if not text:
+        return InvalidNumber(raw, "it is empty")
+    if _LETTERS.search(text):
+        return InvalidNumber(raw, "it contains letters")
+    compact = _SEPARATORS.sub("", text)
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if not re.fullmatch(r"\+?\d+", compact):
+        return InvalidNumber(raw, "it contains characters other than digits")
+    number = None
+    if compact.startswith("+"):
+        number = _parse(compact, None)
+    else:
+        if region:
+            number = _parse(compact, region)
+        if number is None:
+            number = _parse("+" + compact, None)
+    if number is None:
+        return InvalidNumber(
+            raw, "not a valid number" + (f" for region {region}" if region else "")
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def split_recipients(values: Iterable[str]) -> list[str]:
+    """`--to` values, each possibly a comma-separated list."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def normalise_all(values: Iterable[str], region: str | None = None) -> list[str]:
+    """Every recipient as E.164, duplicates removed (first kept); all bad ones named at once."""
+    seen: dict[str, None] = {}
+    bad: list[InvalidNumber] = []
+    for raw in split_recipients(values):
+        result = check(raw, region)
+        if isinstance(result, InvalidNumber):
+            bad.append(result)
+        else:
+            seen.setdefault(result, None)
+    if bad:
+        listed = "; ".join(f"{b.raw!r} ({b.reason})" for b in bad[:10])
+        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+        raise InputError(
+            f"invalid phone number{'s' if len(bad) > 1 else ''}: {listed}{more}",
+            hint=None if region else "numbers without a country code need a region: --region",
+        )
+    if not seen:
+        raise InputError("no recipients: give at least one --to NUMBER")
+    return list(seen)
+
+
+def digits(e164: str) -> str:
+    """E.164 without the plus, the form both providers echo back (PROVIDERS.md §2.5.2, §3.3)."""
+    return e164.removeprefix("+")

@@ -1,0 +1,176 @@
+"""The provider interface and its result types. No HTTP here: see http.py.
+
+Every provider turns one `SendRequest` into one `SendResult` per recipient, in the common status
+vocabulary of shared/PROVIDERS.md §1, keeping the provider's raw code and text. Failures that
+concern the whole request are exceptions (AuthError, NetworkError); everything else, including
+"the message may or may not have gone out", is a per-recipient result.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, Final, Literal
+
+from sms_cli.providers.registry import ProviderInfo
+
+Status = Literal["queued", "enroute", "delivered", "failed", "expired", "rejected", "unknown"]
+STATUSES: Final[tuple[Status, ...]] = (
+    "queued",
+    "enroute",
+    "delivered",
+    "failed",
+    "expired",
+    "rejected",
+    "unknown",
+)
+FINAL_STATUSES: Final = frozenset({"delivered", "failed", "expired", "rejected"})
+ACCEPTED_STATUSES: Final = frozenset({"queued", "enroute", "delivered"})
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent as a link (seven.io `files[]`); the text carries `[[name]]` where it goes."""
+
+    name: str
+    contents: bytes = field(repr=False)
+    validity_days: int | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """Provider options beyond recipients, sender and text. All off by default."""
+
+    flash: bool = False
+    send_at: datetime | None = None
+    ttl_minutes: int | None = None
+    label: str | None = None
+    foreign_id: str | None = None
+    performance_tracking: bool = False
+    no_reload: bool = False
+    unicode: bool = False
+    udh: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    test: bool = False
+
+    def used(self) -> list[str]:
+        """The command-line names of the options set, to refuse those a provider lacks."""
+        names = {
+            "--flash": self.flash,
+            "--at": self.send_at is not None,
+            "--ttl": self.ttl_minutes is not None,
+            "--label": self.label is not None,
+            "--foreign-id": self.foreign_id is not None,
+            "--performance-tracking": self.performance_tracking,
+            "--no-reload": self.no_reload,
+            "--unicode": self.unicode,
+            "--udh": self.udh is not None,
+            "--attach": bool(self.attachments),
+            "--test": self.test,
+        }
+        return [name for name, on in names.items() if on]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One recipient of a send: E.164 number and smsctl's own id for this message."""
+
+    number: str
+    local_id: str
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    text: str
+    recipients: tuple[Recipient, ...]
+    sender: str | None
+    options: SendOptions = SendOptions()
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What became of one recipient's message."""
+
+    recipient: str
+    local_id: str
+    status: Status
+    id: str | None = None
+    parts: int | None = None
+    price: float | None = None
+    provider_code: str | None = None
+    provider_text: str | None = None
+    error: str | None = None
+    bulk_id: str | None = None
+
+
+def results_for_all(
+    request: SendRequest,
+    status: Status,
+    *,
+    error: str,
+    provider_code: str | None = None,
+    provider_text: str | None = None,
+) -> list[SendResult]:
+    """The same outcome for every recipient: a request refused, or one whose fate is unknown."""
+    return [
+        SendResult(
+            recipient=r.number,
+            local_id=r.local_id,
+            status=status,
+            error=error,
+            provider_code=provider_code,
+            provider_text=provider_text,
+        )
+        for r in request.recipients
+    ]
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """The provider's latest word on one message."""
+
+    id: str
+    status: Status
+    provider_status: str | None
+    recipient: str | None = None
+    updated_at: datetime | None = None
+    bulk_id: str | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+@dataclass(frozen=True)
+class Balance:
+    amount: float
+    currency: str
+
+
+class Provider(ABC):
+    """A provider client. The token is passed in; a provider never looks it up itself."""
+
+    info: ClassVar[ProviderInfo]
+
+    @abstractmethod
+    def __init__(self, token: str, base_url: str | None = None, *, timeout: float = 30.0) -> None:
+        """Every client is built the same way, so the registry can build any of them."""
+
+    @abstractmethod
+    def send(self, request: SendRequest) -> list[SendResult]:
+        """Send one text to every recipient; one result per recipient, in request order."""
+
+    @abstractmethod
+    def status(self, ids: Sequence[str]) -> list[DeliveryReport]:
+        """Delivery reports for provider message ids (or a provider's batch id)."""
+
+    def balance(self) -> Balance | None:
+        """The account balance, or None when the provider has no such endpoint."""
+        return None
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""

@@ -1,0 +1,271 @@
+"""Connectel SMS Gateway API v2 (shared/PROVIDERS.md §3 and the seed document).
+
+JSON POST to `/api/v2/send/` with the token as the `authorization` field; several recipients go
+as one bulk request whose per-recipient `key` is smsctl's own message id, so every result is
+matched back by key. Reports from `/api/v2/delivery/` (token and id in the query string).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Final
+
+import httpx
+
+from sms_cli.numbers import digits
+from sms_cli.providers.base import (
+    DeliveryReport,
+    Provider,
+    SendRequest,
+    SendResult,
+    Status,
+    results_for_all,
+)
+from sms_cli.providers.http import OutcomeUnknown, Transport, json_object
+from sms_cli.providers.registry import REGISTRY, ProviderInfo
+
+SEND_PATH: Final = "api/v2/send/"  # the trailing slash is part of the documented URL (§3.2)
+DELIVERY_PATH: Final = "api/v2/delivery/"
+
+# PROVIDERS.md §1.1: map statusStr first (QUEUE and QUEUED both occur); statusInt only when
+# statusStr is missing, and then 0 is "queued" because ENROUTE and QUEUE share it.
+STATUS_BY_STR: Final[dict[str, Status]] = {
+    "ENROUTE": "enroute",
+    "QUEUE": "queued",
+    "QUEUED": "queued",
+    "DELIVRD": "delivered",
+    "REJECTD": "rejected",
+    "UNDELIV": "failed",
+    "EXPIRED": "expired",
+    "UNKNOWN": "unknown",
+}
+STATUS_BY_INT: Final[dict[int, Status]] = {
+    0: "queued",
+    1: "delivered",
+    2: "rejected",
+    5: "failed",
+    8: "expired",
+    9: "unknown",
+}
+# Error words of the error objects (PROVIDERS.md §3.8): not documented by Connectel, so only
+# recognised, never relied on; any non-2xx is an error anyway.
+AUTH_WORDS: Final = frozenset({"UNAUTHORIZED", "FORBIDDEN"})
+REQUEST_ERROR_WORDS: Final = frozenset({"BADREQUEST", "ERROR", "INVALID"})
+
+
+def _field(item: dict[str, Any], name: str) -> Any:
+    """Read a documented key exactly, tolerating case variants such as requestId (§3.2)."""
+    if name in item:
+        return item[name]
+    lowered = name.lower()
+    for key, value in item.items():
+        if key.lower() == lowered:
+            return value
+    return None
+
+
+def map_status(status_str: Any, status_int: Any) -> tuple[Status, str | None]:
+    """(common status, raw provider value) for a statusStr / statusInt pair."""
+    if isinstance(status_str, str) and status_str.strip():
+        raw = status_str.strip().upper()
+        return STATUS_BY_STR.get(raw, "unknown"), raw
+    try:
+        code = int(status_int)
+    except (TypeError, ValueError):
+        return "unknown", None
+    return STATUS_BY_INT.get(code, "unknown"), str(code)
+
+
+def _parse_date(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class Connectel(Provider):
+    info: ClassVar[ProviderInfo] = REGISTRY["connectel"]
+
+    def __init__(self, token: str, base_url: str | None = None, *, timeout: float = 30.0) -> None:
+        self.token = token
+        self.transport = Transport(
+            base_url or self.info.default_base_url,
+            title=self.info.title,
+            timeout=timeout,
+            headers={"Accept": "application/json"},
+        )
+
+    def close(self) -> None:
+        self.transport.close()
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def send(self, request: SendRequest) -> list[SendResult]:
+        bulk = len(request.recipients) > 1
+        body: dict[str, Any] = {
+            "authorization": self.token,
+            "sender": request.sender,
+            "message": request.text,
+        }
+        if bulk:
+            body["bulk"] = True
+            body["recipient"] = [{r.local_id: digits(r.number)} for r in request.recipients]
+        else:
+            body["recipient"] = digits(request.recipients[0].number)
+        try:
+            response = self.transport.send("POST", SEND_PATH, json=body)
+        except OutcomeUnknown as exc:
+            return results_for_all(request, "unknown", error=exc.reason)
+        return self._send_results(request, response, bulk)
+
+    def _send_results(
+        self, request: SendRequest, response: httpx.Response, bulk: bool
+    ) -> list[SendResult]:
+        document = json_object(response)
+        if not response.is_success:
+            return results_for_all(
+                request,
+                "rejected",
+                error=f"{self.info.title} refused the request (HTTP {response.status_code})",
+                provider_code=str(response.status_code),
+                provider_text=_describe(document, response),
+            )
+        if document is None:
+            return results_for_all(request, "unknown", error="the send answer could not be read")
+        word = str(_field(document, "statusStr") or "").upper()
+        if word in AUTH_WORDS:
+            from sms_cli.errors import AuthError
+
+            raise AuthError(
+                f"{self.info.title} refused the token ({word})",
+                hint="check the profile's token: smsctl profile show",
+            )
+        if word in REQUEST_ERROR_WORDS:
+            return results_for_all(
+                request,
+                "rejected",
+                error=f"{self.info.title} refused the request",
+                provider_code=word,
+                provider_text=_describe(document, response),
+            )
+        if bulk:
+            return self._bulk_results(request, document)
+        request_id = _field(document, "requestid")
+        if not request_id:
+            return results_for_all(request, "unknown", error="the send answer has no request id")
+        status, raw = map_status(_field(document, "statusStr"), _field(document, "statusInt"))
+        recipient = request.recipients[0]
+        return [
+            SendResult(
+                recipient=recipient.number,
+                local_id=recipient.local_id,
+                status=status,
+                id=str(request_id),
+                provider_code=raw,
+                provider_text=_text(_field(document, "statusDesc")),
+                error="rejected by the operator" if status == "rejected" else None,
+            )
+        ]
+
+    def _bulk_results(self, request: SendRequest, document: dict[str, Any]) -> list[SendResult]:
+        bulk_id = _field(document, "bulkid")
+        items = _field(document, "recipient")
+        if not bulk_id or not isinstance(items, list):
+            return results_for_all(
+                request, "unknown", error="the bulk answer has no bulk id or recipient list"
+            )
+        top_status, top_raw = map_status(
+            _field(document, "statusStr"), _field(document, "statusInt")
+        )
+        by_key = {
+            str(_field(item, "key")): item
+            for item in items
+            if isinstance(item, dict) and _field(item, "key") is not None
+        }
+        results = []
+        for recipient in request.recipients:
+            item = by_key.get(recipient.local_id)
+            if item is None or not _field(item, "requestid"):
+                results.append(
+                    SendResult(
+                        recipient=recipient.number,
+                        local_id=recipient.local_id,
+                        status="unknown",
+                        error="the bulk answer does not mention this recipient",
+                        bulk_id=str(bulk_id),
+                    )
+                )
+                continue
+            status, raw = top_status, top_raw
+            if _field(item, "statusStr") is not None or _field(item, "statusInt") is not None:
+                status, raw = map_status(_field(item, "statusStr"), _field(item, "statusInt"))
+            results.append(
+                SendResult(
+                    recipient=recipient.number,
+                    local_id=recipient.local_id,
+                    status=status,
+                    id=str(_field(item, "requestid")),
+                    provider_code=raw,
+                    provider_text=_text(_field(item, "statusDesc")),
+                    error="rejected by the operator" if status == "rejected" else None,
+                    bulk_id=str(bulk_id),
+                )
+            )
+        return results
+
+    # -- reports -------------------------------------------------------------------------------
+
+    def status(self, ids: Sequence[str]) -> list[DeliveryReport]:
+        reports: list[DeliveryReport] = []
+        for message_id in ids:
+            response = self.transport.query(
+                "GET",
+                DELIVERY_PATH,
+                params={"authorization": self.token, "requestid": message_id},
+            )
+            document = json_object(response)
+            if response.status_code == 404 or document is None or not response.is_success:
+                reports.append(
+                    DeliveryReport(id=message_id, status="unknown", provider_status=None)
+                )
+                continue
+            items = _field(document, "recipient")
+            if isinstance(items, list):
+                bulk_id = str(_field(document, "bulkid") or message_id)
+                reports.extend(
+                    _report(item, bulk_id=bulk_id) for item in items if isinstance(item, dict)
+                )
+            else:
+                reports.append(_report(document, fallback_id=message_id))
+        return reports
+
+
+def _report(
+    item: dict[str, Any], *, fallback_id: str | None = None, bulk_id: str | None = None
+) -> DeliveryReport:
+    status, raw = map_status(_field(item, "statusStr"), _field(item, "statusInt"))
+    recipient = _field(item, "recipient")
+    return DeliveryReport(
+        id=str(_field(item, "requestid") or fallback_id),
+        status=status,
+        provider_status=raw,
+        recipient=f"+{recipient}" if isinstance(recipient, str) and recipient.isdigit() else None,
+        updated_at=_parse_date(_field(item, "date")),
+        bulk_id=bulk_id,
+    )
+
+
+def _describe(document: dict[str, Any] | None, response: httpx.Response) -> str | None:
+    if document is not None:
+        parts = [_text(_field(document, key)) for key in ("statusStr", "statusDesc")]
+        return ": ".join(p for p in parts if p) or None
+    return response.text.strip()[:200] or None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None

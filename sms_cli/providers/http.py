@@ -1,0 +1,176 @@
+"""The HTTP error policy every provider shares, written once (STYLE.md, PROVIDERS.md §4.5).
+
+* A request that never reached the provider (connect error or timeout, pool timeout) is retried
+  with bounded backoff; when the retries run out nothing was sent: NetworkError.
+* A send that may have reached it (read or write timeout, a connection dropped mid-request, a
+  5xx answer) is never retried: OutcomeUnknown, which providers turn into `unknown` results.
+* 429 means "not processed": wait (Retry-After, else backoff) and retry, within a bound.
+* 401 and 403 are AuthError.
+* Queries (status, balance) are idempotent and are also retried after timeouts and 5xx.
+
+Messages name the provider and host, never a URL: a query string may carry a token.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from sms_cli import __version__
+from sms_cli.errors import AuthError, NetworkError, ProviderUnavailable
+
+CONNECT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+USER_AGENT = f"smsctl/{__version__}"
+
+
+class OutcomeUnknown(Exception):
+    """The request may have been processed: report it, never resend it silently."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Transport:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        title: str,
+        timeout: float,
+        headers: Mapping[str, str] | None = None,
+        connect_retries: int = 3,
+        rate_limit_retries: int = 3,
+        query_retries: int = 2,
+        backoff: float = 0.25,
+        max_retry_after: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.title = title
+        self.host = urlsplit(base_url).netloc or base_url
+        self.connect_retries = connect_retries
+        self.rate_limit_retries = rate_limit_retries
+        self.query_retries = query_retries
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self.sleep = sleep
+        self.client = httpx.Client(
+            base_url=base_url.rstrip("/") + "/",
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"User-Agent": USER_AGENT, **(headers or {})},
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A request that may make the provider send (and charge): at most once past connecting."""
+        connect_failures = rate_limited = 0
+        while True:
+            try:
+                response = self.client.request(method, path, **kwargs)
+            except CONNECT_ERRORS as exc:
+                connect_failures += 1
+                if connect_failures > self.connect_retries:
+                    raise self._unreachable(exc, "nothing was sent") from None
+                self.sleep(self.backoff * 2 ** (connect_failures - 1))
+                continue
+            except httpx.TimeoutException:
+                raise OutcomeUnknown(
+                    f"no answer from {self.title} within the timeout after the request was sent"
+                ) from None
+            except httpx.TransportError as exc:
+                raise OutcomeUnknown(
+                    f"the connection to {self.title} broke after the request was sent "
+                    f"({type(exc).__name__})"
+                ) from None
+            if response.status_code == 429:
+                rate_limited += 1
+                self._wait_after_429(response, rate_limited, "nothing was sent")
+                continue
+            self._raise_for_auth(response)
+            if response.status_code >= 500:
+                raise OutcomeUnknown(
+                    f"{self.title} answered HTTP {response.status_code} to the send; it may or "
+                    "may not have processed it"
+                )
+            return response
+
+    def query(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """An idempotent request: retried after connect errors, timeouts, 5xx and 429."""
+        failures = rate_limited = 0
+        while True:
+            try:
+                response = self.client.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                failures += 1
+                if failures > max(self.query_retries, self.connect_retries):
+                    raise self._unreachable(exc, "try again later") from None
+                self.sleep(self.backoff * 2 ** (failures - 1))
+                continue
+            if response.status_code == 429:
+                rate_limited += 1
+                self._wait_after_429(response, rate_limited, "try again later")
+                continue
+            self._raise_for_auth(response)
+            if response.status_code >= 500:
+                failures += 1
+                if failures > self.query_retries:
+                    raise ProviderUnavailable(
+                        f"{self.title} answered HTTP {response.status_code}; try again later"
+                    )
+                self.sleep(self.backoff * 2 ** (failures - 1))
+                continue
+            return response
+
+    def _unreachable(self, exc: httpx.TransportError, consequence: str) -> NetworkError:
+        return NetworkError(
+            f"cannot reach {self.title} at {self.host} ({type(exc).__name__}); {consequence}",
+            hint="check the network, or the profile's --base-url",
+        )
+
+    def _raise_for_auth(self, response: httpx.Response) -> None:
+        if response.status_code in (401, 403):
+            raise AuthError(
+                f"{self.title} refused the token (HTTP {response.status_code})",
+                hint="check the profile's token: smsctl profile show",
+            )
+
+    def _wait_after_429(self, response: httpx.Response, attempt: int, consequence: str) -> None:
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        if wait is None:
+            wait = self.backoff * 2 ** (attempt - 1)
+        if attempt > self.rate_limit_retries or wait > self.max_retry_after:
+            raise ProviderUnavailable(
+                f"{self.title} is rate limiting (HTTP 429, retry after {wait:g} s); {consequence}"
+            )
+        self.sleep(wait)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds: either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is not one."""
+    try:
+        document = response.json()
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None

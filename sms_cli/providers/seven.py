@@ -1,0 +1,333 @@
+"""seven.io, formerly sms77.io (shared/PROVIDERS.md §2 and the sms77 seed documents).
+
+Form POST to `/sms` with `X-Api-Key`, `Accept: application/json` and `SentWith: smsctl`. Errors
+come back as HTTP 200 with a bare code (`900` or `"900"`) as the whole body (§2.3); a request can
+be accepted (`"100"`) while single recipients were refused, so every `messages[]` entry is read
+(§2.5.3). Reports from the journal by id, falling back to the deprecated `/status` (§2.7).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Final
+
+import httpx
+
+from sms_cli.errors import AuthError, ProviderUnavailable
+from sms_cli.numbers import digits
+from sms_cli.providers.base import (
+    Balance,
+    DeliveryReport,
+    Provider,
+    SendRequest,
+    SendResult,
+    Status,
+    results_for_all,
+)
+from sms_cli.providers.http import OutcomeUnknown, Transport
+from sms_cli.providers.registry import REGISTRY, ProviderInfo
+
+# PROVIDERS.md §2.4, the mutually consistent older tables. 901 means "invalid message id" on
+# /status and "signing failed" elsewhere.
+CODE_TEXTS: Final[dict[str, str]] = {
+    "11": "SMS carrier temporarily unavailable",
+    "100": "accepted",
+    "101": "sending failed for at least one recipient",
+    "201": "invalid sender",
+    "202": "invalid recipient number",
+    "300": "authentication missing",
+    "301": "recipient (to) missing",
+    "304": "type missing",
+    "305": "text missing",
+    "306": "invalid sender",
+    "401": "text too long",
+    "402": "blocked by the reload lock: the same SMS was sent to this recipient within 180 s",
+    "403": "daily limit reached for this recipient number",
+    "500": "not enough credit",
+    "600": "carrier delivery failed",
+    "700": "unknown error",
+    "900": "authentication failed: invalid API key",
+    "901": "invalid message id, or request signing failed",
+    "902": "this API key lacks the rights for this endpoint",
+    "903": "this IP address is not allowed for this API key",
+}
+AUTH_CODES: Final = frozenset({"300", "900", "901", "902", "903"})
+# Request-level codes after which nothing was sent. 600 (carrier failed) and 11 (carrier
+# unavailable) concern delivery, so they are failures rather than refusals.
+REFUSED_CODES: Final = frozenset(
+    {"201", "202", "301", "304", "305", "306", "401", "402", "403", "500"}
+)
+FAILED_CODES: Final = frozenset({"11", "600"})
+
+# PROVIDERS.md §1.1.
+STATUS_MAP: Final[dict[str, Status]] = {
+    "ACCEPTED": "enroute",
+    "TRANSMITTED": "enroute",
+    "BUFFERED": "enroute",
+    "DELIVERED": "delivered",
+    "NOTDELIVERED": "failed",
+    "FAILED": "failed",
+    "EXPIRED": "expired",
+    "REJECTED": "rejected",
+    "UNKNOWN": "unknown",
+}
+FOREIGN_ID_CHARS: Final = re.compile(r"[A-Za-z0-9.\-_@]{1,64}")
+LABEL_CHARS: Final = re.compile(r"[A-Za-z0-9.\-_@]{1,100}")
+
+
+def code_of(body: Any) -> str | None:
+    """An API code when the body is one: a bare number, a string of digits, or {code: ...}."""
+    if isinstance(body, bool):
+        return None
+    if isinstance(body, int):
+        return str(body)
+    if isinstance(body, str) and body.strip().isdigit():
+        return body.strip()
+    if isinstance(body, dict) and "messages" not in body:
+        for key in ("code", "error_code"):
+            value = body.get(key)
+            if isinstance(value, int | str) and str(value).isdigit():
+                return str(value)
+    return None
+
+
+def map_status(value: Any) -> Status:
+    if value is None:
+        return "queued"  # §1.1: no report yet
+    return STATUS_MAP.get(str(value).upper(), "unknown")
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class Seven(Provider):
+    info: ClassVar[ProviderInfo] = REGISTRY["seven"]
+
+    def __init__(self, token: str, base_url: str | None = None, *, timeout: float = 30.0) -> None:
+        self.transport = Transport(
+            base_url or self.info.default_base_url,
+            title=self.info.title,
+            timeout=timeout,
+            headers={"X-Api-Key": token, "Accept": "application/json", "SentWith": "smsctl"},
+        )
+
+    def close(self) -> None:
+        self.transport.close()
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def send_form(self, request: SendRequest) -> dict[str, str]:
+        """The form fields of a send; booleans as 1, unset options left out (§2.3)."""
+        options = request.options
+        form: dict[str, str] = {
+            "to": ",".join(digits(r.number) for r in request.recipients),
+            "text": request.text,
+        }
+        if request.sender:
+            form["from"] = request.sender
+        flags = {
+            "flash": options.flash,
+            "performance_tracking": options.performance_tracking,
+            "no_reload": options.no_reload,
+            "unicode": options.unicode,
+            "debug": options.test,
+        }
+        form.update({name: "1" for name, on in flags.items() if on})
+        if options.send_at is not None:
+            form["delay"] = str(int(options.send_at.timestamp()))
+        if options.ttl_minutes is not None:
+            form["ttl"] = str(options.ttl_minutes)
+        if options.label:
+            form["label"] = options.label
+        if options.foreign_id:
+            form["foreign_id"] = options.foreign_id
+        if options.udh:
+            form["udh"] = options.udh
+        for i, attachment in enumerate(options.attachments):
+            form[f"files[{i}][name]"] = attachment.name
+            form[f"files[{i}][contents]"] = base64.b64encode(attachment.contents).decode("ascii")
+            if attachment.validity_days is not None:
+                form[f"files[{i}][validity]"] = str(attachment.validity_days)
+            if attachment.password:
+                form[f"files[{i}][password]"] = attachment.password
+        return form
+
+    def send(self, request: SendRequest) -> list[SendResult]:
+        try:
+            response = self.transport.send("POST", "sms", data=self.send_form(request))
+        except OutcomeUnknown as exc:
+            return results_for_all(request, "unknown", error=exc.reason)
+        if not response.is_success:
+            return results_for_all(
+                request,
+                "unknown",
+                error=f"unexpected HTTP {response.status_code} from {self.info.title}",
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            return results_for_all(request, "unknown", error="the send answer could not be read")
+        code = code_of(body)
+        if code is not None:
+            return self._request_level(request, code)
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+            return results_for_all(request, "unknown", error="the send answer has no messages")
+        return self._per_message(request, body)
+
+    def _request_level(self, request: SendRequest, code: str) -> list[SendResult]:
+        text = CODE_TEXTS.get(code, f"code {code}")
+        if code in AUTH_CODES:
+            raise AuthError(
+                f"{self.info.title} refused the request: {text} (code {code})",
+                hint="check the profile's token: smsctl profile show",
+            )
+        if code in REFUSED_CODES:
+            status: Status = "rejected"
+        elif code in FAILED_CODES:
+            status = "failed"
+        else:  # 100/101 without details, 700 unknown error: it may have been sent
+            status = "unknown"
+        return results_for_all(
+            request, status, error=text, provider_code=code, provider_text=CODE_TEXTS.get(code)
+        )
+
+    def _per_message(self, request: SendRequest, body: dict[str, Any]) -> list[SendResult]:
+        entries = [m for m in body["messages"] if isinstance(m, dict)]
+        by_number: dict[str, list[dict[str, Any]]] = {}
+        for entry in entries:
+            number = str(entry.get("recipient") or "").removeprefix("+")
+            by_number.setdefault(number, []).append(entry)
+        results = []
+        for position, recipient in enumerate(request.recipients):
+            matches = by_number.get(digits(recipient.number))
+            if matches:
+                entry = matches.pop(0)
+            elif len(entries) == len(request.recipients):
+                entry = entries[position]  # same count: request order (§2.5.2)
+            else:
+                results.append(
+                    SendResult(
+                        recipient=recipient.number,
+                        local_id=recipient.local_id,
+                        status="unknown",
+                        error="the send answer does not mention this recipient",
+                    )
+                )
+                continue
+            results.append(self._result(recipient.number, recipient.local_id, entry))
+        return results
+
+    def _result(self, number: str, local_id: str, entry: dict[str, Any]) -> SendResult:
+        ok = entry.get("success") in (True, "true", 1, "1")
+        error_code = entry.get("error")
+        error_text = entry.get("error_text")
+        code = str(error_code) if error_code not in (None, "") else None
+        return SendResult(
+            recipient=number,
+            local_id=local_id,
+            status="queued" if ok else "rejected",
+            id=str(entry["id"]) if entry.get("id") not in (None, "") else None,
+            parts=_int(entry.get("parts")),
+            price=_float(entry.get("price")),
+            provider_code=code,
+            provider_text=str(error_text) if error_text else None,
+            error=None
+            if ok
+            else (str(error_text) if error_text else CODE_TEXTS.get(code or "", "refused")),
+        )
+
+    # -- reports and account -------------------------------------------------------------------
+
+    def status(self, ids: Sequence[str]) -> list[DeliveryReport]:
+        return [self._one_status(message_id) for message_id in ids]
+
+    def _one_status(self, message_id: str) -> DeliveryReport:
+        rows = self.journal(id=message_id)
+        for row in rows:
+            if str(row.get("id")) == message_id:
+                return DeliveryReport(
+                    id=message_id,
+                    status=map_status(row.get("dlr")),
+                    provider_status=row.get("dlr"),
+                    recipient=_plus(row.get("to")),
+                    updated_at=_parse_time(row.get("dlr_timestamp") or row.get("timestamp")),
+                )
+        response = self.transport.query("GET", "status", params={"msg_id": message_id})
+        body = _body(response)
+        if code_of(body) is not None or not isinstance(body, list) or not body:
+            return DeliveryReport(id=message_id, status="unknown", provider_status=None)
+        item = body[0] if isinstance(body[0], dict) else {}
+        return DeliveryReport(
+            id=message_id,
+            status=map_status(item.get("status")),
+            provider_status=item.get("status"),
+            updated_at=_parse_time(item.get("status_time") or item.get("statusTime")),
+        )
+
+    def journal(self, **params: str) -> list[dict[str, Any]]:
+        """Outbound journal rows (§2.9), e.g. journal(id=...) or journal(to=..., date_from=...)."""
+        response = self.transport.query("GET", "journal/outbound", params=params)
+        body = _body(response)
+        code = code_of(body)
+        if code is not None:
+            self._raise_query_code(code)
+        return [row for row in body if isinstance(row, dict)] if isinstance(body, list) else []
+
+    def balance(self) -> Balance:
+        body = _body(self.transport.query("GET", "balance"))
+        code = code_of(body)
+        if code is not None:
+            self._raise_query_code(code)
+        if isinstance(body, dict) and "amount" in body:
+            return Balance(amount=float(body["amount"]), currency=str(body.get("currency") or ""))
+        raise ProviderUnavailable(f"{self.info.title} sent an unreadable balance")
+
+    def _raise_query_code(self, code: str) -> None:
+        text = CODE_TEXTS.get(code, f"code {code}")
+        if code in AUTH_CODES:
+            raise AuthError(f"{self.info.title} refused the request: {text} (code {code})")
+        raise ProviderUnavailable(f"{self.info.title} answered code {code}: {text}")
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        text = response.text.strip()
+        return text if text.isdigit() else None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _plus(value: Any) -> str | None:
+    return f"+{value}" if isinstance(value, str) and value.isdigit() else None
+
+
+def validate_foreign_id(value: str) -> bool:
+    return bool(FOREIGN_ID_CHARS.fullmatch(value))
+
+
+def validate_label(value: str) -> bool:
+    return bool(LABEL_CHARS.fullmatch(value))

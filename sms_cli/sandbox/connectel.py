@@ -1,0 +1,221 @@
+"""A local emulator of the Connectel SMS Gateway API v2 (PROVIDERS.md §3).
+
+Error bodies and status codes are undocumented by Connectel; this emulator offers the styles of
+PROVIDERS.md §3.8 (`set {"auth_style": "401"|"403"|"200", "bad_request_style": "json"|"text"}`)
+so smsctl is tested against each and depends on none.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sms_cli.sandbox.server import Emulator, EmuRequest, EmuResponse, normalise_number
+
+VALID_TOKENS = frozenset({"sandbox-token"})
+ALNUM_SENDER = re.compile(r"[A-Za-z0-9 ]{1,11}")
+STATUS_INT = {"ENROUTE": 0, "QUEUED": 0, "DELIVRD": 1, "REJECTD": 2, "UNDELIV": 5, "EXPIRED": 8}
+DEFAULT_SCRIPT = ("DELIVRD",)
+
+
+@dataclass
+class _Message:
+    request_id: str
+    recipient: str
+    sender: str
+    message: str
+    key: str | None
+    bulk_id: str | None
+    statuses: list[str]
+    position: int = 0
+    history: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.statuses[self.position]
+
+
+class ConnectelEmulator(Emulator):
+    name = "connectel"
+
+    def reset_state(self) -> None:
+        self.tokens = set(VALID_TOKENS)
+        self.auth_style = "401"
+        self.bad_request_style = "json"
+        self.messages: dict[str, _Message] = {}
+        self.bulks: dict[str, list[str]] = {}
+        self.counter = itertools.count(1)
+        self.auto_advance = True
+
+    def configure(self, settings: dict[str, Any]) -> None:
+        for key, value in settings.items():
+            if key == "auth_style" and value in ("401", "403", "200"):
+                self.auth_style = value
+            elif key == "bad_request_style" and value in ("json", "text"):
+                self.bad_request_style = value
+            elif key == "tokens":
+                self.tokens = set(value)
+            elif key == "auto_advance":
+                self.auto_advance = bool(value)
+            else:
+                raise ValueError(f"unknown setting {key}={value!r}")
+
+    def advance(self) -> None:
+        for message in self.messages.values():
+            _step(message)
+
+    # -- API -----------------------------------------------------------------------------------
+
+    def route(self, request: EmuRequest) -> EmuResponse:
+        path = request.path.rstrip("/")
+        if path == "/api/v2/send" and request.method == "POST":
+            return self._send(request)
+        if path == "/api/v2/delivery" and request.method == "GET":
+            return self._delivery(request)
+        return EmuResponse.json({"statusInt": -1, "statusStr": "NOTFOUND"}, status=404)
+
+    def _unauthorized(self) -> EmuResponse:
+        body = {"statusInt": -1, "statusStr": "UNAUTHORIZED", "statusDesc": "invalid authorization"}
+        return EmuResponse.json(body, status=int(self.auth_style))
+
+    def _bad_request(self, description: str) -> EmuResponse:
+        if self.bad_request_style == "text":
+            return EmuResponse.text(f"Bad request: {description}", status=400)
+        body = {"statusInt": -1, "statusStr": "BADREQUEST", "statusDesc": description}
+        return EmuResponse.json(body, status=400)
+
+    def _send(self, request: EmuRequest) -> EmuResponse:
+        params = request.params()
+        # The token is a body (or query) parameter; an Authorization header alone is refused.
+        if params.get("authorization") not in self.tokens:
+            return self._unauthorized()
+        sender = str(params.get("sender") or "")
+        message = params.get("message")
+        recipient = params.get("recipient")
+        if not sender:
+            return self._bad_request("sender is required")
+        numeric = sender.removeprefix("+")
+        if not (numeric.isdigit() and len(numeric) <= 20) and not ALNUM_SENDER.fullmatch(sender):
+            return self._bad_request("invalid sender")
+        if not isinstance(message, str) or not message:
+            return self._bad_request("message is required")
+        if len(message) > 1600:
+            return self._bad_request("message is longer than 1600 characters")
+        if not recipient:
+            return self._bad_request("recipient is required")
+        bulk = params.get("bulk") in (True, "true", "1", 1)
+        if bulk:
+            if not isinstance(recipient, list):
+                return self._bad_request("recipient must be a list for bulk")
+            return self._send_bulk(params["authorization"], sender, message, recipient)
+        msg = self._accept(str(recipient), sender, message, key=None, bulk_id=None)
+        href = (
+            f"/api/v2/delivery/?authorization={params['authorization']}&requestid={msg.request_id}"
+        )
+        status = msg.status if msg.status == "REJECTD" else "ENROUTE"
+        return EmuResponse.json(
+            {
+                "href": href,
+                "method": "GET",
+                "recipient": msg.recipient,
+                "requestid": msg.request_id,
+                "sender": sender,
+                "statusInt": STATUS_INT[status],
+                "statusStr": status,
+            }
+        )
+
+    def _send_bulk(
+        self, token: str, sender: str, message: str, recipients: list[Any]
+    ) -> EmuResponse:
+        bulk_id = f"B{secrets.token_hex(4).upper()}.{next(self.counter)}"
+        items = []
+        ids = []
+        for entry in recipients:
+            if not isinstance(entry, dict) or len(entry) != 1:
+                return self._bad_request("each recipient must be a {key: number} object")
+            ((key, number),) = entry.items()
+            msg = self._accept(str(number), sender, message, key=str(key), bulk_id=bulk_id)
+            ids.append(msg.request_id)
+            item: dict[str, Any] = {
+                "key": key,
+                "recipient": msg.recipient,
+                "requestid": msg.request_id,
+            }
+            if msg.status == "REJECTD":
+                item.update(statusInt=2, statusStr="REJECTD")
+            items.append(item)
+        self.bulks[bulk_id] = ids
+        return EmuResponse.json(
+            {
+                "bulkid": bulk_id,
+                "href": f"/api/v2/delivery/?authorization={token}&bulkid={bulk_id}",
+                "method": "GET",
+                "recipient": items,
+                "sender": sender,
+                "statusInt": 0,
+                "statusStr": "QUEUED",
+            }
+        )
+
+    def _accept(
+        self, number: str, sender: str, message: str, key: str | None, bulk_id: str | None
+    ) -> _Message:
+        digits = normalise_number(number)
+        request_id = f"R{secrets.token_hex(6).upper()}.{next(self.counter)}"
+        if not digits.isdigit() or not 8 <= len(digits) <= 15 or digits in self.rejected:
+            statuses = ["REJECTD"]
+        else:
+            statuses = ["ENROUTE", *self.scripts.get(digits, DEFAULT_SCRIPT)]
+        msg = _Message(request_id, digits, sender, message, key, bulk_id, statuses)
+        self.messages[request_id] = msg
+        return msg
+
+    def _delivery(self, request: EmuRequest) -> EmuResponse:
+        params = request.params()
+        if params.get("authorization") not in self.tokens:
+            return self._unauthorized()
+        wanted = str(params.get("requestid") or params.get("bulkid") or "")
+        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        if wanted in self.bulks:
+            return EmuResponse.json(
+                {
+                    "action": "send",
+                    "bulkid": wanted,
+                    "message": "",
+                    "recipient": [self._report(self.messages[i], now) for i in self.bulks[wanted]],
+                }
+            )
+        message = self.messages.get(wanted)
+        if message is None:
+            return EmuResponse.json(
+                {"statusInt": -1, "statusStr": "NOTFOUND", "statusDesc": "unknown requestid"},
+                status=404,
+            )
+        return EmuResponse.json(
+            {"action": "send", "sender": message.sender, **self._report(message, now)}
+        )
+
+    def _report(self, message: _Message, now: str) -> dict[str, Any]:
+        """The current state; with auto_advance each report moves the message one state on."""
+        status = message.status
+        if self.auto_advance:
+            _step(message)
+        return {
+            "date": now,
+            "recipient": message.recipient,
+            "requestid": message.request_id,
+            "statusDesc": "",
+            "statusInt": STATUS_INT.get(status, 9),
+            "statusStr": status,
+            "url": "",
+        }
+
+
+def _step(message: _Message) -> None:
+    if message.position < len(message.statuses) - 1:
+        message.position += 1

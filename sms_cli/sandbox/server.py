@@ -1,0 +1,318 @@
+"""The emulator framework: one loopback HTTP server, each provider's emulator under /<name>/.
+
+An emulator records every request, answers like its provider (PROVIDERS.md, quirks included),
+and takes orders on its control API under /<name>/__emu/:
+
+    GET  requests            every request received (method, path, query, headers, body)
+    POST reset               forget everything
+    POST faults              {"mode": ..., "times": N, "latency": s, "retry_after": s, ...}
+    POST reject              {"numbers": [...]}: recipients the provider refuses
+    POST script              {"number": ..., "statuses": [...]}: delivery states, in order
+    POST advance             move every message one delivery state on
+    POST set                 provider-specific knobs, e.g. {"error_style": "quoted"}
+
+Fault modes: `drop_before` (close the connection without processing), `drop_after` (process,
+then close without answering), `error_5xx` (answer 503 without processing), `process_then_5xx`,
+`rate_limit` (429 with Retry-After, not processed), `malformed` (process, answer 200 with
+garbage). `latency` delays every answer. `times` limits a fault to the next N requests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+FAULT_MODES = (
+    "drop_before",
+    "drop_after",
+    "error_5xx",
+    "process_then_5xx",
+    "rate_limit",
+    "malformed",
+)
+MAX_BODY = 5 * 1024 * 1024
+
+
+@dataclass
+class EmuRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    received_at: float = field(default_factory=time.time)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def form(self) -> dict[str, str]:
+        if self.content_type == "application/x-www-form-urlencoded":
+            return dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
+        return {}
+
+    def json(self) -> Any:
+        if self.content_type == "application/json":
+            try:
+                return json.loads(self.body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                return None
+        return None
+
+    def params(self) -> dict[str, Any]:
+        """Query, form and JSON object fields together (later ones win)."""
+        merged: dict[str, Any] = dict(self.query)
+        merged.update(self.form())
+        document = self.json()
+        if isinstance(document, dict):
+            merged.update(document)
+        return merged
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "body": self.body.decode("utf-8", "replace"),
+            "received_at": self.received_at,
+        }
+
+
+@dataclass
+class EmuResponse:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, document: Any, status: int = 200) -> EmuResponse:
+        return cls(status, json.dumps(document).encode("utf-8"))
+
+    @classmethod
+    def text(cls, text: str, status: int = 200) -> EmuResponse:
+        return cls(status, text.encode("utf-8"), "text/plain; charset=utf-8")
+
+
+class Drop(Exception):
+    """Close the connection without an answer."""
+
+
+@dataclass
+class Faults:
+    mode: str | None = None
+    times: int | None = None
+    latency: float = 0.0
+    retry_after: float = 1.0
+    status: int = 503
+
+
+class Emulator(ABC):
+    """One provider's API. Subclasses implement `route` and may add knobs through `configure`."""
+
+    name: str
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.requests: list[EmuRequest] = []
+            self.faults = Faults()
+            self.rejected: set[str] = set()
+            self.scripts: dict[str, list[str]] = {}
+            self.reset_state()
+
+    @abstractmethod
+    def reset_state(self) -> None:
+        """Forget messages and provider-specific knobs."""
+
+    @abstractmethod
+    def route(self, request: EmuRequest) -> EmuResponse:
+        """Answer a provider API request."""
+
+    @abstractmethod
+    def advance(self) -> None:
+        """Move every message one delivery state on."""
+
+    def configure(self, settings: dict[str, Any]) -> None:
+        """Provider-specific knobs; unknown ones are an error so tests cannot mistype them."""
+        raise ValueError(f"unknown setting(s): {', '.join(settings)}")
+
+    # -- the part every emulator shares --------------------------------------------------------
+
+    def handle(self, request: EmuRequest) -> EmuResponse:
+        if request.path.startswith("/__emu/"):
+            return self._control(request)
+        with self.lock:
+            self.requests.append(request)
+            faults = self.faults
+            mode = faults.mode
+            if mode and faults.times is not None:
+                faults.times -= 1
+                if faults.times <= 0:
+                    self.faults = Faults(latency=faults.latency)
+        if faults.latency:
+            time.sleep(faults.latency)
+        if mode == "drop_before":
+            raise Drop
+        if mode == "error_5xx":
+            return EmuResponse.json({"error": "service unavailable"}, status=faults.status)
+        if mode == "rate_limit":
+            response = EmuResponse(429, b"")
+            response.headers["Retry-After"] = f"{faults.retry_after:g}"
+            return response
+        with self.lock:
+            response = self.route(request)
+        if mode == "drop_after":
+            raise Drop
+        if mode == "process_then_5xx":
+            return EmuResponse.json({"error": "internal error"}, status=faults.status)
+        if mode == "malformed":
+            return EmuResponse(200, b"<html>upstream proxy error", "text/html")
+        return response
+
+    def _control(self, request: EmuRequest) -> EmuResponse:
+        action = request.path.removeprefix("/__emu/").strip("/")
+        payload = request.json() or {}
+        try:
+            with self.lock:
+                return self._control_action(action, payload)
+        except (KeyError, TypeError, ValueError) as exc:
+            return EmuResponse.json({"error": str(exc)}, status=400)
+
+    def _control_action(self, action: str, payload: dict[str, Any]) -> EmuResponse:
+        if action == "requests":
+            return EmuResponse.json([r.record() for r in self.requests])
+        if action == "reset":
+            self.reset()
+        elif action == "faults":
+            mode = payload.get("mode")
+            if mode is not None and mode not in FAULT_MODES:
+                raise ValueError(f"unknown fault mode {mode!r}")
+            self.faults = Faults(
+                mode=mode,
+                times=payload.get("times"),
+                latency=float(payload.get("latency", 0.0)),
+                retry_after=float(payload.get("retry_after", 1.0)),
+                status=int(payload.get("status", 503)),
+            )
+        elif action == "reject":
+            self.rejected = {_digits(n) for n in payload["numbers"]}
+        elif action == "script":
+            self.scripts[_digits(payload["number"])] = [str(s) for s in payload["statuses"]]
+        elif action == "advance":
+            for _ in range(int(payload.get("steps", 1))):
+                self.advance()
+        elif action == "set":
+            self.configure(dict(payload))
+        else:
+            return EmuResponse.json({"error": f"unknown control action {action!r}"}, status=404)
+        return EmuResponse.json({"ok": True})
+
+
+def _digits(number: Any) -> str:
+    text = str(number).strip().replace(" ", "")
+    if text.startswith("00"):
+        text = text[2:]
+    return text.removeprefix("+")
+
+
+normalise_number = _digits
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SandboxServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.log_requests:
+            super().log_message(format, *args)
+
+    def _dispatch(self) -> None:
+        parts = urlsplit(self.path)
+        prefix, _, rest = parts.path.lstrip("/").partition("/")
+        emulator = self.server.emulators.get(prefix)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._answer(EmuResponse.text("request body too large", status=413))
+            return
+        body = self.rfile.read(length) if length else b""
+        if emulator is None:
+            names = ", ".join(f"/{n}/" for n in self.server.emulators)
+            self._answer(EmuResponse.text(f"no emulator here; try {names}", status=404))
+            return
+        request = EmuRequest(
+            method=self.command,
+            path="/" + rest,
+            query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        try:
+            response = emulator.handle(request)
+        except Drop:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._answer(response)
+
+    def _answer(self, response: EmuResponse) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    do_GET = do_POST = do_DELETE = do_PUT = _dispatch
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self,
+        emulators: dict[str, Emulator],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_requests: bool = False,
+    ) -> None:
+        self.emulators = emulators
+        self.log_requests = log_requests
+        super().__init__((host, port), _Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}"
+
+    def start_in_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, name="smsctl-sandbox", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+def all_emulators() -> dict[str, Emulator]:
+    """One fresh emulator per registered provider, keyed by provider name."""
+    from sms_cli.providers.registry import REGISTRY, load
+
+    return {name: load(info.emulator)() for name, info in REGISTRY.items()}

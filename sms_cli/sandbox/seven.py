@@ -1,0 +1,305 @@
+"""A local emulator of the seven.io (sms77.io) HTTP API (PROVIDERS.md §2, checklist §2.13).
+
+Errors are HTTP 200 with a bare code as the body, `900` or, with `set {"error_style":
+"quoted"}`, `"900"`. Knobs: `force_code` (answer every send with that code), `auth_code`
+(answer auth failures with 902 or 903 instead of 900), `balance`, `price_per_part`,
+`reload_lock` (on by default), `tokens`, `auto_advance`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sms_cli.sandbox.server import Emulator, EmuRequest, EmuResponse, normalise_number
+from sms_cli.segments import count
+
+VALID_TOKENS = frozenset({"sandbox-token"})
+DEFAULT_SCRIPT = ("ACCEPTED", "DELIVERED")
+RELOAD_LOCK_SECONDS = 180
+SENDER = re.compile(r"[A-Za-z0-9 /.\-@_!()+$,&]{1,11}")
+_FILE_FIELD = re.compile(r"files\[(\d+)\]\[(\w+)\]")
+
+
+@dataclass
+class _Message:
+    id: str
+    to: str
+    sender: str
+    text: str
+    parts: int
+    price: float
+    label: str | None
+    foreign_id: str | None
+    timestamp: str
+    statuses: list[str]
+    position: int = 0
+    status_time: str | None = None
+    files: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def dlr(self) -> str | None:
+        return self.statuses[self.position] if self.position >= 0 else None
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+def _flag(value: Any) -> bool:
+    return str(value).lower() in ("1", "true")
+
+
+class SevenEmulator(Emulator):
+    name = "seven"
+
+    def reset_state(self) -> None:
+        self.tokens = set(VALID_TOKENS)
+        self.error_style = "bare"
+        self.force_code: int | None = None
+        self.auth_code = 900
+        self.balance = 100.0
+        self.price_per_part = 0.075
+        self.reload_lock = True
+        self.auto_advance = True
+        self.messages: dict[str, _Message] = {}
+        self.recent: dict[tuple[str, str, str], float] = {}
+        self.ids = itertools.count(77_000_000_001)
+
+    def configure(self, settings: dict[str, Any]) -> None:
+        for key, value in settings.items():
+            if key == "error_style" and value in ("bare", "quoted"):
+                self.error_style = value
+            elif key == "force_code":
+                self.force_code = None if value is None else int(value)
+            elif key == "auth_code" and int(value) in (900, 902, 903):
+                self.auth_code = int(value)
+            elif key == "balance":
+                self.balance = float(value)
+            elif key == "price_per_part":
+                self.price_per_part = float(value)
+            elif key == "reload_lock":
+                self.reload_lock = bool(value)
+            elif key == "tokens":
+                self.tokens = set(value)
+            elif key == "auto_advance":
+                self.auto_advance = bool(value)
+            else:
+                raise ValueError(f"unknown setting {key}={value!r}")
+
+    def advance(self) -> None:
+        for message in self.messages.values():
+            self._step(message)
+
+    def _step(self, message: _Message) -> None:
+        if message.position < len(message.statuses) - 1:
+            message.position += 1
+            message.status_time = _now()
+
+    # -- API -----------------------------------------------------------------------------------
+
+    def _code(self, code: int) -> EmuResponse:
+        """An API error: HTTP 200 and the bare code (PROVIDERS.md §2.3)."""
+        body = f'"{code}"' if self.error_style == "quoted" else str(code)
+        return EmuResponse(200, body.encode())
+
+    def _authorised(self, request: EmuRequest, params: dict[str, Any]) -> bool:
+        key = request.headers.get("x-api-key")
+        authorization = request.headers.get("authorization", "")
+        scheme, _, value = authorization.partition(" ")
+        if not key and scheme.lower() in ("basic", "bearer"):
+            key = value.strip()
+        if not key:
+            key = params.get("p")
+        return key in self.tokens
+
+    def _wants_json(self, request: EmuRequest, params: dict[str, Any]) -> bool:
+        return "application/json" in request.headers.get("accept", "") or _flag(params.get("json"))
+
+    def route(self, request: EmuRequest) -> EmuResponse:
+        params = request.params()
+        path = request.path.rstrip("/")
+        if not self._authorised(request, params):
+            return self._code(self.auth_code)
+        if path == "/api/sms" and request.method in ("POST", "GET"):
+            return self._send(request, params)
+        if path == "/api/status" and request.method == "GET":
+            return self._status(request, params)
+        if path == "/api/balance" and request.method == "GET":
+            if not self._wants_json(request, params):
+                return EmuResponse.text(f"{self.balance:.3f}")
+            return EmuResponse.json({"amount": round(self.balance, 3), "currency": "EUR"})
+        if path == "/api/journal/outbound" and request.method == "GET":
+            return self._journal(params)
+        return EmuResponse.json({"error": "not found"}, status=404)
+
+    def _send(self, request: EmuRequest, params: dict[str, Any]) -> EmuResponse:
+        if self.force_code is not None:
+            return self._code(self.force_code)
+        to = params.get("to")
+        recipients = to if isinstance(to, list) else str(to or "").split(",")
+        recipients = [str(r).strip() for r in recipients if str(r).strip()]
+        text = params.get("text")
+        sender = str(params.get("from") or "smsctl")
+        if not recipients:
+            return self._code(301)
+        if not isinstance(text, str) or not text:
+            return self._code(305)
+        if len(text) > 1520:
+            return self._code(401)
+        if not SENDER.fullmatch(sender) and not (
+            sender.removeprefix("+").isdigit() and len(sender.removeprefix("+")) <= 16
+        ):
+            return self._code(201)
+        debug = _flag(params.get("debug"))
+        parts = count(text, force_ucs2=_flag(params.get("unicode"))).parts
+        needed = 0.0 if debug else self.price_per_part * parts * len(recipients)
+        if needed > self.balance + 1e-9:
+            return self._code(500)
+        now = datetime.now(UTC).timestamp()
+        lock_keys = [(normalise_number(r), text, sender) for r in recipients]
+        locked = self.reload_lock and not _flag(params.get("no_reload")) and not debug
+        if locked and any(now - self.recent.get(k, -1e9) < RELOAD_LOCK_SECONDS for k in lock_keys):
+            return self._code(402)
+        files = self._files(params)
+        entries = []
+        total = 0.0
+        for number, key in zip(recipients, lock_keys, strict=True):
+            entries.append(self._one(number, key, text, sender, parts, params, debug, files, now))
+            total += entries[-1]["price"]
+        self.balance -= total
+        if not self._wants_json(request, params):
+            return EmuResponse.text("100")
+        return EmuResponse.json(
+            {
+                "success": "100",
+                "total_price": round(total, 4),
+                "balance": round(self.balance, 4),
+                "debug": "true" if debug else "false",
+                "sms_type": "direct",
+                "messages": entries,
+            }
+        )
+
+    def _one(
+        self,
+        number: str,
+        lock_key: tuple[str, str, str],
+        text: str,
+        sender: str,
+        parts: int,
+        params: dict[str, Any],
+        debug: bool,
+        files: list[dict[str, str]],
+        now: float,
+    ) -> dict[str, Any]:
+        digits = lock_key[0]
+        entry: dict[str, Any] = {
+            "id": None,
+            "sender": sender,
+            "recipient": digits,
+            "text": text,
+            "encoding": "gsm" if count(text).encoding == "gsm7" else "ucs2",
+            "label": params.get("label"),
+            "parts": parts,
+            "udh": params.get("udh"),
+            "is_binary": False,
+            "price": 0,
+            "success": True,
+            "error": None,
+            "error_text": None,
+        }
+        if not digits.isdigit() or not 8 <= len(digits) <= 15 or digits in self.rejected:
+            entry.update(success=False, error=202, error_text="Invalid recipient", parts=0)
+            return entry
+        if debug:
+            return entry
+        message_id = str(next(self.ids))
+        price = round(self.price_per_part * parts, 4)
+        self.messages[message_id] = _Message(
+            id=message_id,
+            to=digits,
+            sender=sender,
+            text=text,
+            parts=parts,
+            price=price,
+            label=params.get("label"),
+            foreign_id=params.get("foreign_id"),
+            timestamp=_now(),
+            statuses=list(self.scripts.get(digits, DEFAULT_SCRIPT)),
+            position=-1,
+            files=files,
+        )
+        self.recent[lock_key] = now
+        entry.update(id=message_id, price=price)
+        return entry
+
+    def _files(self, params: dict[str, Any]) -> list[dict[str, str]]:
+        found: dict[int, dict[str, str]] = {}
+        for key, value in params.items():
+            match = _FILE_FIELD.fullmatch(key)
+            if match:
+                found.setdefault(int(match.group(1)), {})[match.group(2)] = str(value)
+        if isinstance(params.get("files"), list):
+            for i, item in enumerate(params["files"]):
+                if isinstance(item, dict):
+                    found[i] = {k: str(v) for k, v in item.items()}
+        return [found[i] for i in sorted(found)]
+
+    def _status(self, request: EmuRequest, params: dict[str, Any]) -> EmuResponse:
+        ids = [i.strip() for i in str(params.get("msg_id") or "").split(",") if i.strip()]
+        if not ids or any(i not in self.messages for i in ids):
+            return self._code(901)
+        rows = []
+        for message_id in ids:
+            message = self.messages[message_id]
+            rows.append(
+                {"id": message_id, "status": message.dlr, "status_time": message.status_time}
+            )
+            if self.auto_advance:
+                self._step(message)
+        if not self._wants_json(request, params):
+            first = rows[0]
+            return EmuResponse.text(f"{first['status']}\n{first['status_time']}")
+        return EmuResponse.json(rows)
+
+    def _journal(self, params: dict[str, Any]) -> EmuResponse:
+        rows = []
+        for message in self.messages.values():
+            if "id" in params and params["id"] != message.id:
+                continue
+            if "to" in params and normalise_number(params["to"]) != message.to:
+                continue
+            if "state" in params and params["state"] != message.dlr:
+                continue
+            if "date_from" in params and message.timestamp[:10] < str(params["date_from"]):
+                continue
+            if "date_to" in params and message.timestamp[:10] > str(params["date_to"]):
+                continue
+            rows.append(
+                {
+                    "id": message.id,
+                    "from": message.sender,
+                    "to": message.to,
+                    "text": message.text,
+                    "timestamp": message.timestamp,
+                    "price": f"{message.price:.4f}",
+                    "dlr": message.dlr,
+                    "dlr_timestamp": message.status_time,
+                    "mccmnc": None,
+                    "latency": None,
+                    "type": "direct",
+                    "channel": "SMS",
+                    "connection": "http",
+                    "label": message.label,
+                    "foreign_id": message.foreign_id,
+                }
+            )
+            if self.auto_advance:
+                self._step(message)
+        offset = int(params.get("offset", 0))
+        limit = max(1, min(100, int(params.get("limit", 100))))
+        return EmuResponse.json(rows[offset : offset + limit])

@@ -1,0 +1,311 @@
+"""Sending, in two steps: plan (check everything, no network) and execute (one request, recorded).
+
+The plan refuses anything the provider would refuse, before money is at stake: bad numbers, a
+sender that does not fit, a text over the provider's limit, an option the provider lacks,
+`--max-segments`. Execute records every message as in flight before the request leaves and the
+answer after it, and never sends twice: the only retries are those of the transport policy
+(providers/http.py), for requests that never reached the provider.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sms_cli.errors import (
+    AuthError,
+    ExitCode,
+    InputError,
+    LimitExceeded,
+    NetworkError,
+    ProviderUnavailable,
+)
+from sms_cli.numbers import normalise_all
+from sms_cli.preview import Preview, build_preview
+from sms_cli.profiles import ProfileStore, ResolvedProfile, resolve, validate_sender
+from sms_cli.providers.registry import REGISTRY, ProviderInfo, load
+
+if TYPE_CHECKING:
+    from sms_cli.history import History
+    from sms_cli.providers.base import Attachment, Provider, SendOptions, SendResult
+
+_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
+_REFERENCE = re.compile(r"[A-Za-z0-9.\-_@]+")
+ACCEPTED = frozenset({"queued", "enroute", "delivered"})
+
+
+@dataclass(frozen=True)
+class SendArgs:
+    """What the user asked for, as parsed by the command line."""
+
+    to: list[str]
+    text: str
+    sender: str | None = None
+    profile: str | None = None
+    max_segments: int | None = None
+    flash: bool = False
+    at: str | None = None
+    ttl: int | None = None
+    label: str | None = None
+    foreign_id: str | None = None
+    performance_tracking: bool = False
+    no_reload: bool = False
+    unicode: bool = False
+    udh: str | None = None
+    attach: list[Path] = field(default_factory=list)
+    attach_validity: int | None = None
+    attach_password: str | None = None
+    test: bool = False
+
+
+@dataclass(frozen=True)
+class SendPlan:
+    resolved: ResolvedProfile
+    provider: ProviderInfo
+    recipients: tuple[str, ...]
+    sender: str | None
+    text: str
+    preview: Preview
+    options: SendOptions
+    batch_id: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SendReport:
+    plan: SendPlan
+    results: tuple[SendResult, ...]
+    dry_run: bool = False
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """0 all accepted; 8 any outcome unknown; 7 none accepted; 3 some accepted."""
+        if self.dry_run:
+            return ExitCode.OK
+        statuses = [r.status for r in self.results]
+        if "unknown" in statuses:
+            return ExitCode.UNKNOWN_OUTCOME
+        accepted = sum(s in ACCEPTED for s in statuses)
+        if accepted == len(statuses):
+            return ExitCode.OK
+        return ExitCode.REJECTED if accepted == 0 else ExitCode.PARTIAL
+
+    @property
+    def total_price(self) -> float | None:
+        prices = [r.price for r in self.results if r.price is not None]
+        return round(sum(prices), 6) if prices else None
+
+
+def parse_send_time(value: str) -> datetime:
+    """`--at`: ISO 8601 (`2026-12-24T18:00+01:00`), `YYYY-MM-DD HH:MM[:SS]` local, or Unix time."""
+    text = value.strip()
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text), UTC)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"--at {value!r} is not a time",
+            hint="use e.g. '2026-12-24 18:00' (local time), ISO 8601, or a Unix timestamp",
+        ) from None
+    if when.tzinfo is None:
+        when = when.astimezone()  # a time without zone is the user's local time
+    return when
+
+
+def _options(
+    args: SendArgs, provider: ProviderInfo, batch_id: str
+) -> tuple[SendOptions, list[str]]:
+    from sms_cli.providers.base import SendOptions
+
+    notes: list[str] = []
+    send_at = parse_send_time(args.at) if args.at else None
+    if send_at is not None and send_at <= datetime.now(UTC):
+        raise InputError(f"--at {args.at!r} is in the past")
+    if args.ttl is not None and args.ttl < 1:
+        raise InputError("--ttl must be at least 1 minute")
+    if args.udh is not None and not _HEX.fullmatch(args.udh):
+        raise InputError(f"--udh {args.udh!r} is not hexadecimal octets")
+    if args.label is not None and not (len(args.label) <= 100 and _REFERENCE.fullmatch(args.label)):
+        raise InputError("--label takes at most 100 of the characters A-Z a-z 0-9 . - _ @")
+    if args.foreign_id is not None and not (
+        len(args.foreign_id) <= 64 and _REFERENCE.fullmatch(args.foreign_id)
+    ):
+        raise InputError("--foreign-id takes at most 64 of the characters A-Z a-z 0-9 . - _ @")
+    options = SendOptions(
+        flash=args.flash,
+        send_at=send_at,
+        ttl_minutes=args.ttl,
+        label=args.label,
+        foreign_id=args.foreign_id,
+        performance_tracking=args.performance_tracking,
+        no_reload=args.no_reload,
+        unicode=args.unicode,
+        udh=args.udh,
+        attachments=tuple(_attachments(args)),
+        test=args.test,
+    )
+    lacking = [name for name in options.used() if name not in provider.send_options]
+    if lacking:
+        raise InputError(
+            f"{provider.title} does not support {', '.join(lacking)}",
+            hint="remove the option, or use a profile of a provider that has it",
+        )
+    if "--foreign-id" in provider.send_options and options.foreign_id is None:
+        # Our own reference, so an unknown outcome can be settled from the provider's journal.
+        from dataclasses import replace
+
+        options = replace(options, foreign_id=f"smsctl-{batch_id}")
+    if options.attachments:
+        notes.append("attachments become links: the text sent is longer than this preview counts")
+    return options, notes
+
+
+def _attachments(args: SendArgs) -> list[Attachment]:
+    from sms_cli.providers.base import Attachment
+
+    found = []
+    for path in args.attach:
+        try:
+            contents = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read attachment {path}: {exc.strerror or exc}") from None
+        found.append(
+            Attachment(
+                name=path.name,
+                contents=contents,
+                validity_days=args.attach_validity,
+                password=args.attach_password,
+            )
+        )
+    return found
+
+
+def _with_placeholders(text: str, options: SendOptions) -> tuple[str, list[str]]:
+    """Attachments are placed where `[[name]]` stands; one missing is appended at the end."""
+    notes = []
+    for attachment in options.attachments:
+        placeholder = f"[[{attachment.name}]]"
+        if placeholder not in text:
+            text = f"{text} {placeholder}" if text else placeholder
+            notes.append(f"appended {placeholder} to the text: the link to the file goes there")
+    return text, notes
+
+
+def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
+    from sms_cli.history import new_id
+
+    profiles = ProfileStore().load()
+    resolved = resolve(profiles, args.profile, require_token=not dry_run)
+    provider = REGISTRY[resolved.provider]
+    recipients = normalise_all(args.to, resolved.profile.region)
+    sender = args.sender if args.sender is not None else resolved.profile.sender
+    if sender is not None:
+        validate_sender(provider.name, sender)
+    elif provider.requires_sender:
+        raise InputError(
+            f"{provider.title} needs a sender",
+            hint="pass --from NAME, or set one on the profile (smsctl profile add --sender)",
+        )
+    batch_id = new_id()
+    options, notes = _options(args, provider, batch_id)
+    text, placeholder_notes = _with_placeholders(args.text, options)
+    notes += placeholder_notes
+    if not text:
+        raise InputError("the text is empty")
+    if len(text) > provider.max_text_chars:
+        raise InputError(
+            f"the text is {len(text)} characters; {provider.title} takes at most "
+            f"{provider.max_text_chars}",
+            hint="shorten it; smsctl split shows where the segments break",
+        )
+    preview = build_preview(text, force_ucs2=args.unicode)
+    count = preview.segmentation.segment_count
+    if args.max_segments is not None and count > args.max_segments:
+        raise LimitExceeded(
+            f"the text needs {count} segments, more than --max-segments {args.max_segments}"
+        )
+    return SendPlan(
+        resolved=resolved,
+        provider=provider,
+        recipients=tuple(recipients),
+        sender=sender,
+        text=text,
+        preview=preview,
+        options=options,
+        batch_id=batch_id,
+        notes=tuple(notes),
+    )
+
+
+def dry_run_report(plan: SendPlan) -> SendReport:
+    return SendReport(plan=plan, results=(), dry_run=True)
+
+
+def make_client(plan: SendPlan, timeout: float) -> Provider:
+    client_class = load(plan.provider.client)
+    token = plan.resolved.token
+    assert token is not None  # resolve(require_token=True) guarantees it
+    client: Provider = client_class(token, plan.resolved.profile.base_url, timeout=timeout)
+    return client
+
+
+def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
+    """Record, send once, record the answer. Auth and network errors propagate."""
+    from sms_cli.history import MessageRecord, Outcome, new_id, text_hash
+    from sms_cli.providers.base import Recipient, SendRequest
+
+    seg = plan.preview.segmentation
+    recipients = tuple(Recipient(number, new_id()) for number in plan.recipients)
+    history.record_intent(
+        MessageRecord(
+            local_id=r.local_id,
+            batch_id=plan.batch_id,
+            profile=plan.resolved.profile.name,
+            provider=plan.provider.name,
+            recipient=r.number,
+            sender=plan.sender,
+            text=plan.text,
+            text_sha256=text_hash(plan.text),
+            segments=seg.segment_count,
+            encoding=seg.encoding,
+            foreign_id=plan.options.foreign_id,
+            test=plan.options.test,
+        )
+        for r in recipients
+    )
+    request = SendRequest(
+        text=plan.text, recipients=recipients, sender=plan.sender, options=plan.options
+    )
+    client = make_client(plan, timeout)
+    try:
+        results = client.send(request)
+    except (AuthError, NetworkError, ProviderUnavailable) as exc:
+        # Refused before processing: nothing was sent. Anything else (Ctrl-C while waiting, a
+        # bug) leaves the messages recorded as in flight, which is what they are.
+        history.record_outcomes(
+            [Outcome(r.local_id, "failed", error=f"not sent: {exc.message}") for r in recipients]
+        )
+        raise
+    finally:
+        client.close()
+    history.record_outcomes(
+        [
+            Outcome(
+                local_id=r.local_id,
+                status=r.status,
+                provider_id=r.id,
+                bulk_id=r.bulk_id,
+                parts=r.parts,
+                price=r.price,
+                provider_status=r.provider_code,
+                provider_code=r.provider_code,
+                error=r.error,
+            )
+            for r in results
+        ]
+    )
+    return SendReport(plan=plan, results=tuple(results))
