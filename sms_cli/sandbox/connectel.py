@@ -50,6 +50,8 @@ class ConnectelEmulator(Emulator):
         self.bulks: dict[str, list[str]] = {}
         self.counter = itertools.count(1)
         self.auto_advance = True
+        self.reverse_bulk = False  # answer bulk items in reverse: clients must match by key
+        self.force_bad_request: str | None = None  # refuse every send with this description
 
     def configure(self, settings: dict[str, Any]) -> None:
         for key, value in settings.items():
@@ -61,6 +63,10 @@ class ConnectelEmulator(Emulator):
                 self.tokens = set(value)
             elif key == "auto_advance":
                 self.auto_advance = bool(value)
+            elif key == "reverse_bulk":
+                self.reverse_bulk = bool(value)
+            elif key == "force_bad_request":
+                self.force_bad_request = None if value is None else str(value)
             else:
                 raise ValueError(f"unknown setting {key}={value!r}")
 
@@ -93,6 +99,8 @@ class ConnectelEmulator(Emulator):
         # The token is a body (or query) parameter; an Authorization header alone is refused.
         if params.get("authorization") not in self.tokens:
             return self._unauthorized()
+        if self.force_bad_request:
+            return self._bad_request(self.force_bad_request)
         sender = str(params.get("sender") or "")
         message = params.get("message")
         recipient = params.get("recipient")
@@ -150,6 +158,8 @@ class ConnectelEmulator(Emulator):
                 item.update(statusInt=2, statusStr="REJECTD")
             items.append(item)
         self.bulks[bulk_id] = ids
+        if self.reverse_bulk:
+            items.reverse()
         return EmuResponse.json(
             {
                 "bulkid": bulk_id,
