@@ -128,6 +128,14 @@ def test_auth_codes(emu: Emu, profile: str, code: int, style: str) -> None:
     assert f"(code {code})" in result.stderr
 
 
+@pytest.mark.parametrize("code", [300, 901])
+def test_other_auth_codes_on_send(emu: Emu, profile: str, code: int) -> None:
+    emu.set(force_code=code)
+    result = send("--to", FIRST, "Hi")
+    assert result.exit_code == 5
+    assert f"(code {code})" in result.stderr
+
+
 def test_reload_lock_blocks_an_identical_resend(emu: Emu, profile: str) -> None:
     assert send("--to", FIRST, "Same text").exit_code == 0
     again = send("--to", FIRST, "Same text")
