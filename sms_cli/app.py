@@ -8,10 +8,12 @@ import typer
 
 from sms_cli import __version__
 from sms_cli.commands._runtime import RunState
+from sms_cli.commands.log import log_command
 from sms_cli.commands.profile import profile_app
 from sms_cli.commands.sandbox import sandbox_command
 from sms_cli.commands.send import send_command
 from sms_cli.commands.split import split_command
+from sms_cli.commands.status import status_command
 
 app = typer.Typer(
     name="smsctl",
@@ -47,6 +49,8 @@ def root(
 
 
 app.command("send")(send_command)
+app.command("status")(status_command)
+app.command("log")(log_command)
 app.command("split")(split_command)
 app.add_typer(profile_app)
 app.command("sandbox")(sandbox_command)

@@ -248,3 +248,108 @@ class History:
                 "SELECT * FROM messages WHERE batch_id = ? ORDER BY rowid", (batch_id,)
             )
         )
+
+    def find(self, identifier: str) -> list[sqlite3.Row]:
+        """Messages an id names: a local id, a provider message id, or a (bulk) batch id."""
+        return list(
+            self.connection.execute(
+                """
+                SELECT * FROM messages
+                WHERE local_id = ? OR provider_id = ? OR bulk_id = ?
+                ORDER BY rowid
+                """,
+                (identifier, identifier, identifier),
+            )
+        )
+
+    def last_batch(self) -> list[sqlite3.Row]:
+        row = self.connection.execute(
+            "SELECT batch_id FROM messages ORDER BY submitted_at DESC, rowid DESC LIMIT 1"
+        ).fetchone()
+        return self.by_batch(row["batch_id"]) if row else []
+
+    def update_status(
+        self,
+        local_id: str,
+        status: str,
+        provider_status: str | None,
+        at: str | None = None,
+        *,
+        provider_id: str | None = None,
+    ) -> bool:
+        """Record a newer state; a final state is never replaced. True when something changed.
+
+        Reports can arrive out of order (polling, callbacks), so the check and the write happen
+        in one immediate transaction.
+        """
+        from sms_cli.providers.base import FINAL_STATUSES
+
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT status, provider_status, provider_id FROM messages WHERE local_id = ?",
+                (local_id,),
+            ).fetchone()
+            if row is None or row["status"] in FINAL_STATUSES:
+                return False
+            if (row["status"], row["provider_status"]) == (status, provider_status) and (
+                provider_id is None or provider_id == row["provider_id"]
+            ):
+                return False
+            db.execute(
+                """
+                UPDATE messages SET status = ?, provider_status = ?, status_at = ?,
+                    provider_id = COALESCE(?, provider_id)
+                WHERE local_id = ?
+                """,
+                (status, provider_status, at or now_iso(), provider_id, local_id),
+            )
+            return True
+
+    def query(
+        self,
+        *,
+        recipient: str | None = None,
+        status: str | None = None,
+        since: str | None = None,
+        profile: str | None = None,
+        limit: int | None = None,
+    ) -> list[sqlite3.Row]:
+        """The history, newest first, filtered."""
+        clauses, values = [], []
+        for column, value in (("recipient", recipient), ("status", status), ("profile", profile)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        if since is not None:
+            clauses.append("submitted_at >= ?")
+            values.append(since)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"SELECT * FROM messages {where} ORDER BY submitted_at DESC, rowid DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            values.append(str(limit))
+        return list(self.connection.execute(sql, values))
+
+
+def parse_since(value: str) -> str:
+    """`--since`: an age (`30m`, `12h`, `7d`), a date, or an ISO time; as an ISO UTC stamp."""
+    import re
+    from datetime import timedelta
+
+    text = value.strip()
+    age = re.fullmatch(r"(\d+)\s*([mhdw])", text)
+    if age:
+        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[age.group(2)]
+        when = datetime.now(UTC) - timedelta(**{unit: int(age.group(1))})
+    else:
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            from sms_cli.errors import InputError
+
+            raise InputError(
+                f"--since {value!r} is neither an age (30m, 12h, 7d) nor a date or time"
+            ) from None
+        if when.tzinfo is None:
+            when = when.astimezone()
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -37,7 +37,15 @@ ENV_TOKEN: Final = "SMSCTL_TOKEN"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
-_PROFILE_KEYS: Final = ("provider", "token", "token_env", "sender", "base_url", "region")
+_PROFILE_KEYS: Final[dict[str, type]] = {
+    "provider": str,
+    "token": str,
+    "token_env": str,
+    "sender": str,
+    "base_url": str,
+    "region": str,
+    "store_text": bool,
+}
 
 T = TypeVar("T")
 
@@ -66,6 +74,7 @@ class Profile:
     sender: str | None = None
     base_url: str | None = None
     region: str | None = None
+    store_text: bool = True  # False: the history keeps only a hash of each text
 
     def __post_init__(self) -> None:
         register_secret(self.token)
@@ -204,9 +213,10 @@ def _from_document(path: Path, document: dict[str, Any]) -> ProfileFile:
         unknown = sorted(set(table) - set(_PROFILE_KEYS))
         if unknown:
             raise broken(f"profile {name!r} has an unknown key {unknown[0]!r}")
-        for key in _PROFILE_KEYS:
-            if key in table and not isinstance(table[key], str):
-                raise broken(f"profile {name!r}: {key!r} must be a string")
+        for key, kind in _PROFILE_KEYS.items():
+            if key in table and not isinstance(table[key], kind):
+                word = "a string" if kind is str else "true or false"
+                raise broken(f"profile {name!r}: {key!r} must be {word}")
         if table.get("provider") not in REGISTRY:
             raise broken(f"profile {name!r}: 'provider' must be one of {', '.join(REGISTRY)}")
         profiles[name] = Profile(name=name, **table)

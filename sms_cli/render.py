@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sms_cli.profiles import Profile, ProfileFile, ResolvedProfile
     from sms_cli.providers.base import SendResult
     from sms_cli.sending import SendReport
+    from sms_cli.tracking import Tracked
 
 ENCODING_LABELS = {"gsm7": "GSM-7", "ucs2": "UCS-2"}
 UNIT_NAMES = {"gsm7": "septets", "ucs2": "UTF-16 code units"}
@@ -253,6 +254,7 @@ def profile_json(profile: Profile, *, is_default: bool) -> dict[str, Any]:
         "region": profile.region,
         "token": _token_display(profile, profile.token, reveal=False),
         "token_env": profile.token_env,
+        "store_text": profile.store_text,
     }
 
 
@@ -423,3 +425,116 @@ def send_human(report: SendReport) -> None:
         for r in report.results
     ]
     _table(("Recipient", "Status", "ID", "Parts", "Price", "Error"), rows, title=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# status and log
+
+
+def status_json(tracked: Sequence[Tracked], *, waited: bool) -> dict[str, Any]:
+    """The stable `smsctl status --json` document (README, "Delivery reports")."""
+    return {
+        "waited": waited,
+        "all_final": all(t.final for t in tracked),
+        "messages": [
+            {
+                "id": t.id,
+                "recipient": t.recipient,
+                "status": t.status,
+                "provider_status": t.provider_status,
+                "updated_at": t.updated_at,
+                "final": t.final,
+                "local_id": t.local_id,
+                "bulk_id": t.bulk_id,
+                "provider": t.provider,
+                "profile": t.profile,
+                "note": t.note,
+            }
+            for t in tracked
+        ],
+    }
+
+
+def status_human(tracked: Sequence[Tracked]) -> None:
+    rows = [
+        (
+            _cell(t.recipient),
+            t.status + (" (final)" if t.final else ""),
+            _cell(t.provider_status),
+            _cell(t.id),
+            _cell(t.updated_at),
+        )
+        for t in tracked
+    ]
+    _table(("Recipient", "Status", "Provider status", "ID", "Updated"), rows, title=None)
+
+
+LOG_KEYS = (
+    "local_id",
+    "batch_id",
+    "submitted_at",
+    "profile",
+    "provider",
+    "id",
+    "bulk_id",
+    "recipient",
+    "sender",
+    "text",
+    "text_sha256",
+    "segments",
+    "encoding",
+    "parts",
+    "price",
+    "status",
+    "provider_status",
+    "error",
+    "updated_at",
+    "test",
+)
+_LOG_COLUMNS = {"id": "provider_id", "updated_at": "status_at"}
+
+
+def _log_record(row: Any) -> dict[str, Any]:
+    record = {key: row[_LOG_COLUMNS.get(key, key)] for key in LOG_KEYS}
+    record["test"] = bool(record["test"])
+    return record
+
+
+def log_json(rows: Sequence[Any]) -> dict[str, Any]:
+    return {"messages": [_log_record(row) for row in rows]}
+
+
+def log_csv(rows: Sequence[Any]) -> None:
+    import csv
+
+    writer = csv.writer(output.stdout(), lineterminator="\n")
+    writer.writerow(LOG_KEYS)
+    for row in rows:
+        record = _log_record(row)
+        record["test"] = "true" if record["test"] else "false"
+        writer.writerow(["" if v is None else v for v in record.values()])
+
+
+def _short(text: str | None, width: int = 40) -> str:
+    if text is None:
+        return "(not stored)"
+    shown = visible(text)
+    return shown if len(shown) <= width else shown[: width - 1] + "…"
+
+
+def log_human(rows: Sequence[Any]) -> None:
+    if not rows:
+        output.info("no messages in the history match")
+        return
+    table = [
+        (
+            row["submitted_at"][:19].replace("T", " "),
+            row["recipient"],
+            row["status"],
+            row["provider"],
+            _cell(row["provider_id"]),
+            _short(row["text"]),
+        )
+        for row in rows
+    ]
+    _table(("Sent (UTC)", "Recipient", "Status", "Provider", "ID", "Text"), table, title=None)

@@ -59,6 +59,7 @@ class SendArgs:
     attach_validity: int | None = None
     attach_password: str | None = None
     test: bool = False
+    store_text: bool = True
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class SendPlan:
     options: SendOptions
     batch_id: str
     notes: tuple[str, ...] = ()
+    store_text: bool = True
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,7 @@ def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
         options=options,
         batch_id=batch_id,
         notes=tuple(notes),
+        store_text=args.store_text and resolved.profile.store_text,
     )
 
 
@@ -268,7 +271,7 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
             provider=plan.provider.name,
             recipient=r.number,
             sender=plan.sender,
-            text=plan.text,
+            text=plan.text if plan.store_text else None,
             text_sha256=text_hash(plan.text),
             segments=seg.segment_count,
             encoding=seg.encoding,

@@ -123,6 +123,13 @@ def add_command(
             show_default=False,
         ),
     ] = None,
+    no_store_text: Annotated[
+        bool,
+        typer.Option(
+            "--no-store-text",
+            help="Keep only a hash of each message text in the local history.",
+        ),
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace a profile of that name.")] = False,
     json: JsonFlag = False,
 ) -> None:
@@ -157,6 +164,7 @@ def add_command(
             sender=checked_sender,
             base_url=checked_url,
             region=checked_region,
+            store_text=not no_store_text,
         )
 
         def change(current: ProfileFile) -> tuple[ProfileFile, ProfileFile]:

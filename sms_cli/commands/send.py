@@ -167,6 +167,10 @@ def send_command(
             rich_help_panel=SEVEN,
         ),
     ] = False,
+    no_store_text: Annotated[
+        bool,
+        typer.Option("--no-store-text", help="Keep only a hash of the text in the local history."),
+    ] = False,
 ) -> None:
     """Send one text to one or more recipients.
 
@@ -209,6 +213,7 @@ def send_command(
             attach_validity=attach_validity,
             attach_password=password,
             test=test,
+            store_text=not no_store_text,
         )
         plan = plan_send(args, dry_run=dry_run)
         for note in plan.notes:

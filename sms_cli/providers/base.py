@@ -106,6 +106,10 @@ class SendResult:
     bulk_id: str | None = None
 
 
+class NotSupported(Exception):
+    """The provider cannot do this at all."""
+
+
 def results_for_all(
     request: SendRequest,
     status: Status,
@@ -154,6 +158,7 @@ class Provider(ABC):
     """A provider client. The token is passed in; a provider never looks it up itself."""
 
     info: ClassVar[ProviderInfo]
+    can_find_sent: ClassVar[bool] = False  # can find a message by the reference sent with it
 
     @abstractmethod
     def __init__(self, token: str, base_url: str | None = None, *, timeout: float = 30.0) -> None:
@@ -166,6 +171,20 @@ class Provider(ABC):
     @abstractmethod
     def status(self, ids: Sequence[str]) -> list[DeliveryReport]:
         """Delivery reports for provider message ids (or a provider's batch id)."""
+
+    def find_sent(self, *, foreign_id: str, recipient: str, sent_on: str) -> DeliveryReport | None:
+        """Find a message whose send answer was lost, by the reference smsctl sent with it.
+
+        None when the provider has no such message. Providers without any way to look a message
+        up (no client reference) raise NotSupported.
+        """
+        raise NotSupported(self.why_not_findable())
+
+    def why_not_findable(self) -> str:
+        return (
+            f"{self.info.title} offers no way to find a message without its id, so a send whose "
+            "answer was lost cannot be settled; check the provider's web interface before resending"
+        )
 
     def balance(self) -> Balance | None:
         """The account balance, or None when the provider has no such endpoint."""

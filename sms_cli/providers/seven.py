@@ -112,6 +112,7 @@ def _parse_time(value: Any) -> datetime | None:
 
 class Seven(Provider):
     info: ClassVar[ProviderInfo] = REGISTRY["seven"]
+    can_find_sent: ClassVar[bool] = True
 
     def __init__(self, token: str, base_url: str | None = None, *, timeout: float = 30.0) -> None:
         self.transport = Transport(
@@ -273,6 +274,26 @@ class Seven(Provider):
             provider_status=item.get("status"),
             updated_at=_parse_time(item.get("status_time") or item.get("statusTime")),
         )
+
+    def find_sent(self, *, foreign_id: str, recipient: str, sent_on: str) -> DeliveryReport | None:
+        """PROVIDERS.md §4.5: the journal by recipient and day, matched on our foreign_id."""
+        offset = 0
+        while True:
+            rows = self.journal(
+                to=digits(recipient), date_from=sent_on, limit="100", offset=str(offset)
+            )
+            for row in rows:
+                if row.get("foreign_id") == foreign_id:
+                    return DeliveryReport(
+                        id=str(row.get("id")),
+                        status=map_status(row.get("dlr")),
+                        provider_status=row.get("dlr"),
+                        recipient=_plus(row.get("to")),
+                        updated_at=_parse_time(row.get("dlr_timestamp") or row.get("timestamp")),
+                    )
+            if len(rows) < 100:
+                return None
+            offset += 100
 
     def journal(self, **params: str) -> list[dict[str, Any]]:
         """Outbound journal rows (§2.9), e.g. journal(id=...) or journal(to=..., date_from=...)."""

@@ -17,7 +17,17 @@ from tests.cli.conftest import Invoke
 
 CANARY = "CANARY-tok-7f3a9c21e5b84d60"
 OTHER_CANARY = "CANARY-env-0b1c2d3e4f5a6978"
-PROFILE_KEYS = {"name", "provider", "default", "sender", "base_url", "region", "token", "token_env"}
+PROFILE_KEYS = {
+    "name",
+    "provider",
+    "default",
+    "sender",
+    "base_url",
+    "region",
+    "token",
+    "token_env",
+    "store_text",
+}
 
 
 def no_leak(result: Result, *secrets: str) -> Result:

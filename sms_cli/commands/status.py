@@ -1,0 +1,91 @@
+"""`smsctl status`: delivery reports for messages, and `--wait` until they are final."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sms_cli.commands._runtime import handled_errors
+from sms_cli.commands.profile import complete_profile_name
+
+
+def status_command(
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Message ids: smsctl's local id, the provider's id, or a Connectel bulk id.",
+            show_default=False,
+        ),
+    ] = None,
+    last: Annotated[
+        bool, typer.Option("--last", help="The messages of the most recent send.")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Poll until every message is final (or --timeout).")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0, help="With --wait: seconds to wait at most.")
+    ] = 300.0,
+    interval: Annotated[
+        float,
+        typer.Option(
+            "--interval", min=0.05, help="With --wait: first pause between polls (grows 1.5x)."
+        ),
+    ] = 5.0,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Profile to ask with (default: the one that sent each message).",
+            autocompletion=complete_profile_name,
+            show_default=False,
+        ),
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Show the delivery state of messages, asking their provider and updating the history.
+
+    Exit 0 when nothing failed (with --wait: every message delivered), 7 when a message failed,
+    was rejected or expired, 8 when an outcome is unknown, 9 when --wait timed out first.
+    """
+    with handled_errors():
+        from sms_cli import output, render
+        from sms_cli.history import History
+        from sms_cli.tracking import Clients, Tracked, check, exit_code, select
+        from sms_cli.tracking import wait as wait_for
+
+        def progress(tracked: list[Tracked]) -> None:
+            if output.is_terminal(output.stderr()):
+                done = sum(t.final for t in tracked)
+                output.info(f"waiting: {done} of {len(tracked)} final")
+
+        history = History()
+        clients = Clients(profile, timeout=min(30.0, max(timeout, 5.0)))
+        try:
+            selection = select(history, ids or [], last)
+            if wait:
+                tracked = wait_for(
+                    selection,
+                    history,
+                    clients,
+                    timeout=timeout,
+                    interval=interval,
+                    on_poll=progress,
+                )
+            else:
+                tracked = check(selection, history, clients)
+        finally:
+            clients.close()
+            history.close()
+        if json:
+            output.print_json(render.status_json(tracked, waited=wait))
+        else:
+            render.status_human(tracked)
+        for item in tracked:
+            if item.note and item.status == "unknown":
+                output.warning(f"{item.recipient}: {item.note}")
+            elif item.note:
+                output.info(f"{item.recipient}: {item.note}")
+        raise typer.Exit(int(exit_code(tracked, waited=wait)))

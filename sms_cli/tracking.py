@@ -1,0 +1,256 @@
+"""Delivery tracking: find messages, ask their provider, keep the history monotonic, wait.
+
+An id on the command line may be smsctl's local id, a provider message id, or a Connectel bulk
+id (every recipient of it). Messages in the history are asked about through the profile that
+sent them; ids the history does not know go to the profile the command resolves.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from sms_cli.errors import ConfigError, ExitCode, InputError
+from sms_cli.profiles import ProfileFile, ProfileStore, resolve
+from sms_cli.providers.registry import REGISTRY, load
+
+if TYPE_CHECKING:
+    from sms_cli.history import History
+    from sms_cli.providers.base import DeliveryReport, Provider
+
+FINAL = frozenset({"delivered", "failed", "expired", "rejected"})
+FAILED = frozenset({"failed", "expired", "rejected"})
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """One message as `status` reports it."""
+
+    id: str | None
+    recipient: str | None
+    status: str
+    provider_status: str | None
+    updated_at: str | None
+    provider: str
+    profile: str | None = None
+    local_id: str | None = None
+    bulk_id: str | None = None
+    note: str | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL
+
+
+def from_row(row: sqlite3.Row, note: str | None = None) -> Tracked:
+    return Tracked(
+        id=row["provider_id"],
+        recipient=row["recipient"],
+        status=row["status"],
+        provider_status=row["provider_status"],
+        updated_at=row["status_at"],
+        provider=row["provider"],
+        profile=row["profile"],
+        local_id=row["local_id"],
+        bulk_id=row["bulk_id"],
+        note=note,
+    )
+
+
+@dataclass
+class Selection:
+    """What the ids named: rows of the history, and ids it does not know."""
+
+    rows: list[sqlite3.Row]
+    external: list[str]
+
+
+def select(history: History, ids: Sequence[str], last: bool) -> Selection:
+    if last:
+        batch = history.last_batch()
+        if not batch:
+            raise InputError("nothing has been sent yet", hint="smsctl send --to NUMBER TEXT")
+        return Selection(batch, [])
+    if not ids:
+        raise InputError("name at least one message id, or use --last")
+    rows: list[sqlite3.Row] = []
+    external: list[str] = []
+    seen: set[str] = set()
+    for identifier in ids:
+        found = history.find(identifier)
+        if not found:
+            external.append(identifier)
+        for row in found:
+            if row["local_id"] not in seen:
+                seen.add(row["local_id"])
+                rows.append(row)
+    return Selection(rows, external)
+
+
+class Clients:
+    """One client per profile, built when first needed."""
+
+    def __init__(self, profile_flag: str | None, timeout: float) -> None:
+        self.profile_flag = profile_flag
+        self.timeout = timeout
+        self._profiles: ProfileFile | None = None
+        self._clients: dict[str, Provider] = {}
+
+    def _store(self) -> ProfileFile:
+        if self._profiles is None:
+            self._profiles = ProfileStore().load()
+        return self._profiles
+
+    def for_name(self, name: str | None, provider: str | None = None) -> tuple[str, Provider]:
+        """The client of a profile: --profile wins, then the profile recorded, then resolution."""
+        chosen = self.profile_flag or name
+        profiles = self._store()
+        if chosen and chosen not in profiles.profiles and not self.profile_flag:
+            raise ConfigError(
+                f"the message was sent with profile {chosen!r}, which no longer exists",
+                hint="pass --profile NAME to ask with another profile of the same provider",
+            )
+        resolved = resolve(profiles, chosen)
+        if provider is not None and resolved.provider != provider:
+            raise ConfigError(
+                f"profile {resolved.profile.name!r} is for {resolved.provider}, but the message "
+                f"was sent through {provider}"
+            )
+        key = resolved.profile.name
+        if key not in self._clients:
+            client_class = load(REGISTRY[resolved.provider].client)
+            assert resolved.token is not None
+            self._clients[key] = client_class(
+                resolved.token, resolved.profile.base_url, timeout=self.timeout
+            )
+        return key, self._clients[key]
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+
+
+def _report_time(report: DeliveryReport) -> str | None:
+    if report.updated_at is None:
+        return None
+    return report.updated_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def refresh_row(row: sqlite3.Row, history: History, clients: Clients) -> Tracked:
+    """Ask the provider about one recorded message; settle a lost answer if it can be."""
+    if row["status"] in FINAL:
+        return from_row(row)
+    _, client = clients.for_name(row["profile"], row["provider"])
+    if row["provider_id"]:
+        reports = client.status([row["provider_id"]])
+        report = reports[0] if reports else None
+        # An unknown status with no raw value is the provider not finding the id: keep ours.
+        if report is not None and (
+            report.provider_status is not None or report.status != "unknown"
+        ):
+            history.update_status(
+                row["local_id"], report.status, report.provider_status, _report_time(report)
+            )
+        return from_row(_reread(history, row))
+    if row["status"] != "unknown":
+        return from_row(row)
+    # A send whose answer was lost: look for it by the reference smsctl sent with it.
+    if not client.can_find_sent:
+        return from_row(row, note=client.why_not_findable())
+    if not row["foreign_id"]:
+        return from_row(row, note="no reference was sent with it, so it cannot be settled")
+    found = client.find_sent(
+        foreign_id=row["foreign_id"],
+        recipient=row["recipient"],
+        sent_on=row["submitted_at"][:10],
+    )
+    if found is None:
+        return from_row(
+            row,
+            note="not in the provider's journal: probably not sent (check again later before "
+            "resending)",
+        )
+    history.update_status(
+        row["local_id"],
+        found.status,
+        found.provider_status,
+        _report_time(found),
+        provider_id=found.id,
+    )
+    return from_row(_reread(history, row), note="settled from the provider's journal")
+
+
+def _reread(history: History, row: sqlite3.Row) -> sqlite3.Row:
+    (fresh,) = [r for r in history.find(row["local_id"]) if r["local_id"] == row["local_id"]]
+    return fresh
+
+
+def refresh_external(identifier: str, clients: Clients) -> list[Tracked]:
+    """Ids the history does not know: ask the profile the command resolves."""
+    name, client = clients.for_name(None)
+    reports = client.status([identifier])
+    return [
+        Tracked(
+            id=r.id,
+            recipient=r.recipient,
+            status=r.status,
+            provider_status=r.provider_status,
+            updated_at=_report_time(r),
+            provider=client.info.name,
+            profile=name,
+            bulk_id=r.bulk_id,
+            note="not in the local history"
+            if r.provider_status is not None
+            else "not found at the provider",
+        )
+        for r in reports
+    ]
+
+
+def check(selection: Selection, history: History, clients: Clients) -> list[Tracked]:
+    tracked = [refresh_row(row, history, clients) for row in selection.rows]
+    for identifier in selection.external:
+        tracked.extend(refresh_external(identifier, clients))
+    return tracked
+
+
+def wait(
+    selection: Selection,
+    history: History,
+    clients: Clients,
+    *,
+    timeout: float,
+    interval: float,
+    max_interval: float = 60.0,
+    on_poll: Callable[[list[Tracked]], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Tracked]:
+    """Poll with backoff until every message is final or the timeout passes."""
+    deadline = time.monotonic() + timeout
+    tracked = check(selection, history, clients)
+    while not all(t.final for t in tracked):
+        if on_poll is not None:
+            on_poll(tracked)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        sleep(min(interval, remaining))
+        interval = min(interval * 1.5, max_interval)
+        rows = [_reread(history, row) for row in selection.rows]
+        tracked = check(replace(selection, rows=rows), history, clients)
+    return tracked
+
+
+def exit_code(tracked: Sequence[Tracked], *, waited: bool) -> ExitCode:
+    """8 any unknown; 7 any failed, rejected or expired; 9 pending after --wait; else 0."""
+    statuses = {t.status for t in tracked}
+    if "unknown" in statuses:
+        return ExitCode.UNKNOWN_OUTCOME
+    if statuses & FAILED:
+        return ExitCode.REJECTED
+    if waited and not statuses <= FINAL:
+        return ExitCode.PENDING
+    return ExitCode.OK
