@@ -35,6 +35,11 @@ def sandbox_command(
             raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         base = server.url
         output.info(f"smsctl sandbox listening on {base} (Ctrl-C to stop)")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            output.warning(
+                f"listening on {host}: other machines can reach this sandbox; it has no real "
+                "authentication and is meant for loopback"
+            )
         for name, info in REGISTRY.items():
             url = f"{base}/{name}" + ("/api" if info.default_base_url.endswith("/api") else "")
             output.info(

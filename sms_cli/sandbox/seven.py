@@ -65,6 +65,7 @@ class SevenEmulator(Emulator):
         self.price_per_part = 0.075
         self.reload_lock = True
         self.auto_advance = True
+        self.journal_enabled = True  # off: the journal answers [] and clients fall back to /status
         self.messages: dict[str, _Message] = {}
         self.recent: dict[tuple[str, str, str], float] = {}
         self.ids = itertools.count(77_000_000_001)
@@ -87,6 +88,8 @@ class SevenEmulator(Emulator):
                 self.tokens = set(value)
             elif key == "auto_advance":
                 self.auto_advance = bool(value)
+            elif key == "journal_enabled":
+                self.journal_enabled = bool(value)
             else:
                 raise ValueError(f"unknown setting {key}={value!r}")
 
@@ -267,6 +270,8 @@ class SevenEmulator(Emulator):
         return EmuResponse.json(rows)
 
     def _journal(self, params: dict[str, Any]) -> EmuResponse:
+        if not self.journal_enabled:
+            return EmuResponse.json([])
         rows = []
         for message in self.messages.values():
             if "id" in params and params["id"] != message.id:

@@ -158,6 +158,23 @@ def test_status_then_journal_reports(emu: Emu, profile: str) -> None:
     assert seen == ["queued", "enroute", "delivered"]
 
 
+def test_status_falls_back_to_the_status_endpoint(emu: Emu, profile: str) -> None:
+    from sms_cli.providers.seven import Seven
+
+    emu.set(journal_enabled=False)
+    message_id = document(send("--to", FIRST, "Hi"))["results"][0]["id"]
+    client = Seven(CANARY, emu.base_url, timeout=5)
+    try:
+        seen = [client.status([message_id])[0].status for _ in range(3)]
+        missing = client.status(["77999999999"])[0]
+    finally:
+        client.close()
+    assert seen == ["queued", "enroute", "delivered"]
+    assert (missing.status, missing.provider_status) == ("unknown", None)
+    paths = [r["path"] for r in emu.requests() if r["method"] == "GET"]
+    assert paths.count("/api/status") == 4 and paths.count("/api/journal/outbound") == 4
+
+
 def test_legacy_plain_text_is_never_requested(emu: Emu, profile: str) -> None:
     send("--to", FIRST, "Hi")
     assert all(r["headers"].get("accept") == "application/json" for r in emu.requests())

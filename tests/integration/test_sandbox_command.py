@@ -1,0 +1,66 @@
+"""`smsctl sandbox` as a user runs it: a real process, a real send against it, Ctrl-C to stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.integration.test_send_contract import free_port
+
+
+def test_sandbox_serves_both_providers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "SMSCTL_CONFIG_DIR": str(tmp_path / "cfg"),
+        "SMSCTL_DATA_DIR": str(tmp_path / "data"),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sms_cli", "sandbox", "--port", str(port), "--no-log"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stderr is not None
+        banner = [server.stderr.readline() for _ in range(3)]
+        assert f"listening on http://127.0.0.1:{port}" in banner[0]
+        commands = [line.split(": ", 1)[1].strip() for line in banner[1:]]
+        for command in commands:  # the profile commands it prints, run as printed
+            added = subprocess.run(
+                command.replace("smsctl", f"{sys.executable} -m sms_cli", 1),
+                shell=True,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            assert added.returncode == 0, added.stderr
+        for name in ("sandbox-connectel", "sandbox-seven"):
+            sent = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "sms_cli",
+                    "send",
+                    "-p",
+                    name,
+                    "--to",
+                    "+46701234567",
+                    "--json",
+                    "Hi",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            assert sent.returncode == 0, sent.stderr
+            assert json.loads(sent.stdout)["results"][0]["status"] in ("queued", "enroute")
+    finally:
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=20) == 0
+    assert server.stderr is not None
+    assert "sandbox stopped" in server.stderr.read()
