@@ -1,28 +1,34 @@
-"""The Typer root. It registers the commands and imports nothing heavy: no httpx, no sqlite3."""
+"""The Typer root. It registers the commands and imports nothing heavy: no httpx, no sqlite3.
+
+Typer inspects the signature of every registered command on each run, so `main()` registers
+only the command being run when the first argument names one; `--help`, completion and anything
+else get the whole app. `app` (the whole app) is built on first use, for tests and tools.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from sms_cli import __version__
 from sms_cli.commands._runtime import RunState
-from sms_cli.commands.log import log_command
-from sms_cli.commands.profile import profile_app
-from sms_cli.commands.sandbox import sandbox_command
-from sms_cli.commands.send import send_command
-from sms_cli.commands.split import split_command
-from sms_cli.commands.status import status_command
 
-app = typer.Typer(
-    name="smsctl",
-    help="Send SMS from the command line: exact segmentation, safe sending, scriptable output.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode="markdown",
-)
+if TYPE_CHECKING:
+    app: typer.Typer
+
+# name -> "module:attribute", in the order --help lists them. A Typer attribute is a group.
+COMMANDS: dict[str, str] = {
+    "send": "sms_cli.commands.send:send_command",
+    "status": "sms_cli.commands.status:status_command",
+    "log": "sms_cli.commands.log:log_command",
+    "split": "sms_cli.commands.split:split_command",
+    "profile": "sms_cli.commands.profile:profile_app",
+    "sandbox": "sms_cli.commands.sandbox:sandbox_command",
+}
 
 
 def _print_version(value: bool) -> None:
@@ -31,7 +37,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     version: Annotated[
         bool,
@@ -48,13 +53,39 @@ def root(
     RunState.debug = debug
 
 
-app.command("send")(send_command)
-app.command("status")(status_command)
-app.command("log")(log_command)
-app.command("split")(split_command)
-app.add_typer(profile_app)
-app.command("sandbox")(sandbox_command)
+def build_app(only: str | None = None) -> typer.Typer:
+    """The app with every command, or with just `only`."""
+    built = typer.Typer(
+        name="smsctl",
+        help="Send SMS from the command line: exact segmentation, safe sending, scriptable output.",
+        no_args_is_help=True,
+        pretty_exceptions_show_locals=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        rich_markup_mode="markdown",
+    )
+    built.callback()(root)
+    for name, target in COMMANDS.items():
+        if only not in (None, name):
+            continue
+        module_name, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if isinstance(command, typer.Typer):
+            built.add_typer(command, name=name)
+        else:
+            built.command(name)(command)
+    return built
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        whole = build_app()
+        globals()["app"] = whole
+        return whole
+    raise AttributeError(name)
 
 
 def main() -> None:
-    app(prog_name="smsctl")
+    first = sys.argv[1] if len(sys.argv) > 1 else None
+    completing = "_SMSCTL_COMPLETE" in os.environ
+    only = first if first in COMMANDS and not completing else None
+    build_app(only)(prog_name="smsctl")

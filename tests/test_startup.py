@@ -71,3 +71,29 @@ def test_python_dash_m_runs_the_app() -> None:
     )
     assert result.returncode == 0
     assert json.loads(result.stdout)["segment_count"] == 1
+
+
+def run_main(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from sms_cli.app import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_running_one_command_behaves_like_the_whole_app() -> None:
+    from typer.testing import CliRunner
+
+    from sms_cli.app import COMMANDS, app
+
+    whole = CliRunner().invoke(app, ["--help"], prog_name="smsctl")
+    for name in COMMANDS:
+        assert name in whole.stdout
+    alone = run_main("split", "--help")
+    assert alone.returncode == 0
+    assert "Usage: smsctl split" in alone.stdout
+    assert run_main("split", "--nope").returncode == 2
+    assert run_main("profile", "path").returncode == 0
+    version = run_main("--version")
+    assert version.stdout.startswith("smsctl ")
