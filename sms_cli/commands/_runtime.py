@@ -7,12 +7,22 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from sms_cli import output
 from sms_cli.errors import ExitCode, InputError, SmsError
 from sms_cli.redaction import redact
+
+# Options several commands share, spelled once.
+TextArgument = Annotated[
+    str | None,
+    typer.Argument(
+        help="The message text; '-' or nothing reads standard input.", show_default=False
+    ),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
 class RunState:

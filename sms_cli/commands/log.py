@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sms_cli.commands._runtime import handled_errors
+from sms_cli.commands._runtime import JsonFlag, handled_errors
 from sms_cli.commands.profile import complete_profile_name
 
 STATUS_CHOICES = ("queued", "enroute", "delivered", "failed", "expired", "rejected", "unknown")
@@ -48,7 +48,7 @@ def log_command(
         ),
     ] = None,
     limit: Annotated[int, typer.Option("-n", "--limit", min=1, help="At most this many.")] = 20,
-    json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    json: JsonFlag = False,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV, for export.")] = False,
 ) -> None:
     """Show the local history of sent messages, newest first."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sms_cli import output
-from sms_cli.commands._runtime import handled_errors
+from sms_cli.commands._runtime import JsonFlag, handled_errors
 from sms_cli.providers.registry import PROVIDER_NAMES
 
 if TYPE_CHECKING:
@@ -42,7 +42,6 @@ def _complete_provider(incomplete: str) -> list[str]:
 ProfileName = Annotated[
     str, typer.Argument(help="Profile name.", autocompletion=complete_profile_name)
 ]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
 def _read_token(

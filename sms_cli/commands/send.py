@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sms_cli.commands._runtime import handled_errors, read_text
+from sms_cli.commands._runtime import JsonFlag, TextArgument, handled_errors, read_text
 from sms_cli.commands.profile import complete_profile_name
 
 if TYPE_CHECKING:
@@ -17,12 +17,7 @@ SEVEN = "seven.io options"
 
 
 def send_command(
-    text: Annotated[
-        str | None,
-        typer.Argument(
-            help="The message text; '-' or nothing reads standard input.", show_default=False
-        ),
-    ] = None,
+    text: TextArgument = None,
     to: Annotated[
         list[str] | None,
         typer.Option(
@@ -56,7 +51,7 @@ def send_command(
         bool,
         typer.Option("--dry-run", help="Check everything and show the segments; send nothing."),
     ] = False,
-    json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    json: JsonFlag = False,
     timeout: Annotated[
         float,
         typer.Option("--timeout", min=0.1, help="Seconds to wait for the provider's answer."),

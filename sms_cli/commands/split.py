@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sms_cli.commands._runtime import handled_errors, read_text
+from sms_cli.commands._runtime import JsonFlag, TextArgument, handled_errors, read_text
 
 
 class NationalLanguage(StrEnum):
@@ -18,12 +18,7 @@ class NationalLanguage(StrEnum):
 
 
 def split_command(
-    text: Annotated[
-        str | None,
-        typer.Argument(
-            help="The message text; '-' or nothing reads standard input.", show_default=False
-        ),
-    ] = None,
+    text: TextArgument = None,
     file: Annotated[
         Path | None,
         typer.Option("--file", "-f", help="Read the text from a UTF-8 file.", show_default=False),
@@ -61,7 +56,7 @@ def split_command(
             show_default=False,
         ),
     ] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    json: JsonFlag = False,
 ) -> None:
     """Show how a text is encoded and split into SMS segments, and what forces UCS-2.
 

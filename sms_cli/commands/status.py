@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sms_cli.commands._runtime import handled_errors
+from sms_cli.commands._runtime import JsonFlag, handled_errors
 from sms_cli.commands.profile import complete_profile_name
 
 
@@ -43,7 +43,7 @@ def status_command(
             show_default=False,
         ),
     ] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    json: JsonFlag = False,
 ) -> None:
     """Show the delivery state of messages, asking their provider and updating the history.
 
