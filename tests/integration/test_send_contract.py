@@ -304,3 +304,35 @@ def test_human_output_is_a_table(emu: Emu, profile: str) -> None:
     header = result.stdout.splitlines()[0].split()
     assert header == ["Recipient", "Status", "ID", "Parts", "Price", "Error"]
     assert FIRST in result.stdout
+
+
+def test_ctrl_c_while_waiting_leaves_the_message_recorded_in_flight(emu: Emu, profile: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    emu.faults(latency=3.0)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sms_cli", "send", "--to", FIRST, "Hi"],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not emu.sends() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 130
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr
+    history = History()
+    try:
+        (row,) = history.query()
+    finally:
+        history.close()
+    assert (row["status"], row["provider_status"]) == ("unknown", "in_flight")
+    time.sleep(3.2)
+    assert len(emu.sends()) == 1
