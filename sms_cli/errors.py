@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     PENDING = 9
     LIMIT = 10
     INTERRUPTED = 130
+    BROKEN_PIPE = 141
 
 
 class SmsError(Exception):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -47,6 +49,13 @@ def handled_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         output.error("interrupted")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except BrokenPipeError:
+        # The reader went away (`smsctl log | head`): not an error worth a message. Point stdout
+        # at /dev/null so the interpreter's final flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(int(ExitCode.BROKEN_PIPE)) from None
     except Exception as exc:
         if RunState.debug:
             output.stderr().write(redact(traceback.format_exc()))
