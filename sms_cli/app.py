@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "send": "sms_cli.commands.send:send_command",
     "status": "sms_cli.commands.status:status_command",
     "log": "sms_cli.commands.log:log_command",
+    "bulk": "sms_cli.commands.bulk:bulk_command",
     "split": "sms_cli.commands.split:split_command",
     "profile": "sms_cli.commands.profile:profile_app",
     "sandbox": "sms_cli.commands.sandbox:sandbox_command",

@@ -59,6 +59,41 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
         CREATE INDEX messages_submitted_at ON messages (submitted_at);
         """,
     ),
+    (
+        "0002_bulk_jobs",
+        """
+        CREATE TABLE jobs (
+            job_id        TEXT PRIMARY KEY,
+            created_at    TEXT NOT NULL,
+            source        TEXT NOT NULL,
+            fingerprint   TEXT NOT NULL,
+            profile       TEXT,
+            provider      TEXT NOT NULL,
+            state         TEXT NOT NULL,
+            rows          INTEGER NOT NULL,
+            note          TEXT,
+            updated_at    TEXT NOT NULL
+        );
+        CREATE INDEX jobs_fingerprint ON jobs (fingerprint);
+        CREATE TABLE job_rows (
+            job_id        TEXT NOT NULL,
+            line          INTEGER NOT NULL,
+            recipient     TEXT,
+            sender        TEXT,
+            text          TEXT,
+            encoding      TEXT,
+            segments      INTEGER NOT NULL DEFAULT 0,
+            state         TEXT NOT NULL,
+            local_id      TEXT,
+            provider_id   TEXT,
+            bulk_id       TEXT,
+            error         TEXT,
+            updated_at    TEXT NOT NULL,
+            PRIMARY KEY (job_id, line)
+        );
+        CREATE INDEX job_rows_state ON job_rows (job_id, state);
+        """,
+    ),
 )
 
 
@@ -132,7 +167,10 @@ class History:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Create the file 0600 ourselves; SQLite gives its -wal and -shm files the same mode.
             os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-            connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            # Not tied to its creating thread: a bulk worker opens it, the main thread closes it.
+            connection = sqlite3.connect(
+                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
             connection.execute("PRAGMA busy_timeout = 30000")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")

@@ -214,11 +214,11 @@ def _split_rich(preview: Preview, stream: TextIO) -> None:
 
     seg = preview.segmentation
     marked = {c.index for c in seg.non_gsm} if seg.encoding != GSM7 else set()
-    table = Table(show_header=True, header_style="bold", expand=False)
-    table.add_column("#", justify="right")
-    table.add_column("Text", overflow="fold")
-    table.add_column("Units", justify="right")
-    table.add_column("Left", justify="right")
+    segments = Table(show_header=True, header_style="bold", expand=False)
+    segments.add_column("#", justify="right")
+    segments.add_column("Text", overflow="fold")
+    segments.add_column("Units", justify="right")
+    segments.add_column("Left", justify="right")
     for s in seg.segments:
         text = Text()
         for offset, char in enumerate(s.text):
@@ -229,8 +229,8 @@ def _split_rich(preview: Preview, stream: TextIO) -> None:
                 text.append(shown, style="dim cyan")
             else:
                 text.append(shown)
-        table.add_row(str(s.number), text, str(s.units), str(s.remaining))
-    console.print(table)
+        segments.add_row(str(s.number), text, str(s.units), str(s.remaining))
+    console.print(segments)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,7 +298,7 @@ def profile_list_human(profiles: ProfileFile) -> None:
         )
         for _, p in sorted(profiles.profiles.items())
     ]
-    _table(header, rows, title=None)
+    table(header, rows, title=None)
 
 
 def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, reveal: bool) -> None:
@@ -313,21 +313,21 @@ def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, revea
         ("Base URL", profile.effective_base_url, sources["base_url"]),
         ("Region", profile.region or "-", sources["region"]),
     ]
-    _table(("Setting", "Value", "From"), rows, title=None)
+    table(("Setting", "Value", "From"), rows, title=None)
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], title: str | None) -> None:
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None) -> None:
     """A rich table on a terminal, aligned plain columns elsewhere."""
     stream = output.stdout()
     if output.is_terminal(stream):
         from rich.table import Table
 
-        table = Table(title=title, header_style="bold")
+        drawn = Table(title=title, header_style="bold")
         for name in header:
-            table.add_column(name)
+            drawn.add_column(name)
         for row in rows:
-            table.add_row(*row)
-        output.rich_console(stream).print(table)
+            drawn.add_row(*row)
+        output.rich_console(stream).print(drawn)
         return
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
@@ -407,7 +407,7 @@ def send_human(report: SendReport) -> None:
     if report.dry_run:
         split_human(plan.preview)
         output.stdout().write("\n")
-        _table(
+        table(
             ("Recipient", "Status"),
             [(number, "not sent (dry run)") for number in plan.recipients],
             title=None,
@@ -424,7 +424,7 @@ def send_human(report: SendReport) -> None:
         )
         for r in report.results
     ]
-    _table(("Recipient", "Status", "ID", "Parts", "Price", "Error"), rows, title=None)
+    table(("Recipient", "Status", "ID", "Parts", "Price", "Error"), rows, title=None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,7 +466,7 @@ def status_human(tracked: Sequence[Tracked]) -> None:
         )
         for t in tracked
     ]
-    _table(("Recipient", "Status", "Provider status", "ID", "Updated"), rows, title=None)
+    table(("Recipient", "Status", "Provider status", "ID", "Updated"), rows, title=None)
 
 
 LOG_KEYS = (
@@ -526,7 +526,7 @@ def log_human(rows: Sequence[Any]) -> None:
     if not rows:
         output.info("no messages in the history match")
         return
-    table = [
+    lines = [
         (
             row["submitted_at"][:19].replace("T", " "),
             row["recipient"],
@@ -537,4 +537,4 @@ def log_human(rows: Sequence[Any]) -> None:
         )
         for row in rows
     ]
-    _table(("Sent (UTC)", "Recipient", "Status", "Provider", "ID", "Text"), table, title=None)
+    table(("Sent (UTC)", "Recipient", "Status", "Provider", "ID", "Text"), lines)

@@ -1,0 +1,398 @@
+"""Bulk jobs: the journal of every row, and the engine that sends the pending ones.
+
+A job's rows live in the history database (`jobs`, `job_rows`). Each row is `pending` until a
+worker takes it; it is written `in_flight` (with its message in the history) before its request
+leaves, and `accepted`, `failed`, `rejected` or `unknown` after. A crash, even kill -9, leaves
+at most the rows of the requests then under way as `in_flight`; resuming turns those into
+`unknown` and never sends them again unless asked (`--retry-unknown`). Identical texts go out
+as one provider batch; personalised rows one request each.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sms_cli.errors import AuthError, NetworkError, ProviderUnavailable
+from sms_cli.history import History, MessageRecord, Outcome, new_id, now_iso, text_hash
+
+if TYPE_CHECKING:
+    from sms_cli.bulk import RowCheck
+    from sms_cli.providers.base import Provider, Recipient, SendResult
+
+ACCEPTED = frozenset({"queued", "enroute", "delivered"})
+PAUSE_AFTER_UNKNOWN_BATCHES = 3
+
+
+class Journal:
+    """Job and row states in the history database."""
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self.db = history.connection
+
+    def create(self, *, source: str, fingerprint: str, profile: str, provider: str) -> str:
+        job_id = new_id()
+        stamp = now_iso()
+        with self.history.transaction() as db:
+            db.execute(
+                "INSERT INTO jobs (job_id, created_at, source, fingerprint, profile, provider,"
+                " state, rows, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'preparing', 0, ?)",
+                (job_id, stamp, source, fingerprint, profile, provider, stamp),
+            )
+        return job_id
+
+    def add_rows(self, job_id: str, rows: Iterator[RowCheck], chunk: int = 5000) -> None:
+        """Store every checked row: sendable ones pending, the others skipped or invalid."""
+        stamp = now_iso()
+        batch: list[tuple[object, ...]] = []
+        total = 0
+
+        def flush() -> None:
+            with self.history.transaction() as db:
+                db.executemany(
+                    "INSERT INTO job_rows (job_id, line, recipient, sender, text, encoding,"
+                    " segments, state, error, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    batch,
+                )
+            batch.clear()
+
+        for row in rows:
+            if row.error is not None:
+                state, error = "invalid", row.error
+            elif row.duplicate_of is not None:
+                state, error = "skipped", f"duplicate of line {row.duplicate_of}"
+            else:
+                state, error = "pending", None
+            batch.append(
+                (job_id, row.line, row.recipient, row.sender, row.text, row.encoding,
+                 row.segments, state, error, stamp)
+            )  # fmt: skip
+            total += 1
+            if len(batch) >= chunk:
+                flush()
+        if batch:
+            flush()
+        with self.history.transaction() as db:
+            db.execute("UPDATE jobs SET rows = ? WHERE job_id = ?", (total, job_id))
+
+    def set_state(self, job_id: str, state: str, note: str | None = None) -> None:
+        with self.history.transaction() as db:
+            db.execute(
+                "UPDATE jobs SET state = ?, note = ?, updated_at = ? WHERE job_id = ?",
+                (state, note, now_iso(), job_id),
+            )
+
+    def delete(self, job_id: str) -> None:
+        with self.history.transaction() as db:
+            db.execute("DELETE FROM job_rows WHERE job_id = ?", (job_id,))
+            db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
+
+    def job(self, job_id: str) -> dict[str, object] | None:
+        row = self.db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+        return dict(row) if row else None
+
+    def same_jobs(self, fingerprint: str, exclude: str) -> list[dict[str, object]]:
+        rows = self.db.execute(
+            "SELECT * FROM jobs WHERE fingerprint = ? AND job_id != ? ORDER BY created_at",
+            (fingerprint, exclude),
+        )
+        return [dict(r) for r in rows]
+
+    def jobs(self) -> list[dict[str, object]]:
+        rows = self.db.execute(
+            """
+            SELECT jobs.*,
+                SUM(job_rows.state = 'pending') AS pending,
+                SUM(job_rows.state = 'accepted') AS accepted,
+                SUM(job_rows.state IN ('failed', 'rejected')) AS failed,
+                SUM(job_rows.state IN ('unknown', 'in_flight')) AS unknown
+            FROM jobs LEFT JOIN job_rows USING (job_id)
+            GROUP BY jobs.job_id ORDER BY jobs.created_at DESC
+            """
+        )
+        return [dict(r) for r in rows]
+
+    def counts(self, job_id: str) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT state, COUNT(*) FROM job_rows WHERE job_id = ? GROUP BY state", (job_id,)
+        )
+        return {state: n for state, n in rows}
+
+    def settle_in_flight(self, job_id: str) -> int:
+        """Rows left in flight by a crash may have been sent: they become unknown."""
+        with self.history.transaction() as db:
+            cursor = db.execute(
+                "UPDATE job_rows SET state = 'unknown', error = 'in flight when the job stopped;"
+                " it may have been sent', updated_at = ? WHERE job_id = ? AND state = 'in_flight'",
+                (now_iso(), job_id),
+            )
+        return cursor.rowcount
+
+    def retry_unknown(self, job_id: str) -> int:
+        with self.history.transaction() as db:
+            cursor = db.execute(
+                "UPDATE job_rows SET state = 'pending', error = NULL, updated_at = ?"
+                " WHERE job_id = ? AND state = 'unknown'",
+                (now_iso(), job_id),
+            )
+        return cursor.rowcount
+
+    def pending(self, job_id: str) -> Iterator[tuple[int, str, str | None, str]]:
+        """(line, recipient, sender, text) of pending rows, identical texts together."""
+        cursor = self.db.execute(
+            "SELECT line, recipient, sender, text FROM job_rows WHERE job_id = ?"
+            " AND state = 'pending' ORDER BY text, sender, line",
+            (job_id,),
+        )
+        yield from ((r[0], r[1], r[2], r[3]) for r in cursor)
+
+    def report_rows(self, job_id: str) -> Iterator[tuple[object, ...]]:
+        yield from self.db.execute(
+            "SELECT line, recipient, state, provider_id, bulk_id, error, text FROM job_rows"
+            " WHERE job_id = ? ORDER BY line",
+            (job_id,),
+        )
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One request: one text and sender, one or more rows."""
+
+    text: str
+    sender: str | None
+    rows: tuple[tuple[int, str], ...]  # (line, recipient)
+
+
+def batches(pending: Iterator[tuple[int, str, str | None, str]], size: int) -> Iterator[Batch]:
+    current: list[tuple[int, str]] = []
+    key: tuple[str, str | None] | None = None
+    for line, recipient, sender, text in pending:
+        if key != (text, sender) or len(current) >= size:
+            if current and key is not None:
+                yield Batch(key[0], key[1], tuple(current))
+            current, key = [], (text, sender)
+        current.append((line, recipient))
+    if current and key is not None:
+        yield Batch(key[0], key[1], tuple(current))
+
+
+class RateLimiter:
+    """At most `rate` requests a second, spread evenly, shared by every worker."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self.lock = threading.Lock()
+        self.next_at = time.monotonic()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self.lock:
+            now = time.monotonic()
+            at = max(self.next_at, now)
+            self.next_at = at + self.interval
+        if at > now:
+            time.sleep(at - now)
+
+
+@dataclass
+class Progress:
+    accepted: int = 0
+    failed: int = 0
+    unknown: int = 0
+    requests: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class EngineResult:
+    progress: Progress
+    paused: str | None = None
+    pause_exit: int | None = None
+    interrupted: bool = False
+
+
+class Engine:
+    """Sends a job's pending rows with bounded concurrency; stops cleanly on Ctrl-C."""
+
+    def __init__(
+        self,
+        *,
+        job_id: str,
+        profile: str,
+        provider: str,
+        make_client: Callable[[], Provider],
+        history_factory: Callable[[], History],
+        concurrency: int,
+        rate: float | None,
+        batch_size: int,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.job_id = job_id
+        self.profile = profile
+        self.provider = provider
+        self.make_client = make_client
+        self.history_factory = history_factory
+        self.concurrency = concurrency
+        self.limiter = RateLimiter(rate)
+        self.batch_size = batch_size
+        self.on_progress = on_progress
+        self.local = threading.local()
+        self.stop = threading.Event()
+        self.pause_reason: str | None = None
+        self.pause_exit: int | None = None
+        self.lock = threading.Lock()
+        self.unknown_streak = 0
+        self.progress = Progress()
+        self.resources: list[tuple[Provider, History]] = []
+
+    def _worker_tools(self) -> tuple[Provider, History]:
+        tools = getattr(self.local, "tools", None)
+        if tools is None:
+            tools = (self.make_client(), self.history_factory())
+            self.local.tools = tools
+            with self.lock:
+                self.resources.append(tools)
+        return tools
+
+    def _send(self, batch: Batch) -> None:
+        from sms_cli.providers.base import Recipient, SendRequest
+        from sms_cli.segments import count
+
+        if self.stop.is_set():
+            return
+        self.limiter.wait()
+        client, history = self._worker_tools()
+        recipients = tuple(Recipient(number, new_id()) for _, number in batch.rows)
+        measured = count(batch.text)
+        stamp = now_iso()
+        with history.transaction() as db:
+            db.executemany(
+                "UPDATE job_rows SET state = 'in_flight', local_id = ?, updated_at = ?"
+                " WHERE job_id = ? AND line = ?",
+                [
+                    (r.local_id, stamp, self.job_id, line)
+                    for r, (line, _) in zip(recipients, batch.rows, strict=True)
+                ],
+            )
+        history.record_intent(
+            MessageRecord(
+                local_id=r.local_id, batch_id=self.job_id, profile=self.profile,
+                provider=self.provider, recipient=r.number, sender=batch.sender, text=batch.text,
+                text_sha256=text_hash(batch.text), segments=measured.parts,
+                encoding=measured.encoding,
+            )
+            for r in recipients
+        )  # fmt: skip
+        try:
+            results = client.send(SendRequest(batch.text, recipients, batch.sender))
+        except (AuthError, NetworkError, ProviderUnavailable) as exc:
+            self._not_sent(history, batch, recipients, exc)
+            return
+        self._record(history, batch, results)
+
+    def _not_sent(
+        self,
+        history: History,
+        batch: Batch,
+        recipients: tuple[Recipient, ...],
+        exc: AuthError | NetworkError | ProviderUnavailable,
+    ) -> None:
+        """Refused before processing: the rows go back to pending and the job pauses."""
+        stamp = now_iso()
+        with history.transaction() as db:
+            db.executemany(
+                "UPDATE job_rows SET state = 'pending', local_id = NULL, updated_at = ?"
+                " WHERE job_id = ? AND line = ?",
+                [(stamp, self.job_id, line) for line, _ in batch.rows],
+            )
+        history.record_outcomes(
+            [Outcome(r.local_id, "failed", error=f"not sent: {exc.message}") for r in recipients]
+        )
+        with self.lock:
+            if self.pause_reason is None:
+                self.pause_reason = exc.message
+                self.pause_exit = int(exc.exit_code)
+        self.stop.set()
+
+    def _record(self, history: History, batch: Batch, results: list[SendResult]) -> None:
+        stamp = now_iso()
+        states = []
+        for result in results:
+            if result.status in ACCEPTED:
+                state = "accepted"
+            elif result.status == "unknown":
+                state = "unknown"
+            else:
+                state = result.status
+            states.append(state)
+        with history.transaction() as db:
+            db.executemany(
+                "UPDATE job_rows SET state = ?, provider_id = ?, bulk_id = ?, error = ?,"
+                " updated_at = ? WHERE job_id = ? AND local_id = ?",
+                [
+                    (state, r.id, r.bulk_id, r.error, stamp, self.job_id, r.local_id)
+                    for state, r in zip(states, results, strict=True)
+                ],
+            )
+        history.record_outcomes(
+            [
+                Outcome(
+                    local_id=r.local_id, status=r.status, provider_id=r.id, bulk_id=r.bulk_id,
+                    parts=r.parts, price=r.price, provider_status=r.provider_code,
+                    provider_code=r.provider_code, error=r.error,
+                )
+                for r in results
+            ]
+        )  # fmt: skip
+        with self.lock:
+            progress = self.progress
+            progress.requests += 1
+            progress.accepted += states.count("accepted")
+            progress.unknown += states.count("unknown")
+            progress.failed += len(states) - states.count("accepted") - states.count("unknown")
+            self.unknown_streak = self.unknown_streak + 1 if set(states) == {"unknown"} else 0
+            if self.unknown_streak >= PAUSE_AFTER_UNKNOWN_BATCHES and self.pause_reason is None:
+                self.pause_reason = (
+                    f"{self.unknown_streak} requests in a row had an unknown outcome "
+                    f"({results[0].error}); paused so nothing more is risked"
+                )
+                self.pause_exit = 8
+                self.stop.set()
+
+    def run(self, pending: Iterator[Batch]) -> EngineResult:
+        interrupted = False
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="bulk") as pool:
+            running: set[Future[None]] = set()
+            try:
+                for batch in pending:
+                    if self.stop.is_set():
+                        break
+                    running.add(pool.submit(self._send, batch))
+                    if len(running) >= self.concurrency * 2:
+                        done, running = wait(running, return_when=FIRST_COMPLETED)
+                        self._check(done)
+                while running:
+                    done, running = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
+                    self._check(done)
+            except KeyboardInterrupt:
+                interrupted = True
+                self.stop.set()
+                for future in running:
+                    future.cancel()
+                wait(running)
+        for client, history in self.resources:
+            client.close()
+            history.close()
+        return EngineResult(self.progress, self.pause_reason, self.pause_exit, interrupted)
+
+    def _check(self, done: set[Future[None]]) -> None:
+        for future in done:
+            future.result()  # a bug in a worker surfaces here
+        if self.on_progress is not None:
+            self.on_progress(self.progress)

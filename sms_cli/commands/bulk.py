@@ -1,0 +1,649 @@
+"""`smsctl bulk FILE`: many messages from a CSV, checked first, journaled, resumable."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from sms_cli.commands._runtime import JsonFlag, handled_errors
+from sms_cli.commands.profile import complete_profile_name
+
+if TYPE_CHECKING:
+    from sms_cli.bulk import RowCheck, Totals
+    from sms_cli.bulk_jobs import Journal
+
+
+def bulk_command(
+    file: Annotated[
+        str | None,
+        typer.Argument(
+            help="The CSV file, or '-' for standard input. `smsctl bulk jobs` lists the jobs.",
+            show_default=False,
+        ),
+    ] = None,
+    message: Annotated[
+        str | None,
+        typer.Option("--message", "-m", help="Template, e.g. 'Hi {name}'.", show_default=False),
+    ] = None,
+    template_file: Annotated[
+        Path | None,
+        typer.Option("--template-file", help="Read the template from a file.", show_default=False),
+    ] = None,
+    to_column: Annotated[
+        str | None,
+        typer.Option(
+            "--to-column",
+            help="The recipient column (default: phone, mobile, ...).",
+            show_default=False,
+        ),
+    ] = None,
+    sender_column: Annotated[
+        str | None,
+        typer.Option(
+            "--sender-column", help="A column with each row's sender.", show_default=False
+        ),
+    ] = None,
+    sender: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            "-f",
+            help="Sender for rows without one (default: the profile's).",
+            show_default=False,
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Profile to use.",
+            autocompletion=complete_profile_name,
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Check every row and print the verdicts; send nothing."),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Send without asking.")] = False,
+    allow_duplicates: Annotated[
+        bool, typer.Option("--allow-duplicates", help="Send to a recipient listed twice, twice.")
+    ] = False,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=256, help="Requests at once.")
+    ] = 4,
+    rate: Annotated[
+        float | None,
+        typer.Option(
+            "--rate", min=0.1, help="At most this many requests a second.", show_default=False
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            "--batch-size", min=1, max=1000, help="Recipients per request for identical texts."
+        ),
+    ] = 500,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each answer.")
+    ] = 30.0,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            "--resume", metavar="JOB", help="Send the pending rows of a job.", show_default=False
+        ),
+    ] = None,
+    retry_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--retry-unknown",
+            help="With --resume: send again the rows of unknown outcome (they may have gone out).",
+        ),
+    ] = False,
+    new_job: Annotated[
+        bool,
+        typer.Option("--new-job", help="Start a new job even if this file was already started."),
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Write every row's outcome to this CSV.", show_default=False),
+    ] = None,
+    json: JsonFlag = False,
+) -> None:
+    """Send many messages from a CSV: pre-flight check, batching, concurrency, resumable.
+
+    Every row is checked before anything is sent. Each job is journaled, so a crash or Ctrl-C
+    can be resumed with --resume JOB without sending anyone a message twice. Exit 0 when every
+    message was accepted, 3 when some failed, 8 when an outcome is unknown.
+    """
+    with handled_errors():
+        from sms_cli.errors import InputError
+
+        if file == "jobs" and resume is None:
+            _list_jobs(json)
+            return
+        if resume is not None:
+            if file is not None:
+                raise InputError("give a FILE or --resume JOB, not both")
+            code = _resume(
+                resume,
+                retry_unknown,
+                profile,
+                yes,
+                concurrency,
+                rate,
+                batch_size,
+                timeout,
+                report,
+                json,
+            )
+            raise typer.Exit(code)
+        if retry_unknown:
+            raise InputError("--retry-unknown goes with --resume JOB")
+        if file is None:
+            raise InputError("give a CSV file (or '-' for standard input)")
+        code = _new_job(
+            file,
+            message,
+            template_file,
+            to_column,
+            sender_column,
+            sender,
+            profile,
+            dry_run,
+            yes,
+            allow_duplicates,
+            concurrency,
+            rate,
+            batch_size,
+            timeout,
+            new_job,
+            report,
+            json,
+        )
+        raise typer.Exit(code)
+
+
+def _new_job(
+    file: str,
+    message: str | None,
+    template_file: Path | None,
+    to_column: str | None,
+    sender_column: str | None,
+    sender: str | None,
+    profile_flag: str | None,
+    dry_run: bool,
+    yes: bool,
+    allow_duplicates: bool,
+    concurrency: int,
+    rate: float | None,
+    batch_size: int,
+    timeout: float,
+    new_job: bool,
+    report: Path | None,
+    json: bool,
+) -> int:
+    import hashlib
+    import os
+
+    from sms_cli import output
+    from sms_cli.bulk import (
+        RowRules,
+        Source,
+        Totals,
+        find_recipient_column,
+        open_table,
+        preflight,
+    )
+    from sms_cli.bulk_jobs import Journal
+    from sms_cli.errors import InputError
+    from sms_cli.history import History
+    from sms_cli.profiles import ProfileStore, resolve, validate_sender
+    from sms_cli.providers.registry import REGISTRY
+
+    resolved = resolve(ProfileStore().load(), profile_flag, require_token=not dry_run)
+    provider = REGISTRY[resolved.provider]
+    default_sender = sender if sender is not None else resolved.profile.sender
+    if default_sender is not None:
+        validate_sender(provider.name, default_sender)
+    raw, source_name = _open_binary(file)
+    hashing = _HashingReader(raw)
+    stream = io.TextIOWrapper(io.BufferedReader(hashing), encoding="utf-8-sig", newline="")
+    table = open_table(stream, source_name)
+    recipient_column = find_recipient_column(table.header, to_column)
+    sender_index = None
+    if sender_column is not None:
+        if sender_column not in table.columns:
+            raise InputError(f"no column named {sender_column!r}")
+        sender_index = table.columns[sender_column]
+    source = Source.from_options(table.header, message, template_file)
+    rules = RowRules(
+        recipient_index=table.columns[recipient_column],
+        columns=table.header,
+        template=source.template,
+        region=resolved.profile.region,
+        max_chars=provider.max_text_chars,
+        sender_index=sender_index,
+    )
+    workers = max(1, min(4, os.cpu_count() or 1))
+    checked = preflight(table, rules, allow_duplicates=allow_duplicates, workers=workers)
+    checked = (
+        _with_sender(row, default_sender, provider.name, provider.requires_sender)
+        for row in checked
+    )
+    totals = Totals()
+    if dry_run:
+        for row in checked:
+            totals.add(row)
+            _print_row(row, json)
+        _print_totals(totals, json=json, dry_run=True)
+        return 0
+    history = History()
+    journal = Journal(history)
+    try:
+        job_id = journal.create(
+            source=source_name,
+            fingerprint="",
+            profile=resolved.profile.name,
+            provider=provider.name,
+        )
+
+        def counted() -> Any:
+            for row in checked:
+                totals.add(row)
+                if row.error is not None:
+                    output.info(f"line {row.line}: {row.error}")
+                yield row
+
+        journal.add_rows(job_id, counted())
+        options = "\x00".join(
+            str(x)
+            for x in (
+                source.template.source,
+                recipient_column,
+                sender_column,
+                default_sender,
+                resolved.profile.name,
+                allow_duplicates,
+            )
+        )
+        fingerprint = hashlib.sha256(
+            hashing.digest.hexdigest().encode() + options.encode()
+        ).hexdigest()
+        with history.transaction() as db:
+            db.execute(
+                "UPDATE jobs SET fingerprint = ?, state = 'ready' WHERE job_id = ?",
+                (fingerprint, job_id),
+            )
+        earlier = journal.same_jobs(fingerprint, exclude=job_id)
+        if earlier and not new_job:
+            journal.delete(job_id)
+            previous = earlier[-1]
+            raise InputError(
+                f"this file was already started with the same options as job {previous['job_id']} "
+                f"({previous['state']})",
+                hint=f"continue it: smsctl bulk --resume {previous['job_id']}; or pass --new-job",
+            )
+        _print_totals(totals, json=False, dry_run=False, stream_only_stderr=True)
+        if totals.messages == 0:
+            journal.set_state(job_id, "done", "nothing to send")
+            output.info("nothing to send")
+            return 2 if totals.errors else 0
+        _confirm(yes, totals, resolved.profile.name, job_id)
+        return _run(
+            journal,
+            history,
+            job_id,
+            resolved.profile.name,
+            concurrency,
+            rate,
+            batch_size,
+            timeout,
+            report,
+            json,
+        )
+    finally:
+        history.close()
+
+
+def _with_sender(row: RowCheck, default: str | None, provider: str, required: bool) -> RowCheck:
+    from dataclasses import replace
+
+    from sms_cli.providers.registry import REGISTRY
+
+    if row.error is not None:
+        return row
+    sender = row.sender or default
+    if sender is None:
+        if required:
+            return replace(
+                row, error="no sender: give --from, --sender-column, or a profile sender"
+            )
+        return row
+    problem = REGISTRY[provider].sender.problem(sender)
+    if problem:
+        return replace(row, error=f"invalid sender: {sender!r} ({problem})")
+    return replace(row, sender=sender)
+
+
+def _confirm(yes: bool, totals: Totals, profile: str, job_id: str) -> None:
+    import sys
+
+    from sms_cli import output
+    from sms_cli.errors import InputError
+
+    if yes:
+        return
+    if not output.is_terminal(sys.stdin):
+        raise InputError(
+            "not on a terminal, so not asking: pass --yes to send",
+            hint=f"the checked job is saved; send it with: smsctl bulk --resume {job_id} --yes",
+        )
+    question = (
+        f"Send {totals.messages} messages ({totals.segments} segments) with profile {profile!r}?"
+    )
+    if not typer.confirm(question, default=False, err=True):
+        raise typer.Exit(0)
+
+
+def _run(
+    journal: Journal,
+    history: Any,
+    job_id: str,
+    profile_name: str,
+    concurrency: int,
+    rate: float | None,
+    batch_size: int,
+    timeout: float,
+    report: Path | None,
+    json: bool,
+) -> int:
+    import time
+
+    from sms_cli import output
+    from sms_cli.bulk_jobs import Engine, Progress, batches
+    from sms_cli.history import History
+    from sms_cli.profiles import ProfileStore, resolve
+    from sms_cli.providers.registry import REGISTRY, load
+
+    resolved = resolve(ProfileStore().load(), profile_name)
+    provider = REGISTRY[resolved.provider]
+    client_class = load(provider.client)
+    token = resolved.token
+    assert token is not None
+
+    def show(progress: Progress) -> None:
+        elapsed = max(time.monotonic() - progress.started, 1e-6)
+        done = progress.accepted + progress.failed + progress.unknown
+        output.info(
+            f"sent {done}: {progress.accepted} accepted, {progress.failed} failed, "
+            f"{progress.unknown} unknown; {progress.requests / elapsed:.1f} requests/s"
+        )
+
+    last = [0.0]
+
+    def throttled(progress: Progress) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 1.0:
+            last[0] = now
+            show(progress)
+
+    journal.set_state(job_id, "running")
+    engine = Engine(
+        job_id=job_id,
+        profile=resolved.profile.name,
+        provider=provider.name,
+        make_client=lambda: client_class(token, resolved.profile.base_url, timeout=timeout),
+        history_factory=History,
+        concurrency=concurrency,
+        rate=rate,
+        batch_size=batch_size,
+        on_progress=throttled,
+    )
+    result = engine.run(batches(journal.pending(job_id), batch_size))
+    counts = journal.counts(job_id)
+    if result.interrupted:
+        journal.set_state(job_id, "interrupted")
+        output.error("interrupted", hint=f"continue with: smsctl bulk --resume {job_id}")
+        code = 130
+    elif result.paused:
+        journal.set_state(job_id, "paused", result.paused)
+        output.error(
+            f"job paused: {result.paused}",
+            hint=f"continue later with: smsctl bulk --resume {job_id}",
+        )
+        code = result.pause_exit or 6
+    else:
+        journal.set_state(job_id, "done")
+        code = _exit_code(counts)
+    if report is not None:
+        _write_report(journal, job_id, report)
+    _print_summary(job_id, counts, result.progress.requests, json)
+    return code
+
+
+def _exit_code(counts: dict[str, int]) -> int:
+    accepted = counts.get("accepted", 0)
+    if counts.get("unknown", 0) or counts.get("in_flight", 0):
+        return 8
+    problems = sum(n for state, n in counts.items() if state not in ("accepted", "skipped"))
+    if not problems:
+        return 0
+    return 7 if accepted == 0 else 3
+
+
+def _resume(
+    job_id: str,
+    retry_unknown: bool,
+    profile_flag: str | None,
+    yes: bool,
+    concurrency: int,
+    rate: float | None,
+    batch_size: int,
+    timeout: float,
+    report: Path | None,
+    json: bool,
+) -> int:
+    from sms_cli import output
+    from sms_cli.bulk_jobs import Journal
+    from sms_cli.errors import InputError
+    from sms_cli.history import History
+
+    history = History()
+    journal = Journal(history)
+    try:
+        job = journal.job(job_id)
+        if job is None:
+            raise InputError(f"no bulk job {job_id!r}", hint="smsctl bulk jobs lists them")
+        settled = journal.settle_in_flight(job_id)
+        if settled:
+            output.warning(
+                f"{settled} row(s) were in flight when the job stopped: now unknown, not resent"
+            )
+        if retry_unknown:
+            again = journal.retry_unknown(job_id)
+            output.warning(f"{again} row(s) of unknown outcome will be sent again, as asked")
+        pending = journal.counts(job_id).get("pending", 0)
+        if pending == 0:
+            output.info("nothing pending in this job")
+            journal.set_state(job_id, "done")
+            _print_summary(job_id, journal.counts(job_id), 0, json)
+            return _exit_code(journal.counts(job_id))
+        if not yes:
+            import sys
+
+            if not output.is_terminal(sys.stdin):
+                raise InputError("not on a terminal, so not asking: pass --yes to send")
+            if not typer.confirm(f"Send the {pending} pending messages of job {job_id}?", err=True):
+                return 0
+        profile_name = profile_flag or str(job["profile"])
+        return _run(
+            journal,
+            history,
+            job_id,
+            profile_name,
+            concurrency,
+            rate,
+            batch_size,
+            timeout,
+            report,
+            json,
+        )
+    finally:
+        history.close()
+
+
+class _HashingReader(io.RawIOBase):
+    """A raw binary reader that hashes what passes through: the job's file fingerprint."""
+
+    def __init__(self, raw: Any) -> None:
+        import hashlib
+
+        super().__init__()
+        self.raw = raw
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count: int = self.raw.readinto(buffer)
+        if count:
+            self.digest.update(memoryview(buffer)[:count])
+        return count
+
+
+def _open_binary(path: str) -> tuple[Any, str]:
+    import sys
+
+    from sms_cli.errors import InputError
+
+    if path == "-":
+        return sys.stdin.buffer, "standard input"
+    try:
+        return open(path, "rb", buffering=0), path
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _print_row(row: RowCheck, json: bool) -> None:
+    import json as json_module
+
+    from sms_cli import output
+
+    if json:
+        document = {
+            "line": row.line,
+            "recipient": row.recipient,
+            "text": row.text,
+            "encoding": row.encoding,
+            "segment_count": row.segments,
+            "sender": row.sender,
+            "error": row.error
+            or (f"duplicate of line {row.duplicate_of}" if row.duplicate_of else None),
+        }
+        output.stdout().write(json_module.dumps(document, ensure_ascii=False) + "\n")
+        return
+    verdict = row.error or (
+        f"skipped: duplicate of line {row.duplicate_of}" if row.duplicate_of else "ok"
+    )
+    output.stdout().write(f"line {row.line}\t{row.recipient or '-'}\t{row.segments}\t{verdict}\n")
+
+
+def _print_totals(
+    totals: Totals, *, json: bool, dry_run: bool, stream_only_stderr: bool = False
+) -> None:
+    import json as json_module
+
+    from sms_cli import output
+
+    summary = {
+        "rows": totals.rows,
+        "messages": totals.messages,
+        "duplicates_skipped": totals.duplicates,
+        "invalid": sum(totals.errors.values()),
+        "errors": totals.errors,
+        "messages_gsm": totals.messages_gsm,
+        "messages_ucs2": totals.messages_ucs2,
+        "segments_gsm": totals.segments_gsm,
+        "segments_ucs2": totals.segments_ucs2,
+    }
+    if json and dry_run:
+        output.stdout().write(json_module.dumps({"totals": summary}) + "\n")
+        return
+    lines = [
+        f"rows: {totals.rows}; messages: {totals.messages}; "
+        f"duplicates skipped: {totals.duplicates}; "
+        f"invalid: {sum(totals.errors.values())}",
+        f"segments: {totals.segments} (GSM-7 {totals.segments_gsm} in {totals.messages_gsm} "
+        "messages, "
+        f"UCS-2 {totals.segments_ucs2} in {totals.messages_ucs2})",
+    ]
+    lines += [f"  {kind}: {n}" for kind, n in sorted(totals.errors.items())]
+    for line in lines:
+        output.info(line)
+
+
+def _print_summary(job_id: str, counts: dict[str, int], requests: int, json: bool) -> None:
+    from sms_cli import output
+
+    if json:
+        output.print_json({"job_id": job_id, "requests": requests, "rows": counts})
+        return
+    rows = [(state, str(n)) for state, n in sorted(counts.items())]
+    from sms_cli import render
+
+    render.table(("State", "Rows"), rows)
+    output.info(f"job {job_id}: {requests} requests")
+
+
+def _write_report(journal: Journal, job_id: str, path: Path) -> None:
+    import csv
+
+    from sms_cli.errors import InputError
+
+    try:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["line", "recipient", "status", "id", "bulk_id", "error", "text"])
+            for row in journal.report_rows(job_id):
+                writer.writerow(["" if v is None else v for v in row])
+    except OSError as exc:
+        raise InputError(f"cannot write the report {path}: {exc.strerror or exc}") from None
+
+
+def _list_jobs(json: bool) -> None:
+    from sms_cli import output, render
+    from sms_cli.bulk_jobs import Journal
+    from sms_cli.history import History
+
+    history = History()
+    try:
+        jobs = Journal(history).jobs()
+    finally:
+        history.close()
+    if json:
+        output.print_json({"jobs": jobs})
+        return
+    rows = [
+        (
+            str(j["job_id"]),
+            str(j["created_at"])[:19],
+            str(j["state"]),
+            str(j["source"]),
+            str(j["rows"]),
+            str(j["pending"] or 0),
+            str(j["accepted"] or 0),
+            str(j["failed"] or 0),
+            str(j["unknown"] or 0),
+        )
+        for j in jobs
+    ]
+    render.table(
+        ("Job", "Created", "State", "Source", "Rows", "Pending", "Accepted", "Failed", "Unknown"),
+        rows,
+    )
