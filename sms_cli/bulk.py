@@ -69,10 +69,17 @@ def _detect_delimiter(sample: str) -> str:
     lines = sample.splitlines()[:20] if sample else []
     best, best_fields = ",", 1
     for delimiter in DELIMITERS:
-        try:
-            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter) if row]
-        except csv.Error:
-            continue
+        counts = []
+        reader = csv.reader(lines, delimiter=delimiter)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:  # an over-long field in the sample: judge by the other lines
+                continue
+            if row:
+                counts.append(len(row))
         if not counts:
             continue
         head = counts[0]
