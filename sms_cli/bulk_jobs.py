@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sms_cli.errors import AuthError, NetworkError, ProviderUnavailable
 from sms_cli.history import History, MessageRecord, Outcome, new_id, now_iso, text_hash
+from sms_cli.providers.registry import REGISTRY
 
 if TYPE_CHECKING:
     from sms_cli.bulk import RowCheck
@@ -122,6 +123,28 @@ class Journal:
             "SELECT state, COUNT(*) FROM job_rows WHERE job_id = ? GROUP BY state", (job_id,)
         )
         return {state: n for state, n in rows}
+
+    def outcome(self, job_id: str) -> dict[str, object]:
+        """Rows by state, failures by reason, segments sent and what the provider charged."""
+        reasons = self.db.execute(
+            "SELECT COALESCE(error, state), COUNT(*) FROM job_rows WHERE job_id = ?"
+            " AND state IN ('failed', 'rejected', 'expired') GROUP BY 1 ORDER BY 2 DESC",
+            (job_id,),
+        )
+        segments = self.db.execute(
+            "SELECT COALESCE(SUM(segments), 0) FROM job_rows"
+            " WHERE job_id = ? AND state = 'accepted'",
+            (job_id,),
+        ).fetchone()[0]
+        charged = self.db.execute(
+            "SELECT SUM(price) FROM messages WHERE batch_id = ?", (job_id,)
+        ).fetchone()[0]
+        return {
+            "rows": self.counts(job_id),
+            "failed_by_reason": {reason: n for reason, n in reasons},
+            "segments_sent": segments,
+            "provider_price": round(charged, 6) if charged is not None else None,
+        }
 
     def settle_in_flight(self, job_id: str) -> int:
         """Rows left in flight by a crash may have been sent: they become unknown."""
@@ -242,6 +265,7 @@ class Engine:
         self.limiter = RateLimiter(rate)
         self.batch_size = batch_size
         self.on_progress = on_progress
+        self.references = "--foreign-id" in REGISTRY[provider].send_options
         self.local = threading.local()
         self.stop = threading.Event()
         self.pause_reason: str | None = None
@@ -261,7 +285,7 @@ class Engine:
         return tools
 
     def _send(self, batch: Batch) -> None:
-        from sms_cli.providers.base import Recipient, SendRequest
+        from sms_cli.providers.base import Recipient, SendOptions, SendRequest
         from sms_cli.segments import count
 
         if self.stop.is_set():
@@ -269,6 +293,8 @@ class Engine:
         self.limiter.wait()
         client, history = self._worker_tools()
         recipients = tuple(Recipient(number, new_id()) for _, number in batch.rows)
+        # Our reference on each request, so a lost answer can be found in the provider's journal.
+        foreign_id = f"smsctl-{recipients[0].local_id}" if self.references else None
         measured = count(batch.text)
         stamp = now_iso()
         with history.transaction() as db:
@@ -285,12 +311,13 @@ class Engine:
                 local_id=r.local_id, batch_id=self.job_id, profile=self.profile,
                 provider=self.provider, recipient=r.number, sender=batch.sender, text=batch.text,
                 text_sha256=text_hash(batch.text), segments=measured.parts,
-                encoding=measured.encoding,
+                encoding=measured.encoding, foreign_id=foreign_id,
             )
             for r in recipients
         )  # fmt: skip
         try:
-            results = client.send(SendRequest(batch.text, recipients, batch.sender))
+            options = SendOptions(foreign_id=foreign_id)
+            results = client.send(SendRequest(batch.text, recipients, batch.sender, options))
         except (AuthError, NetworkError, ProviderUnavailable) as exc:
             self._not_sent(history, batch, recipients, exc)
             return

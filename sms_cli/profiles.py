@@ -45,6 +45,7 @@ _PROFILE_KEYS: Final[dict[str, type]] = {
     "base_url": str,
     "region": str,
     "store_text": bool,
+    "price_per_segment": float,
 }
 
 T = TypeVar("T")
@@ -75,6 +76,7 @@ class Profile:
     base_url: str | None = None
     region: str | None = None
     store_text: bool = True  # False: the history keeps only a hash of each text
+    price_per_segment: float | None = None  # for cost estimates before a bulk job
 
     def __post_init__(self) -> None:
         register_secret(self.token)
@@ -214,8 +216,12 @@ def _from_document(path: Path, document: dict[str, Any]) -> ProfileFile:
         if unknown:
             raise broken(f"profile {name!r} has an unknown key {unknown[0]!r}")
         for key, kind in _PROFILE_KEYS.items():
-            if key in table and not isinstance(table[key], kind):
-                word = "a string" if kind is str else "true or false"
+            if key not in table:
+                continue
+            if kind is float and type(table[key]) is int:
+                table[key] = float(table[key])
+            if type(table[key]) is not kind:  # exact: true is not a number here
+                word = {str: "a string", bool: "true or false", float: "a number"}[kind]
                 raise broken(f"profile {name!r}: {key!r} must be {word}")
         if table.get("provider") not in REGISTRY:
             raise broken(f"profile {name!r}: 'provider' must be one of {', '.join(REGISTRY)}")

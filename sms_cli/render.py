@@ -255,6 +255,7 @@ def profile_json(profile: Profile, *, is_default: bool) -> dict[str, Any]:
         "token": _token_display(profile, profile.token, reveal=False),
         "token_env": profile.token_env,
         "store_text": profile.store_text,
+        "price_per_segment": profile.price_per_segment,
     }
 
 

@@ -207,6 +207,7 @@ def _new_job(
 
     resolved = resolve(ProfileStore().load(), profile_flag, require_token=not dry_run)
     provider = REGISTRY[resolved.provider]
+    price = resolved.profile.price_per_segment
     default_sender = sender if sender is not None else resolved.profile.sender
     if default_sender is not None:
         validate_sender(provider.name, default_sender)
@@ -240,7 +241,7 @@ def _new_job(
         for row in checked:
             totals.add(row)
             _print_row(row, json)
-        _print_totals(totals, json=json, dry_run=True)
+        _print_totals(totals, price=price, json=json, dry_run=True)
         return 0
     history = History()
     journal = Journal(history)
@@ -288,12 +289,12 @@ def _new_job(
                 f"({previous['state']})",
                 hint=f"continue it: smsctl bulk --resume {previous['job_id']}; or pass --new-job",
             )
-        _print_totals(totals, json=False, dry_run=False, stream_only_stderr=True)
+        _print_totals(totals, price=price, json=False, dry_run=False)
         if totals.messages == 0:
             journal.set_state(job_id, "done", "nothing to send")
             output.info("nothing to send")
             return 2 if totals.errors else 0
-        _confirm(yes, totals, resolved.profile.name, job_id)
+        _confirm(yes, totals, resolved.profile.name, job_id, price)
         return _run(
             journal,
             history,
@@ -330,7 +331,7 @@ def _with_sender(row: RowCheck, default: str | None, provider: str, required: bo
     return replace(row, sender=sender)
 
 
-def _confirm(yes: bool, totals: Totals, profile: str, job_id: str) -> None:
+def _confirm(yes: bool, totals: Totals, profile: str, job_id: str, price: float | None) -> None:
     import sys
 
     from sms_cli import output
@@ -343,8 +344,10 @@ def _confirm(yes: bool, totals: Totals, profile: str, job_id: str) -> None:
             "not on a terminal, so not asking: pass --yes to send",
             hint=f"the checked job is saved; send it with: smsctl bulk --resume {job_id} --yes",
         )
+    cost = f", about {totals.segments * price:.2f}" if price is not None else ""
     question = (
-        f"Send {totals.messages} messages ({totals.segments} segments) with profile {profile!r}?"
+        f"Send {totals.messages} messages ({totals.segments} segments{cost}) "
+        f"with profile {profile!r}?"
     )
     if not typer.confirm(question, default=False, err=True):
         raise typer.Exit(0)
@@ -362,10 +365,8 @@ def _run(
     report: Path | None,
     json: bool,
 ) -> int:
-    import time
-
     from sms_cli import output
-    from sms_cli.bulk_jobs import Engine, Progress, batches
+    from sms_cli.bulk_jobs import Engine, batches
     from sms_cli.history import History
     from sms_cli.profiles import ProfileStore, resolve
     from sms_cli.providers.registry import REGISTRY, load
@@ -376,22 +377,7 @@ def _run(
     token = resolved.token
     assert token is not None
 
-    def show(progress: Progress) -> None:
-        elapsed = max(time.monotonic() - progress.started, 1e-6)
-        done = progress.accepted + progress.failed + progress.unknown
-        output.info(
-            f"sent {done}: {progress.accepted} accepted, {progress.failed} failed, "
-            f"{progress.unknown} unknown; {progress.requests / elapsed:.1f} requests/s"
-        )
-
-    last = [0.0]
-
-    def throttled(progress: Progress) -> None:
-        now = time.monotonic()
-        if now - last[0] >= 1.0:
-            last[0] = now
-            show(progress)
-
+    display = ProgressDisplay(journal.counts(job_id).get("pending", 0))
     journal.set_state(job_id, "running")
     engine = Engine(
         job_id=job_id,
@@ -400,11 +386,14 @@ def _run(
         make_client=lambda: client_class(token, resolved.profile.base_url, timeout=timeout),
         history_factory=History,
         concurrency=concurrency,
-        rate=rate,
+        rate=rate if rate is not None else provider.max_requests_per_second,
         batch_size=batch_size,
-        on_progress=throttled,
+        on_progress=display.update,
     )
-    result = engine.run(batches(journal.pending(job_id), batch_size))
+    try:
+        result = engine.run(batches(journal.pending(job_id), batch_size))
+    finally:
+        display.close()
     counts = journal.counts(job_id)
     if result.interrupted:
         journal.set_state(job_id, "interrupted")
@@ -422,7 +411,7 @@ def _run(
         code = _exit_code(counts)
     if report is not None:
         _write_report(journal, job_id, report)
-    _print_summary(job_id, counts, result.progress.requests, json)
+    _print_summary(journal, job_id, result.progress.requests, json)
     return code
 
 
@@ -471,7 +460,7 @@ def _resume(
         if pending == 0:
             output.info("nothing pending in this job")
             journal.set_state(job_id, "done")
-            _print_summary(job_id, journal.counts(job_id), 0, json)
+            _print_summary(journal, job_id, 0, json)
             return _exit_code(journal.counts(job_id))
         if not yes:
             import sys
@@ -554,9 +543,7 @@ def _print_row(row: RowCheck, json: bool) -> None:
     output.stdout().write(f"line {row.line}\t{row.recipient or '-'}\t{row.segments}\t{verdict}\n")
 
 
-def _print_totals(
-    totals: Totals, *, json: bool, dry_run: bool, stream_only_stderr: bool = False
-) -> None:
+def _print_totals(totals: Totals, *, price: float | None, json: bool, dry_run: bool) -> None:
     import json as json_module
 
     from sms_cli import output
@@ -571,6 +558,7 @@ def _print_totals(
         "messages_ucs2": totals.messages_ucs2,
         "segments_gsm": totals.segments_gsm,
         "segments_ucs2": totals.segments_ucs2,
+        "cost": round(totals.segments * price, 6) if price is not None else None,
     }
     if json and dry_run:
         output.stdout().write(json_module.dumps({"totals": summary}) + "\n")
@@ -580,24 +568,33 @@ def _print_totals(
         f"duplicates skipped: {totals.duplicates}; "
         f"invalid: {sum(totals.errors.values())}",
         f"segments: {totals.segments} (GSM-7 {totals.segments_gsm} in {totals.messages_gsm} "
-        "messages, "
-        f"UCS-2 {totals.segments_ucs2} in {totals.messages_ucs2})",
+        f"messages, UCS-2 {totals.segments_ucs2} in {totals.messages_ucs2})",
     ]
+    if price is not None:
+        lines.append(f"cost: {totals.segments * price:.4f} ({price:g} per segment)")
     lines += [f"  {kind}: {n}" for kind, n in sorted(totals.errors.items())]
     for line in lines:
         output.info(line)
 
 
-def _print_summary(job_id: str, counts: dict[str, int], requests: int, json: bool) -> None:
-    from sms_cli import output
+def _print_summary(journal: Journal, job_id: str, requests: int, json: bool) -> None:
+    from sms_cli import output, render
 
+    outcome = journal.outcome(job_id)
+    job = journal.job(job_id) or {}
     if json:
-        output.print_json({"job_id": job_id, "requests": requests, "rows": counts})
+        output.print_json(
+            {"job_id": job_id, "state": job.get("state"), "requests": requests, **outcome}
+        )
         return
-    rows = [(state, str(n)) for state, n in sorted(counts.items())]
-    from sms_cli import render
-
-    render.table(("State", "Rows"), rows)
+    rows: dict[str, int] = outcome["rows"]  # type: ignore[assignment]
+    lines = [(state, str(n)) for state, n in sorted(rows.items())]
+    reasons: dict[str, int] = outcome["failed_by_reason"]  # type: ignore[assignment]
+    lines += [(f"  {reason}", str(n)) for reason, n in reasons.items()]
+    lines.append(("segments sent", str(outcome["segments_sent"])))
+    if outcome["provider_price"] is not None:
+        lines.append(("charged", str(outcome["provider_price"])))
+    render.table(("Rows", "Count"), lines)
     output.info(f"job {job_id}: {requests} requests")
 
 
@@ -647,3 +644,57 @@ def _list_jobs(json: bool) -> None:
         ("Job", "Created", "State", "Source", "Rows", "Pending", "Accepted", "Failed", "Unknown"),
         rows,
     )
+
+
+class ProgressDisplay:
+    """Progress on stderr: a rich bar on a terminal, a plain line a second otherwise."""
+
+    def __init__(self, total: int) -> None:
+        from sms_cli import output
+
+        self.total = total
+        self.last = 0.0
+        self.bar: Any = None
+        if output.is_terminal(output.stderr()):
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("sending"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[detail]}"),
+                TimeRemainingColumn(),
+                console=output.rich_console(output.stderr()),
+                transient=False,
+            )
+            self.task = self.bar.add_task("send", total=total, detail="")
+            self.bar.start()
+
+    def update(self, progress: Any) -> None:
+        import time
+
+        from sms_cli import output
+
+        done = progress.accepted + progress.failed + progress.unknown
+        elapsed = max(time.monotonic() - progress.started, 1e-6)
+        detail = (
+            f"{progress.accepted} accepted, {progress.failed} failed, {progress.unknown} unknown,"
+            f" {done / elapsed:.1f}/s"
+        )
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, detail=detail)
+            return
+        now = time.monotonic()
+        if now - self.last >= 1.0:
+            self.last = now
+            output.info(f"sent {done} of {self.total}: {detail}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()

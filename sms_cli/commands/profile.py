@@ -122,6 +122,15 @@ def add_command(
             show_default=False,
         ),
     ] = None,
+    price_per_segment: Annotated[
+        float | None,
+        typer.Option(
+            "--price-per-segment",
+            min=0,
+            help="Your price for one SMS segment, for cost estimates before bulk sends.",
+            show_default=False,
+        ),
+    ] = None,
     no_store_text: Annotated[
         bool,
         typer.Option(
@@ -164,6 +173,7 @@ def add_command(
             base_url=checked_url,
             region=checked_region,
             store_text=not no_store_text,
+            price_per_segment=price_per_segment,
         )
 
         def change(current: ProfileFile) -> tuple[ProfileFile, ProfileFile]:

@@ -47,6 +47,7 @@ class ProviderInfo:
     emulator: str  # "module:Class" of its local emulator in sms_cli.sandbox
     requires_sender: bool = False
     send_options: frozenset[str] = frozenset()  # `smsctl send` options it understands
+    max_requests_per_second: float | None = None  # a documented rate limit, the bulk default
 
 
 REGISTRY: Final[dict[str, ProviderInfo]] = {
@@ -71,6 +72,7 @@ REGISTRY: Final[dict[str, ProviderInfo]] = {
         sender=SenderRule(11, 16, re.compile(r"[A-Za-z0-9 /.\-@_!()+$,&]+")),
         client="sms_cli.providers.seven:Seven",
         emulator="sms_cli.sandbox.seven:SevenEmulator",
+        max_requests_per_second=50.0,  # §2.11: 50 connections a second in total
         send_options=frozenset(
             {
                 "--flash",

@@ -27,6 +27,7 @@ PROFILE_KEYS = {
     "token",
     "token_env",
     "store_text",
+    "price_per_segment",
 }
 
 

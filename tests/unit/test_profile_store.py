@@ -110,6 +110,8 @@ def test_malformed_file_is_never_overwritten(store: ProfileStore) -> None:
         ('[profiles.a]\nprovider = "twilio"\n', "'provider' must be one of"),
         ('[profiles.a]\nprovider = "seven"\nsendr = "x"\n', "unknown key 'sendr'"),
         ('[profiles.a]\nprovider = "seven"\ntoken = 5\n', "'token' must be a string"),
+        ('[profiles.a]\nprovider = "seven"\nprice_per_segment = true\n', "must be a number"),
+        ('[profiles.a]\nprovider = "seven"\nstore_text = 1\n', "must be true or false"),
         ('default = "b"\n[profiles.a]\nprovider = "seven"\n', "'default' does not name"),
     ],
 )
@@ -118,6 +120,12 @@ def test_wrong_structure_is_a_config_error(store: ProfileStore, content: str, de
     store.path.write_text(content)
     with pytest.raises(ConfigError, match=detail):
         store.load()
+
+
+def test_whole_number_price_is_a_float(store: ProfileStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text('[profiles.a]\nprovider = "seven"\nprice_per_segment = 1\n')
+    assert store.load().profiles["a"].price_per_segment == 1.0
 
 
 def test_missing_file_is_an_empty_store(store: ProfileStore) -> None:
