@@ -238,6 +238,7 @@ class EngineResult:
     paused: str | None = None
     pause_exit: int | None = None
     interrupted: bool = False
+    elapsed: float = 0.0
 
 
 class Engine:
@@ -394,6 +395,7 @@ class Engine:
 
     def run(self, pending: Iterator[Batch]) -> EngineResult:
         interrupted = False
+        self.progress.started = time.monotonic()
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="bulk") as pool:
             running: set[Future[None]] = set()
             try:
@@ -416,7 +418,8 @@ class Engine:
         for client, history in self.resources:
             client.close()
             history.close()
-        return EngineResult(self.progress, self.pause_reason, self.pause_exit, interrupted)
+        elapsed = time.monotonic() - self.progress.started
+        return EngineResult(self.progress, self.pause_reason, self.pause_exit, interrupted, elapsed)
 
     def _check(self, done: set[Future[None]]) -> None:
         for future in done:

@@ -411,7 +411,7 @@ def _run(
         code = _exit_code(counts)
     if report is not None:
         _write_report(journal, job_id, report)
-    _print_summary(journal, job_id, result.progress.requests, json)
+    _print_summary(journal, job_id, result.progress.requests, json, result.elapsed)
     return code
 
 
@@ -577,14 +577,22 @@ def _print_totals(totals: Totals, *, price: float | None, json: bool, dry_run: b
         output.info(line)
 
 
-def _print_summary(journal: Journal, job_id: str, requests: int, json: bool) -> None:
+def _print_summary(
+    journal: Journal, job_id: str, requests: int, json: bool, elapsed: float = 0.0
+) -> None:
     from sms_cli import output, render
 
     outcome = journal.outcome(job_id)
     job = journal.job(job_id) or {}
     if json:
         output.print_json(
-            {"job_id": job_id, "state": job.get("state"), "requests": requests, **outcome}
+            {
+                "job_id": job_id,
+                "state": job.get("state"),
+                "requests": requests,
+                "seconds": round(elapsed, 3),
+                **outcome,
+            }
         )
         return
     rows: dict[str, int] = outcome["rows"]  # type: ignore[assignment]
@@ -595,7 +603,8 @@ def _print_summary(journal: Journal, job_id: str, requests: int, json: bool) -> 
     if outcome["provider_price"] is not None:
         lines.append(("charged", str(outcome["provider_price"])))
     render.table(("Rows", "Count"), lines)
-    output.info(f"job {job_id}: {requests} requests")
+    rate = f" in {elapsed:.1f} s ({requests / elapsed:.1f}/s)" if elapsed > 0 else ""
+    output.info(f"job {job_id}: {requests} requests{rate}")
 
 
 def _write_report(journal: Journal, job_id: str, path: Path) -> None:
