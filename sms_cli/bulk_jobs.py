@@ -10,15 +10,25 @@ as one provider batch; personalised rows one request each.
 
 from __future__ import annotations
 
+import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sms_cli.errors import AuthError, NetworkError, ProviderUnavailable
-from sms_cli.history import History, MessageRecord, Outcome, new_id, now_iso, text_hash
+from sms_cli.history import (
+    History,
+    MessageRecord,
+    Outcome,
+    insert_intents,
+    new_id,
+    now_iso,
+    text_hash,
+    update_outcomes,
+)
 from sms_cli.providers.registry import REGISTRY
 
 if TYPE_CHECKING:
@@ -182,6 +192,67 @@ class Journal:
         )
 
 
+class GroupCommit:
+    """One writer thread for every worker: each write waits until it is committed, and all
+    writes that arrive meanwhile share one commit. Under load that turns hundreds of commits a
+    second, which would queue the workers behind SQLite's single write lock, into a few dozen.
+    """
+
+    def __init__(self, history_factory: Callable[[], History]) -> None:
+        self.history_factory = history_factory
+        self.queue: queue.Queue[tuple[Callable[[sqlite3.Connection], object], _Ticket] | None]
+        self.queue = queue.Queue()
+        self.thread = threading.Thread(target=self._loop, name="bulk-journal", daemon=True)
+        self.thread.start()
+
+    def write(self, change: Callable[[sqlite3.Connection], object]) -> None:
+        ticket = _Ticket()
+        self.queue.put((change, ticket))
+        ticket.done.wait()
+        if ticket.error is not None:
+            raise ticket.error
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+
+    def _loop(self) -> None:
+        history = self.history_factory()
+        try:
+            while True:
+                first = self.queue.get()
+                if first is None:
+                    return
+                waiting = [first]
+                while True:
+                    try:
+                        item = self.queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        self.queue.put(None)  # finish this group, then stop
+                        break
+                    waiting.append(item)
+                error: BaseException | None = None
+                try:
+                    with history.transaction() as db:
+                        for change, _ in waiting:
+                            change(db)
+                except BaseException as exc:
+                    error = exc
+                for _, ticket in waiting:
+                    ticket.error = error
+                    ticket.done.set()
+        finally:
+            history.close()
+
+
+class _Ticket:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+
 @dataclass(frozen=True)
 class Batch:
     """One request: one text and sender, one or more rows."""
@@ -274,16 +345,13 @@ class Engine:
         self.lock = threading.Lock()
         self.unknown_streak = 0
         self.progress = Progress()
-        self.resources: list[tuple[Provider, History]] = []
 
-    def _worker_tools(self) -> tuple[Provider, History]:
-        tools = getattr(self.local, "tools", None)
-        if tools is None:
-            tools = (self.make_client(), self.history_factory())
-            self.local.tools = tools
-            with self.lock:
-                self.resources.append(tools)
-        return tools
+    def _client(self) -> Provider:
+        client: Provider | None = getattr(self.local, "client", None)
+        if client is None:
+            client = self.make_client()
+            self.local.client = client
+        return client
 
     def _send(self, batch: Batch) -> None:
         from sms_cli.providers.base import Recipient, SendOptions, SendRequest
@@ -292,22 +360,17 @@ class Engine:
         if self.stop.is_set():
             return
         self.limiter.wait()
-        client, history = self._worker_tools()
+        client = self._client()
         recipients = tuple(Recipient(number, new_id()) for _, number in batch.rows)
         # Our reference on each request, so a lost answer can be found in the provider's journal.
         foreign_id = f"smsctl-{recipients[0].local_id}" if self.references else None
         measured = count(batch.text)
         stamp = now_iso()
-        with history.transaction() as db:
-            db.executemany(
-                "UPDATE job_rows SET state = 'in_flight', local_id = ?, updated_at = ?"
-                " WHERE job_id = ? AND line = ?",
-                [
-                    (r.local_id, stamp, self.job_id, line)
-                    for r, (line, _) in zip(recipients, batch.rows, strict=True)
-                ],
-            )
-        history.record_intent(
+        in_flight = [
+            (r.local_id, stamp, self.job_id, line)
+            for r, (line, _) in zip(recipients, batch.rows, strict=True)
+        ]
+        intents = [
             MessageRecord(
                 local_id=r.local_id, batch_id=self.job_id, profile=self.profile,
                 provider=self.provider, recipient=r.number, sender=batch.sender, text=batch.text,
@@ -315,40 +378,56 @@ class Engine:
                 encoding=measured.encoding, foreign_id=foreign_id,
             )
             for r in recipients
-        )  # fmt: skip
+        ]  # fmt: skip
+
+        def before(db: sqlite3.Connection) -> None:
+            insert_intents(db, intents)
+            db.executemany(
+                "UPDATE job_rows SET state = 'in_flight', local_id = ?, updated_at = ?"
+                " WHERE job_id = ? AND line = ?",
+                in_flight,
+            )
+
+        self.writer.write(before)
         try:
             options = SendOptions(foreign_id=foreign_id)
             results = client.send(SendRequest(batch.text, recipients, batch.sender, options))
         except (AuthError, NetworkError, ProviderUnavailable) as exc:
-            self._not_sent(history, batch, recipients, exc)
+            self._not_sent(batch, recipients, exc)
             return
-        self._record(history, batch, results)
+        self._record(results)
 
     def _not_sent(
         self,
-        history: History,
         batch: Batch,
         recipients: tuple[Recipient, ...],
         exc: AuthError | NetworkError | ProviderUnavailable,
     ) -> None:
         """Refused before processing: the rows go back to pending and the job pauses."""
         stamp = now_iso()
-        with history.transaction() as db:
+
+        def after(db: sqlite3.Connection) -> None:
             db.executemany(
                 "UPDATE job_rows SET state = 'pending', local_id = NULL, updated_at = ?"
                 " WHERE job_id = ? AND line = ?",
                 [(stamp, self.job_id, line) for line, _ in batch.rows],
             )
-        history.record_outcomes(
-            [Outcome(r.local_id, "failed", error=f"not sent: {exc.message}") for r in recipients]
-        )
+            update_outcomes(
+                db,
+                [
+                    Outcome(r.local_id, "failed", error=f"not sent: {exc.message}")
+                    for r in recipients
+                ],
+            )
+
+        self.writer.write(after)
         with self.lock:
             if self.pause_reason is None:
                 self.pause_reason = exc.message
                 self.pause_exit = int(exc.exit_code)
         self.stop.set()
 
-    def _record(self, history: History, batch: Batch, results: list[SendResult]) -> None:
+    def _record(self, results: list[SendResult]) -> None:
         stamp = now_iso()
         states = []
         for result in results:
@@ -359,25 +438,28 @@ class Engine:
             else:
                 state = result.status
             states.append(state)
-        with history.transaction() as db:
+        rows = [
+            (state, r.id, r.bulk_id, r.error, stamp, self.job_id, r.local_id)
+            for state, r in zip(states, results, strict=True)
+        ]
+        outcomes = [
+            Outcome(
+                local_id=r.local_id, status=r.status, provider_id=r.id, bulk_id=r.bulk_id,
+                parts=r.parts, price=r.price, provider_status=r.provider_code,
+                provider_code=r.provider_code, error=r.error,
+            )
+            for r in results
+        ]  # fmt: skip
+
+        def after(db: sqlite3.Connection) -> None:
+            update_outcomes(db, outcomes)
             db.executemany(
                 "UPDATE job_rows SET state = ?, provider_id = ?, bulk_id = ?, error = ?,"
                 " updated_at = ? WHERE job_id = ? AND local_id = ?",
-                [
-                    (state, r.id, r.bulk_id, r.error, stamp, self.job_id, r.local_id)
-                    for state, r in zip(states, results, strict=True)
-                ],
+                rows,
             )
-        history.record_outcomes(
-            [
-                Outcome(
-                    local_id=r.local_id, status=r.status, provider_id=r.id, bulk_id=r.bulk_id,
-                    parts=r.parts, price=r.price, provider_status=r.provider_code,
-                    provider_code=r.provider_code, error=r.error,
-                )
-                for r in results
-            ]
-        )  # fmt: skip
+
+        self.writer.write(after)
         with self.lock:
             progress = self.progress
             progress.requests += 1
@@ -394,35 +476,69 @@ class Engine:
                 self.stop.set()
 
     def run(self, pending: Iterator[Batch]) -> EngineResult:
-        interrupted = False
+        """Feed batches to `concurrency` worker threads; on Ctrl-C stop feeding and let the
+        requests under way finish and be recorded (a second Ctrl-C leaves them in flight)."""
         self.progress.started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="bulk") as pool:
-            running: set[Future[None]] = set()
-            try:
-                for batch in pending:
-                    if self.stop.is_set():
+        self.writer = GroupCommit(self.history_factory)
+        work: queue.Queue[Batch | None] = queue.Queue(maxsize=self.concurrency * 2)
+        failures: list[BaseException] = []
+        threads = [
+            threading.Thread(target=self._worker, args=(work, failures), daemon=True)
+            for _ in range(self.concurrency)
+        ]
+        for thread in threads:
+            thread.start()
+        interrupted = False
+        try:
+            for batch in pending:
+                while not self.stop.is_set():
+                    try:
+                        work.put(batch, timeout=0.2)
                         break
-                    running.add(pool.submit(self._send, batch))
-                    if len(running) >= self.concurrency * 2:
-                        done, running = wait(running, return_when=FIRST_COMPLETED)
-                        self._check(done)
-                while running:
-                    done, running = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
-                    self._check(done)
-            except KeyboardInterrupt:
-                interrupted = True
-                self.stop.set()
-                for future in running:
-                    future.cancel()
-                wait(running)
-        for client, history in self.resources:
-            client.close()
-            history.close()
+                    except queue.Full:
+                        continue
+                if self.stop.is_set():
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
+            self.stop.set()
+        finally:
+            if self.stop.is_set():
+                self._drain(work)
+            for _ in threads:
+                work.put(None)
+            for thread in threads:
+                thread.join()
+            self.writer.close()
+        if failures:
+            raise failures[0]
         elapsed = time.monotonic() - self.progress.started
         return EngineResult(self.progress, self.pause_reason, self.pause_exit, interrupted, elapsed)
 
-    def _check(self, done: set[Future[None]]) -> None:
-        for future in done:
-            future.result()  # a bug in a worker surfaces here
-        if self.on_progress is not None:
-            self.on_progress(self.progress)
+    def _drain(self, work: queue.Queue[Batch | None]) -> None:
+        """Batches queued but not started are not sent: their rows stay pending."""
+        while True:
+            try:
+                work.get_nowait()
+            except queue.Empty:
+                return
+
+    def _worker(self, work: queue.Queue[Batch | None], failures: list[BaseException]) -> None:
+        try:
+            while True:
+                batch = work.get()
+                if batch is None:
+                    return
+                if self.stop.is_set():
+                    continue
+                try:
+                    self._send(batch)
+                except BaseException as exc:  # a bug: stop everything, report it in the main thread
+                    failures.append(exc)
+                    self.stop.set()
+                if self.on_progress is not None:
+                    self.on_progress(self.progress)
+        finally:
+            client = getattr(self.local, "client", None)
+            if client is not None:
+                client.close()

@@ -221,62 +221,12 @@ class History:
 
     def record_intent(self, records: Iterable[MessageRecord]) -> None:
         """Write the messages as in flight, before the request leaves."""
-        stamp = now_iso()
         with self.transaction() as db:
-            db.executemany(
-                """
-                INSERT INTO messages (local_id, batch_id, profile, provider, foreign_id,
-                    recipient, sender, text, text_sha256, segments, encoding, test,
-                    submitted_at, status, provider_status, status_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unknown', ?, ?)
-                """,
-                [
-                    (
-                        r.local_id,
-                        r.batch_id,
-                        r.profile,
-                        r.provider,
-                        r.foreign_id,
-                        r.recipient,
-                        r.sender,
-                        r.text,
-                        r.text_sha256,
-                        r.segments,
-                        r.encoding,
-                        int(r.test),
-                        stamp,
-                        IN_FLIGHT,
-                        stamp,
-                    )
-                    for r in records
-                ],
-            )
+            insert_intents(db, records)
 
     def record_outcomes(self, outcomes: Sequence[Outcome]) -> None:
-        stamp = now_iso()
         with self.transaction() as db:
-            db.executemany(
-                """
-                UPDATE messages SET status = ?, provider_id = ?, bulk_id = ?, parts = ?,
-                    price = ?, provider_status = ?, provider_code = ?, error = ?, status_at = ?
-                WHERE local_id = ?
-                """,
-                [
-                    (
-                        o.status,
-                        o.provider_id,
-                        o.bulk_id,
-                        o.parts,
-                        o.price,
-                        o.provider_status,
-                        o.provider_code,
-                        o.error,
-                        stamp,
-                        o.local_id,
-                    )
-                    for o in outcomes
-                ],
-            )
+            update_outcomes(db, outcomes)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -367,6 +317,46 @@ class History:
             sql += " LIMIT ?"
             values.append(str(limit))
         return list(self.connection.execute(sql, values))
+
+
+def insert_intents(db: sqlite3.Connection, records: Iterable[MessageRecord]) -> None:
+    """The messages as in flight (status unknown), inside the caller's transaction."""
+    stamp = now_iso()
+    db.executemany(
+        """
+        INSERT INTO messages (local_id, batch_id, profile, provider, foreign_id,
+            recipient, sender, text, text_sha256, segments, encoding, test,
+            submitted_at, status, provider_status, status_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unknown', ?, ?)
+        """,
+        [
+            (
+                r.local_id, r.batch_id, r.profile, r.provider, r.foreign_id, r.recipient,
+                r.sender, r.text, r.text_sha256, r.segments, r.encoding, int(r.test), stamp,
+                IN_FLIGHT, stamp,
+            )
+            for r in records
+        ],
+    )  # fmt: skip
+
+
+def update_outcomes(db: sqlite3.Connection, outcomes: Iterable[Outcome]) -> None:
+    """The provider's answers, inside the caller's transaction."""
+    stamp = now_iso()
+    db.executemany(
+        """
+        UPDATE messages SET status = ?, provider_id = ?, bulk_id = ?, parts = ?,
+            price = ?, provider_status = ?, provider_code = ?, error = ?, status_at = ?
+        WHERE local_id = ?
+        """,
+        [
+            (
+                o.status, o.provider_id, o.bulk_id, o.parts, o.price, o.provider_status,
+                o.provider_code, o.error, stamp, o.local_id,
+            )
+            for o in outcomes
+        ],
+    )  # fmt: skip
 
 
 def parse_since(value: str) -> str:

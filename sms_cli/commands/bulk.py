@@ -383,7 +383,9 @@ def _run(
         job_id=job_id,
         profile=resolved.profile.name,
         provider=provider.name,
-        make_client=lambda: client_class(token, resolved.profile.base_url, timeout=timeout),
+        make_client=lambda: client_class(
+            token, resolved.profile.base_url, timeout=timeout, lean_http=True
+        ),
         history_factory=History,
         concurrency=concurrency,
         rate=rate if rate is not None else provider.max_requests_per_second,
@@ -659,10 +661,13 @@ class ProgressDisplay:
     """Progress on stderr: a rich bar on a terminal, a plain line a second otherwise."""
 
     def __init__(self, total: int) -> None:
+        import threading
+
         from sms_cli import output
 
         self.total = total
         self.last = 0.0
+        self.lock = threading.Lock()  # updated from every worker thread
         self.bar: Any = None
         if output.is_terminal(output.stderr()):
             from rich.progress import (
@@ -696,13 +701,15 @@ class ProgressDisplay:
             f"{progress.accepted} accepted, {progress.failed} failed, {progress.unknown} unknown,"
             f" {done / elapsed:.1f}/s"
         )
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done, detail=detail)
-            return
         now = time.monotonic()
-        if now - self.last >= 1.0:
+        with self.lock:
+            if now - self.last < (0.1 if self.bar is not None else 1.0):
+                return
             self.last = now
-            output.info(f"sent {done} of {self.total}: {detail}")
+            if self.bar is not None:
+                self.bar.update(self.task, completed=done, detail=detail)
+            else:
+                output.info(f"sent {done} of {self.total}: {detail}")
 
     def close(self) -> None:
         if self.bar is not None:

@@ -161,8 +161,18 @@ class Provider(ABC):
     can_find_sent: ClassVar[bool] = False  # can find a message by the reference sent with it
 
     @abstractmethod
-    def __init__(self, token: str, base_url: str | None = None, *, timeout: float = 30.0) -> None:
-        """Every client is built the same way, so the registry can build any of them."""
+    def __init__(
+        self,
+        token: str,
+        base_url: str | None = None,
+        *,
+        timeout: float = 30.0,
+        lean_http: bool = False,
+    ) -> None:
+        """Every client is built the same way, so the registry can build any of them.
+
+        `lean_http` asks for the cheaper one-connection HTTP client bulk workers use.
+        """
 
     @abstractmethod
     def send(self, request: SendRequest) -> list[SendResult]:

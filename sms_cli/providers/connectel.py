@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
-import httpx
-
 from sms_cli.numbers import digits
 from sms_cli.providers.base import (
     DeliveryReport,
@@ -22,7 +20,7 @@ from sms_cli.providers.base import (
     Status,
     results_for_all,
 )
-from sms_cli.providers.http import OutcomeUnknown, Transport, json_object
+from sms_cli.providers.http import OutcomeUnknown, Reply, Transport, json_object
 from sms_cli.providers.registry import REGISTRY, ProviderInfo
 
 SEND_PATH: Final = "api/v2/send/"  # the trailing slash is part of the documented URL (§3.2)
@@ -91,12 +89,20 @@ def _parse_date(value: Any) -> datetime | None:
 class Connectel(Provider):
     info: ClassVar[ProviderInfo] = REGISTRY["connectel"]
 
-    def __init__(self, token: str, base_url: str | None = None, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        token: str,
+        base_url: str | None = None,
+        *,
+        timeout: float = 30.0,
+        lean_http: bool = False,
+    ) -> None:
         self.token = token
         self.transport = Transport(
             base_url or self.info.default_base_url,
             title=self.info.title,
             timeout=timeout,
+            lean=lean_http,
             headers={"Accept": "application/json"},
         )
 
@@ -123,9 +129,7 @@ class Connectel(Provider):
             return results_for_all(request, "unknown", error=exc.reason)
         return self._send_results(request, response, bulk)
 
-    def _send_results(
-        self, request: SendRequest, response: httpx.Response, bulk: bool
-    ) -> list[SendResult]:
+    def _send_results(self, request: SendRequest, response: Reply, bulk: bool) -> list[SendResult]:
         document = json_object(response)
         if not response.is_success:
             return results_for_all(
@@ -260,7 +264,7 @@ def _report(
     )
 
 
-def _describe(document: dict[str, Any] | None, response: httpx.Response) -> str | None:
+def _describe(document: dict[str, Any] | None, response: Reply) -> str | None:
     if document is not None:
         parts = [_text(_field(document, key)) for key in ("statusStr", "statusDesc")]
         return ": ".join(p for p in parts if p) or None

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
-import httpx
-
 from sms_cli.errors import AuthError, ProviderUnavailable
 from sms_cli.numbers import digits
 from sms_cli.providers.base import (
@@ -27,7 +25,7 @@ from sms_cli.providers.base import (
     Status,
     results_for_all,
 )
-from sms_cli.providers.http import OutcomeUnknown, Transport
+from sms_cli.providers.http import OutcomeUnknown, Reply, Transport
 from sms_cli.providers.registry import REGISTRY, ProviderInfo
 
 # PROVIDERS.md §2.4, the mutually consistent older tables. 901 means "invalid message id" on
@@ -114,11 +112,19 @@ class Seven(Provider):
     info: ClassVar[ProviderInfo] = REGISTRY["seven"]
     can_find_sent: ClassVar[bool] = True
 
-    def __init__(self, token: str, base_url: str | None = None, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        token: str,
+        base_url: str | None = None,
+        *,
+        timeout: float = 30.0,
+        lean_http: bool = False,
+    ) -> None:
         self.transport = Transport(
             base_url or self.info.default_base_url,
             title=self.info.title,
             timeout=timeout,
+            lean=lean_http,
             headers={"X-Api-Key": token, "Accept": "application/json", "SentWith": "smsctl"},
         )
 
@@ -320,7 +326,7 @@ class Seven(Provider):
         raise ProviderUnavailable(f"{self.info.title} answered code {code}: {text}")
 
 
-def _body(response: httpx.Response) -> Any:
+def _body(response: Reply) -> Any:
     try:
         return response.json()
     except ValueError:
