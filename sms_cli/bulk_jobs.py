@@ -202,19 +202,29 @@ class GroupCommit:
         self.history_factory = history_factory
         self.queue: queue.Queue[tuple[Callable[[sqlite3.Connection], object], _Ticket] | None]
         self.queue = queue.Queue()
+        self.deferred = _Ticket()
         self.thread = threading.Thread(target=self._loop, name="bulk-journal", daemon=True)
         self.thread.start()
 
     def write(self, change: Callable[[sqlite3.Connection], object]) -> None:
+        """Write and wait until it is committed: for what must be on disk before a request."""
         ticket = _Ticket()
         self.queue.put((change, ticket))
         ticket.done.wait()
         if ticket.error is not None:
             raise ticket.error
 
+    def write_later(self, change: Callable[[sqlite3.Connection], object]) -> None:
+        """Write without waiting: for answers, which a crash before the commit only turns
+        from `in_flight` into `unknown` on resume, never into a second send. A failure to
+        write is raised by `close`."""
+        self.queue.put((change, self.deferred))
+
     def close(self) -> None:
         self.queue.put(None)
         self.thread.join()
+        if self.deferred.error is not None:
+            raise self.deferred.error
 
     def _loop(self) -> None:
         history = self.history_factory()
@@ -241,7 +251,7 @@ class GroupCommit:
                 except BaseException as exc:
                     error = exc
                 for _, ticket in waiting:
-                    ticket.error = error
+                    ticket.error = ticket.error or error
                     ticket.done.set()
         finally:
             history.close()
@@ -459,7 +469,7 @@ class Engine:
                 rows,
             )
 
-        self.writer.write(after)
+        self.writer.write_later(after)
         with self.lock:
             progress = self.progress
             progress.requests += 1
