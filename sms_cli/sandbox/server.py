@@ -286,6 +286,9 @@ class _Handler(BaseHTTPRequestHandler):
 class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Bulk clients open dozens of connections at once; the default backlog of 5 would make the
+    # kernel drop some, and a dropped accepted connection looks like a lost answer.
+    request_queue_size = 256
 
     def __init__(
         self,
