@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpcore
-import httpx
 
 from sms_cli import __version__
 from sms_cli.errors import AuthError, NetworkError, ProviderUnavailable
@@ -74,6 +73,9 @@ class _HttpxWire:
     """httpx's client: the default, for commands that make a few requests."""
 
     def __init__(self, base_url: str, timeout: float, headers: Mapping[str, str]) -> None:
+        import httpx  # its client layer costs startup time bulk workers do not need
+
+        self.httpx = httpx
         self.client = httpx.Client(
             base_url=base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
@@ -82,6 +84,7 @@ class _HttpxWire:
         )
 
     def request(self, method: str, path: str, **kwargs: Any) -> Reply:
+        httpx = self.httpx
         try:
             response = self.client.request(method, path, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
