@@ -23,17 +23,17 @@ from sms_cli.history import (
     History,
     MessageRecord,
     Outcome,
+    insert_answered,
     insert_intents,
     new_id,
     now_iso,
     text_hash,
-    update_outcomes,
 )
 from sms_cli.providers.registry import REGISTRY
 
 if TYPE_CHECKING:
     from sms_cli.bulk import RowCheck
-    from sms_cli.providers.base import Provider, Recipient, SendResult
+    from sms_cli.providers.base import Provider, SendResult
 
 ACCEPTED = frozenset({"queued", "enroute", "delivered"})
 PAUSE_AFTER_UNKNOWN_BATCHES = 3
@@ -157,14 +157,36 @@ class Journal:
         }
 
     def settle_in_flight(self, job_id: str) -> int:
-        """Rows left in flight by a crash may have been sent: they become unknown."""
+        """Rows left in flight by a crash may have been sent: they become unknown, and enter the
+        history as such, so `smsctl status` can look for them by their reference."""
+        job = self.job(job_id) or {}
+        profile = str(job["profile"]) if job.get("profile") else None
         with self.history.transaction() as db:
-            cursor = db.execute(
+            rows = db.execute(
+                "SELECT local_id, recipient, sender, text, encoding, segments, foreign_id"
+                " FROM job_rows WHERE job_id = ? AND state = 'in_flight'",
+                (job_id,),
+            ).fetchall()
+            insert_intents(
+                db,
+                (
+                    MessageRecord(
+                        local_id=r["local_id"], batch_id=job_id, profile=profile,
+                        provider=str(job.get("provider")), recipient=r["recipient"],
+                        sender=r["sender"], text=r["text"], text_sha256=text_hash(r["text"] or ""),
+                        segments=r["segments"], encoding=r["encoding"] or "gsm7",
+                        foreign_id=r["foreign_id"],
+                    )
+                    for r in rows
+                    if r["local_id"] is not None
+                ),
+            )  # fmt: skip
+            db.execute(
                 "UPDATE job_rows SET state = 'unknown', error = 'in flight when the job stopped;"
                 " it may have been sent', updated_at = ? WHERE job_id = ? AND state = 'in_flight'",
                 (now_iso(), job_id),
             )
-        return cursor.rowcount
+        return len(rows)
 
     def retry_unknown(self, job_id: str) -> int:
         with self.history.transaction() as db:
@@ -377,7 +399,7 @@ class Engine:
         measured = count(batch.text)
         stamp = now_iso()
         in_flight = [
-            (r.local_id, stamp, self.job_id, line)
+            (r.local_id, foreign_id, stamp, self.job_id, line)
             for r, (line, _) in zip(recipients, batch.rows, strict=True)
         ]
         intents = [
@@ -391,10 +413,12 @@ class Engine:
         ]  # fmt: skip
 
         def before(db: sqlite3.Connection) -> None:
-            insert_intents(db, intents)
+            # The journal row is the record made before the request: a crash after this
+            # commit leaves it in flight, which a resume turns into unknown (and copies into
+            # the history for `status` to settle), never into a second send.
             db.executemany(
-                "UPDATE job_rows SET state = 'in_flight', local_id = ?, updated_at = ?"
-                " WHERE job_id = ? AND line = ?",
+                "UPDATE job_rows SET state = 'in_flight', local_id = ?, foreign_id = ?,"
+                " updated_at = ? WHERE job_id = ? AND line = ?",
                 in_flight,
             )
 
@@ -403,31 +427,19 @@ class Engine:
             options = SendOptions(foreign_id=foreign_id)
             results = client.send(SendRequest(batch.text, recipients, batch.sender, options))
         except (AuthError, NetworkError, ProviderUnavailable) as exc:
-            self._not_sent(batch, recipients, exc)
+            self._not_sent(batch, exc)
             return
-        self._record(results)
+        self._record(intents, results)
 
-    def _not_sent(
-        self,
-        batch: Batch,
-        recipients: tuple[Recipient, ...],
-        exc: AuthError | NetworkError | ProviderUnavailable,
-    ) -> None:
+    def _not_sent(self, batch: Batch, exc: AuthError | NetworkError | ProviderUnavailable) -> None:
         """Refused before processing: the rows go back to pending and the job pauses."""
         stamp = now_iso()
 
         def after(db: sqlite3.Connection) -> None:
             db.executemany(
-                "UPDATE job_rows SET state = 'pending', local_id = NULL, updated_at = ?"
-                " WHERE job_id = ? AND line = ?",
+                "UPDATE job_rows SET state = 'pending', local_id = NULL, foreign_id = NULL,"
+                " updated_at = ? WHERE job_id = ? AND line = ?",
                 [(stamp, self.job_id, line) for line, _ in batch.rows],
-            )
-            update_outcomes(
-                db,
-                [
-                    Outcome(r.local_id, "failed", error=f"not sent: {exc.message}")
-                    for r in recipients
-                ],
             )
 
         self.writer.write(after)
@@ -437,7 +449,8 @@ class Engine:
                 self.pause_exit = int(exc.exit_code)
         self.stop.set()
 
-    def _record(self, results: list[SendResult]) -> None:
+    def _record(self, intents: list[MessageRecord], results: list[SendResult]) -> None:
+        """The answers: in the journal, and in the history for `status` and `log`."""
         stamp = now_iso()
         states = []
         for result in results:
@@ -461,8 +474,11 @@ class Engine:
             for r in results
         ]  # fmt: skip
 
+        by_id = {intent.local_id: intent for intent in intents}
+        answered = [by_id[o.local_id] for o in outcomes]
+
         def after(db: sqlite3.Connection) -> None:
-            update_outcomes(db, outcomes)
+            insert_answered(db, answered, outcomes)
             db.executemany(
                 "UPDATE job_rows SET state = ?, provider_id = ?, bulk_id = ?, error = ?,"
                 " updated_at = ? WHERE job_id = ? AND local_id = ?",

@@ -84,6 +84,7 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
             segments      INTEGER NOT NULL DEFAULT 0,
             state         TEXT NOT NULL,
             local_id      TEXT,
+            foreign_id    TEXT,
             provider_id   TEXT,
             bulk_id       TEXT,
             error         TEXT,
@@ -336,6 +337,32 @@ def insert_intents(db: sqlite3.Connection, records: Iterable[MessageRecord]) -> 
                 IN_FLIGHT, stamp,
             )
             for r in records
+        ],
+    )  # fmt: skip
+
+
+def insert_answered(
+    db: sqlite3.Connection, records: Sequence[MessageRecord], outcomes: Sequence[Outcome]
+) -> None:
+    """Messages written once, with their answers: for bulk jobs, whose own journal holds the
+    record made before each request."""
+    stamp = now_iso()
+    db.executemany(
+        """
+        INSERT INTO messages (local_id, batch_id, profile, provider, foreign_id,
+            recipient, sender, text, text_sha256, segments, encoding, test,
+            submitted_at, status, provider_id, bulk_id, parts, price, provider_status,
+            provider_code, error, status_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            (
+                r.local_id, r.batch_id, r.profile, r.provider, r.foreign_id, r.recipient,
+                r.sender, r.text, r.text_sha256, r.segments, r.encoding, int(r.test), stamp,
+                o.status, o.provider_id, o.bulk_id, o.parts, o.price, o.provider_status,
+                o.provider_code, o.error, stamp,
+            )
+            for r, o in zip(records, outcomes, strict=True)
         ],
     )  # fmt: skip
 
