@@ -359,6 +359,7 @@ class Engine:
         rate: float | None,
         batch_size: int,
         on_progress: Callable[[Progress], None] | None = None,
+        store_text: bool = True,
     ) -> None:
         self.job_id = job_id
         self.profile = profile
@@ -369,6 +370,7 @@ class Engine:
         self.limiter = RateLimiter(rate)
         self.batch_size = batch_size
         self.on_progress = on_progress
+        self.store_text = store_text  # False: the history keeps only each text's hash
         self.references = "--foreign-id" in REGISTRY[provider].send_options
         self.local = threading.local()
         self.stop = threading.Event()
@@ -405,7 +407,8 @@ class Engine:
         intents = [
             MessageRecord(
                 local_id=r.local_id, batch_id=self.job_id, profile=self.profile,
-                provider=self.provider, recipient=r.number, sender=batch.sender, text=batch.text,
+                provider=self.provider, recipient=r.number, sender=batch.sender,
+                text=batch.text if self.store_text else None,
                 text_sha256=text_hash(batch.text), segments=measured.parts,
                 encoding=measured.encoding, foreign_id=foreign_id,
             )

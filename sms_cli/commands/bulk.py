@@ -393,6 +393,7 @@ def _run(
             token, resolved.profile.base_url, timeout=timeout, lean_http=True
         ),
         history_factory=History,
+        store_text=resolved.profile.store_text,
         concurrency=concurrency,
         rate=rate if rate is not None else provider.max_requests_per_second,
         batch_size=batch_size,

@@ -274,3 +274,17 @@ def test_bad_options(emu: Emu, profile: str, tmp_path: Path, args: list[str], me
     result = bulk(str(path), *args, "--yes")
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_profile_without_stored_texts_keeps_only_hashes(emu: Emu, tmp_path: Path) -> None:
+    added = run(
+        ["profile", "add", "private", "--provider", emu.name, "--base-url", emu.base_url,
+         "--sender", "Acme", "--no-store-text", "--token-stdin"],
+        input=CANARY,
+    )  # fmt: skip
+    assert added.exit_code == 0
+    path = write_csv(tmp_path / "r.csv", [["phone", "n"], ["+46700000001", "secret-17"]])
+    assert bulk(str(path), "--message", "Code {n}", "--yes").exit_code == 0
+    (logged,) = json.loads(run(["log", "--json"]).stdout)["messages"]
+    assert logged["text"] is None
+    assert logged["text_sha256"]
