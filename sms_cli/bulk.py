@@ -129,20 +129,6 @@ def _rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | csv.Er
             yield start, row
 
 
-def open_source(path: str) -> tuple[TextIO, str]:
-    """A CSV path, or `-` for standard input; UTF-8 with or without BOM."""
-    import sys
-
-    if path == "-":
-        return io.TextIOWrapper(
-            sys.stdin.buffer, encoding="utf-8-sig", newline=""
-        ), "standard input"
-    try:
-        return Path(path).open(encoding="utf-8-sig", newline=""), path
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
 def find_recipient_column(header: Sequence[str], wanted: str | None) -> str:
     if wanted is not None:
         if wanted not in header:

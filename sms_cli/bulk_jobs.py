@@ -29,13 +29,13 @@ from sms_cli.history import (
     now_iso,
     text_hash,
 )
+from sms_cli.providers.base import ACCEPTED_STATUSES
 from sms_cli.providers.registry import REGISTRY
 
 if TYPE_CHECKING:
     from sms_cli.bulk import RowCheck
     from sms_cli.providers.base import Provider, SendResult
 
-ACCEPTED = frozenset({"queued", "enroute", "delivered"})
 PAUSE_AFTER_UNKNOWN_BATCHES = 3
 
 
@@ -457,7 +457,7 @@ class Engine:
         stamp = now_iso()
         states = []
         for result in results:
-            if result.status in ACCEPTED:
+            if result.status in ACCEPTED_STATUSES:
                 state = "accepted"
             elif result.status == "unknown":
                 state = "unknown"

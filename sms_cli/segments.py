@@ -116,12 +116,8 @@ class Alphabet:
     def encodes(self, text: str) -> bool:
         return self.unencodable.search(text) is None
 
-    def septets(self, text: str) -> int:
-        return len(text) + len(self.two_septet.findall(text))
-
 
 DEFAULT_ALPHABET: Final = Alphabet.build()
-GSM_CHARACTERS: Final = DEFAULT_ALPHABET.basic | DEFAULT_ALPHABET.extension
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 

@@ -26,6 +26,7 @@ from sms_cli.errors import (
 from sms_cli.numbers import normalise_all
 from sms_cli.preview import Preview, build_preview
 from sms_cli.profiles import ProfileStore, ResolvedProfile, resolve, validate_sender
+from sms_cli.providers.base import ACCEPTED_STATUSES
 from sms_cli.providers.registry import REGISTRY, ProviderInfo, load
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 _REFERENCE = re.compile(r"[A-Za-z0-9.\-_@]+")
-ACCEPTED = frozenset({"queued", "enroute", "delivered"})
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class SendReport:
         statuses = [r.status for r in self.results]
         if "unknown" in statuses:
             return ExitCode.UNKNOWN_OUTCOME
-        accepted = sum(s in ACCEPTED for s in statuses)
+        accepted = sum(s in ACCEPTED_STATUSES for s in statuses)
         if accepted == len(statuses):
             return ExitCode.OK
         return ExitCode.REJECTED if accepted == 0 else ExitCode.PARTIAL

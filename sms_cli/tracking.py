@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING
 
 from sms_cli.errors import ConfigError, ExitCode, InputError
 from sms_cli.profiles import ProfileFile, ProfileStore, resolve
+from sms_cli.providers.base import FINAL_STATUSES
 from sms_cli.providers.registry import REGISTRY, load
 
 if TYPE_CHECKING:
     from sms_cli.history import History
     from sms_cli.providers.base import DeliveryReport, Provider
 
-FINAL = frozenset({"delivered", "failed", "expired", "rejected"})
-FAILED = frozenset({"failed", "expired", "rejected"})
+FINAL = FINAL_STATUSES
+FAILED = FINAL_STATUSES - {"delivered"}
 
 
 @dataclass(frozen=True)

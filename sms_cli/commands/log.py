@@ -9,11 +9,11 @@ import typer
 from sms_cli.commands._runtime import JsonFlag, handled_errors
 from sms_cli.commands.profile import complete_profile_name
 
-STATUS_CHOICES = ("queued", "enroute", "delivered", "failed", "expired", "rejected", "unknown")
-
 
 def _complete_status(incomplete: str) -> list[str]:
-    return [s for s in STATUS_CHOICES if s.startswith(incomplete)]
+    from sms_cli.providers.base import STATUSES
+
+    return [s for s in STATUSES if s.startswith(incomplete)]
 
 
 def log_command(
@@ -60,8 +60,10 @@ def log_command(
 
         if json and csv:
             raise InputError("choose --json or --csv, not both")
-        if status is not None and status not in STATUS_CHOICES:
-            raise InputError(f"--status must be one of {', '.join(STATUS_CHOICES)}")
+        from sms_cli.providers.base import STATUSES
+
+        if status is not None and status not in STATUSES:
+            raise InputError(f"--status must be one of {', '.join(STATUSES)}")
         recipient = None
         if to is not None:
             normalised = check_number(to)

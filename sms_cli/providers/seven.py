@@ -9,7 +9,6 @@ be accepted (`"100"`) while single recipients were refused, so every `messages[]
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
@@ -72,8 +71,6 @@ STATUS_MAP: Final[dict[str, Status]] = {
     "REJECTED": "rejected",
     "UNKNOWN": "unknown",
 }
-FOREIGN_ID_CHARS: Final = re.compile(r"[A-Za-z0-9.\-_@]{1,64}")
-LABEL_CHARS: Final = re.compile(r"[A-Za-z0-9.\-_@]{1,100}")
 
 
 def code_of(body: Any) -> str | None:
@@ -350,11 +347,3 @@ def _float(value: Any) -> float | None:
 
 def _plus(value: Any) -> str | None:
     return f"+{value}" if isinstance(value, str) and value.isdigit() else None
-
-
-def validate_foreign_id(value: str) -> bool:
-    return bool(FOREIGN_ID_CHARS.fullmatch(value))
-
-
-def validate_label(value: str) -> bool:
-    return bool(LABEL_CHARS.fullmatch(value))
