@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,6 +15,18 @@ from sms_cli.commands.profile import complete_profile_name
 if TYPE_CHECKING:
     from sms_cli.bulk import RowCheck, Totals
     from sms_cli.bulk_jobs import Journal
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to send a job's pending rows, and how to report on them."""
+
+    concurrency: int
+    rate: float | None
+    batch_size: int
+    timeout: float
+    report: Path | None
+    json: bool
 
 
 def bulk_command(
@@ -123,24 +136,14 @@ def bulk_command(
     with handled_errors():
         from sms_cli.errors import InputError
 
+        run = RunOptions(concurrency, rate, batch_size, timeout, report, json)
         if file == "jobs" and resume is None:
             _list_jobs(json)
             return
         if resume is not None:
             if file is not None:
                 raise InputError("give a FILE or --resume JOB, not both")
-            code = _resume(
-                resume,
-                retry_unknown,
-                profile,
-                yes,
-                concurrency,
-                rate,
-                batch_size,
-                timeout,
-                report,
-                json,
-            )
+            code = _resume(resume, retry_unknown, profile, yes, run)
             raise typer.Exit(code)
         if retry_unknown:
             raise InputError("--retry-unknown goes with --resume JOB")
@@ -157,13 +160,8 @@ def bulk_command(
             dry_run,
             yes,
             allow_duplicates,
-            concurrency,
-            rate,
-            batch_size,
-            timeout,
             new_job,
-            report,
-            json,
+            run,
         )
         raise typer.Exit(code)
 
@@ -179,13 +177,8 @@ def _new_job(
     dry_run: bool,
     yes: bool,
     allow_duplicates: bool,
-    concurrency: int,
-    rate: float | None,
-    batch_size: int,
-    timeout: float,
     new_job: bool,
-    report: Path | None,
-    json: bool,
+    run: RunOptions,
 ) -> int:
     import hashlib
     import os
@@ -240,8 +233,8 @@ def _new_job(
     if dry_run:
         for row in checked:
             totals.add(row)
-            _print_row(row, json)
-        _print_totals(totals, price=price, json=json, dry_run=True)
+            _print_row(row, run.json)
+        _print_totals(totals, price=price, json=run.json, dry_run=True)
         return 0
     history = History()
     journal = Journal(history)
@@ -295,18 +288,7 @@ def _new_job(
             output.info("nothing to send")
             return 2 if totals.errors else 0
         _confirm(yes, totals, resolved.profile.name, job_id, price)
-        return _run(
-            journal,
-            history,
-            job_id,
-            resolved.profile.name,
-            concurrency,
-            rate,
-            batch_size,
-            timeout,
-            report,
-            json,
-        )
+        return _run(journal, history, job_id, resolved.profile.name, run)
     finally:
         history.close()
 
@@ -353,18 +335,7 @@ def _confirm(yes: bool, totals: Totals, profile: str, job_id: str, price: float 
         raise typer.Exit(0)
 
 
-def _run(
-    journal: Journal,
-    history: Any,
-    job_id: str,
-    profile_name: str,
-    concurrency: int,
-    rate: float | None,
-    batch_size: int,
-    timeout: float,
-    report: Path | None,
-    json: bool,
-) -> int:
+def _run(journal: Journal, history: Any, job_id: str, profile_name: str, run: RunOptions) -> int:
     from sms_cli import output
     from sms_cli.bulk_jobs import Engine, batches
     from sms_cli.history import History
@@ -390,17 +361,17 @@ def _run(
         profile=resolved.profile.name,
         provider=provider.name,
         make_client=lambda: client_class(
-            token, resolved.profile.base_url, timeout=timeout, lean_http=True
+            token, resolved.profile.base_url, timeout=run.timeout, lean_http=True
         ),
         history_factory=History,
         store_text=resolved.profile.store_text,
-        concurrency=concurrency,
-        rate=rate if rate is not None else provider.max_requests_per_second,
-        batch_size=batch_size,
+        concurrency=run.concurrency,
+        rate=run.rate if run.rate is not None else provider.max_requests_per_second,
+        batch_size=run.batch_size,
         on_progress=display.update,
     )
     try:
-        result = engine.run(batches(journal.pending(job_id), batch_size))
+        result = engine.run(batches(journal.pending(job_id), run.batch_size))
     finally:
         display.close()
     counts = journal.counts(job_id)
@@ -418,9 +389,9 @@ def _run(
     else:
         journal.set_state(job_id, "done")
         code = _exit_code(counts)
-    if report is not None:
-        _write_report(journal, job_id, report)
-    _print_summary(journal, job_id, result.progress.requests, json, result.elapsed)
+    if run.report is not None:
+        _write_report(journal, job_id, run.report)
+    _print_summary(journal, job_id, result.progress.requests, run.json, result.elapsed)
     return code
 
 
@@ -435,16 +406,7 @@ def _exit_code(counts: dict[str, int]) -> int:
 
 
 def _resume(
-    job_id: str,
-    retry_unknown: bool,
-    profile_flag: str | None,
-    yes: bool,
-    concurrency: int,
-    rate: float | None,
-    batch_size: int,
-    timeout: float,
-    report: Path | None,
-    json: bool,
+    job_id: str, retry_unknown: bool, profile_flag: str | None, yes: bool, run: RunOptions
 ) -> int:
     from sms_cli import output
     from sms_cli.bulk_jobs import Journal
@@ -469,7 +431,7 @@ def _resume(
         if pending == 0:
             output.info("nothing pending in this job")
             journal.set_state(job_id, "done")
-            _print_summary(journal, job_id, 0, json)
+            _print_summary(journal, job_id, 0, run.json)
             return _exit_code(journal.counts(job_id))
         if not yes:
             import sys
@@ -479,18 +441,7 @@ def _resume(
             if not typer.confirm(f"Send the {pending} pending messages of job {job_id}?", err=True):
                 return 0
         profile_name = profile_flag or str(job["profile"])
-        return _run(
-            journal,
-            history,
-            job_id,
-            profile_name,
-            concurrency,
-            rate,
-            batch_size,
-            timeout,
-            report,
-            json,
-        )
+        return _run(journal, history, job_id, profile_name, run)
     finally:
         history.close()
 
