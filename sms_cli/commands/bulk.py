@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sms_cli.commands._runtime import JsonFlag, handled_errors
-from sms_cli.commands.profile import complete_profile_name
+from sms_cli.commands.profile import ProfileOption
 
 if TYPE_CHECKING:
     from sms_cli.bulk import RowCheck, Totals
@@ -68,16 +68,7 @@ def bulk_command(
             show_default=False,
         ),
     ] = None,
-    profile: Annotated[
-        str | None,
-        typer.Option(
-            "--profile",
-            "-p",
-            help="Profile to use.",
-            autocompletion=complete_profile_name,
-            show_default=False,
-        ),
-    ] = None,
+    profile: ProfileOption = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Check every row and print the verdicts; send nothing."),

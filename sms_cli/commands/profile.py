@@ -35,6 +35,18 @@ def complete_profile_name(incomplete: str) -> list[str]:
     return [name for name in sorted(names) if name.startswith(incomplete)]
 
 
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        "-p",
+        help="Profile to use (default: SMSCTL_PROFILE, then the default profile).",
+        autocompletion=complete_profile_name,
+        show_default=False,
+    ),
+]
+
+
 def _complete_provider(incomplete: str) -> list[str]:
     return [name for name in PROVIDER_NAMES if name.startswith(incomplete)]
 

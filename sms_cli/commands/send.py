@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sms_cli.commands._runtime import JsonFlag, TextArgument, handled_errors, read_text
-from sms_cli.commands.profile import complete_profile_name
+from sms_cli.commands.profile import ProfileOption
 
 if TYPE_CHECKING:
     from sms_cli.sending import SendReport
@@ -37,16 +37,7 @@ def send_command(
             show_default=False,
         ),
     ] = None,
-    profile: Annotated[
-        str | None,
-        typer.Option(
-            "--profile",
-            "-p",
-            help="Profile to use (default: SMSCTL_PROFILE, then the default profile).",
-            autocompletion=complete_profile_name,
-            show_default=False,
-        ),
-    ] = None,
+    profile: ProfileOption = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Check everything and show the segments; send nothing."),
