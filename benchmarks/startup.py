@@ -46,7 +46,7 @@ def timed(argv: list[str]) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--runs", type=int, default=60)
     args = parser.parse_args()
     import sms_cli
 
@@ -71,7 +71,8 @@ def main() -> int:
     for name, value in medians.items():
         print(f"{name:<20} median {value * 1000:6.1f} ms  (min {min(samples[name]) * 1000:.1f})")
     ratio = medians["smsctl split hello"] / medians["minimal typer app"]
-    print(f"ratio smsctl split / minimal app: {ratio:.2f} (goal <= {GOAL})")
+    best = min(samples["smsctl split hello"]) / min(samples["minimal typer app"])
+    print(f"ratio smsctl split / minimal app: median {ratio:.2f}, best {best:.2f} (goal <= {GOAL})")
     return 0 if ratio <= GOAL else 1
 
 
