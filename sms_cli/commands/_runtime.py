@@ -98,8 +98,13 @@ def read_text(text: str | None, file: Path | None) -> str:
     if text is not None and text != "-":
         return text
     stdin = sys.stdin
+    if stdin is None:
+        raise InputError("no text given and no standard input to read it from")
     if output.is_terminal(stdin):
         output.info("reading the text from standard input; end it with Ctrl-D")
     buffer = getattr(stdin, "buffer", None)
-    raw = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
+    try:
+        raw = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read standard input: {exc}") from None
     return _strip_final_newline(_decode(raw, "standard input"))

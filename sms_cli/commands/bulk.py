@@ -463,6 +463,8 @@ def _open_binary(path: str) -> tuple[Any, str]:
     from sms_cli.errors import InputError
 
     if path == "-":
+        if sys.stdin is None:
+            raise InputError("'-' reads standard input, but there is none")
         return sys.stdin.buffer, "standard input"
     try:
         return open(path, "rb", buffering=0), path

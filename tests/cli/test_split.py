@@ -211,3 +211,19 @@ def test_unknown_option_is_a_usage_error(smsctl: Invoke) -> None:
     result = smsctl(["split", "--nope", "x"])
     assert result.exit_code == 2
     assert result.stdout == ""
+
+
+def test_no_standard_input_at_all_is_a_usage_error() -> None:
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "sms_cli", "split"],
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: os.close(0),
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "no standard input" in result.stderr
