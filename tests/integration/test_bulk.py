@@ -292,3 +292,18 @@ def test_profile_without_stored_texts_keeps_only_hashes(emu: Emu, tmp_path: Path
     (logged,) = json.loads(run(["log", "--json"]).stdout)["messages"]
     assert logged["text"] is None
     assert logged["text_sha256"]
+
+
+def test_a_5xx_streak_on_batched_requests(emu: Emu, profile: str, tmp_path: Path) -> None:
+    rows = [["phone"]] + [[n] for n in numbers(30)]
+    path = write_csv(tmp_path / "r.csv", rows)
+    emu.faults(mode="error_5xx")
+    paused = bulk(str(path), "--message", "Same text", "--yes", "--batch-size", "5",
+                  "--concurrency", "1")  # fmt: skip
+    assert paused.exit_code == 8
+    assert len(emu.sends()) == 3  # three batches of five, then the pause
+    emu.faults()
+    (job,) = job_ids()
+    resumed = bulk("--resume", job, "--yes", "--json", "--batch-size", "5")
+    assert summary(resumed)["rows"] == {"accepted": 15, "unknown": 15}
+    assert summary(resumed)["requests"] == 3
