@@ -432,7 +432,7 @@ class Engine:
         except (AuthError, NetworkError, ProviderUnavailable) as exc:
             self._not_sent(batch, exc)
             return
-        self._record(intents, results)
+        self._record(batch, intents, results)
 
     def _not_sent(self, batch: Batch, exc: AuthError | NetworkError | ProviderUnavailable) -> None:
         """Refused before processing: the rows go back to pending and the job pauses."""
@@ -452,9 +452,16 @@ class Engine:
                 self.pause_exit = int(exc.exit_code)
         self.stop.set()
 
-    def _record(self, intents: list[MessageRecord], results: list[SendResult]) -> None:
+    def _record(
+        self, batch: Batch, intents: list[MessageRecord], results: list[SendResult]
+    ) -> None:
         """The answers: in the journal, and in the history for `status` and `log`."""
         stamp = now_iso()
+        # Rows are addressed by their primary key (job, line): by local id it would be a scan
+        # of the whole job for every answer.
+        line_of = {
+            intent.local_id: line for intent, (line, _) in zip(intents, batch.rows, strict=True)
+        }
         states = []
         for result in results:
             if result.status in ACCEPTED_STATUSES:
@@ -465,7 +472,7 @@ class Engine:
                 state = result.status
             states.append(state)
         rows = [
-            (state, r.id, r.bulk_id, r.error, stamp, self.job_id, r.local_id)
+            (state, r.id, r.bulk_id, r.error, stamp, self.job_id, line_of[r.local_id])
             for state, r in zip(states, results, strict=True)
         ]
         outcomes = [
@@ -484,7 +491,7 @@ class Engine:
             insert_answered(db, answered, outcomes)
             db.executemany(
                 "UPDATE job_rows SET state = ?, provider_id = ?, bulk_id = ?, error = ?,"
-                " updated_at = ? WHERE job_id = ? AND local_id = ?",
+                " updated_at = ? WHERE job_id = ? AND line = ?",
                 rows,
             )
 
