@@ -512,61 +512,45 @@ class Engine:
                 self.stop.set()
 
     def run(self, pending: Iterator[Batch]) -> EngineResult:
-        """Feed batches to `concurrency` worker threads; on Ctrl-C stop feeding and let the
-        requests under way finish and be recorded (a second Ctrl-C leaves them in flight)."""
+        """Let `concurrency` worker threads take batches in turn; on Ctrl-C stop taking new
+        ones and let the requests under way finish and be recorded (a second Ctrl-C leaves
+        them in flight). Workers pull from the iterator themselves: no dispatcher, no queue."""
         self.progress.started = time.monotonic()
         self.writer = GroupCommit(self.history_factory)
-        work: queue.Queue[Batch | None] = queue.Queue(maxsize=self.concurrency * 2)
+        source = threading.Lock()
+
+        def take() -> Batch | None:
+            with source:
+                return None if self.stop.is_set() else next(pending, None)
+
         failures: list[BaseException] = []
         threads = [
-            threading.Thread(target=self._worker, args=(work, failures), daemon=True)
+            threading.Thread(target=self._worker, args=(take, failures), daemon=True)
             for _ in range(self.concurrency)
         ]
         for thread in threads:
             thread.start()
         interrupted = False
+        # Poll rather than join: a Ctrl-C that lands inside Thread.join can leave the thread
+        # marked finished while it still runs, and its answer would then miss the journal.
         try:
-            for batch in pending:
-                while not self.stop.is_set():
-                    try:
-                        work.put(batch, timeout=0.2)
-                        break
-                    except queue.Full:
-                        continue
-                if self.stop.is_set():
-                    break
+            while any(thread.is_alive() for thread in threads):
+                time.sleep(0.1)
         except KeyboardInterrupt:
             interrupted = True
             self.stop.set()
+            while any(thread.is_alive() for thread in threads):
+                time.sleep(0.05)
         finally:
-            if self.stop.is_set():
-                self._drain(work)
-            for _ in threads:
-                work.put(None)
-            for thread in threads:
-                thread.join()
             self.writer.close()
         if failures:
             raise failures[0]
         elapsed = time.monotonic() - self.progress.started
         return EngineResult(self.progress, self.pause_reason, self.pause_exit, interrupted, elapsed)
 
-    def _drain(self, work: queue.Queue[Batch | None]) -> None:
-        """Batches queued but not started are not sent: their rows stay pending."""
-        while True:
-            try:
-                work.get_nowait()
-            except queue.Empty:
-                return
-
-    def _worker(self, work: queue.Queue[Batch | None], failures: list[BaseException]) -> None:
+    def _worker(self, take: Callable[[], Batch | None], failures: list[BaseException]) -> None:
         try:
-            while True:
-                batch = work.get()
-                if batch is None:
-                    return
-                if self.stop.is_set():
-                    continue
+            while (batch := take()) is not None:
                 try:
                     self._send(batch)
                 except BaseException as exc:  # a bug: stop everything, report it in the main thread
