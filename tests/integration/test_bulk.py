@@ -307,3 +307,36 @@ def test_a_5xx_streak_on_batched_requests(emu: Emu, profile: str, tmp_path: Path
     resumed = bulk("--resume", job, "--yes", "--json", "--batch-size", "5")
     assert summary(resumed)["rows"] == {"accepted": 15, "unknown": 15}
     assert summary(resumed)["requests"] == 3
+
+
+def test_template_file_and_sender_column(emu: Emu, profile: str, tmp_path: Path) -> None:
+    template = tmp_path / "message.txt"
+    template.write_text("Hej {name}!\n")
+    rows = [["phone", "name", "from"], ["+46700000001", "Åsa", "Shop1"], ["+46700000002", "Bo", ""]]
+    path = write_csv(tmp_path / "r.csv", rows)
+    dry = bulk(str(path), "--template-file", str(template), "--sender-column", "from", "--dry-run",
+               "--json")  # fmt: skip
+    verdicts = [json.loads(line) for line in dry.stdout.splitlines()][:-1]
+    assert [(v["text"], v["sender"]) for v in verdicts] == [
+        ("Hej Åsa!", "Shop1"),
+        ("Hej Bo!", "Acme"),
+    ]
+    assert bulk(str(path), "--template-file", str(template), "--sender-column", "from",
+                "--yes").exit_code == 0  # fmt: skip
+    senders = []
+    for request in emu.sends():
+        if emu.name == "seven":
+            senders.append(dict(parse_qsl(request["body"]))["from"])
+        else:
+            senders.append(json.loads(request["body"])["sender"])
+    assert sorted(senders) == ["Acme", "Shop1"]
+
+
+def test_human_dry_run_lists_every_row(emu: Emu, profile: str, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "r.csv", [["phone"], ["+46700000001"], ["bad"]])
+    result = bulk(str(path), "--message", "Hi", "--dry-run")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split("\t") == ["line 2", "+46700000001", "1", "ok"]
+    assert lines[1].startswith("line 3\t-\t0\tinvalid number")
+    assert "rows: 2; messages: 1" in result.stderr
