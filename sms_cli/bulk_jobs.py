@@ -357,7 +357,6 @@ class Engine:
         history_factory: Callable[[], History],
         concurrency: int,
         rate: float | None,
-        batch_size: int,
         on_progress: Callable[[Progress], None] | None = None,
         store_text: bool = True,
     ) -> None:
@@ -368,7 +367,6 @@ class Engine:
         self.history_factory = history_factory
         self.concurrency = concurrency
         self.limiter = RateLimiter(rate)
-        self.batch_size = batch_size
         self.on_progress = on_progress
         self.store_text = store_text  # False: the history keeps only each text's hash
         self.references = "--foreign-id" in REGISTRY[provider].send_options

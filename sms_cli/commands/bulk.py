@@ -358,7 +358,6 @@ def _run(journal: Journal, history: Any, job_id: str, profile_name: str, run: Ru
         store_text=resolved.profile.store_text,
         concurrency=run.concurrency,
         rate=run.rate if run.rate is not None else provider.max_requests_per_second,
-        batch_size=run.batch_size,
         on_progress=display.update,
     )
     try:
