@@ -160,7 +160,6 @@ class Provider(ABC):
     info: ClassVar[ProviderInfo]
     can_find_sent: ClassVar[bool] = False  # can find a message by the reference sent with it
 
-    @abstractmethod
     def __init__(
         self,
         token: str,
@@ -171,8 +170,23 @@ class Provider(ABC):
     ) -> None:
         """Every client is built the same way, so the registry can build any of them.
 
-        `lean_http` asks for the cheaper one-connection HTTP client bulk workers use.
+        The shared transport carries the error policy; a provider only says which headers it
+        sends. `lean_http` asks for the cheaper one-connection client bulk workers use.
         """
+        from sms_cli.providers.http import Transport  # httpcore loads only for network commands
+
+        self.token = token
+        self.transport = Transport(
+            base_url or self.info.default_base_url,
+            title=self.info.title,
+            timeout=timeout,
+            lean=lean_http,
+            headers=self.headers(token),
+        )
+
+    @abstractmethod
+    def headers(self, token: str) -> dict[str, str]:
+        """Headers on every request (authentication, content negotiation)."""
 
     @abstractmethod
     def send(self, request: SendRequest) -> list[SendResult]:
@@ -200,6 +214,6 @@ class Provider(ABC):
         """The account balance, or None when the provider has no such endpoint."""
         return None
 
-    @abstractmethod
     def close(self) -> None:
         """Release connections."""
+        self.transport.close()

@@ -20,7 +20,7 @@ from sms_cli.providers.base import (
     Status,
     results_for_all,
 )
-from sms_cli.providers.http import OutcomeUnknown, Reply, Transport, json_object
+from sms_cli.providers.http import OutcomeUnknown, Reply, json_object
 from sms_cli.providers.registry import REGISTRY, ProviderInfo
 
 SEND_PATH: Final = "api/v2/send/"  # the trailing slash is part of the documented URL (§3.2)
@@ -89,25 +89,9 @@ def _parse_date(value: Any) -> datetime | None:
 class Connectel(Provider):
     info: ClassVar[ProviderInfo] = REGISTRY["connectel"]
 
-    def __init__(
-        self,
-        token: str,
-        base_url: str | None = None,
-        *,
-        timeout: float = 30.0,
-        lean_http: bool = False,
-    ) -> None:
-        self.token = token
-        self.transport = Transport(
-            base_url or self.info.default_base_url,
-            title=self.info.title,
-            timeout=timeout,
-            lean=lean_http,
-            headers={"Accept": "application/json"},
-        )
-
-    def close(self) -> None:
-        self.transport.close()
+    def headers(self, token: str) -> dict[str, str]:
+        # The token travels as the `authorization` field, not a header (PROVIDERS.md §3.2).
+        return {"Accept": "application/json"}
 
     # -- sending -------------------------------------------------------------------------------
 

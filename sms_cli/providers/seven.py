@@ -24,7 +24,7 @@ from sms_cli.providers.base import (
     Status,
     results_for_all,
 )
-from sms_cli.providers.http import OutcomeUnknown, Reply, Transport
+from sms_cli.providers.http import OutcomeUnknown, Reply
 from sms_cli.providers.registry import REGISTRY, ProviderInfo
 
 # PROVIDERS.md §2.4, the mutually consistent older tables. 901 means "invalid message id" on
@@ -109,24 +109,8 @@ class Seven(Provider):
     info: ClassVar[ProviderInfo] = REGISTRY["seven"]
     can_find_sent: ClassVar[bool] = True
 
-    def __init__(
-        self,
-        token: str,
-        base_url: str | None = None,
-        *,
-        timeout: float = 30.0,
-        lean_http: bool = False,
-    ) -> None:
-        self.transport = Transport(
-            base_url or self.info.default_base_url,
-            title=self.info.title,
-            timeout=timeout,
-            lean=lean_http,
-            headers={"X-Api-Key": token, "Accept": "application/json", "SentWith": "smsctl"},
-        )
-
-    def close(self) -> None:
-        self.transport.close()
+    def headers(self, token: str) -> dict[str, str]:
+        return {"X-Api-Key": token, "Accept": "application/json", "SentWith": "smsctl"}
 
     # -- sending -------------------------------------------------------------------------------
 
