@@ -473,14 +473,7 @@ class Engine:
             (state, r.id, r.bulk_id, r.error, stamp, self.job_id, line_of[r.local_id])
             for state, r in zip(states, results, strict=True)
         ]
-        outcomes = [
-            Outcome(
-                local_id=r.local_id, status=r.status, provider_id=r.id, bulk_id=r.bulk_id,
-                parts=r.parts, price=r.price, provider_status=r.provider_code,
-                provider_code=r.provider_code, error=r.error,
-            )
-            for r in results
-        ]  # fmt: skip
+        outcomes = [Outcome.of(r) for r in results]
 
         by_id = {intent.local_id: intent for intent in intents}
         answered = [by_id[o.local_id] for o in outcomes]

@@ -17,9 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from sms_cli.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sms_cli.providers.base import SendResult
 
 ENV_DATA_DIR: Final = "SMSCTL_DATA_DIR"
 FILE_NAME: Final = "history.sqlite3"
@@ -153,6 +156,21 @@ class Outcome:
     provider_status: str | None = None
     provider_code: str | None = None
     error: str | None = None
+
+    @classmethod
+    def of(cls, result: SendResult) -> Outcome:
+        """What a provider's answer for one message puts in the history."""
+        return cls(
+            local_id=result.local_id,
+            status=result.status,
+            provider_id=result.id,
+            bulk_id=result.bulk_id,
+            parts=result.parts,
+            price=result.price,
+            provider_status=result.provider_code,
+            provider_code=result.provider_code,
+            error=result.error,
+        )
 
 
 class History:

@@ -295,20 +295,5 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
         raise
     finally:
         client.close()
-    history.record_outcomes(
-        [
-            Outcome(
-                local_id=r.local_id,
-                status=r.status,
-                provider_id=r.id,
-                bulk_id=r.bulk_id,
-                parts=r.parts,
-                price=r.price,
-                provider_status=r.provider_code,
-                provider_code=r.provider_code,
-                error=r.error,
-            )
-            for r in results
-        ]
-    )
+    history.record_outcomes([Outcome.of(r) for r in results])
     return SendReport(plan=plan, results=tuple(results))
