@@ -27,6 +27,10 @@ COMMANDS: dict[str, str] = {
     "log": "sms_cli.commands.log:log_command",
     "bulk": "sms_cli.commands.bulk:bulk_command",
     "split": "sms_cli.commands.split:split_command",
+    "listen": "sms_cli.commands.listen:listen_command",
+    "inbox": "sms_cli.commands.inbox:inbox_command",
+    "hooks": "sms_cli.commands.hooks:hooks_app",
+    "balance": "sms_cli.commands.balance:balance_command",
     "profile": "sms_cli.commands.profile:profile_app",
     "sandbox": "sms_cli.commands.sandbox:sandbox_command",
 }

@@ -23,6 +23,7 @@ from sms_cli.errors import ConfigError
 
 if TYPE_CHECKING:
     from sms_cli.providers.base import SendResult
+    from sms_cli.webhooks import CallbackEvent
 
 ENV_DATA_DIR: Final = "SMSCTL_DATA_DIR"
 FILE_NAME: Final = "history.sqlite3"
@@ -96,7 +97,29 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
         );
         """,
     ),
+    (
+        "0003_receiving",
+        """
+        CREATE TABLE inbound (
+            provider      TEXT NOT NULL,
+            provider_id   TEXT,
+            sender        TEXT NOT NULL,
+            recipient     TEXT,
+            text          TEXT NOT NULL,
+            sent_at       TEXT,
+            received_at   TEXT NOT NULL
+        );
+        CREATE TABLE callback_events (
+            key           TEXT PRIMARY KEY,
+            provider      TEXT NOT NULL,
+            kind          TEXT NOT NULL,
+            received_at   TEXT NOT NULL
+        );
+        """,
+    ),
 )
+# Non-final states in the order a message passes them; a late report never moves one back.
+PROGRESS: Final[dict[str, int]] = {"unknown": 0, "queued": 1, "enroute": 2}
 
 
 def data_dir() -> Path:
@@ -171,6 +194,18 @@ class Outcome:
             provider_code=result.provider_code,
             error=result.error,
         )
+
+
+@dataclass(frozen=True)
+class Received:
+    """What a pushed event did: nothing (a provider's retry), or which messages it moved."""
+
+    event: CallbackEvent
+    received_at: str
+    duplicate: bool = False
+    local_ids: tuple[str, ...] = ()  # messages of ours it reports on
+    changed: bool = False  # whether any of them moved to a newer state
+    status: str | None = None  # the state in the history afterwards
 
 
 class History:
@@ -309,6 +344,82 @@ class History:
                 (status, provider_status, at or now_iso(), provider_id, local_id),
             )
             return True
+
+    def receive(self, event: CallbackEvent) -> Received:
+        """Store a pushed event once: a delivery report moves its messages on (never back), an
+        inbound message is kept. A repeat of an event already stored changes nothing."""
+        from sms_cli.providers.base import FINAL_STATUSES
+
+        stamp = now_iso()
+        with self.transaction() as db:
+            fresh = db.execute(
+                "INSERT OR IGNORE INTO callback_events (key, provider, kind, received_at) "
+                "VALUES (?, ?, ?, ?)",
+                (event.dedupe_key, event.provider, event.kind, stamp),
+            ).rowcount
+            if not fresh:
+                return Received(event, stamp, duplicate=True)
+            if event.kind == "inbound":
+                db.execute(
+                    "INSERT INTO inbound (provider, provider_id, sender, recipient, text, "
+                    "sent_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (event.provider, event.id, event.sender, event.recipient, event.text,
+                     event.sent_at, stamp),
+                )  # fmt: skip
+                return Received(event, stamp)
+            rows = db.execute(
+                "SELECT local_id, status FROM messages WHERE provider = ? AND provider_id = ?",
+                (event.provider, event.message_id),
+            ).fetchall()
+            changed = False
+            status = None
+            for row in rows:
+                old = row["status"]
+                status = old
+                if old in FINAL_STATUSES:
+                    continue
+                new_final = event.status in FINAL_STATUSES
+                if not new_final and PROGRESS.get(event.status, 0) < PROGRESS.get(old, 0):
+                    continue
+                db.execute(
+                    "UPDATE messages SET status = ?, provider_status = ?, status_at = ? "
+                    "WHERE local_id = ?",
+                    (event.status, event.provider_status, event.at or stamp, row["local_id"]),
+                )
+                changed = True
+                status = event.status
+            return Received(
+                event,
+                stamp,
+                local_ids=tuple(row["local_id"] for row in rows),
+                changed=changed,
+                status=status,
+            )
+
+    def inbox(
+        self,
+        *,
+        sender: str | None = None,
+        recipient: str | None = None,
+        provider: str | None = None,
+        since: str | None = None,
+        limit: int | None = None,
+    ) -> list[sqlite3.Row]:
+        """Received messages, newest first, filtered."""
+        clauses, values = [], []
+        for column, value in (("sender", sender), ("recipient", recipient), ("provider", provider)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        if since is not None:
+            clauses.append("received_at >= ?")
+            values.append(since)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"SELECT rowid AS number, * FROM inbound {where} ORDER BY rowid DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            values.append(str(limit))
+        return list(self.connection.execute(sql, values))
 
     def query(
         self,

@@ -46,6 +46,7 @@ _PROFILE_KEYS: Final[dict[str, type]] = {
     "region": str,
     "store_text": bool,
     "price_per_segment": float,
+    "signing_key": str,
 }
 
 T = TypeVar("T")
@@ -77,9 +78,11 @@ class Profile:
     region: str | None = None
     store_text: bool = True  # False: the history keeps only a hash of each text
     price_per_segment: float | None = None  # for cost estimates before a bulk job
+    signing_key: str | None = field(default=None, repr=False)  # verifies seven.io webhooks
 
     def __post_init__(self) -> None:
         register_secret(self.token)
+        register_secret(self.signing_key)
 
     @property
     def effective_base_url(self) -> str:
@@ -425,6 +428,17 @@ def with_added(
 def with_default(profiles: ProfileFile, name: str) -> ProfileFile:
     profiles.get(name)
     return replace(profiles, default=name)
+
+
+def with_signing_key(profiles: ProfileFile, name: str, key: str | None) -> ProfileFile:
+    profile = profiles.get(name)
+    if key is not None and not REGISTRY[profile.provider].signed_callbacks:
+        raise InputError(
+            f"{REGISTRY[profile.provider].title} does not sign its callbacks; "
+            f"profile {name!r} needs no signing key"
+        )
+    updated = replace(profile, signing_key=key)
+    return replace(profiles, profiles={**profiles.profiles, name: updated})
 
 
 def without(profiles: ProfileFile, name: str) -> ProfileFile:

@@ -11,9 +11,10 @@ from sms_cli.redaction import mask
 from sms_cli.segments import GSM7, NonGsm
 
 if TYPE_CHECKING:
+    from sms_cli.history import Received
     from sms_cli.preview import Preview
     from sms_cli.profiles import Profile, ProfileFile, ResolvedProfile
-    from sms_cli.providers.base import SendResult
+    from sms_cli.providers.base import Hook, SendResult
     from sms_cli.sending import SendReport
     from sms_cli.tracking import Tracked
 
@@ -256,6 +257,7 @@ def profile_json(profile: Profile, *, is_default: bool) -> dict[str, Any]:
         "token_env": profile.token_env,
         "store_text": profile.store_text,
         "price_per_segment": profile.price_per_segment,
+        "signing_key": mask(profile.signing_key) if profile.signing_key else None,
     }
 
 
@@ -314,6 +316,8 @@ def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, revea
         ("Base URL", profile.effective_base_url, sources["base_url"]),
         ("Region", profile.region or "-", sources["region"]),
     ]
+    if profile.signing_key:
+        rows.append(("Signing key", mask(profile.signing_key), "profile"))
     table(("Setting", "Value", "From"), rows, title=None)
 
 
@@ -539,3 +543,124 @@ def log_human(rows: Sequence[Any]) -> None:
         for row in rows
     ]
     table(("Sent (UTC)", "Recipient", "Status", "Provider", "ID", "Text"), lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# receiving: listen, inbox, hooks, balance
+
+
+def received_json(received: Received) -> dict[str, Any]:
+    """One line of `smsctl listen --json` (README, "Receiving")."""
+    event = received.event
+    if event.kind == "inbound":
+        return {
+            "event": "inbound",
+            "provider": event.provider,
+            "id": event.id,
+            "from": event.sender,
+            "to": event.recipient,
+            "text": event.text,
+            "sent_at": event.sent_at,
+            "received_at": received.received_at,
+        }
+    return {
+        "event": "dlr",
+        "provider": event.provider,
+        "id": event.message_id,
+        "status": event.status,
+        "provider_status": event.provider_status,
+        "recipient": event.recipient,
+        "at": event.at,
+        "received_at": received.received_at,
+        "known": bool(received.local_ids),
+        "updated": received.changed,
+        "local_ids": list(received.local_ids),
+    }
+
+
+RECEIVED_HEADER = ("Received (UTC)", "Event", "Provider", "ID", "Number", "Detail")
+RECEIVED_WIDTHS = (19, 7, 9, 20, 16)
+
+
+def received_row(received: Received) -> tuple[str, ...]:
+    event = received.event
+    stamp = received.received_at[:19].replace("T", " ")
+    if event.kind == "inbound":
+        detail = f"to {event.recipient or '?'}: {visible(event.text)}"
+        return (stamp, "inbound", event.provider, event.id or "-", event.sender, detail)
+    detail = event.status + (f" ({event.provider_status})" if event.provider_status else "")
+    if not received.local_ids:
+        detail += ", not in the history"
+    elif not received.changed:
+        detail += f", kept {received.status}"
+    number = event.recipient or "-"
+    return (stamp, "dlr", event.provider, event.message_id, number, detail)
+
+
+def received_line(cells: Sequence[str]) -> str:
+    """A row of the live table: fixed columns, so lines printed one by one stay aligned."""
+    fixed = [f"{cell:<{width}}" for cell, width in zip(cells, RECEIVED_WIDTHS, strict=False)]
+    return "  ".join([*fixed, *cells[len(RECEIVED_WIDTHS) :]]).rstrip()
+
+
+def inbox_json(rows: Sequence[Any]) -> dict[str, Any]:
+    return {
+        "messages": [
+            {
+                "number": row["number"],
+                "provider": row["provider"],
+                "id": row["provider_id"],
+                "from": row["sender"],
+                "to": row["recipient"],
+                "text": row["text"],
+                "sent_at": row["sent_at"],
+                "received_at": row["received_at"],
+            }
+            for row in rows
+        ]
+    }
+
+
+def inbox_human(rows: Sequence[Any]) -> None:
+    if not rows:
+        output.info("no received messages match")
+        return
+    lines = [
+        (
+            row["received_at"][:19].replace("T", " "),
+            row["sender"],
+            _cell(row["recipient"]),
+            row["provider"],
+            _short(row["text"], 60),
+        )
+        for row in rows
+    ]
+    table(("Received (UTC)", "From", "To", "Provider", "Text"), lines)
+
+
+def hooks_json(hooks: Sequence[Hook]) -> dict[str, Any]:
+    return {
+        "hooks": [
+            {
+                "id": h.id,
+                "url": h.url,
+                "event": h.event,
+                "method": h.method,
+                "filter": h.filter,
+                "enabled": h.enabled,
+                "created": h.created,
+            }
+            for h in hooks
+        ]
+    }
+
+
+def hooks_human(hooks: Sequence[Hook]) -> None:
+    if not hooks:
+        output.info("no webhooks registered")
+        return
+    rows = [
+        (h.id, h.event, _cell(h.method), "yes" if h.enabled else "no", _cell(h.created), h.url)
+        for h in hooks
+    ]
+    table(("ID", "Event", "Method", "Enabled", "Created", "URL"), rows)

@@ -47,6 +47,11 @@ ProfileOption = Annotated[
 ]
 
 
+TimeoutOption = Annotated[
+    float, typer.Option("--timeout", min=0.1, help="Seconds to wait for the provider.")
+]
+
+
 def _complete_provider(incomplete: str) -> list[str]:
     return [name for name in PROVIDER_NAMES if name.startswith(incomplete)]
 
@@ -67,22 +72,27 @@ def _read_token(
         raise InputError("give --token-stdin or --token-env, not both")
     if token_env:
         return None, validate_env_name(token_env)
-    if token_stdin:
-        token = sys.stdin.read().strip()
+    hint = "pipe it in with --token-stdin, or name an environment variable with --token-env"
+    return _read_secret(f"Token for {name}", "token", token_stdin, hint), None
+
+
+def _read_secret(prompt: str, what: str, from_stdin: bool, hint: str) -> str:
+    """A secret from standard input or a hidden prompt: never from an argument (`ps` shows it)."""
+    from sms_cli.errors import InputError
+
+    if from_stdin:
+        secret = sys.stdin.read().strip()
     elif output.is_terminal(sys.stdin):
         import getpass
 
-        token = getpass.getpass(f"Token for {name} (input hidden): ").strip()
+        secret = getpass.getpass(f"{prompt} (input hidden): ").strip()
     else:
-        raise InputError(
-            "no token given",
-            hint="pipe it in with --token-stdin, or name an environment variable with --token-env",
-        )
-    if not token:
-        raise InputError("the token is empty")
-    if any(c.isspace() for c in token):
-        raise InputError("the token contains white space; check what was pasted")
-    return token, None
+        raise InputError(f"no {what} given", hint=hint)
+    if not secret:
+        raise InputError(f"the {what} is empty")
+    if any(c.isspace() for c in secret):
+        raise InputError(f"the {what} contains white space; check what was pasted")
+    return secret
 
 
 @profile_app.command("add")
@@ -245,6 +255,35 @@ def show_command(
             output.print_json(document, reveal=reveal)
         else:
             render.resolved_profile_human(resolved, is_default=is_default, reveal=reveal)
+
+
+@profile_app.command("signing-key")
+def signing_key_command(
+    name: ProfileName,
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="Read the key from standard input.")
+    ] = False,
+    remove: Annotated[bool, typer.Option("--remove", help="Forget the stored key.")] = False,
+) -> None:
+    """Store the seven.io signing key that `smsctl listen` checks webhook signatures with.
+
+    The key comes from a hidden prompt or --stdin, never from an argument.
+    """
+    with handled_errors():
+        from sms_cli.profiles import ProfileStore, with_signing_key
+
+        store = ProfileStore()
+        key = None
+        if not remove:
+            store.load().get(name)  # an unknown profile fails before the prompt
+            key = _read_secret(
+                f"Signing key for {name}", "signing key", stdin, "pipe it in with --stdin"
+            )
+        store.update(lambda current: (with_signing_key(current, name, key), None))
+        if remove:
+            output.info(f"removed the signing key of profile {name!r}")
+        else:
+            output.info(f"stored the signing key of profile {name!r}; smsctl listen checks it")
 
 
 @profile_app.command("use")

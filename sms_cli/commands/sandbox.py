@@ -17,6 +17,15 @@ def sandbox_command(
         str, typer.Option("--host", help="Address to listen on (loopback unless you mean it).")
     ] = "127.0.0.1",
     log: Annotated[bool, typer.Option("--log/--no-log", help="Log each request to stderr.")] = True,
+    advance_every: Annotated[
+        float,
+        typer.Option(
+            "--advance-every",
+            min=0,
+            help="Move every message one delivery state on every this many seconds, pushing "
+            "callbacks as it goes (0: only when asked about).",
+        ),
+    ] = 0.0,
 ) -> None:
     """Run local emulators of every provider API until Ctrl-C. Nothing is sent, nothing is charged.
 
@@ -30,10 +39,13 @@ def sandbox_command(
         from sms_cli.sandbox.server import SandboxServer, all_emulators
 
         try:
-            server = SandboxServer(all_emulators(), host=host, port=port, log_requests=log)
+            emulators = all_emulators()
+            server = SandboxServer(emulators, host=host, port=port, log_requests=log)
         except OSError as exc:
             raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         base = server.url
+        for emulator in emulators.values():
+            emulator.start_ticker(advance_every)
         output.info(f"smsctl sandbox listening on {base} (Ctrl-C to stop)")
         if host not in ("127.0.0.1", "localhost", "::1"):
             output.warning(

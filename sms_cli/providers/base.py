@@ -9,12 +9,15 @@ concern the whole request are exceptions (AuthError, NetworkError); everything e
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from sms_cli.providers.registry import ProviderInfo
+
+if TYPE_CHECKING:
+    from sms_cli.webhooks import CallbackEvent, CallbackRequest
 
 Status = Literal["queued", "enroute", "delivered", "failed", "expired", "rejected", "unknown"]
 STATUSES: Final[tuple[Status, ...]] = (
@@ -154,6 +157,19 @@ class Balance:
     currency: str
 
 
+@dataclass(frozen=True)
+class Hook:
+    """A webhook registered with the provider."""
+
+    id: str
+    url: str
+    event: str
+    method: str | None = None
+    filter: str | None = None
+    enabled: bool = True
+    created: str | None = None
+
+
 class Provider(ABC):
     """A provider client. The token is passed in; a provider never looks it up itself."""
 
@@ -210,8 +226,38 @@ class Provider(ABC):
             "answer was lost cannot be settled; check the provider's web interface before resending"
         )
 
-    def balance(self) -> Balance | None:
-        """The account balance, or None when the provider has no such endpoint."""
+    def balance(self) -> Balance:
+        """The account balance; NotSupported when the provider has no such endpoint."""
+        raise NotSupported(f"{self.info.title} has no balance API")
+
+    # -- webhooks: registration through the API, and reading what the provider pushes ---------
+
+    def hooks(self) -> list[Hook]:
+        raise NotSupported(self.why_no_hooks())
+
+    def add_hook(self, url: str, event: str, method: str | None = None) -> str:
+        """Register `url` for `event`; the provider's id of the new hook."""
+        raise NotSupported(self.why_no_hooks())
+
+    def remove_hook(self, hook_id: str) -> bool:
+        """False when the provider has no such hook."""
+        raise NotSupported(self.why_no_hooks())
+
+    @classmethod
+    def why_no_hooks(cls) -> str:
+        return f"{cls.info.title} has no API to register webhooks"
+
+    @classmethod
+    def parse_callback(cls, fields: Mapping[str, Any]) -> CallbackEvent:
+        """The event in a request the provider pushed; BadCallback when it is not one."""
+        raise NotSupported(f"{cls.info.title} sends no callbacks smsctl understands")
+
+    @classmethod
+    def callback_problem(
+        cls, request: CallbackRequest, signing_keys: Sequence[str], now: float
+    ) -> str | None:
+        """Why a pushed request is not authentic, or None. Without signing, the secret URL
+        path is the only guard."""
         return None
 
     def close(self) -> None:

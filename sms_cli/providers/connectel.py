@@ -7,7 +7,7 @@ matched back by key. Reports from `/api/v2/delivery/` (token and id in the query
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
@@ -22,6 +22,14 @@ from sms_cli.providers.base import (
 )
 from sms_cli.providers.http import OutcomeUnknown, Reply, json_object
 from sms_cli.providers.registry import REGISTRY, ProviderInfo
+from sms_cli.webhooks import (
+    BadCallback,
+    CallbackEvent,
+    DeliveryEvent,
+    InboundEvent,
+    phone,
+    text_field,
+)
 
 SEND_PATH: Final = "api/v2/send/"  # the trailing slash is part of the documented URL (§3.2)
 DELIVERY_PATH: Final = "api/v2/delivery/"
@@ -92,6 +100,41 @@ class Connectel(Provider):
     def headers(self, token: str) -> dict[str, str]:
         # The token travels as the `authorization` field, not a header (PROVIDERS.md §3.2).
         return {"Accept": "application/json"}
+
+    @classmethod
+    def why_no_hooks(cls) -> str:
+        return (
+            "Connectel sets the callback URL on the token, in its web interface (PROVIDERS.md "
+            "§3.6); smsctl cannot register it"
+        )
+
+    @classmethod
+    def parse_callback(cls, fields: Mapping[str, Any]) -> CallbackEvent:
+        """§3.6 delivery reports (`action=dlr`) and §3.7 inbound SMS (`from`, `message`)."""
+        action = text_field(fields, "action", required=False)
+        if action is not None and action.lower() == "dlr":
+            status, raw = map_status(
+                text_field(fields, "statusStr", "statusstr", required=False),
+                text_field(fields, "statusInt", "statusint", required=False),
+            )
+            return DeliveryEvent(
+                provider="connectel",
+                message_id=str(text_field(fields, "requestid", "requestId")),
+                status=status,
+                provider_status=raw,
+                recipient=phone(text_field(fields, "recipient", required=False)),
+            )
+        if action is None and "message" in fields and "from" in fields:
+            return InboundEvent(
+                provider="connectel",
+                id=text_field(fields, "requestid", "requestId", required=False),
+                sender=str(phone(text_field(fields, "from"))),
+                recipient=phone(text_field(fields, "to", required=False)),
+                text=text_field(fields, "message", required=False) or "",
+            )
+        if action is not None:
+            raise BadCallback(f"smsctl does not handle {action!r} callbacks", status=422)
+        raise BadCallback("neither a delivery report (action=dlr) nor an inbound message")
 
     # -- sending -------------------------------------------------------------------------------
 

@@ -48,6 +48,8 @@ class ProviderInfo:
     requires_sender: bool = False
     send_options: frozenset[str] = frozenset()  # `smsctl send` options it understands
     max_requests_per_second: float | None = None  # a documented rate limit, the bulk default
+    signed_callbacks: bool = False  # signs what it pushes, with a key the user can store
+    callback_setup: str = ""  # how a user points the provider at `smsctl listen`
 
 
 REGISTRY: Final[dict[str, ProviderInfo]] = {
@@ -61,6 +63,7 @@ REGISTRY: Final[dict[str, ProviderInfo]] = {
         client="sms_cli.providers.connectel:Connectel",
         emulator="sms_cli.sandbox.connectel:ConnectelEmulator",
         requires_sender=True,
+        callback_setup="set this URL on the token in Connectel's web interface",
     ),
     # shared/PROVIDERS.md §2.1, §2.5.1: max 11 alphanumeric (the PHP validator also allows
     # / . - @ _ ! ( ) + $ , & and space) or 16 numeric characters; text max 1520.
@@ -73,6 +76,8 @@ REGISTRY: Final[dict[str, ProviderInfo]] = {
         client="sms_cli.providers.seven:Seven",
         emulator="sms_cli.sandbox.seven:SevenEmulator",
         max_requests_per_second=50.0,  # §2.11: 50 connections a second in total
+        signed_callbacks=True,  # §2.10.2
+        callback_setup="register it with: smsctl hooks add URL --event all",
         send_options=frozenset(
             {
                 "--flash",

@@ -9,7 +9,9 @@ be accepted (`"100"`) while single recipients were refused, so every `messages[]
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
@@ -18,6 +20,7 @@ from sms_cli.numbers import digits
 from sms_cli.providers.base import (
     Balance,
     DeliveryReport,
+    Hook,
     Provider,
     SendRequest,
     SendResult,
@@ -26,6 +29,17 @@ from sms_cli.providers.base import (
 )
 from sms_cli.providers.http import OutcomeUnknown, Reply
 from sms_cli.providers.registry import REGISTRY, ProviderInfo
+from sms_cli.webhooks import (
+    BadCallback,
+    CallbackEvent,
+    CallbackRequest,
+    DeliveryEvent,
+    InboundEvent,
+    iso_time,
+    object_field,
+    phone,
+    text_field,
+)
 
 # PROVIDERS.md §2.4, the mutually consistent older tables. 901 means "invalid message id" on
 # /status and "signing failed" elsewhere.
@@ -71,6 +85,19 @@ STATUS_MAP: Final[dict[str, Status]] = {
     "REJECTED": "rejected",
     "UNKNOWN": "unknown",
 }
+
+
+# §2.10.1. `all` covers every event; smsctl reads `dlr` and `sms_mo`.
+HOOK_EVENTS: Final = ("all", "dlr", "sms_mo")
+HOOK_METHODS: Final = ("POST", "GET", "JSON")
+SIGNATURE_MAX_AGE: Final = 300.0  # seconds, as the official WebhookVerifier (§2.10.2)
+
+
+def signature(secret: str, timestamp: str, nonce: str, method: str, url: str, body: bytes) -> str:
+    """§2.2: hex HMAC-SHA256 over timestamp, nonce, METHOD, URL and md5(body), one per line."""
+    body_hash = hashlib.md5(body, usedforsecurity=False).hexdigest()
+    message = "\n".join((timestamp, nonce, method.upper(), url, body_hash))
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
 def code_of(body: Any) -> str | None:
@@ -300,6 +327,108 @@ class Seven(Provider):
             return Balance(amount=float(body["amount"]), currency=str(body.get("currency") or ""))
         raise ProviderUnavailable(f"{self.info.title} sent an unreadable balance")
 
+    # -- webhooks (§2.10) ---------------------------------------------------------------------
+
+    def hooks(self) -> list[Hook]:
+        body = self._hooks_body(self.transport.query("GET", "hooks"))
+        entries = body.get("hooks") if isinstance(body, dict) else None
+        if not isinstance(entries, list):
+            raise ProviderUnavailable(f"{self.info.title} sent an unreadable list of hooks")
+        return [
+            Hook(
+                id=str(entry.get("id")),
+                url=str(entry.get("target_url") or ""),
+                event=str(entry.get("event_type") or ""),
+                method=entry.get("request_method"),
+                filter=entry.get("event_filter") or None,
+                enabled=entry.get("enabled") not in (False, 0, "0", "false"),
+                created=entry.get("created"),
+            )
+            for entry in entries
+            if isinstance(entry, dict)
+        ]
+
+    def add_hook(self, url: str, event: str, method: str | None = None) -> str:
+        form = {"target_url": url, "event_type": event}
+        if method:
+            form["request_method"] = method
+        # Not retried once it may have arrived: a second try could register the hook twice.
+        try:
+            reply = self.transport.send("POST", "hooks", data=form)
+        except OutcomeUnknown as exc:
+            raise ProviderUnavailable(
+                f"{exc.reason}; the hook may or may not be registered",
+                hint="check with: smsctl hooks list",
+            ) from None
+        body = self._hooks_body(reply)
+        if not isinstance(body, dict) or not _truthy(body.get("success")):
+            detail = body.get("error_message") if isinstance(body, dict) else None
+            code = body.get("code") if isinstance(body, dict) else None
+            reason = detail or (f"code {code}" if code else "no reason given")
+            raise ProviderUnavailable(f"{self.info.title} refused the hook: {reason}")
+        return str(body.get("id"))
+
+    def remove_hook(self, hook_id: str) -> bool:
+        body = self._hooks_body(self.transport.query("DELETE", "hooks", params={"id": hook_id}))
+        return isinstance(body, dict) and _truthy(body.get("success"))
+
+    def _hooks_body(self, response: Reply) -> Any:
+        body = _body(response)
+        code = code_of(body)
+        if code is not None:
+            self._raise_query_code(code)
+        return body
+
+    @classmethod
+    def parse_callback(cls, fields: Mapping[str, Any]) -> CallbackEvent:
+        """§2.10.3: `dlr` and `sms_mo` webhooks, from a form, a query string or JSON."""
+        event = text_field(fields, "webhook_event")
+        if event not in ("dlr", "sms_mo"):
+            raise BadCallback(f"smsctl does not handle {event!r} webhooks", status=422)
+        data = object_field(fields, "data")
+        if event == "dlr":
+            raw = text_field(data, "status")
+            assert raw is not None
+            return DeliveryEvent(
+                provider="seven",
+                message_id=str(text_field(data, "msg_id", "id")),
+                status=map_status(raw),
+                provider_status=raw.upper(),
+                at=iso_time(text_field(data, "timestamp", required=False))
+                or iso_time(text_field(fields, "webhook_timestamp", required=False)),
+            )
+        return InboundEvent(
+            provider="seven",
+            id=text_field(data, "id", required=False),
+            sender=str(phone(text_field(data, "sender", "from"))),
+            recipient=phone(text_field(data, "system", "to", required=False)),
+            text=text_field(data, "text", required=False) or "",
+            sent_at=iso_time(text_field(data, "time", required=False)),
+        )
+
+    @classmethod
+    def callback_problem(
+        cls, request: CallbackRequest, signing_keys: Sequence[str], now: float
+    ) -> str | None:
+        if not signing_keys:
+            return None
+        given = request.headers.get("x-signature", "")
+        timestamp = request.headers.get("x-timestamp", "")
+        nonce = request.headers.get("x-nonce", "")
+        if not (given and timestamp and nonce):
+            return "the request is not signed"
+        try:
+            age = abs(now - float(timestamp))
+        except ValueError:
+            return "the signature timestamp is not a number"
+        if age > SIGNATURE_MAX_AGE:
+            return f"the signature is {age:.0f} s old (at most {SIGNATURE_MAX_AGE:.0f})"
+        for key in signing_keys:
+            expected = signature(key, timestamp, nonce, request.method, request.url, request.body)
+            if hmac.compare_digest(expected, given.strip().lower()):
+                return None
+        return "the signature does not match (wrong signing key, or a different URL)"
+
     def _raise_query_code(self, code: str) -> None:
         text = CODE_TEXTS.get(code, f"code {code}")
         if code in AUTH_CODES:
@@ -313,6 +442,10 @@ def _body(response: Reply) -> Any:
     except ValueError:
         text = response.text.strip()
         return text if text.isdigit() else None
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("1", "true", "100")
 
 
 def _int(value: Any) -> int | None:

@@ -3,18 +3,31 @@
 Error bodies and status codes are undocumented by Connectel; this emulator offers the styles of
 PROVIDERS.md §3.8 (`set {"auth_style": "401"|"403"|"200", "bad_request_style": "json"|"text"}`)
 so smsctl is tested against each and depends on none.
+
+Callbacks (§3.6, §3.7): with `set {"callback_url": URL}` (Connectel keeps it on the token) every
+change of a message's state is POSTed there as a delivery report, and every inbound message as
+`{from, to, requestid, message}`; `callback_format` "json" (default) or "form"; no retries unless
+`callback_retries` says so.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from sms_cli.sandbox.server import Emulator, EmuRequest, EmuResponse, normalise_number
+from sms_cli.sandbox.server import (
+    Callback,
+    Emulator,
+    EmuRequest,
+    EmuResponse,
+    normalise_number,
+)
 
 VALID_TOKENS = frozenset({"sandbox-token"})
 ALNUM_SENDER = re.compile(r"[A-Za-z0-9 ]{1,11}")
@@ -52,6 +65,10 @@ class ConnectelEmulator(Emulator):
         self.auto_advance = True
         self.reverse_bulk = False  # answer bulk items in reverse: clients must match by key
         self.force_bad_request: str | None = None  # refuse every send with this description
+        self.callback_url: str | None = None
+        self.callback_format = "json"
+        self.callback_retries = 0
+        self.callback_copies = 1
 
     def configure(self, settings: dict[str, Any]) -> None:
         for key, value in settings.items():
@@ -67,12 +84,67 @@ class ConnectelEmulator(Emulator):
                 self.reverse_bulk = bool(value)
             elif key == "force_bad_request":
                 self.force_bad_request = None if value is None else str(value)
+            elif key == "callback_url":
+                self.callback_url = None if value is None else str(value)
+            elif key == "callback_format" and value in ("json", "form"):
+                self.callback_format = value
+            elif key == "callback_retries":
+                self.callback_retries = int(value)
+            elif key == "callback_copies":
+                self.callback_copies = int(value)
             else:
                 raise ValueError(f"unknown setting {key}={value!r}")
 
     def advance(self) -> None:
         for message in self.messages.values():
-            _step(message)
+            self._step(message)
+
+    def _step(self, message: _Message) -> None:
+        if message.position < len(message.statuses) - 1:
+            message.position += 1
+            status = message.status
+            self._push(
+                {
+                    "action": "dlr",
+                    "requestid": message.request_id,
+                    "tokenid": "t-sandbox",
+                    "statusInt": STATUS_INT.get(status, 9),
+                    "statusStr": status,
+                    "sender": message.sender,
+                    "recipient": message.recipient,
+                }
+            )
+
+    def inbound(self, sender: str, recipient: str, text: str) -> None:
+        request_id = f"R{secrets.token_hex(6).upper()}.{next(self.counter)}"
+        self._push(
+            {
+                "from": normalise_number(sender) if sender.lstrip("+").isdigit() else sender,
+                "to": normalise_number(recipient),
+                "requestid": request_id,
+                "message": text,
+            }
+        )
+
+    def _push(self, document: dict[str, Any]) -> None:
+        if self.callback_url is None:
+            return
+        if self.callback_format == "form":
+            body = urlencode(document).encode()
+            content_type = "application/x-www-form-urlencoded"
+        else:
+            body = json.dumps(document).encode()
+            content_type = "application/json"
+        self.callbacks.push(
+            Callback(
+                self.callback_url,
+                "POST",
+                body,
+                {"Content-Type": content_type},
+                retries=self.callback_retries,
+                copies=self.callback_copies,
+            )
+        )
 
     # -- API -----------------------------------------------------------------------------------
 
@@ -214,7 +286,7 @@ class ConnectelEmulator(Emulator):
         """The current state; with auto_advance each report moves the message one state on."""
         status = message.status
         if self.auto_advance:
-            _step(message)
+            self._step(message)
         return {
             "date": now,
             "recipient": message.recipient,
@@ -224,8 +296,3 @@ class ConnectelEmulator(Emulator):
             "statusStr": status,
             "url": "",
         }
-
-
-def _step(message: _Message) -> None:
-    if message.position < len(message.statuses) - 1:
-        message.position += 1

@@ -10,6 +10,14 @@ and takes orders on its control API under /<name>/__emu/:
     POST script              {"number": ..., "statuses": [...]}: delivery states, in order
     POST advance             move every message one delivery state on
     POST set                 provider-specific knobs, e.g. {"error_style": "quoted"}
+    POST inbound             {"from": ..., "to": ..., "text": ...}: someone texts the account
+    GET  callbacks           every callback attempt made (url, method, status, attempt, body)
+    POST flush               wait until every queued callback has been delivered or given up
+    POST ticker              {"every": s}: advance every message every s seconds (0: stop)
+
+Callbacks: each change of a message's delivery state, and each inbound message, is pushed to
+the URLs the provider would push to (seven.io: hooks registered through its API; Connectel: the
+`callback_url` knob), from one background thread, in order, retried as the provider documents.
 
 Fault modes: `drop_before` (close the connection without processing), `drop_after` (process,
 then close without answering), `error_5xx` (answer 503 without processing), `process_then_5xx`,
@@ -20,7 +28,9 @@ garbage). `latency` delays every answer. `times` limits a fault to the next N re
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
+import queue
 import socket
 import threading
 import time
@@ -116,6 +126,85 @@ class Faults:
     status: int = 503
 
 
+@dataclass
+class Callback:
+    """One push to a receiver, as the provider would make it."""
+
+    url: str
+    method: str
+    body: bytes
+    headers: dict[str, str]
+    retries: int = 0  # further attempts after a 429, a 5xx or a connection error
+    retry_delay: float = 0.05  # doubled after each attempt: the providers' schedule, compressed
+    copies: int = 1  # deliver it this many times, as a provider retrying a lost answer would
+
+
+class CallbackSender:
+    """Delivers callbacks from one background thread, in order, and logs every attempt."""
+
+    def __init__(self) -> None:
+        self.pending: queue.Queue[tuple[Callback, int] | None] = queue.Queue()
+        self.log: list[dict[str, Any]] = []
+        self.thread: threading.Thread | None = None
+        self.start_lock = threading.Lock()
+
+    def push(self, callback: Callback) -> None:
+        with self.start_lock:
+            if self.thread is None:
+                self.thread = threading.Thread(
+                    target=self._run, name="smsctl-sandbox-callbacks", daemon=True
+                )
+                self.thread.start()
+        for _ in range(callback.copies):
+            self.pending.put((callback, 1))
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until nothing is queued or being delivered; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while self.pending.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    def _run(self) -> None:
+        while True:
+            item = self.pending.get()
+            try:
+                if item is not None:
+                    self._attempt(*item)
+            finally:
+                self.pending.task_done()
+
+    def _attempt(self, callback: Callback, attempt: int) -> None:
+        parts = urlsplit(callback.url)
+        status: int | None = None
+        error: str | None = None
+        try:
+            connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            connection.request(callback.method, target or "/", callback.body, callback.headers)
+            status = connection.getresponse().status
+            connection.close()
+        except (OSError, http.client.HTTPException) as exc:
+            error = type(exc).__name__
+        self.log.append(
+            {
+                "url": callback.url,
+                "method": callback.method,
+                "headers": callback.headers,
+                "body": callback.body.decode("utf-8", "replace"),
+                "attempt": attempt,
+                "status": status,
+                "error": error,
+            }
+        )
+        retry = error is not None or status == 429 or (status is not None and status >= 500)
+        if retry and attempt <= callback.retries:
+            time.sleep(callback.retry_delay * 2 ** (attempt - 1))
+            self.pending.put((callback, attempt + 1))
+
+
 class Emulator(ABC):
     """One provider's API. Subclasses implement `route` and may add knobs through `configure`."""
 
@@ -123,6 +212,9 @@ class Emulator(ABC):
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        self.callbacks = CallbackSender()
+        self.ticker: threading.Thread | None = None
+        self.tick_every = 0.0
         self.reset()
 
     def reset(self) -> None:
@@ -131,6 +223,7 @@ class Emulator(ABC):
             self.faults = Faults()
             self.rejected: set[str] = set()
             self.scripts: dict[str, list[str]] = {}
+            self.callbacks.log.clear()
             self.reset_state()
 
     @abstractmethod
@@ -144,6 +237,26 @@ class Emulator(ABC):
     @abstractmethod
     def advance(self) -> None:
         """Move every message one delivery state on."""
+
+    @abstractmethod
+    def inbound(self, sender: str, recipient: str, text: str) -> None:
+        """Someone sends an SMS to the account: push it where the provider would."""
+
+    def start_ticker(self, every: float) -> None:
+        """Let time pass on its own: every message moves one state on every `every` seconds."""
+        self.tick_every = every
+        if every > 0 and self.ticker is None:
+            self.ticker = threading.Thread(
+                target=self._tick, name=f"smsctl-sandbox-{self.name}-ticker", daemon=True
+            )
+            self.ticker.start()
+
+    def _tick(self) -> None:
+        while True:
+            time.sleep(self.tick_every or 0.5)
+            if self.tick_every > 0:
+                with self.lock:
+                    self.advance()
 
     def configure(self, settings: dict[str, Any]) -> None:
         """Provider-specific knobs; unknown ones are an error so tests cannot mistype them."""
@@ -185,6 +298,9 @@ class Emulator(ABC):
     def _control(self, request: EmuRequest) -> EmuResponse:
         action = request.path.removeprefix("/__emu/").strip("/")
         payload = request.json() or {}
+        if action == "flush":  # waits without the lock, so the emulator keeps answering
+            done = self.callbacks.flush(float(payload.get("timeout", 30.0)))
+            return EmuResponse.json({"ok": done}, status=200 if done else 504)
         try:
             with self.lock:
                 return self._control_action(action, payload)
@@ -216,6 +332,12 @@ class Emulator(ABC):
                 self.advance()
         elif action == "set":
             self.configure(dict(payload))
+        elif action == "inbound":
+            self.inbound(str(payload["from"]), str(payload["to"]), str(payload["text"]))
+        elif action == "callbacks":
+            return EmuResponse.json(self.callbacks.log)
+        elif action == "ticker":
+            self.start_ticker(float(payload["every"]))
         else:
             return EmuResponse.json({"error": f"unknown control action {action!r}"}, status=404)
         return EmuResponse.json({"ok": True})

@@ -3,21 +3,39 @@
 Errors are HTTP 200 with a bare code as the body, `900` or, with `set {"error_style":
 "quoted"}`, `"900"`. Knobs: `force_code` (answer every send with that code), `auth_code`
 (answer auth failures with 902 or 903 instead of 900), `balance`, `price_per_part`,
-`reload_lock` (on by default), `tokens`, `auto_advance`.
+`reload_lock` (on by default), `tokens`, `auto_advance`, and for webhooks `signing_key`
+(sign every push, §2.10.2), `callback_retries`, `callback_copies`.
+
+Webhooks (§2.10): hooks registered through `/api/hooks` receive a `dlr` push on every change of
+a message's state and an `sms_mo` push for every inbound message, in the hook's request method.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
+import json
 import re
+import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-from sms_cli.sandbox.server import Emulator, EmuRequest, EmuResponse, normalise_number
+from sms_cli.sandbox.server import (
+    Callback,
+    Emulator,
+    EmuRequest,
+    EmuResponse,
+    normalise_number,
+)
 from sms_cli.segments import count
 
 VALID_TOKENS = frozenset({"sandbox-token"})
+HOOK_EVENTS = ("all", "dlr", "sms_mo", "voice_status", "voice_call", "voice_dtmf", "tracking")
+HOOK_METHODS = ("POST", "GET", "JSON")
 DEFAULT_SCRIPT = ("ACCEPTED", "DELIVERED")
 RELOAD_LOCK_SECONDS = 180
 SENDER = re.compile(r"[A-Za-z0-9 /.\-@_!()+$,&]{1,11}")
@@ -49,6 +67,10 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
+def _iso_now() -> str:
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+
+
 def _flag(value: Any) -> bool:
     return str(value).lower() in ("1", "true")
 
@@ -69,6 +91,13 @@ class SevenEmulator(Emulator):
         self.messages: dict[str, _Message] = {}
         self.recent: dict[tuple[str, str, str], float] = {}
         self.ids = itertools.count(77_000_000_001)
+        self.hooks: dict[str, dict[str, Any]] = {}
+        self.hook_ids = itertools.count(410)
+        self.inbound_ids = itertools.count(681_590)
+        self.inbox: list[dict[str, Any]] = []
+        self.signing_key: str | None = None
+        self.callback_retries = 3
+        self.callback_copies = 1
 
     def configure(self, settings: dict[str, Any]) -> None:
         for key, value in settings.items():
@@ -90,6 +119,12 @@ class SevenEmulator(Emulator):
                 self.auto_advance = bool(value)
             elif key == "journal_enabled":
                 self.journal_enabled = bool(value)
+            elif key == "signing_key":
+                self.signing_key = None if value is None else str(value)
+            elif key == "callback_retries":
+                self.callback_retries = int(value)
+            elif key == "callback_copies":
+                self.callback_copies = int(value)
             else:
                 raise ValueError(f"unknown setting {key}={value!r}")
 
@@ -101,6 +136,92 @@ class SevenEmulator(Emulator):
         if message.position < len(message.statuses) - 1:
             message.position += 1
             message.status_time = _now()
+            data = {"msg_id": message.id, "status": message.dlr, "timestamp": message.status_time}
+            self._push("dlr", data, _iso_now())
+
+    def inbound(self, sender: str, recipient: str, text: str) -> None:
+        data = {
+            "id": str(next(self.inbound_ids)),
+            "sender": normalise_number(sender) if sender.lstrip("+").isdigit() else sender,
+            "system": normalise_number(recipient),
+            "text": text,
+            "time": str(int(time.time())),
+            "message_type": "SMS",
+        }
+        self.inbox.append(data)
+        self._push("sms_mo", data, _now()[:19])  # §2.10.3: this example's timestamp style
+
+    # -- webhooks ------------------------------------------------------------------------------
+
+    def _push(self, event: str, data: dict[str, Any], stamp: str) -> None:
+        for hook in list(self.hooks.values()):
+            if hook["event_type"] not in (event, "all"):
+                continue
+            document = {"webhook_event": event, "webhook_timestamp": stamp, "data": data}
+            self.callbacks.push(self._signed(self._callback(hook, document)))
+
+    def _callback(self, hook: dict[str, Any], document: dict[str, Any]) -> Callback:
+        """§2.10.2: a nested form for POST, the same fields as a query for GET, JSON as is."""
+        method = hook["request_method"]
+        url = hook["target_url"]
+        options = {"retries": self.callback_retries, "copies": self.callback_copies}
+        if method == "JSON":
+            body = json.dumps(document).encode()
+            return Callback(url, "POST", body, {"Content-Type": "application/json"}, **options)
+        pairs = [(k, v) for k, v in document.items() if k != "data"]
+        pairs += [(f"data[{k}]", "" if v is None else v) for k, v in document["data"].items()]
+        encoded = urlencode(pairs)
+        if method == "GET":
+            joiner = "&" if urlsplit(url).query else "?"
+            return Callback(url + joiner + encoded, "GET", b"", {}, **options)
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        return Callback(url, "POST", encoded.encode(), form, **options)
+
+    def _signed(self, callback: Callback) -> Callback:
+        if self.signing_key is None:
+            return callback
+        timestamp = str(int(time.time()))
+        nonce = secrets.token_hex(16)
+        digest = hashlib.md5(callback.body, usedforsecurity=False).hexdigest()
+        signed = "\n".join((timestamp, nonce, callback.method, callback.url, digest))
+        signature = hmac.new(self.signing_key.encode(), signed.encode(), hashlib.sha256)
+        callback.headers.update(
+            {"X-Timestamp": timestamp, "X-Nonce": nonce, "X-Signature": signature.hexdigest()}
+        )
+        return callback
+
+    def _hooks(self, request: EmuRequest, params: dict[str, Any]) -> EmuResponse:
+        if request.method == "GET":
+            return EmuResponse.json(
+                {"success": True, "code": None, "hooks": list(self.hooks.values())}
+            )
+        if request.method == "DELETE":
+            found = self.hooks.pop(str(params.get("id")), None)
+            return EmuResponse.json({"success": found is not None})
+        url = str(params.get("target_url") or "")
+        event = str(params.get("event_type") or "")
+        method = str(params.get("request_method") or "POST").upper()
+        problem = None
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            problem = "target_url is not a valid URL"
+        elif event not in HOOK_EVENTS:
+            problem = "invalid event_type"
+        elif method not in HOOK_METHODS:
+            problem = "invalid request_method"
+        if problem:
+            return EmuResponse.json({"success": False, "code": "400", "error_message": problem})
+        hook_id = str(next(self.hook_ids))
+        self.hooks[hook_id] = {
+            "id": hook_id,
+            "target_url": url,
+            "event_type": event,
+            "event_filter": params.get("event_filter") or None,
+            "request_method": method,
+            "enabled": True,
+            "created": _now()[:19],
+            "headers": None,
+        }
+        return EmuResponse.json({"success": True, "id": int(hook_id)})
 
     # -- API -----------------------------------------------------------------------------------
 
@@ -137,6 +258,15 @@ class SevenEmulator(Emulator):
             return EmuResponse.json({"amount": round(self.balance, 3), "currency": "EUR"})
         if path == "/api/journal/outbound" and request.method == "GET":
             return self._journal(params)
+        if path == "/api/journal/inbound" and request.method == "GET":
+            return EmuResponse.json(
+                [
+                    {"id": d["id"], "from": d["sender"], "to": d["system"], "text": d["text"]}
+                    for d in self.inbox
+                ]
+            )
+        if path == "/api/hooks" and request.method in ("GET", "POST", "DELETE"):
+            return self._hooks(request, params)
         return EmuResponse.json({"error": "not found"}, status=404)
 
     def _send(self, request: EmuRequest, params: dict[str, Any]) -> EmuResponse:

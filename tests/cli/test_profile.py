@@ -28,6 +28,7 @@ PROFILE_KEYS = {
     "token_env",
     "store_text",
     "price_per_segment",
+    "signing_key",
 }
 
 

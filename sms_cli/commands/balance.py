@@ -1,0 +1,28 @@
+"""`smsctl balance`: the account's credit, where the provider reports it."""
+
+from __future__ import annotations
+
+from sms_cli.commands._runtime import JsonFlag, handled_errors
+from sms_cli.commands.profile import ProfileOption, TimeoutOption
+
+
+def balance_command(
+    profile: ProfileOption = None, timeout: TimeoutOption = 30.0, json: JsonFlag = False
+) -> None:
+    """Show the account balance (seven.io; Connectel has no balance API)."""
+    with handled_errors():
+        from sms_cli import account, output
+
+        with account.client(profile, timeout) as (resolved, provider):
+            balance = account.supported(provider.balance, resolved)
+        if json:
+            output.print_json(
+                {
+                    "profile": resolved.profile.name,
+                    "provider": resolved.provider,
+                    "amount": balance.amount,
+                    "currency": balance.currency,
+                }
+            )
+        else:
+            output.stdout().write(f"{balance.amount:.2f} {balance.currency}".rstrip() + "\n")

@@ -1,0 +1,74 @@
+"""`smsctl inbox`: the SMS received by `smsctl listen`, newest first."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sms_cli.commands._runtime import JsonFlag, handled_errors
+
+
+def _complete_provider(incomplete: str) -> list[str]:
+    from sms_cli.providers.registry import PROVIDER_NAMES
+
+    return [name for name in PROVIDER_NAMES if name.startswith(incomplete)]
+
+
+def inbox_command(
+    sender: Annotated[
+        str | None,
+        typer.Option("--from", help="Only messages from this number.", show_default=False),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Only messages to this (your) number.", show_default=False),
+    ] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            "--provider",
+            help="Only messages through this provider.",
+            autocompletion=_complete_provider,
+            show_default=False,
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Only messages received since: a date, a time, or an age (30m, 12h, 7d).",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("-n", "--limit", min=1, help="At most this many.")] = 20,
+    json: JsonFlag = False,
+) -> None:
+    """Show received SMS, newest first (stored by `smsctl listen`)."""
+    with handled_errors():
+        from sms_cli import output, render
+        from sms_cli.errors import InputError
+        from sms_cli.history import History, parse_since
+        from sms_cli.profiles import validate_provider
+        from sms_cli.webhooks import phone
+
+        if provider is not None:
+            validate_provider(provider)
+        for flag, value in (("--from", sender), ("--to", to)):
+            if value is not None and not value.strip():
+                raise InputError(f"{flag} is empty")
+        history = History()
+        try:
+            rows = history.inbox(
+                sender=phone(sender),
+                recipient=phone(to),
+                provider=provider,
+                since=parse_since(since) if since else None,
+                limit=limit,
+            )
+        finally:
+            history.close()
+        if json:
+            output.print_json(render.inbox_json(rows))
+        else:
+            render.inbox_human(rows)

@@ -1,0 +1,195 @@
+"""`smsctl listen`: receive delivery reports and inbound SMS that the providers push."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sms_cli.commands._runtime import JsonFlag, handled_errors
+from sms_cli.commands.profile import complete_profile_name
+
+if TYPE_CHECKING:
+    from sms_cli.history import Received
+    from sms_cli.profiles import ProfileFile
+    from sms_cli.receiver import Refusal
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+
+
+class _Printer:
+    """Each stored event as a table row or a JSON line, flushed at once for pipes."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.header_shown = False
+        self.events = 0
+        self.duplicates = 0
+
+    def event(self, received: Received) -> None:
+        import json
+
+        from sms_cli import output, render
+        from sms_cli.redaction import redact
+
+        if received.duplicate:
+            self.duplicates += 1
+            return
+        self.events += 1
+        stream = output.stdout()
+        if self.as_json:
+            line = json.dumps(render.received_json(received), ensure_ascii=False)
+            stream.write(redact(line, urls=False) + "\n")
+        else:
+            if not self.header_shown:
+                stream.write(render.received_line(render.RECEIVED_HEADER) + "\n")
+                self.header_shown = True
+            stream.write(render.received_line(render.received_row(received)) + "\n")
+        stream.flush()
+
+    def refusal(self, refusal: Refusal) -> None:
+        from sms_cli import output
+        from sms_cli.providers.registry import REGISTRY
+
+        info = REGISTRY.get(refusal.provider or "")
+        source = f"a {info.title} callback" if info else "a request"
+        output.warning(f"refused {source} (HTTP {refusal.status}): {refusal.reason}")
+
+
+def _signing_keys(profiles: ProfileFile, only: str | None) -> dict[str, list[str]]:
+    """The keys seven.io signatures are checked with: the profile's, or every profile's."""
+    chosen = [profiles.get(only)] if only else list(profiles.profiles.values())
+    keys: dict[str, list[str]] = {}
+    for profile in chosen:
+        if profile.signing_key:
+            keys.setdefault(profile.provider, []).append(profile.signing_key)
+    return keys
+
+
+def listen_command(
+    host: Annotated[
+        str,
+        typer.Option("--host", help="Address to listen on; loopback unless you mean it."),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port to listen on (0: any free).")
+    ] = 8080,
+    secret: Annotated[
+        str | None,
+        typer.Option(
+            "--secret",
+            envvar="SMSCTL_LISTEN_SECRET",
+            help="The secret first path segment of every URL (16+ letters, digits, - or _). "
+            "Generated when not given.",
+            show_default=False,
+        ),
+    ] = None,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            help="The address providers call, when a proxy or tunnel forwards to this one, "
+            "e.g. https://hooks.example.com; seven.io signatures cover it.",
+            show_default=False,
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Check seven.io signatures with this profile's signing key only "
+            "(default: every profile's).",
+            autocompletion=complete_profile_name,
+            show_default=False,
+        ),
+    ] = None,
+    json: JsonFlag = False,
+) -> None:
+    """Receive delivery reports and inbound SMS pushed by the providers, until Ctrl-C.
+
+    Delivery reports update the local history (a final state is never replaced), so `smsctl
+    status` shows them without asking the provider; inbound messages go to `smsctl inbox`.
+    Provider retries are recognised and stored once.
+    """
+    with handled_errors():
+        import secrets
+        import signal
+
+        from sms_cli import output
+        from sms_cli.errors import InputError
+        from sms_cli.history import History
+        from sms_cli.profiles import ProfileStore, validate_base_url
+        from sms_cli.providers.registry import REGISTRY
+        from sms_cli.receiver import Receiver, ReceiverConfig, bind, make_server
+
+        generated = secret is None
+        secret = secret or secrets.token_urlsafe(18)
+        if not SECRET_PATTERN.fullmatch(secret):
+            raise InputError(
+                "--secret must be 16 to 128 letters, digits, '-' or '_'",
+                hint="leave it out and smsctl generates one",
+            )
+        if public_url is not None:
+            public_url = validate_base_url(public_url).rstrip("/")
+        keys = _signing_keys(ProfileStore().load(), profile)
+        try:
+            sock = bind(host, port)
+        except OSError as exc:
+            raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        bound_port = sock.getsockname()[1]
+        shown_host = f"[{host}]" if ":" in host else host
+        base = public_url or f"http://{shown_host}:{bound_port}"
+        urls = {name: f"{base}/{secret}/{name}" for name in REGISTRY}
+
+        output.info(f"smsctl listen on http://{shown_host}:{bound_port} (Ctrl-C to stop)")
+        if generated:
+            output.info(f"  secret: {secret} (generated; pass --secret to keep these URLs)")
+        for name, info in REGISTRY.items():
+            output.info(f"  {info.title}: {urls[name]}")
+            output.info(f"    {info.callback_setup}")
+            if info.signed_callbacks:
+                checked = f"checked with {len(keys.get(name, []))} signing key(s)"
+                output.info(
+                    f"    signatures: {checked if keys.get(name) else 'not checked (no key)'}"
+                )
+        if host not in LOOPBACK:
+            output.warning(
+                f"listening on {host}: other machines can reach this receiver; only the secret "
+                "path guards it"
+            )
+        if json:
+            import json as json_module
+
+            output.stdout().write(
+                json_module.dumps({"event": "listening", "url": base, "urls": urls}) + "\n"
+            )
+            output.stdout().flush()
+
+        printer = _Printer(json)
+        history = History()
+        app = Receiver(
+            ReceiverConfig(secret=secret, signing_keys=keys, public_url=public_url),
+            history,
+            on_event=printer.event,
+            on_refusal=printer.refusal,
+        )
+
+        def stop_on_sigterm(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        # uvicorn shuts down gracefully on SIGINT and SIGTERM, then raises the signal again;
+        # with this handler a SIGTERM ends here as cleanly as a Ctrl-C.
+        signal.signal(signal.SIGTERM, stop_on_sigterm)
+        try:
+            make_server(app).run(sockets=[sock])
+        except KeyboardInterrupt:
+            pass
+        finally:
+            app.close()
+            history.close()
+            sock.close()
+        repeats = f", {printer.duplicates} repeated" if printer.duplicates else ""
+        output.info(f"stopped; {printer.events} event(s) received{repeats}")

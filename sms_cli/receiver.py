@@ -1,0 +1,219 @@
+"""The HTTP receiver behind `smsctl listen`: a small ASGI app, served by uvicorn.
+
+Each provider posts to `/<secret>/<provider>`. A request is read with a size limit, decoded,
+checked (the secret path; seven.io signatures when a signing key is set), parsed by the provider's
+own module, and stored through one writer thread, so SQLite never blocks the event loop. Every
+refusal is a 4xx that names the reason; a 5xx only when storing failed, so the provider retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import socket
+import time
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from sms_cli.history import History, Received
+from sms_cli.providers.base import NotSupported, Provider
+from sms_cli.providers.registry import REGISTRY, load
+from sms_cli.webhooks import BadCallback, CallbackRequest, decode_fields
+
+MAX_BODY: Final = 64 * 1024
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request the receiver turned away, for the log on stderr."""
+
+    provider: str | None
+    status: int
+    reason: str
+
+
+@dataclass
+class ReceiverConfig:
+    secret: str
+    signing_keys: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    public_url: str | None = None  # the base URL providers call, when a proxy stands between
+    max_body: int = MAX_BODY
+    clock: Callable[[], float] = time.time
+
+
+class Receiver:
+    """The ASGI application. `on_event` sees each stored event, `on_refusal` each refusal."""
+
+    def __init__(
+        self,
+        config: ReceiverConfig,
+        history: History,
+        on_event: Callable[[Received], None],
+        on_refusal: Callable[[Refusal], None] = lambda refusal: None,
+    ) -> None:
+        self.config = config
+        self.history = history
+        self.on_event = on_event
+        self.on_refusal = on_refusal
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smsctl-listen-db")
+        self.providers: dict[str, type[Provider]] = {}
+
+    def close(self) -> None:
+        self.writer.shutdown(wait=True)
+
+    def provider_class(self, name: str) -> type[Provider] | None:
+        if name not in REGISTRY:
+            return None
+        if name not in self.providers:
+            self.providers[name] = load(REGISTRY[name].client)
+        return self.providers[name]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        status, body = await self._handle(scope, receive)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def _handle(self, scope: Scope, receive: Receive) -> tuple[int, bytes]:
+        provider_name: str | None = None
+        try:
+            secret, _, provider_name = str(scope["path"]).strip("/").partition("/")
+            if not hmac.compare_digest(secret.encode(), self.config.secret.encode()):
+                provider_name = None
+                raise BadCallback("not found", status=404)
+            provider = self.provider_class(provider_name)
+            if provider is None:
+                raise BadCallback(f"no provider {provider_name!r}", status=404)
+            method = str(scope["method"]).upper()
+            if method not in ("GET", "POST"):
+                raise BadCallback(f"method {method} not allowed", status=405)
+            headers = _headers(scope)
+            body = await self._read_body(headers, receive)
+            request = CallbackRequest(method, self._url(scope, headers), headers, body)
+            problem = provider.callback_problem(
+                request, self.config.signing_keys.get(provider_name, ()), self.config.clock()
+            )
+            if problem is not None:
+                raise BadCallback(problem, status=401)
+            query = scope.get("query_string", b"").decode("latin-1")
+            fields = decode_fields(method, headers.get("content-type", ""), query, body)
+            try:
+                event = provider.parse_callback(fields)
+            except NotSupported as exc:
+                raise BadCallback(str(exc), status=404) from None
+        except BadCallback as exc:
+            self.on_refusal(Refusal(provider_name, exc.status, exc.reason))
+            return exc.status, f"{exc.reason}\n".encode()
+        except Exception as exc:  # a bug of ours: one line on stderr, never the request's secret
+            self.on_refusal(Refusal(provider_name, 500, f"internal error ({type(exc).__name__})"))
+            return 500, b"internal error\n"
+        loop = asyncio.get_running_loop()
+        try:
+            received = await loop.run_in_executor(self.writer, self.history.receive, event)
+        except Exception as exc:  # the store failed: say so, and let the provider try again
+            self.on_refusal(Refusal(provider_name, 503, f"cannot store the event: {exc}"))
+            return 503, b"cannot store the event; try again\n"
+        self.on_event(received)
+        return 200, b"OK\n"
+
+    async def _read_body(self, headers: Mapping[str, str], receive: Receive) -> bytes:
+        limit = self.config.max_body
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise BadCallback(f"the body is larger than {limit} bytes", status=413)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise BadCallback("the client went away", status=400)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise BadCallback(f"the body is larger than {limit} bytes", status=413)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    def _url(self, scope: Scope, headers: Mapping[str, str]) -> str:
+        """The URL as the provider called it: what a seven.io signature covers."""
+        path = str(scope.get("raw_path", b"").decode("latin-1") or scope["path"])
+        query = scope.get("query_string", b"").decode("latin-1")
+        suffix = path + (f"?{query}" if query else "")
+        if self.config.public_url:
+            base = self.config.public_url.rstrip("/")
+            # public_url names the receiver's root; the secret path follows it.
+            return base + suffix
+        host = headers.get("host") or "{}:{}".format(*scope.get("server") or ("localhost", 80))
+        return f"{scope.get('scheme', 'http')}://{host}{suffix}"
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {
+        name.decode("latin-1").lower(): value.decode("latin-1")
+        for name, value in scope.get("headers", [])
+    }
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, made here so a busy port is our error and port 0 is known early."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def make_server(app: Receiver) -> Any:
+    """A uvicorn server for the app: `.run(sockets=[sock])` serves until `should_exit`, or until
+    SIGINT or SIGTERM when run in the main thread."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        log_level="warning",
+        access_log=False,  # the access log would print the secret path
+        lifespan="off",
+        server_header=False,
+        timeout_keep_alive=5,
+        limit_concurrency=200,
+        h11_max_incomplete_event_size=16 * 1024,
+        timeout_graceful_shutdown=5,
+    )
+    return uvicorn.Server(config)

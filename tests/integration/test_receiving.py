@@ -1,0 +1,313 @@
+"""Receiving over loopback: emulator → callback → receiver → history, hooks, inbox and balance.
+
+The receiver is the real ASGI app under a real uvicorn server on a loopback port; the emulators
+push to it over HTTP exactly as the providers would (PROVIDERS.md §2.10, §3.6, §3.7).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from sms_cli.history import History, Received
+from sms_cli.receiver import Receiver, ReceiverConfig, Refusal, bind, make_server
+from tests.integration.conftest import CANARY, Emu, run
+from tests.integration.test_send_contract import FIRST, document, send
+
+SECRET = "test-secret-0123456789"
+SIGNING_KEY = "sign-CANARY-5c1d9e7f3a"
+
+
+@dataclass
+class Listener:
+    base: str
+    history: History
+    events: list[Received] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+
+    def url(self, provider: str) -> str:
+        return f"{self.base}/{SECRET}/{provider}"
+
+
+def start_listener(signing_keys: dict[str, list[str]] | None = None) -> Iterator[Listener]:
+    history = History()
+    sock = bind("127.0.0.1", 0)
+    listener = Listener(f"http://127.0.0.1:{sock.getsockname()[1]}", history)
+    app = Receiver(
+        ReceiverConfig(secret=SECRET, signing_keys=signing_keys or {}),
+        history,
+        on_event=listener.events.append,
+        on_refusal=listener.refusals.append,
+    )
+    server = make_server(app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the receiver did not start"
+        time.sleep(0.01)
+    try:
+        yield listener
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        app.close()
+        history.close()
+        sock.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    yield from start_listener()
+
+
+def point_callbacks_at(emu: Emu, listener: Listener, **options: Any) -> None:
+    """Where each provider is told to push: seven.io by a hook through its API (smsctl hooks
+    add), Connectel by the URL set on the token (an emulator knob; PROVIDERS.md §3.6)."""
+    url = listener.url(emu.name)
+    if emu.name == "seven":
+        method = options.pop("method", "POST")
+        added = run(["hooks", "add", url, "--event", "all", "--method", method])
+        assert added.exit_code == 0, added.stderr
+    else:
+        emu.set(callback_url=url, callback_format=options.pop("format", "json"))
+    if options:
+        emu.set(**options)
+
+
+def delivered(emu: Emu, steps: int = 3) -> None:
+    emu.control("advance", {"steps": steps})
+    emu.control("flush")
+
+
+def status_queries(emu: Emu) -> list[dict[str, Any]]:
+    return [r for r in emu.requests() if r["method"] == "GET" and "hooks" not in r["path"]]
+
+
+def test_delivery_reports_reach_the_history_and_status_needs_no_polling(
+    emu: Emu, profile: str, listener: Listener
+) -> None:
+    point_callbacks_at(emu, listener)
+    sent = document(send("--to", FIRST, "Hello"))
+    message_id = sent["results"][0]["id"]
+    delivered(emu)
+    assert listener.events, listener.refusals
+    assert listener.events[-1].status == "delivered"
+    assert listener.events[-1].local_ids == (sent["results"][0]["local_id"],)
+    before = len(status_queries(emu))
+    shown = run(["status", "--json", "--wait", message_id])
+    assert shown.exit_code == 0, shown.stderr
+    assert json.loads(shown.stdout)["messages"][0]["status"] == "delivered"
+    assert len(status_queries(emu)) == before  # the provider was not asked
+
+
+@pytest.mark.parametrize(
+    ("provider", "style"),
+    [("seven", "POST"), ("seven", "GET"), ("seven", "JSON"), ("connectel", "json"),
+     ("connectel", "form")],
+    indirect=["provider"],
+)  # fmt: skip
+def test_every_push_style_is_understood(
+    emu: Emu, profile: str, listener: Listener, style: str
+) -> None:
+    option = {"method": style} if emu.name == "seven" else {"format": style}
+    point_callbacks_at(emu, listener, **option)
+    sent = document(send("--to", FIRST, "Hello"))
+    delivered(emu)
+    assert not listener.refusals
+    rows = History().find(sent["results"][0]["local_id"])
+    assert rows[0]["status"] == "delivered"
+    emu.control("inbound", {"from": "+46709999999", "to": "+46700000000", "text": "Svar: ja"})
+    emu.control("flush")
+    inbox = run(["inbox", "--json"])
+    assert inbox.exit_code == 0, inbox.stderr
+    (message,) = json.loads(inbox.stdout)["messages"]
+    assert (message["from"], message["to"], message["text"], message["provider"]) == (
+        "+46709999999",
+        "+46700000000",
+        "Svar: ja",
+        emu.name,
+    )
+
+
+def test_provider_retries_are_stored_once(emu: Emu, profile: str, listener: Listener) -> None:
+    point_callbacks_at(emu, listener, callback_copies=3)
+    document(send("--to", FIRST, "Hello"))
+    delivered(emu)
+    emu.control("inbound", {"from": "+46709999999", "to": "+46700000000", "text": "once"})
+    emu.control("flush")
+    attempts = emu.control("callbacks")
+    assert all(a["status"] == 200 for a in attempts)
+    fresh = [r for r in listener.events if not r.duplicate]
+    assert len(attempts) == len(listener.events) == 3 * len(fresh)  # each push came 3 times
+    keys = [r.event.dedupe_key for r in fresh]
+    assert len(keys) == len(set(keys))
+    assert len(History().inbox()) == 1
+
+
+def test_a_final_state_is_never_replaced_by_a_late_report(
+    emu: Emu, profile: str, listener: Listener
+) -> None:
+    point_callbacks_at(emu, listener)
+    sent = document(send("--to", FIRST, "Hello"))
+    delivered(emu)
+    late = {
+        "seven": {
+            "webhook_event": "dlr",
+            "data": {"msg_id": sent["results"][0]["id"], "status": "ACCEPTED"},
+        },
+        "connectel": {
+            "action": "dlr",
+            "requestid": sent["results"][0]["id"],
+            "statusStr": "ENROUTE",
+        },
+    }[emu.name]
+    answer = httpx.post(listener.url(emu.name), json=late)
+    assert answer.status_code == 200
+    assert History().find(sent["results"][0]["local_id"])[0]["status"] == "delivered"
+
+
+# -- seven.io signatures --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signed_listener() -> Iterator[Listener]:
+    yield from start_listener({"seven": [SIGNING_KEY]})
+
+
+@pytest.mark.parametrize("provider", ["seven"], indirect=True)
+def test_signed_pushes_are_accepted_and_forged_ones_refused(
+    emu: Emu, profile: str, signed_listener: Listener
+) -> None:
+    point_callbacks_at(emu, signed_listener, signing_key=SIGNING_KEY)
+    sent = document(send("--to", FIRST, "Hello"))
+    delivered(emu, steps=1)
+    assert [r.event.kind for r in signed_listener.events] == ["dlr"]
+    assert not signed_listener.refusals
+
+    emu.set(signing_key="not-the-key-" + "x" * 10)
+    delivered(emu, steps=1)
+    refused = [a for a in emu.control("callbacks") if a["status"] == 401]
+    assert refused and signed_listener.refusals[0].status == 401
+    assert "does not match" in signed_listener.refusals[0].reason
+    assert len(signed_listener.events) == 1
+    assert History().find(sent["results"][0]["local_id"])[0]["provider_status"] == "ACCEPTED"
+
+    unsigned = httpx.post(
+        signed_listener.url("seven"),
+        json={"webhook_event": "sms_mo", "data": {"id": "1", "sender": "49170", "text": "x"}},
+    )
+    assert unsigned.status_code == 401 and not History().inbox()
+
+
+# -- refusals -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "body", "headers", "status"),
+    [
+        (f"/{SECRET}x/seven", "POST", b"{}", {}, 404),
+        ("/seven", "POST", b"{}", {}, 404),
+        (f"/{SECRET}/nobody", "POST", b"{}", {}, 404),
+        (f"/{SECRET}/seven", "PUT", b"{}", {}, 405),
+        (f"/{SECRET}/seven", "POST", b"{", {"content-type": "application/json"}, 400),
+        (f"/{SECRET}/seven", "POST", b"<x/>", {"content-type": "application/xml"}, 415),
+        (f"/{SECRET}/seven", "POST", b"webhook_event=voice_call", {}, 422),
+        (f"/{SECRET}/connectel", "POST", b'{"action":"dlr"}', {}, 400),
+        (f"/{SECRET}/connectel", "POST", b"x" * (65 * 1024), {}, 413),
+    ],
+)
+def test_bad_requests_get_a_4xx(
+    listener: Listener, path: str, method: str, body: bytes, headers: dict[str, str], status: int
+) -> None:
+    answer = httpx.request(method, listener.base + path, content=body, headers=headers)
+    assert answer.status_code == status
+    assert SECRET not in answer.text
+    assert not listener.events
+
+
+def test_a_chunked_body_over_the_limit_is_refused(listener: Listener) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(100):
+            yield b"a" * 1024
+
+    answer = httpx.post(listener.url("seven"), content=chunks())
+    assert answer.status_code == 413
+
+
+# -- hooks and balance ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", ["seven"], indirect=True)
+def test_hooks_add_list_remove(emu: Emu, profile: str) -> None:
+    added = run(["hooks", "add", "https://example.com/hook", "--event", "dlr", "--json"])
+    assert added.exit_code == 0, added.stderr
+    hook_id = json.loads(added.stdout)["id"]
+    listed = run(["hooks", "list", "--json"])
+    assert listed.exit_code == 0, listed.stderr
+    (hook,) = json.loads(listed.stdout)["hooks"]
+    assert (hook["id"], hook["url"], hook["event"], hook["method"]) == (
+        hook_id,
+        "https://example.com/hook",
+        "dlr",
+        "POST",
+    )
+    sent = [r for r in emu.requests() if r["path"].endswith("/hooks") and r["method"] == "POST"]
+    assert "target_url=https%3A%2F%2Fexample.com%2Fhook" in sent[0]["body"]
+    assert "event_type=dlr" in sent[0]["body"]
+    human = run(["hooks", "list"])
+    assert "https://example.com/hook" in human.stdout
+    assert run(["hooks", "remove", hook_id]).exit_code == 0
+    assert json.loads(run(["hooks", "list", "--json"]).stdout) == {"hooks": []}
+    missing = run(["hooks", "remove", hook_id])
+    assert missing.exit_code == 2 and "no hook" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["hooks", "add", "ftp://example.com", "--event", "all"],
+        ["hooks", "add", "https://example.com", "--event", "voice"],
+        ["hooks", "add", "https://example.com", "--method", "PUT"],
+    ],
+)
+@pytest.mark.parametrize("provider", ["seven"], indirect=True)
+def test_bad_hook_options_are_refused_before_any_request(
+    emu: Emu, profile: str, args: list[str]
+) -> None:
+    result = run(args)
+    assert result.exit_code == 2
+    assert not emu.requests()
+
+
+@pytest.mark.parametrize("provider", ["connectel"], indirect=True)
+@pytest.mark.parametrize("args", [["balance"], ["hooks", "list"], ["hooks", "add", "https://x.se"]])
+def test_connectel_says_what_it_cannot_do(emu: Emu, profile: str, args: list[str]) -> None:
+    result = run(args)
+    assert result.exit_code == 2
+    assert "not supported by this provider" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not emu.requests()
+
+
+@pytest.mark.parametrize("provider", ["seven"], indirect=True)
+def test_balance(emu: Emu, profile: str) -> None:
+    emu.set(balance=12.5)
+    assert run(["balance"]).stdout == "12.50 EUR\n"
+    result = run(["balance", "--json"])
+    assert json.loads(result.stdout) == {
+        "profile": "seven",
+        "provider": "seven",
+        "amount": 12.5,
+        "currency": "EUR",
+    }
+    emu.set(tokens=["another"])
+    refused = run(["balance"])
+    assert refused.exit_code == 5 and CANARY not in refused.stderr
