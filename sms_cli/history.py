@@ -206,6 +206,7 @@ class Received:
     local_ids: tuple[str, ...] = ()  # messages of ours it reports on
     changed: bool = False  # whether any of them moved to a newer state
     status: str | None = None  # the state in the history afterwards
+    recipient: str | None = None  # from the history when the report does not say
 
 
 class History:
@@ -368,7 +369,8 @@ class History:
                 )  # fmt: skip
                 return Received(event, stamp)
             rows = db.execute(
-                "SELECT local_id, status FROM messages WHERE provider = ? AND provider_id = ?",
+                "SELECT local_id, status, recipient FROM messages "
+                "WHERE provider = ? AND provider_id = ?",
                 (event.provider, event.message_id),
             ).fetchall()
             changed = False
@@ -394,6 +396,7 @@ class History:
                 local_ids=tuple(row["local_id"] for row in rows),
                 changed=changed,
                 status=status,
+                recipient=event.recipient or (rows[0]["recipient"] if rows else None),
             )
 
     def inbox(

@@ -569,7 +569,7 @@ def received_json(received: Received) -> dict[str, Any]:
         "id": event.message_id,
         "status": event.status,
         "provider_status": event.provider_status,
-        "recipient": event.recipient,
+        "recipient": received.recipient,
         "at": event.at,
         "received_at": received.received_at,
         "known": bool(received.local_ids),
@@ -593,7 +593,7 @@ def received_row(received: Received) -> tuple[str, ...]:
         detail += ", not in the history"
     elif not received.changed:
         detail += f", kept {received.status}"
-    number = event.recipient or "-"
+    number = received.recipient or "-"
     return (stamp, "dlr", event.provider, event.message_id, number, detail)
 
 

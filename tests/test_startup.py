@@ -9,7 +9,17 @@ from pathlib import Path
 
 import pytest
 
-FORBIDDEN_PREFIXES = ("httpx", "httpcore", "h11", "anyio", "sqlite3", "_sqlite3", "phonenumbers")
+FORBIDDEN_PREFIXES = (
+    "httpx",
+    "httpcore",
+    "h11",
+    "anyio",
+    "sqlite3",
+    "_sqlite3",
+    "phonenumbers",
+    "uvicorn",
+    "asyncio",
+)
 # The registry (sms_cli.providers.registry) is plain data; the clients are what must stay unloaded.
 FORBIDDEN_PACKAGES = (
     "sms_cli.providers.base",
@@ -18,6 +28,8 @@ FORBIDDEN_PACKAGES = (
     "sms_cli.providers.seven",
     "sms_cli.sandbox",
     "sms_cli.history",
+    "sms_cli.receiver",
+    "sms_cli.webhooks",
 )
 
 PROBE = """

@@ -101,6 +101,7 @@ def test_delivery_reports_reach_the_history_and_status_needs_no_polling(
     assert listener.events, listener.refusals
     assert listener.events[-1].status == "delivered"
     assert listener.events[-1].local_ids == (sent["results"][0]["local_id"],)
+    assert listener.events[-1].recipient == FIRST  # from the history when the report omits it
     before = len(status_queries(emu))
     shown = run(["status", "--json", "--wait", message_id])
     assert shown.exit_code == 0, shown.stderr
