@@ -312,3 +312,31 @@ def test_balance(emu: Emu, profile: str) -> None:
     emu.set(tokens=["another"])
     refused = run(["balance"])
     assert refused.exit_code == 5 and CANARY not in refused.stderr
+
+
+def test_inbox_filters_and_table(listener: Listener) -> None:
+    pushes = [
+        ("seven", {"webhook_event": "sms_mo", "data": {"id": "1", "sender": "4917612345678",
+                   "system": "491771783130", "text": "Erste", "time": "1605878104"}}),
+        ("connectel", {"from": "46701234567", "to": "46700000000", "requestid": "r-9",
+                       "message": "Andra\nraden"}),
+    ]  # fmt: skip
+    for provider, payload in pushes:
+        assert httpx.post(listener.url(provider), json=payload).status_code == 200
+
+    def texts(*args: str) -> list[str]:
+        result = run(["inbox", "--json", *args])
+        assert result.exit_code == 0, result.stderr
+        return [m["text"] for m in json.loads(result.stdout)["messages"]]
+
+    assert texts() == ["Andra\nraden", "Erste"]  # newest first
+    assert texts("--from", "004917612345678") == ["Erste"]
+    assert texts("--to", "+46700000000") == ["Andra\nraden"]
+    assert texts("--provider", "seven") == ["Erste"]
+    assert texts("-n", "1") == ["Andra\nraden"]
+    assert texts("--since", "1h") == ["Andra\nraden", "Erste"]
+    assert texts("--from", "+1555") == []
+    table = run(["inbox"]).stdout.splitlines()
+    assert table[0].split()[:4] == ["Received", "(UTC)", "From", "To"]
+    assert "Andra␊raden" in table[1]  # a line break shown, not obeyed
+    assert run(["inbox", "--provider", "nobody"]).exit_code == 2
