@@ -14,11 +14,16 @@ Messages name the provider and host, never a URL: a query string may carry a tok
 from __future__ import annotations
 
 import json
+import select
+import socket
+import ssl
+import struct
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlencode, urlsplit
 
 import httpcore
@@ -100,6 +105,132 @@ class _HttpxWire:
         self.client.close()
 
 
+_UNSET: Any = object()
+KERNEL_TIMEOUTS: Final = sys.platform == "linux"  # SO_RCVTIMEO as a struct timeval of longs
+
+
+class _LeanStream(httpcore.NetworkStream):
+    """httpcore's plain socket stream, without two costs it pays on every request.
+
+    httpcore writes a request's headers and body in two sends, and sets the socket's timeout
+    before each send and receive (an ioctl every time). Here writes are gathered and sent in
+    one `sendall` when the answer is first read, and the timeout is set only when it changes:
+    each such system call releases the GIL, and with 32 worker threads every release is a
+    thread hand-over. A failure to send surfaces as httpcore's WriteError, as before.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.timeout: float | None = _UNSET
+        self.unsent: list[bytes] = []
+        self.write_timeout: float | None = None
+
+    def _set_timeout(self, timeout: float | None) -> None:
+        if timeout == self.timeout:
+            return
+        self.timeout = timeout
+        if KERNEL_TIMEOUTS and timeout and not isinstance(self.sock, ssl.SSLSocket):
+            # A blocking socket whose kernel times out its waits: a send or receive is then
+            # one system call, where Python's own timeout adds a poll() before each.
+            self.sock.settimeout(None)
+            seconds = int(timeout)
+            value = struct.pack("ll", seconds, int((timeout - seconds) * 1_000_000))
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
+        else:
+            self.sock.settimeout(timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if buffer:
+            self.unsent.append(bytes(buffer))
+            self.write_timeout = timeout
+
+    def _flush(self) -> None:
+        if not self.unsent:
+            return
+        data = b"".join(self.unsent)
+        self.unsent.clear()
+        try:
+            self._set_timeout(self.write_timeout)
+            self.sock.sendall(data)
+        except (TimeoutError, BlockingIOError) as exc:  # BlockingIOError: a kernel timeout
+            raise httpcore.WriteTimeout(exc) from exc
+        except OSError as exc:
+            raise httpcore.WriteError(exc) from exc
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self._flush()
+        try:
+            self._set_timeout(timeout)
+            return self.sock.recv(max_bytes)
+        except (TimeoutError, BlockingIOError) as exc:
+            raise httpcore.ReadTimeout(exc) from exc
+        except OSError as exc:
+            raise httpcore.ReadError(exc) from exc
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        self._flush()
+        try:
+            self.sock.settimeout(timeout)
+            wrapped = ssl_context.wrap_socket(self.sock, server_hostname=server_hostname)
+        except TimeoutError as exc:
+            self.close()
+            raise httpcore.ConnectTimeout(exc) from exc
+        except OSError as exc:
+            self.close()
+            raise httpcore.ConnectError(exc) from exc
+        stream = _LeanStream(wrapped)
+        stream.timeout = timeout
+        return stream
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "ssl_object" and isinstance(self.sock, ssl.SSLSocket):
+            return self.sock  # offers selected_alpn_protocol(), all httpcore asks of it
+        if info == "socket":
+            return self.sock
+        if info == "client_addr":
+            return self.sock.getsockname()
+        if info == "server_addr":
+            return self.sock.getpeername()
+        if info == "is_readable":  # an idle connection with data (or EOF) waiting is stale
+            if self.sock.fileno() < 0:
+                return True
+            poller = select.poll()
+            poller.register(self.sock, select.POLLIN)
+            return bool(poller.poll(0))
+        return None
+
+
+class _LeanBackend(httpcore.NetworkBackend):
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        source = None if local_address is None else (local_address, 0)
+        try:
+            sock = socket.create_connection((host, port), timeout, source_address=source)
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(exc) from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(exc) from exc
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return _LeanStream(sock)  # its first read or write chooses how it times out
+
+
 class _LeanWire:
     """httpx's own transport layer, httpcore, with one connection: for bulk workers.
 
@@ -111,6 +242,14 @@ class _LeanWire:
     def __init__(self, base_url: str, timeout: float, headers: Mapping[str, str]) -> None:
         self.origin = httpcore.URL(base_url).origin
         self.connection: httpcore.HTTPConnection | None = None
+        # select.poll, which the stale-connection check uses, is missing on Windows.
+        self.backend = _LeanBackend() if hasattr(select, "poll") else None
+        self.ssl_context: ssl.SSLContext | None = None
+        if self.origin.scheme == b"https":
+            import httpx
+
+            # The trust httpx's client would use: certifi, or SSL_CERT_FILE / SSL_CERT_DIR.
+            self.ssl_context = httpx.create_ssl_context()
         self.base_url = base_url
         self.headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         self.timeouts = {"connect": min(timeout, 10.0), "read": timeout, "write": timeout,
@@ -138,7 +277,9 @@ class _LeanWire:
         if connection is None or connection.is_closed() or connection.has_expired():
             if connection is not None:
                 connection.close()
-            connection = self.connection = httpcore.HTTPConnection(self.origin)
+            connection = self.connection = httpcore.HTTPConnection(
+                self.origin, ssl_context=self.ssl_context, network_backend=self.backend
+            )
         try:
             response = connection.request(
                 method, url, headers=headers, content=content,
