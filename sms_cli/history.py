@@ -409,20 +409,12 @@ class History:
         limit: int | None = None,
     ) -> list[sqlite3.Row]:
         """Received messages, newest first, filtered."""
-        clauses, values = [], []
-        for column, value in (("sender", sender), ("recipient", recipient), ("provider", provider)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                values.append(value)
-        if since is not None:
-            clauses.append("received_at >= ?")
-            values.append(since)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        sql = f"SELECT rowid AS number, * FROM inbound {where} ORDER BY rowid DESC"
-        if limit is not None:
-            sql += " LIMIT ?"
-            values.append(str(limit))
-        return list(self.connection.execute(sql, values))
+        return self._newest_first(
+            "SELECT rowid AS number, * FROM inbound",
+            {"sender": sender, "recipient": recipient, "provider": provider},
+            ("received_at", since),
+            limit,
+        )
 
     def query(
         self,
@@ -434,18 +426,33 @@ class History:
         limit: int | None = None,
     ) -> list[sqlite3.Row]:
         """The history, newest first, filtered."""
-        clauses, values = [], []
-        for column, value in (("recipient", recipient), ("status", status), ("profile", profile)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                values.append(value)
-        if since is not None:
-            clauses.append("submitted_at >= ?")
-            values.append(since)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        # Rows are appended as messages are sent, so the rowid order is the time order; an
-        # index on the time would cost every send a b-tree update for nothing.
-        sql = f"SELECT * FROM messages {where} ORDER BY rowid DESC"
+        return self._newest_first(
+            "SELECT * FROM messages",
+            {"recipient": recipient, "status": status, "profile": profile},
+            ("submitted_at", since),
+            limit,
+        )
+
+    def _newest_first(
+        self,
+        select: str,
+        equal: dict[str, str | None],
+        since: tuple[str, str | None],
+        limit: int | None,
+    ) -> list[sqlite3.Row]:
+        """Rows whose columns equal the values given (None: any), newest first.
+
+        Rows are appended as they happen, so the rowid order is the time order; an index on
+        the time would cost every write a b-tree update for nothing.
+        """
+        clauses = [f"{column} = ?" for column, value in equal.items() if value is not None]
+        values = [value for value in equal.values() if value is not None]
+        since_column, since_value = since
+        if since_value is not None:
+            clauses.append(f"{since_column} >= ?")
+            values.append(since_value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"{select}{where} ORDER BY rowid DESC"
         if limit is not None:
             sql += " LIMIT ?"
             values.append(str(limit))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,3 +27,23 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         "all_proxy",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+def record_sent(history: Any, local_id: str, provider: str, provider_id: str, status: str) -> None:
+    """A message in the history as if smsctl had sent it: what callbacks and reports refer to."""
+    from sms_cli.history import MessageRecord, Outcome, text_hash
+
+    record = MessageRecord(
+        local_id=local_id,
+        batch_id="B",
+        profile=None,
+        provider=provider,
+        recipient="+4917612345678",
+        sender=None,
+        text="hi",
+        text_sha256=text_hash("hi"),
+        segments=1,
+        encoding="gsm7",
+    )
+    history.record_intent([record])
+    history.record_outcomes([Outcome(local_id, status, provider_id=provider_id)])

@@ -25,6 +25,15 @@ TextArgument = Annotated[
     ),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Only messages since: a date (2026-11-01), a time, or an age (30m, 12h, 7d).",
+        show_default=False,
+    ),
+]
+LimitOption = Annotated[int, typer.Option("-n", "--limit", min=1, help="At most this many.")]
 
 
 class RunState:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, handled_errors
+from sms_cli.commands._runtime import JsonFlag, LimitOption, SinceOption, handled_errors
 
 
 def _complete_provider(incomplete: str) -> list[str]:
@@ -33,15 +33,8 @@ def inbox_command(
             show_default=False,
         ),
     ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            help="Only messages received since: a date, a time, or an age (30m, 12h, 7d).",
-            show_default=False,
-        ),
-    ] = None,
-    limit: Annotated[int, typer.Option("-n", "--limit", min=1, help="At most this many.")] = 20,
+    since: SinceOption = None,
+    limit: LimitOption = 20,
     json: JsonFlag = False,
 ) -> None:
     """Show received SMS, newest first (stored by `smsctl listen`)."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, handled_errors
+from sms_cli.commands._runtime import JsonFlag, LimitOption, SinceOption, handled_errors
 from sms_cli.commands.profile import complete_profile_name
 
 
@@ -29,14 +29,7 @@ def log_command(
             show_default=False,
         ),
     ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            help="Only messages sent since: a date (2026-11-01), a time, or an age (30m, 12h, 7d).",
-            show_default=False,
-        ),
-    ] = None,
+    since: SinceOption = None,
     profile: Annotated[
         str | None,
         typer.Option(
@@ -47,7 +40,7 @@ def log_command(
             show_default=False,
         ),
     ] = None,
-    limit: Annotated[int, typer.Option("-n", "--limit", min=1, help="At most this many.")] = 20,
+    limit: LimitOption = 20,
     json: JsonFlag = False,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV, for export.")] = False,
 ) -> None:

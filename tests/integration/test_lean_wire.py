@@ -94,6 +94,22 @@ def test_connection_refused_means_nothing_was_sent(lean: bool) -> None:
         transport.close()
 
 
+def read_request(connection: socket.socket) -> tuple[bytes, bytes] | None:
+    """One HTTP/1.1 request (head, body) from a connection; None when the client went away."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lengths = [line.split(b":")[1] for line in head.split(b"\r\n")
+               if line.lower().startswith(b"content-length")]  # fmt: skip
+    while len(body) < (int(lengths[0]) if lengths else 0):
+        body += connection.recv(65536)
+    return head, body
+
+
 @pytest.fixture
 def closes_after_each_answer() -> Iterator[tuple[str, list[bytes]]]:
     """A server that answers one request per connection, then closes it while idle: what a
@@ -108,20 +124,10 @@ def closes_after_each_answer() -> Iterator[tuple[str, list[bytes]]]:
             except OSError:
                 return
             with connection:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                head, _, body = data.partition(b"\r\n\r\n")
-                length = next(
-                    (int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                     if line.lower().startswith(b"content-length")), 0,
-                )  # fmt: skip
-                while len(body) < length:
-                    body += connection.recv(65536)
-                received.append(head + b"\r\n\r\n" + body)
+                request = read_request(connection)
+                if request is None:
+                    continue
+                received.append(request[0] + b"\r\n\r\n" + request[1])
                 connection.sendall(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                     b"Content-Length: 2\r\nConnection: keep-alive\r\n\r\n{}"
@@ -169,20 +175,8 @@ def tls_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[byte
     def handle(raw: socket.socket) -> None:
         try:
             with context.wrap_socket(raw, server_side=True) as connection:
-                while True:
-                    data = b""
-                    while b"\r\n\r\n" not in data:
-                        chunk = connection.recv(65536)
-                        if not chunk:
-                            return
-                        data += chunk
-                    head, _, body = data.partition(b"\r\n\r\n")
-                    length = next(
-                        (int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                         if line.lower().startswith(b"content-length")), 0,
-                    )  # fmt: skip
-                    while len(body) < length:
-                        body += connection.recv(65536)
+                while (request := read_request(connection)) is not None:
+                    body = request[1]
                     received.append(body)
                     if b"slow" in body:
                         time.sleep(1.0)

@@ -19,7 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sms_cli.history import History, MessageRecord, Outcome, text_hash
+from sms_cli.history import History
+from tests.conftest import record_sent
 from tests.integration.conftest import run
 from tests.integration.test_receiving import SECRET, Listener, start_listener
 
@@ -232,20 +233,7 @@ def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[List
         history = History()
         seeded = (("DONE", "seven", "77", "delivered"), ("OPEN", "connectel", "r-1", "queued"))
         for local_id, provider, provider_id, status in seeded:
-            record = MessageRecord(
-                local_id=local_id,
-                batch_id="B",
-                profile=None,
-                provider=provider,
-                recipient="+4917612345678",
-                sender=None,
-                text="hi",
-                text_sha256=text_hash("hi"),
-                segments=1,
-                encoding="gsm7",
-            )
-            history.record_intent([record])
-            history.record_outcomes([Outcome(local_id, status, provider_id=provider_id)])
+            record_sent(history, local_id, provider, provider_id, status)
         yield from ((listener, history) for listener in start_listener())
     finally:
         if previous is None:

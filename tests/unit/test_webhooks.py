@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sms_cli.history import History, MessageRecord, Outcome, text_hash
+from sms_cli.history import History
 from sms_cli.providers.connectel import Connectel
 from sms_cli.providers.seven import Seven
 from sms_cli.webhooks import (
@@ -20,6 +20,7 @@ from sms_cli.webhooks import (
     InboundEvent,
     decode_fields,
 )
+from tests.conftest import record_sent
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -217,20 +218,7 @@ def test_without_a_signing_key_nothing_is_checked() -> None:
 @pytest.fixture
 def history(tmp_path: Path) -> History:
     store = History(tmp_path / "history.sqlite3")
-    record = MessageRecord(
-        local_id="L1",
-        batch_id="B1",
-        profile="p",
-        provider="seven",
-        recipient="+4917612345678",
-        sender=None,
-        text="hi",
-        text_sha256=text_hash("hi"),
-        segments=1,
-        encoding="gsm7",
-    )
-    store.record_intent([record])
-    store.record_outcomes([Outcome(local_id="L1", status="queued", provider_id="77")])
+    record_sent(store, "L1", "seven", "77", "queued")
     return store
 
 
