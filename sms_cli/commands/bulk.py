@@ -645,17 +645,17 @@ class ProgressDisplay:
 
         from sms_cli import output
 
-        done = progress.accepted + progress.failed + progress.unknown
-        elapsed = max(time.monotonic() - progress.started, 1e-6)
-        detail = (
-            f"{progress.accepted} accepted, {progress.failed} failed, {progress.unknown} unknown,"
-            f" {done / elapsed:.1f}/s"
-        )
         now = time.monotonic()
-        with self.lock:
+        with self.lock:  # every worker calls this after every request: decide first, then format
             if now - self.last < (0.1 if self.bar is not None else 1.0):
                 return
             self.last = now
+            done = progress.accepted + progress.failed + progress.unknown
+            elapsed = max(now - progress.started, 1e-6)
+            detail = (
+                f"{progress.accepted} accepted, {progress.failed} failed, "
+                f"{progress.unknown} unknown, {done / elapsed:.1f}/s"
+            )
             if self.bar is not None:
                 self.bar.update(self.task, completed=done, detail=detail)
             else:
