@@ -36,12 +36,14 @@ class Listener:
         return f"{self.base}/{SECRET}/{provider}"
 
 
-def start_listener(signing_keys: dict[str, list[str]] | None = None) -> Iterator[Listener]:
+def start_listener(
+    signing_keys: dict[str, list[str]] | None = None, public_url: str | None = None
+) -> Iterator[Listener]:
     history = History()
     sock = bind("127.0.0.1", 0)
     listener = Listener(f"http://127.0.0.1:{sock.getsockname()[1]}", history)
     app = Receiver(
-        ReceiverConfig(secret=SECRET, signing_keys=signing_keys or {}),
+        ReceiverConfig(secret=SECRET, signing_keys=signing_keys or {}, public_url=public_url),
         history,
         on_event=listener.events.append,
         on_refusal=listener.refusals.append,
@@ -183,11 +185,13 @@ def signed_listener() -> Iterator[Listener]:
     yield from start_listener({"seven": [SIGNING_KEY]})
 
 
+@pytest.mark.parametrize("method", ["POST", "GET", "JSON"])
 @pytest.mark.parametrize("provider", ["seven"], indirect=True)
 def test_signed_pushes_are_accepted_and_forged_ones_refused(
-    emu: Emu, profile: str, signed_listener: Listener
+    emu: Emu, profile: str, signed_listener: Listener, method: str
 ) -> None:
-    point_callbacks_at(emu, signed_listener, signing_key=SIGNING_KEY)
+    # GET signs the URL with its query string, POST and JSON the body's md5 (§2.2).
+    point_callbacks_at(emu, signed_listener, signing_key=SIGNING_KEY, method=method)
     sent = document(send("--to", FIRST, "Hello"))
     delivered(emu, steps=1)
     assert [r.event.kind for r in signed_listener.events] == ["dlr"]
@@ -206,6 +210,30 @@ def test_signed_pushes_are_accepted_and_forged_ones_refused(
         json={"webhook_event": "sms_mo", "data": {"id": "1", "sender": "49170", "text": "x"}},
     )
     assert unsigned.status_code == 401 and not History().inbox()
+
+
+def test_behind_a_proxy_the_signature_covers_the_public_url() -> None:
+    """The provider signs the URL it calls; behind a proxy that is --public-url, not ours."""
+    import hashlib
+    import hmac
+
+    public = "https://hooks.example.com"
+    body = b"webhook_event=sms_mo&data%5Bid%5D=5&data%5Bsender%5D=4917612345678&data%5Btext%5D=x"
+
+    def signed_for(url: str) -> dict[str, str]:
+        stamp, nonce = str(int(time.time())), "n" * 32
+        lines = [stamp, nonce, "POST", url, hashlib.md5(body).hexdigest()]
+        digest = hmac.new(SIGNING_KEY.encode(), "\n".join(lines).encode(), hashlib.sha256)
+        return {"X-Signature": digest.hexdigest(), "X-Timestamp": stamp, "X-Nonce": nonce,
+                "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
+
+    for listener in start_listener({"seven": [SIGNING_KEY]}, public_url=public):
+        local = listener.url("seven")
+        forwarded = httpx.post(local, content=body, headers=signed_for(local))
+        assert forwarded.status_code == 401  # signed for another address than the public one
+        proxied = httpx.post(local, content=body, headers=signed_for(f"{public}/{SECRET}/seven"))
+        assert proxied.status_code == 200, proxied.text
+        assert [r.event.kind for r in listener.events] == ["inbound"]
 
 
 # -- refusals -------------------------------------------------------------------------------------
