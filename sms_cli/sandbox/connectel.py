@@ -67,8 +67,6 @@ class ConnectelEmulator(Emulator):
         self.force_bad_request: str | None = None  # refuse every send with this description
         self.callback_url: str | None = None
         self.callback_format = "json"
-        self.callback_retries = 0
-        self.callback_copies = 1
 
     def configure(self, settings: dict[str, Any]) -> None:
         for key, value in settings.items():
@@ -88,18 +86,10 @@ class ConnectelEmulator(Emulator):
                 self.callback_url = None if value is None else str(value)
             elif key == "callback_format" and value in ("json", "form"):
                 self.callback_format = value
-            elif key == "callback_retries":
-                self.callback_retries = int(value)
-            elif key == "callback_copies":
-                self.callback_copies = int(value)
             else:
                 raise ValueError(f"unknown setting {key}={value!r}")
 
-    def advance(self) -> None:
-        for message in self.messages.values():
-            self._step(message)
-
-    def _step(self, message: _Message) -> None:
+    def step(self, message: _Message) -> None:
         if message.position < len(message.statuses) - 1:
             message.position += 1
             status = message.status
@@ -286,7 +276,7 @@ class ConnectelEmulator(Emulator):
         """The current state; with auto_advance each report moves the message one state on."""
         status = message.status
         if self.auto_advance:
-            self._step(message)
+            self.step(message)
         return {
             "date": now,
             "recipient": message.recipient,

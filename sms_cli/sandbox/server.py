@@ -209,6 +209,8 @@ class Emulator(ABC):
     """One provider's API. Subclasses implement `route` and may add knobs through `configure`."""
 
     name: str
+    default_callback_retries = 0  # how often the provider tries a failed push again
+    messages: dict[str, Any]  # the messages it has accepted, by id (set by reset_state)
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -224,6 +226,8 @@ class Emulator(ABC):
             self.rejected: set[str] = set()
             self.scripts: dict[str, list[str]] = {}
             self.callbacks.log.clear()
+            self.callback_retries = self.default_callback_retries
+            self.callback_copies = 1  # each push delivered this often, as after lost answers
             self.reset_state()
 
     @abstractmethod
@@ -234,9 +238,14 @@ class Emulator(ABC):
     def route(self, request: EmuRequest) -> EmuResponse:
         """Answer a provider API request."""
 
-    @abstractmethod
     def advance(self) -> None:
         """Move every message one delivery state on."""
+        for message in self.messages.values():
+            self.step(message)
+
+    @abstractmethod
+    def step(self, message: Any) -> None:
+        """Move one message one delivery state on, pushing the new state where it goes."""
 
     @abstractmethod
     def inbound(self, sender: str, recipient: str, text: str) -> None:
@@ -331,7 +340,13 @@ class Emulator(ABC):
             for _ in range(int(payload.get("steps", 1))):
                 self.advance()
         elif action == "set":
-            self.configure(dict(payload))
+            settings = dict(payload)
+            if "callback_retries" in settings:
+                self.callback_retries = int(settings.pop("callback_retries"))
+            if "callback_copies" in settings:
+                self.callback_copies = int(settings.pop("callback_copies"))
+            if settings:
+                self.configure(settings)
         elif action == "inbound":
             self.inbound(str(payload["from"]), str(payload["to"]), str(payload["text"]))
         elif action == "callbacks":

@@ -77,6 +77,7 @@ def _flag(value: Any) -> bool:
 
 class SevenEmulator(Emulator):
     name = "seven"
+    default_callback_retries = 3  # §2.10.2: retried on 429, 5xx and connection errors
 
     def reset_state(self) -> None:
         self.tokens = set(VALID_TOKENS)
@@ -96,8 +97,6 @@ class SevenEmulator(Emulator):
         self.inbound_ids = itertools.count(681_590)
         self.inbox: list[dict[str, Any]] = []
         self.signing_key: str | None = None
-        self.callback_retries = 3
-        self.callback_copies = 1
 
     def configure(self, settings: dict[str, Any]) -> None:
         for key, value in settings.items():
@@ -121,18 +120,10 @@ class SevenEmulator(Emulator):
                 self.journal_enabled = bool(value)
             elif key == "signing_key":
                 self.signing_key = None if value is None else str(value)
-            elif key == "callback_retries":
-                self.callback_retries = int(value)
-            elif key == "callback_copies":
-                self.callback_copies = int(value)
             else:
                 raise ValueError(f"unknown setting {key}={value!r}")
 
-    def advance(self) -> None:
-        for message in self.messages.values():
-            self._step(message)
-
-    def _step(self, message: _Message) -> None:
+    def step(self, message: _Message) -> None:
         if message.position < len(message.statuses) - 1:
             message.position += 1
             message.status_time = _now()
@@ -393,7 +384,7 @@ class SevenEmulator(Emulator):
                 {"id": message_id, "status": message.dlr, "status_time": message.status_time}
             )
             if self.auto_advance:
-                self._step(message)
+                self.step(message)
         if not self._wants_json(request, params):
             first = rows[0]
             return EmuResponse.text(f"{first['status']}\n{first['status_time']}")
@@ -434,7 +425,7 @@ class SevenEmulator(Emulator):
                 }
             )
             if self.auto_advance:
-                self._step(message)
+                self.step(message)
         offset = int(params.get("offset", 0))
         limit = max(1, min(100, int(params.get("limit", 100))))
         return EmuResponse.json(rows[offset : offset + limit])
