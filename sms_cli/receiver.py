@@ -121,8 +121,10 @@ class Receiver:
             except NotSupported as exc:
                 raise BadCallback(str(exc), status=404) from None
         except BadCallback as exc:
-            self.on_refusal(Refusal(provider_name, exc.status, exc.reason))
-            return exc.status, f"{exc.reason}\n".encode()
+            # The reason may quote what the caller sent: keep it to a line of readable size.
+            reason = exc.reason if len(exc.reason) <= 200 else exc.reason[:199] + "…"
+            self.on_refusal(Refusal(provider_name, exc.status, reason))
+            return exc.status, f"{reason}\n".encode()
         except Exception as exc:  # a bug of ours: one line on stderr, never the request's secret
             self.on_refusal(Refusal(provider_name, 500, f"internal error ({type(exc).__name__})"))
             return 500, b"internal error\n"

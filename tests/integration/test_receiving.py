@@ -381,3 +381,9 @@ def test_the_listening_socket_lets_asyncio_turn_nagle_off() -> None:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+def test_a_refusal_quotes_what_was_sent_only_briefly(listener: Listener) -> None:
+    answer = httpx.post(listener.url("seven"), json={"webhook_event": "x" * 5000, "data": {}})
+    assert answer.status_code == 422
+    assert len(answer.text) < 300 and len(listener.refusals[0].reason) <= 200
