@@ -143,7 +143,7 @@ class CallbackSender:
     """Delivers callbacks from one background thread, in order, and logs every attempt."""
 
     def __init__(self) -> None:
-        self.pending: queue.Queue[tuple[Callback, int] | None] = queue.Queue()
+        self.pending: queue.Queue[tuple[Callback, int]] = queue.Queue()
         self.log: list[dict[str, Any]] = []
         self.thread: threading.Thread | None = None
         self.start_lock = threading.Lock()
@@ -169,10 +169,9 @@ class CallbackSender:
 
     def _run(self) -> None:
         while True:
-            item = self.pending.get()
+            callback, attempt = self.pending.get()
             try:
-                if item is not None:
-                    self._attempt(*item)
+                self._attempt(callback, attempt)
             finally:
                 self.pending.task_done()
 
@@ -181,7 +180,12 @@ class CallbackSender:
         status: int | None = None
         error: str | None = None
         try:
-            connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
+            kind = (
+                http.client.HTTPSConnection
+                if parts.scheme == "https"
+                else http.client.HTTPConnection
+            )
+            connection = kind(parts.hostname or "", parts.port, timeout=5)
             target = parts.path + (f"?{parts.query}" if parts.query else "")
             connection.request(callback.method, target or "/", callback.body, callback.headers)
             status = connection.getresponse().status
