@@ -29,7 +29,6 @@ from sms_cli.sandbox.server import (
     normalise_number,
 )
 
-VALID_TOKENS = frozenset({"sandbox-token"})
 ALNUM_SENDER = re.compile(r"[A-Za-z0-9 ]{1,11}")
 STATUS_INT = {"ENROUTE": 0, "QUEUED": 0, "DELIVRD": 1, "REJECTD": 2, "UNDELIV": 5, "EXPIRED": 8}
 DEFAULT_SCRIPT = ("DELIVRD",)
@@ -56,13 +55,11 @@ class ConnectelEmulator(Emulator):
     name = "connectel"
 
     def reset_state(self) -> None:
-        self.tokens = set(VALID_TOKENS)
         self.auth_style = "401"
         self.bad_request_style = "json"
         self.messages: dict[str, _Message] = {}
         self.bulks: dict[str, list[str]] = {}
         self.counter = itertools.count(1)
-        self.auto_advance = True
         self.reverse_bulk = False  # answer bulk items in reverse: clients must match by key
         self.force_bad_request: str | None = None  # refuse every send with this description
         self.callback_url: str | None = None
@@ -74,10 +71,6 @@ class ConnectelEmulator(Emulator):
                 self.auth_style = value
             elif key == "bad_request_style" and value in ("json", "text"):
                 self.bad_request_style = value
-            elif key == "tokens":
-                self.tokens = set(value)
-            elif key == "auto_advance":
-                self.auto_advance = bool(value)
             elif key == "reverse_bulk":
                 self.reverse_bulk = bool(value)
             elif key == "force_bad_request":

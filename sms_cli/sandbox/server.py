@@ -9,7 +9,9 @@ and takes orders on its control API under /<name>/__emu/:
     POST reject              {"numbers": [...]}: recipients the provider refuses
     POST script              {"number": ..., "statuses": [...]}: delivery states, in order
     POST advance             move every message one delivery state on
-    POST set                 provider-specific knobs, e.g. {"error_style": "quoted"}
+    POST set                 knobs: every emulator's `tokens`, `auto_advance`,
+                             `callback_retries`, `callback_copies`, and its own, e.g.
+                             {"error_style": "quoted"}
     POST inbound             {"from": ..., "to": ..., "text": ...}: someone texts the account
     GET  callbacks           every callback attempt made (url, method, status, attempt, body)
     POST flush               wait until every queued callback has been delivered or given up
@@ -49,6 +51,7 @@ FAULT_MODES = (
     "malformed",
 )
 MAX_BODY = 5 * 1024 * 1024
+SANDBOX_TOKEN = "sandbox-token"  # the token every emulator accepts until told otherwise
 
 
 @dataclass
@@ -230,6 +233,8 @@ class Emulator(ABC):
             self.rejected: set[str] = set()
             self.scripts: dict[str, list[str]] = {}
             self.callbacks.log.clear()
+            self.tokens = {SANDBOX_TOKEN}
+            self.auto_advance = True  # each status query moves the message one state on
             self.callback_retries = self.default_callback_retries
             self.callback_copies = 1  # each push delivered this often, as after lost answers
             self.reset_state()
@@ -345,6 +350,10 @@ class Emulator(ABC):
                 self.advance()
         elif action == "set":
             settings = dict(payload)
+            if "tokens" in settings:
+                self.tokens = set(settings.pop("tokens"))
+            if "auto_advance" in settings:
+                self.auto_advance = bool(settings.pop("auto_advance"))
             if "callback_retries" in settings:
                 self.callback_retries = int(settings.pop("callback_retries"))
             if "callback_copies" in settings:

@@ -33,7 +33,6 @@ from sms_cli.sandbox.server import (
 )
 from sms_cli.segments import count
 
-VALID_TOKENS = frozenset({"sandbox-token"})
 HOOK_EVENTS = ("all", "dlr", "sms_mo", "voice_status", "voice_call", "voice_dtmf", "tracking")
 HOOK_METHODS = ("POST", "GET", "JSON")
 DEFAULT_SCRIPT = ("ACCEPTED", "DELIVERED")
@@ -80,14 +79,12 @@ class SevenEmulator(Emulator):
     default_callback_retries = 3  # §2.10.2: retried on 429, 5xx and connection errors
 
     def reset_state(self) -> None:
-        self.tokens = set(VALID_TOKENS)
         self.error_style = "bare"
         self.force_code: int | None = None
         self.auth_code = 900
         self.balance = 100.0
         self.price_per_part = 0.075
         self.reload_lock = True
-        self.auto_advance = True
         self.journal_enabled = True  # off: the journal answers [] and clients fall back to /status
         self.messages: dict[str, _Message] = {}
         self.recent: dict[tuple[str, str, str], float] = {}
@@ -112,10 +109,6 @@ class SevenEmulator(Emulator):
                 self.price_per_part = float(value)
             elif key == "reload_lock":
                 self.reload_lock = bool(value)
-            elif key == "tokens":
-                self.tokens = set(value)
-            elif key == "auto_advance":
-                self.auto_advance = bool(value)
             elif key == "journal_enabled":
                 self.journal_enabled = bool(value)
             elif key == "signing_key":
