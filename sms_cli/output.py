@@ -11,6 +11,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from sms_cli.errors import SmsError
 from sms_cli.redaction import redact
 
 if TYPE_CHECKING:
@@ -44,7 +45,12 @@ def print_json(document: Any, *, reveal: bool = False) -> None:
 
     Known secrets are redacted unless the user explicitly asked to see them (`reveal`).
     """
-    text = json.dumps(document, ensure_ascii=False, indent=2)
+    try:
+        text = json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)
+    except ValueError:  # NaN or infinity: json.dumps would write invalid JSON, never print it
+        raise SmsError(
+            "a result held NaN or infinity, which JSON cannot carry; this is a bug"
+        ) from None
     stdout().write((text if reveal else redact(text, urls=False)) + "\n")
 
 

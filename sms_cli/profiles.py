@@ -9,6 +9,7 @@ with its line and never overwritten.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
@@ -93,41 +94,109 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class BrokenProfile:
+    """A profile the file holds but smsctl cannot use: a value failed validation on load.
+
+    Commands that use it fail (exit 4) with `message`; `profile list` flags it; `profile remove`
+    deletes it. Until then its table is written back unchanged, never repaired or dropped.
+    """
+
+    name: str
+    message: str  # names the file, the profile and the key; never a secret
+    table: Any = field(repr=False)
+
+    @property
+    def shown_name(self) -> str:
+        return self.name if _NAME.fullmatch(self.name) else shown(self.name)
+
+    def error(self) -> ConfigError:
+        return ConfigError(
+            self.message,
+            hint=f"fix it by hand, or remove it: smsctl profile remove {self.shown_name}",
+        )
+
+
+@dataclass(frozen=True)
 class ProfileFile:
     default: str | None = None
     profiles: Mapping[str, Profile] = field(default_factory=dict)
+    broken: Mapping[str, BrokenProfile] = field(default_factory=dict)
 
     def get(self, name: str) -> Profile:
+        if name in self.broken:
+            raise self.broken[name].error()
         try:
             return self.profiles[name]
         except KeyError:
             raise ConfigError(
-                f"no profile named {name!r}",
+                f"no profile named {shown(name)}",
                 hint=_known_hint(self),
             ) from None
+
+    def require_sound(self) -> None:
+        """Changes other than a removal wait until no profile is broken: the file stays as is."""
+        for broken in self.broken.values():
+            raise ConfigError(
+                f"{broken.message}; smsctl changes the file only to remove a profile until "
+                "this is fixed",
+                hint=f"fix it by hand, or: smsctl profile remove {broken.shown_name}",
+            )
 
     def to_toml(self) -> dict[str, Any]:
         document: dict[str, Any] = {"version": FORMAT_VERSION}
         if self.default is not None:
             document["default"] = self.default
-        document["profiles"] = {name: p.to_toml() for name, p in sorted(self.profiles.items())}
+        tables: dict[str, Any] = {name: p.to_toml() for name, p in self.profiles.items()}
+        tables.update({name: b.table for name, b in self.broken.items()})
+        document["profiles"] = dict(sorted(tables.items()))
         return document
 
 
 def _known_hint(profiles: ProfileFile) -> str:
-    if not profiles.profiles:
+    if not profiles.profiles and not profiles.broken:
         return "add one with: smsctl profile add NAME --provider {connectel,seven}"
-    return "known profiles: " + ", ".join(sorted(profiles.profiles))
+    names = [*profiles.profiles, *(b.shown_name for b in profiles.broken.values())]
+    return "known profiles: " + ", ".join(sorted(names))
 
 
 # ---------------------------------------------------------------------------------------------
-# validation
+# validation: one function per field, used by `profile add` and by every load alike. Each raises
+# InputError (exit 2) with a message that never contains a secret; a load turns it into a
+# ConfigError (exit 4) naming the file, the profile and the key.
+
+# The regions phonenumbers 9.0 supports (phonenumbers.SUPPORTED_REGIONS), spelled out so loading
+# the profiles needs no 180 ms phonenumbers import; tests/unit/test_profile_store.py checks the
+# installed phonenumbers agrees.
+_REGION_CODES: Final = """
+    AC AD AE AF AG AI AL AM AO AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR
+    BS BT BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC
+    EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GT GU GW GY HK
+    HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB
+    LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY
+    MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PR PS PT PW PY QA RE RO RS
+    RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TA TC TD TG TH TJ TK TL
+    TM TN TO TR TT TV TW TZ UA UG US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW
+"""
+REGIONS: Final = frozenset(_REGION_CODES.split())
+_SHOWN_MAX = 40
+
+
+def shown(value: str) -> str:
+    """A value quoted for a message: control characters escaped, long values cut."""
+    if len(value) > _SHOWN_MAX:
+        return repr(value[:_SHOWN_MAX]) + "…"
+    return repr(value)
+
+
+def _visible_ascii(value: str) -> bool:
+    """Printable ASCII without space: what URLs and tokens are made of (RFC 3986, RFC 6750)."""
+    return all("!" <= c <= "~" for c in value)
 
 
 def validate_name(name: str) -> str:
     if not _NAME.fullmatch(name):
         raise InputError(
-            f"{name!r} is not a usable profile name",
+            f"{shown(name)} is not a usable profile name",
             hint="use letters, digits, '.', '_' and '-', starting with a letter or digit",
         )
     return name
@@ -136,37 +205,49 @@ def validate_name(name: str) -> str:
 def validate_provider(provider: str) -> str:
     try:
         return provider_info(provider).name
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    except ValueError:
+        known = ", ".join(REGISTRY)
+        raise InputError(f"unknown provider {shown(provider)} (known: {known})") from None
 
 
 def validate_sender(provider: str, sender: str) -> str:
     problem = provider_info(provider).sender.problem(sender)
     if problem:
         title = provider_info(provider).title
-        raise InputError(f"sender {sender!r} does not fit {title}: {problem}")
+        raise InputError(f"sender {shown(sender)} does not fit {title}: {problem}")
     return sender
 
 
 def validate_base_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """An http(s) URL with a host and nothing secret or ambiguous in it; never echoed back."""
+    example = "for example https://gateway.seven.io/api or http://127.0.0.1:8025"
+    if "@" in url:
         raise InputError(
-            f"base URL {url!r} is not an http or https URL",
-            hint="for example https://gateway.seven.io/api or http://127.0.0.1:8025",
+            "the base URL contains a user name or password",
+            hint="keep credentials out of URLs; the token goes in the profile's token",
         )
-    if parts.username or parts.password or parts.query:
-        raise InputError("the base URL must not carry credentials or a query string")
+    if not _visible_ascii(url) or "\\" in url:
+        raise InputError(
+            "the base URL contains spaces, control characters, a backslash or non-ASCII characters",
+            hint=example,
+        )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+    except ValueError:
+        raise InputError("the base URL is not a valid URL", hint=example) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError("the base URL is not an http or https URL with a host", hint=example)
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise InputError("the base URL must not carry a query string or a fragment")
     return url.rstrip("/")
 
 
 def validate_region(region: str) -> str:
-    import phonenumbers
-
     code = region.upper()
-    if code not in phonenumbers.SUPPORTED_REGIONS:
+    if not code.isascii() or code not in REGIONS:
         raise InputError(
-            f"{region!r} is not a country code phone numbers can use",
+            f"{shown(region)} is not a country code phone numbers can use",
             hint="use an ISO 3166 code such as SE, DE or GB",
         )
     return code
@@ -174,8 +255,26 @@ def validate_region(region: str) -> str:
 
 def validate_env_name(name: str) -> str:
     if not _ENV_NAME.fullmatch(name):
-        raise InputError(f"{name!r} is not an environment variable name")
+        raise InputError(f"{shown(name)} is not an environment variable name")
     return name
+
+
+def validate_secret(secret: str, what: str = "token") -> str:
+    """A token or key as an HTTP header carries it: printable ASCII, no spaces; never echoed."""
+    if not secret:
+        raise InputError(f"the {what} is empty")
+    if not _visible_ascii(secret):
+        raise InputError(
+            f"the {what} contains spaces, line breaks, control characters or non-ASCII "
+            "characters; check what was pasted"
+        )
+    return secret
+
+
+def validate_price(price: float) -> float:
+    if not math.isfinite(price) or price < 0:
+        raise InputError("the price per segment must be a finite number, 0 or more")
+    return price
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,11 +299,13 @@ def _parse(path: Path, data: bytes) -> ProfileFile:
 
 
 def _from_document(path: Path, document: dict[str, Any]) -> ProfileFile:
+    """The file's profiles; one with a bad value is kept aside as broken, the others stay usable."""
+
     def broken(detail: str) -> ConfigError:
         return ConfigError(f"{path}: {detail}", hint="fix the file by hand, or remove it")
 
     version = document.get("version", FORMAT_VERSION)
-    if not isinstance(version, int) or version < 1:
+    if type(version) is not int or version < 1:  # exact: true is not a version
         raise broken("'version' must be a positive integer")
     if version > FORMAT_VERSION:
         raise broken(f"format version {version} is newer than this smsctl understands")
@@ -212,27 +313,77 @@ def _from_document(path: Path, document: dict[str, Any]) -> ProfileFile:
     if not isinstance(tables, dict):
         raise broken("'profiles' must be a table")
     profiles: dict[str, Profile] = {}
+    broken_profiles: dict[str, BrokenProfile] = {}
     for name, table in tables.items():
-        if not isinstance(table, dict):
-            raise broken(f"profile {name!r} must be a table")
-        unknown = sorted(set(table) - set(_PROFILE_KEYS))
-        if unknown:
-            raise broken(f"profile {name!r} has an unknown key {unknown[0]!r}")
-        for key, kind in _PROFILE_KEYS.items():
-            if key not in table:
-                continue
-            if kind is float and type(table[key]) is int:
-                table[key] = float(table[key])
-            if type(table[key]) is not kind:  # exact: true is not a number here
-                word = {str: "a string", bool: "true or false", float: "a number"}[kind]
-                raise broken(f"profile {name!r}: {key!r} must be {word}")
-        if table.get("provider") not in REGISTRY:
-            raise broken(f"profile {name!r}: 'provider' must be one of {', '.join(REGISTRY)}")
-        profiles[name] = Profile(name=name, **table)
+        try:
+            profiles[name] = _profile_from_table(name, table)
+        except InputError as exc:
+            _register_secrets_of(table)
+            message = f"{path}: profile {shown(name)}: {exc.message}"
+            broken_profiles[name] = BrokenProfile(name, message, table)
     default = document.get("default")
-    if default is not None and (not isinstance(default, str) or default not in profiles):
+    if default is not None and (
+        not isinstance(default, str) or (default not in profiles and default not in tables)
+    ):
         raise broken("'default' does not name a profile in the file")
-    return ProfileFile(default=default, profiles=profiles)
+    return ProfileFile(default=default, profiles=profiles, broken=broken_profiles)
+
+
+def _profile_from_table(name: str, table: object) -> Profile:
+    """One profile, checked by the same functions `profile add` uses; InputError names the key."""
+    validate_name(name)
+    if not isinstance(table, dict):
+        raise InputError("must be a table")
+    unknown = sorted(set(table) - set(_PROFILE_KEYS))
+    if unknown:
+        raise InputError(f"unknown key {shown(unknown[0])}")
+    values: dict[str, Any] = {}
+    for key, kind in _PROFILE_KEYS.items():
+        if key not in table:
+            continue
+        value = table[key]
+        if kind is float and type(value) is int:
+            try:
+                value = float(value)
+            except OverflowError:
+                raise InputError(f"{key!r} is too large") from None
+        if type(value) is not kind:  # exact: true is not a number here
+            word = {str: "a string", bool: "true or false", float: "a number"}[kind]
+            raise InputError(f"{key!r} must be {word}")
+        values[key] = value
+    if "provider" not in values:
+        raise InputError("'provider' is missing", hint=f"one of {', '.join(REGISTRY)}")
+    checks: dict[str, Callable[[Any], Any]] = {
+        "provider": validate_provider,
+        "token": validate_secret,
+        "token_env": validate_env_name,
+        "sender": lambda sender: validate_sender(values["provider"], sender),
+        "base_url": validate_base_url,
+        "region": validate_region,
+        "price_per_segment": validate_price,
+        "signing_key": lambda key: validate_secret(key, "signing key"),
+    }
+    for key, check in checks.items():
+        if key in values:
+            try:
+                values[key] = check(values[key])
+            except InputError as exc:
+                raise InputError(f"{key!r}: {exc.message}") from None
+    return Profile(name=name, **values)
+
+
+def _register_secrets_of(table: object) -> None:
+    """A broken profile's secrets stay secret: its token, its key, a password in its URL."""
+    if not isinstance(table, dict):
+        return
+    for key in ("token", "signing_key"):
+        if isinstance(table.get(key), str):
+            register_secret(table[key])
+    url = table.get("base_url")
+    if isinstance(url, str) and "@" in url:
+        userinfo = url.partition("//")[2].rpartition("@")[0] or url.rpartition("@")[0]
+        register_secret(userinfo)
+        register_secret(userinfo.partition(":")[2])
 
 
 def _check_private(path: Path, mode: int) -> None:
@@ -353,7 +504,7 @@ def select_profile_name(
         return from_env, ENV_PROFILE
     if profiles.default:
         return profiles.default, "default profile"
-    if not profiles.profiles:
+    if not profiles.profiles and not profiles.broken:
         raise ConfigError(
             "no profile configured",
             hint="add one with: smsctl profile add NAME --provider {connectel,seven}",
@@ -377,11 +528,12 @@ def resolve(
     if token is None and require_token:
         if profile.token_env:
             raise ConfigError(
-                f"profile {name!r} reads its token from ${profile.token_env}, which is not set",
+                f"profile {shown(name)} reads its token from ${profile.token_env}, "
+                "which is not set",
                 hint=f"export {profile.token_env}=... or set {ENV_TOKEN}",
             )
         raise ConfigError(
-            f"profile {name!r} has no token",
+            f"profile {shown(name)} has no token",
             hint=f"set {ENV_TOKEN}, or add the profile again with a token",
         )
     sources = {
@@ -398,13 +550,24 @@ def resolve(
 def _token(profile: Profile) -> tuple[str | None, str]:
     override = os.environ.get(ENV_TOKEN)
     if override:
-        register_secret(override)
-        return override, ENV_TOKEN
+        return _checked_env_token(override, ENV_TOKEN), ENV_TOKEN
     if profile.token_env:
         value = os.environ.get(profile.token_env)
-        register_secret(value)
-        return (value or None), f"${profile.token_env}"
+        if not value:
+            return None, f"${profile.token_env}"
+        return _checked_env_token(value, profile.token_env), f"${profile.token_env}"
     return profile.token, "profile"
+
+
+def _checked_env_token(value: str, variable: str) -> str:
+    """A token from the environment meets the rule a stored one does (exit 4, never shown)."""
+    register_secret(value)
+    try:
+        return validate_secret(value)
+    except InputError as exc:
+        raise ConfigError(
+            f"${variable}: {exc.message}", hint=f"set {variable} to the token alone"
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -414,9 +577,10 @@ def _token(profile: Profile) -> tuple[str | None, str]:
 def with_added(
     profiles: ProfileFile, profile: Profile, *, make_default: bool, force: bool
 ) -> ProfileFile:
+    profiles.require_sound()
     if profile.name in profiles.profiles and not force:
         raise InputError(
-            f"a profile named {profile.name!r} exists already",
+            f"a profile named {shown(profile.name)} exists already",
             hint="pass --force to replace it, or choose another name",
         )
     default = profiles.default
@@ -426,11 +590,13 @@ def with_added(
 
 
 def with_default(profiles: ProfileFile, name: str) -> ProfileFile:
+    profiles.require_sound()
     profiles.get(name)
     return replace(profiles, default=name)
 
 
 def with_signing_key(profiles: ProfileFile, name: str, key: str | None) -> ProfileFile:
+    profiles.require_sound()
     profile = profiles.get(name)
     if key is not None and not REGISTRY[profile.provider].signed_callbacks:
         raise InputError(
@@ -442,17 +608,21 @@ def with_signing_key(profiles: ProfileFile, name: str, key: str | None) -> Profi
 
 
 def without(profiles: ProfileFile, name: str) -> ProfileFile:
-    profiles.get(name)
+    """The file without one profile, broken or not; other broken profiles are kept as they are."""
+    if name not in profiles.broken:
+        profiles.get(name)
     remaining = {k: v for k, v in profiles.profiles.items() if k != name}
+    broken = {k: v for k, v in profiles.broken.items() if k != name}
     default = None if profiles.default == name else profiles.default
-    return ProfileFile(default=default, profiles=remaining)
+    return ProfileFile(default=default, profiles=remaining, broken=broken)
 
 
 def renamed(profiles: ProfileFile, old: str, new: str) -> ProfileFile:
+    profiles.require_sound()
     profile = profiles.get(old)
     validate_name(new)
     if new in profiles.profiles:
-        raise InputError(f"a profile named {new!r} exists already")
+        raise InputError(f"a profile named {shown(new)} exists already")
     remaining = {k: v for k, v in profiles.profiles.items() if k != old}
     remaining[new] = replace(profile, name=new)
     default = new if profiles.default == old else profiles.default

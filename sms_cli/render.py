@@ -262,11 +262,18 @@ def profile_json(profile: Profile, *, is_default: bool) -> dict[str, Any]:
 
 
 def profile_list_json(profiles: ProfileFile) -> dict[str, Any]:
+    default = profiles.default
+    if default is not None and default in profiles.broken:
+        default = profiles.broken[default].shown_name  # a hand-written name may hold escapes
     return {
-        "default": profiles.default,
+        "default": default,
         "profiles": [
             profile_json(p, is_default=p.name == profiles.default)
             for _, p in sorted(profiles.profiles.items())
+        ],
+        "broken": [
+            {"name": b.shown_name, "default": b.name == profiles.default, "error": b.message}
+            for _, b in sorted(profiles.broken.items())
         ],
     }
 
@@ -300,6 +307,10 @@ def profile_list_human(profiles: ProfileFile) -> None:
             p.effective_base_url,
         )
         for _, p in sorted(profiles.profiles.items())
+    ]
+    rows += [
+        ("*" if b.name == profiles.default else "", b.shown_name, "broken", "-", "-", "-", "-")
+        for _, b in sorted(profiles.broken.items())
     ]
     table(header, rows, title=None)
 

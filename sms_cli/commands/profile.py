@@ -29,9 +29,10 @@ def complete_profile_name(incomplete: str) -> list[str]:
     from sms_cli.profiles import ProfileStore
 
     try:
-        names = ProfileStore().load().profiles
+        profiles = ProfileStore().load()
     except Exception:
         return []
+    names = [*profiles.profiles, *(b.shown_name for b in profiles.broken.values())]
     return [name for name in sorted(names) if name.startswith(incomplete)]
 
 
@@ -79,6 +80,7 @@ def _read_token(
 def _read_secret(prompt: str, what: str, from_stdin: bool, hint: str) -> str:
     """A secret from standard input or a hidden prompt: never from an argument (`ps` shows it)."""
     from sms_cli.errors import InputError
+    from sms_cli.profiles import validate_secret
 
     if from_stdin:
         secret = sys.stdin.read().strip()
@@ -88,11 +90,7 @@ def _read_secret(prompt: str, what: str, from_stdin: bool, hint: str) -> str:
         secret = getpass.getpass(f"{prompt} (input hidden): ").strip()
     else:
         raise InputError(f"no {what} given", hint=hint)
-    if not secret:
-        raise InputError(f"the {what} is empty")
-    if any(c.isspace() for c in secret):
-        raise InputError(f"the {what} contains white space; check what was pasted")
-    return secret
+    return validate_secret(secret, what)
 
 
 @profile_app.command("add")
@@ -174,6 +172,7 @@ def add_command(
             ProfileStore,
             validate_base_url,
             validate_name,
+            validate_price,
             validate_provider,
             validate_region,
             validate_sender,
@@ -185,6 +184,7 @@ def add_command(
         checked_sender = validate_sender(provider, sender) if sender is not None else None
         checked_url = validate_base_url(base_url) if base_url is not None else None
         checked_region = validate_region(region) if region is not None else None
+        price = validate_price(price_per_segment) if price_per_segment is not None else None
         token, env_name = _read_token(name, token_stdin, token_env)
         profile = Profile(
             name=name,
@@ -195,7 +195,7 @@ def add_command(
             base_url=checked_url,
             region=checked_region,
             store_text=not no_store_text,
-            price_per_segment=price_per_segment,
+            price_per_segment=price,
         )
 
         def change(current: ProfileFile) -> tuple[ProfileFile, ProfileFile]:
@@ -215,7 +215,7 @@ def add_command(
 
 @profile_app.command("list")
 def list_command(json: JsonFlag = False) -> None:
-    """List the profiles; the default is marked. Tokens are masked."""
+    """List the profiles; the default is marked, broken ones are flagged. Tokens are masked."""
     with handled_errors():
         from sms_cli import render
         from sms_cli.profiles import ProfileStore
@@ -223,10 +223,12 @@ def list_command(json: JsonFlag = False) -> None:
         profiles = ProfileStore().load()
         if json:
             output.print_json(render.profile_list_json(profiles))
-        elif not profiles.profiles:
+        elif not profiles.profiles and not profiles.broken:
             output.info("no profiles yet; add one with: smsctl profile add NAME --provider ...")
         else:
             render.profile_list_human(profiles)
+        for broken in profiles.broken.values():
+            output.warning(f"{broken.message} (unusable until fixed or removed)")
 
 
 @profile_app.command("show")

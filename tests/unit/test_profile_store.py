@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from sms_cli.errors import ConfigError, InputError
 from sms_cli.profiles import (
+    REGIONS,
     Profile,
     ProfileFile,
     ProfileStore,
@@ -17,7 +19,9 @@ from sms_cli.profiles import (
     renamed,
     resolve,
     validate_base_url,
+    validate_price,
     validate_region,
+    validate_secret,
     validate_sender,
     with_added,
     with_default,
@@ -107,19 +111,38 @@ def test_malformed_file_is_never_overwritten(store: ProfileStore) -> None:
     ("content", "detail"),
     [
         ("version = 9\n", "newer"),
-        ('[profiles.a]\nprovider = "twilio"\n', "'provider' must be one of"),
-        ('[profiles.a]\nprovider = "seven"\nsendr = "x"\n', "unknown key 'sendr'"),
-        ('[profiles.a]\nprovider = "seven"\ntoken = 5\n', "'token' must be a string"),
-        ('[profiles.a]\nprovider = "seven"\nprice_per_segment = true\n', "must be a number"),
-        ('[profiles.a]\nprovider = "seven"\nstore_text = 1\n', "must be true or false"),
+        ("version = true\n", "'version' must be a positive integer"),
+        ("profiles = 1\n", "'profiles' must be a table"),
         ('default = "b"\n[profiles.a]\nprovider = "seven"\n', "'default' does not name"),
     ],
 )
-def test_wrong_structure_is_a_config_error(store: ProfileStore, content: str, detail: str) -> None:
+def test_a_broken_file_is_a_config_error(store: ProfileStore, content: str, detail: str) -> None:
     store.path.parent.mkdir(parents=True)
     store.path.write_text(content)
     with pytest.raises(ConfigError, match=detail):
         store.load()
+
+
+@pytest.mark.parametrize(
+    ("content", "detail"),
+    [
+        ('[profiles.a]\nprovider = "twilio"\n', "unknown provider 'twilio'"),
+        ("[profiles.a]\n", "'provider' is missing"),
+        ("profiles.a = 3\n", "must be a table"),
+        ('[profiles.a]\nprovider = "seven"\nsendr = "x"\n', "unknown key 'sendr'"),
+        ('[profiles.a]\nprovider = "seven"\ntoken = 5\n', "'token' must be a string"),
+        ('[profiles.a]\nprovider = "seven"\nprice_per_segment = true\n', "must be a number"),
+        ('[profiles.a]\nprovider = "seven"\nstore_text = 1\n', "must be true or false"),
+    ],
+)
+def test_a_broken_profile_fails_when_used(store: ProfileStore, content: str, detail: str) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(content)
+    loaded = store.load()
+    assert loaded.profiles == {}
+    with pytest.raises(ConfigError, match=detail) as caught:
+        loaded.get("a")
+    assert f"{store.path}: profile 'a': " in caught.value.message
 
 
 def test_whole_number_price_is_a_float(store: ProfileStore) -> None:
@@ -204,10 +227,37 @@ def test_sender_rules(provider: str, sender: str, ok: bool) -> None:
             validate_sender(provider, sender)
 
 
-@pytest.mark.parametrize("url", ["ftp://x", "gateway.seven.io", "http://", "https://u:p@h/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://x",
+        "gateway.seven.io",
+        "http://",
+        "https://u:p@h/",
+        "https://@h/",
+        "file:///etc/passwd",
+        "http://h/#frag",
+        "http://h/?",
+        "http://h:99999/",
+        "http://h:port/",
+        "http://[::1/",
+        "http://h/\x1b[2J",
+        "http://h\\@evil/",
+        "http://h/ä",
+        "http://h /",
+    ],
+)
 def test_bad_base_urls(url: str) -> None:
-    with pytest.raises(InputError):
+    with pytest.raises(InputError) as caught:
         validate_base_url(url)
+    assert url not in caught.value.message  # never echoed: it may hold a password
+
+
+def test_a_base_url_with_a_password_is_never_echoed() -> None:
+    with pytest.raises(InputError) as caught:
+        validate_base_url("ftp://user:Pw-secret-99@x")
+    assert "Pw-secret-99" not in caught.value.message + (caught.value.hint or "")
+    assert "user name or password" in caught.value.message
 
 
 def test_base_url_loses_its_trailing_slash() -> None:
@@ -216,5 +266,31 @@ def test_base_url_loses_its_trailing_slash() -> None:
 
 def test_regions() -> None:
     assert validate_region("se") == "SE"
+    for bad in ("XX", "S\x1bE", "ＳＥ", "", "SWE"):
+        with pytest.raises(InputError):
+            validate_region(bad)
+
+
+def test_the_region_list_is_the_one_phonenumbers_supports() -> None:
+    """Loading profiles checks regions without importing phonenumbers; the lists must agree."""
+    import phonenumbers
+
+    assert set(phonenumbers.SUPPORTED_REGIONS) == REGIONS, (
+        "phonenumbers changed its regions: update REGIONS in sms_cli/profiles.py"
+    )
+
+
+@pytest.mark.parametrize("price", [math.nan, math.inf, -math.inf, -0.01])
+def test_prices_are_finite_and_not_negative(price: float) -> None:
     with pytest.raises(InputError):
-        validate_region("XX")
+        validate_price(price)
+    assert validate_price(0.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    "secret", ["", "tok en", "tok\r\n", "tok\x1b", "tokä", "tok\x7f", "tok\u202e", "tok\x00"]
+)
+def test_secrets_are_printable_ascii(secret: str) -> None:
+    with pytest.raises(InputError) as caught:
+        validate_secret(secret)
+    assert secret not in caught.value.message or not secret
