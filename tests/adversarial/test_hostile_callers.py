@@ -1,0 +1,115 @@
+"""Hostile callers of `smsctl listen`: poison payloads, forged signature headers, escape
+sequences aimed at the terminal, idle and slow connections, and readers that stall or go away.
+
+The receiver is the real ASGI app under a real uvicorn server on loopback; callers are raw
+sockets or httpx, as anyone who learns the URL could be.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from sms_cli.history import History, Received
+from sms_cli.receiver import Receiver, ReceiverConfig, Refusal, bind, make_server
+
+SECRET = "hostile-secret-0123456789"
+SIGNING_KEY = "sign-key-5c1d9e7f3a"
+
+
+@dataclass
+class Served:
+    base: str
+    port: int
+    events: list[Received] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+
+    def url(self, provider: str) -> str:
+        return f"{self.base}/{SECRET}/{provider}"
+
+
+@contextmanager
+def serve(**config: Any) -> Iterator[Served]:
+    history = History()
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    served = Served(f"http://127.0.0.1:{port}", port)
+    app = Receiver(
+        ReceiverConfig(secret=SECRET, **config),
+        history,
+        on_event=served.events.append,
+        on_refusal=served.refusals.append,
+    )
+    server = make_server(app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the receiver did not start"
+        time.sleep(0.005)
+    try:
+        yield served
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        app.close()
+        history.close()
+        sock.close()
+
+
+# -- poison payloads and forged headers ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"from": "\\ud800", "message": "x"}',
+        b'{"from": "4670", "message": "\\udfff tail"}',
+        b'{"from": "4670", "message": "x", "\\ud83d": 1}',
+        b'{"action": "dlr", "requestid": "r-\\udc00", "statusStr": "DELIVRD"}',
+    ],
+)
+def test_a_lone_surrogate_in_json_is_a_400_not_a_retry(body: bytes) -> None:
+    """A 503 asks the provider to try again: for a payload that can never be stored, it would
+    retry the poison for days."""
+    with serve() as served:
+        answer = httpx.post(
+            served.url("connectel"), content=body, headers={"content-type": "application/json"}
+        )
+    assert answer.status_code == 400, answer.text
+    assert [r.status for r in served.refusals] == [400]
+    assert not served.events and not History().inbox()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"x-signature": "é" * 64},
+        {"x-signature": "ab\xff" + "0" * 61},
+        {"x-timestamp": "１７００"},
+        {"x-nonce": "nönce\xa0"},
+        {"x-timestamp": "nan"},
+        {"x-timestamp": "inf"},
+    ],
+)
+def test_malformed_signature_headers_are_a_401(headers: dict[str, str]) -> None:
+    signed = {"x-signature": "0" * 64, "x-timestamp": str(int(time.time())), "x-nonce": "n" * 32}
+    signed.update(headers)
+    raw = [(k.encode(), v.encode("latin-1", "replace")) for k, v in signed.items()]
+    body = b"webhook_event=sms_mo&data%5Bid%5D=5&data%5Bsender%5D=4917612345678&data%5Btext%5D=x"
+    with serve(signing_keys={"seven": [SIGNING_KEY]}) as served:
+        answer = httpx.post(
+            served.url("seven"),
+            content=body,
+            headers=[(b"content-type", b"application/x-www-form-urlencoded"), *raw],
+        )
+    assert answer.status_code == 401, answer.text
+    assert [r.status for r in served.refusals] == [401]
+    assert not History().inbox()
