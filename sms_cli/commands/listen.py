@@ -52,10 +52,12 @@ class _Printer:
     def refusal(self, refusal: Refusal) -> None:
         from sms_cli import output
         from sms_cli.providers.registry import REGISTRY
+        from sms_cli.render import visible
 
         info = REGISTRY.get(refusal.provider or "")
         source = f"a {info.title} callback" if info else "a request"
-        output.warning(f"refused {source} (HTTP {refusal.status}): {refusal.reason}")
+        # The reason may quote the request: shown through `visible`, never obeyed.
+        output.warning(f"refused {source} (HTTP {refusal.status}): {visible(refusal.reason)}")
 
 
 def _signing_keys(profiles: ProfileFile, only: str | None) -> dict[str, list[str]]:

@@ -113,3 +113,72 @@ def test_malformed_signature_headers_are_a_401(headers: dict[str, str]) -> None:
     assert answer.status_code == 401, answer.text
     assert [r.status for r in served.refusals] == [401]
     assert not History().inbox()
+
+
+# -- escape sequences aimed at the terminal ------------------------------------------------------
+
+TITLE = "\x1b]0;pwned\x07"  # sets the terminal window's title
+CLEAR = "\x1b[2J\x1b[H"  # clears the screen
+HIDDEN = "\x9b31m\u202eevil\u2066\x7f"  # a C1 CSI, bidi overrides and DEL
+RAW = ("\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\x7f")
+
+
+def test_escape_sequences_from_a_callback_are_shown_not_obeyed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Connectel callbacks are unsigned: anyone with the URL chooses every field."""
+    import io
+
+    from sms_cli import render
+    from tests.integration.conftest import run
+
+    pushes = [
+        {"from": f"46701{TITLE}", "to": f"4670{HIDDEN}", "message": f"hi{CLEAR}{TITLE}",
+         "requestid": f"r{TITLE}"},
+        {"action": "dlr", "requestid": f"r-{CLEAR}{HIDDEN}", "statusStr": f"DELIVRD{TITLE}",
+         "recipient": f"4670{TITLE}"},
+        {"from": "[link=https://evil.example]bank[/link]", "message": "[bold]x"},
+    ]  # fmt: skip
+    with serve() as served:
+        for payload in pushes:
+            assert httpx.post(served.url("connectel"), json=payload).status_code == 200
+    assert len(served.events) == 3
+
+    listen_lines = "\n".join(
+        render.received_line(render.received_row(received)) for received in served.events
+    )
+    inbox = run(["inbox"])
+    assert inbox.exit_code == 0, inbox.stderr
+    for shown in (listen_lines, inbox.stdout):
+        assert not [c for c in RAW if c in shown], shown
+        assert "␛]0;pwned␇" in shown
+    assert "<U+202E>" in listen_lines and "<U+009B>" in listen_lines
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stdout", terminal)
+    monkeypatch.setenv("COLUMNS", "200")
+    from sms_cli.history import History
+
+    history = History()
+    try:
+        render.inbox_human(history.inbox())
+    finally:
+        history.close()
+    drawn = terminal.getvalue()
+    # rich styles the header with SGR sequences; nothing else may reach the terminal raw.
+    assert "\x1b]" not in drawn and "\x07" not in drawn and "\x9b" not in drawn
+    assert "[link=https://evil.example]bank[/link]" in drawn and "[bold]x" in drawn
+
+
+def test_a_refusal_warning_shows_quoted_request_content_escaped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sms_cli.commands.listen import _Printer
+
+    _Printer(as_json=False).refusal(Refusal("connectel", 400, f"field {TITLE}{HIDDEN} is odd"))
+    warning = capsys.readouterr().err
+    assert "␛]0;pwned␇" in warning and not [c for c in RAW if c in warning]
