@@ -7,6 +7,8 @@ sockets or httpx, as anyone who learns the URL could be.
 
 from __future__ import annotations
 
+import selectors
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -182,3 +184,98 @@ def test_a_refusal_warning_shows_quoted_request_content_escaped(
     _Printer(as_json=False).refusal(Refusal("connectel", 400, f"field {TITLE}{HIDDEN} is odd"))
     warning = capsys.readouterr().err
     assert "␛]0;pwned␇" in warning and not [c for c in RAW if c in warning]
+
+
+# -- idle, slow and too many connections ---------------------------------------------------------
+
+
+def closed_by_server(socks: list[socket.socket], within: float) -> list[float]:
+    """How long each socket waited for the server to close it (EOF or reset), bounded."""
+    start = time.monotonic()
+    waited: dict[socket.socket, float] = {}
+    with selectors.DefaultSelector() as selector:
+        for sock in socks:
+            selector.register(sock, selectors.EVENT_READ)
+        while len(waited) < len(socks):
+            left = start + within - time.monotonic()
+            assert left > 0, f"{len(socks) - len(waited)} connection(s) still open after {within} s"
+            for key, _ in selector.select(left):
+                sock = key.fileobj
+                assert isinstance(sock, socket.socket)
+                try:
+                    data = sock.recv(65536)
+                except ConnectionResetError:
+                    data = b""
+                if not data:
+                    waited[sock] = time.monotonic() - start
+                    selector.unregister(sock)
+    return list(waited.values())
+
+
+def connect(port: int, first: bytes = b"") -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    if first:
+        sock.sendall(first)
+    return sock
+
+
+def test_idle_and_slow_connections_cannot_starve_a_real_callback() -> None:
+    timeout = 1.0
+    with serve(request_timeout=timeout, idle_timeout=timeout) as served:
+        path = f"/{SECRET}/connectel".encode()
+        hostile = [connect(served.port) for _ in range(300)]  # never send a byte
+        hostile += [  # headers that never end
+            connect(served.port, b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+            for _ in range(50)
+        ]
+        hostile += [  # a body that never arrives in full
+            connect(
+                served.port,
+                b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 100\r\n\r\n{",
+            )
+            for _ in range(10)
+        ]
+        opened = time.monotonic()
+        try:
+            started = time.monotonic()
+            answer = httpx.post(
+                served.url("connectel"), json={"from": "46701", "message": "real"}, timeout=5
+            )
+            assert answer.status_code == 200, answer.text
+            assert time.monotonic() - started < 1.0
+            assert len(served.events) == 1
+
+            # Each hostile socket is closed by the server once its deadline passes.
+            closed_by_server(hostile, within=timeout + 2)
+            assert time.monotonic() - opened < timeout + 2
+
+            # Between requests a kept-alive connection is closed after the idle timeout.
+            body = b'{"from": "46702", "message": "kept"}'
+            kept = connect(
+                served.port,
+                b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body,
+            )
+            hostile.append(kept)
+            assert kept.recv(100).startswith(b"HTTP/1.1 200")
+            closed_by_server([kept], within=timeout + 2)
+        finally:
+            for sock in hostile:
+                sock.close()
+    assert not [r for r in served.refusals if r.status >= 500]
+
+
+def test_past_the_connection_cap_the_oldest_idle_connection_makes_room() -> None:
+    with serve(request_timeout=30, idle_timeout=30, max_connections=20) as served:
+        hostile = [connect(served.port) for _ in range(40)]
+        try:
+            answer = httpx.post(
+                served.url("connectel"), json={"from": "46701", "message": "real"}, timeout=5
+            )
+            assert answer.status_code == 200, answer.text
+            # 21 of the 40 idle ones (and the real one, done) were closed long before 30 s.
+            closed_by_server(hostile[:20], within=3)
+        finally:
+            for sock in hostile:
+                sock.close()
