@@ -7,8 +7,13 @@ sockets or httpx, as anyone who learns the URL could be.
 
 from __future__ import annotations
 
+import json
+import os
 import selectors
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -181,7 +186,9 @@ def test_a_refusal_warning_shows_quoted_request_content_escaped(
 ) -> None:
     from sms_cli.commands.listen import _Printer
 
-    _Printer(as_json=False).refusal(Refusal("connectel", 400, f"field {TITLE}{HIDDEN} is odd"))
+    printer = _Printer(as_json=False)
+    printer.refusal(Refusal("connectel", 400, f"field {TITLE}{HIDDEN} is odd"))
+    printer.close()
     warning = capsys.readouterr().err
     assert "␛]0;pwned␇" in warning and not [c for c in RAW if c in warning]
 
@@ -279,3 +286,79 @@ def test_past_the_connection_cap_the_oldest_idle_connection_makes_room() -> None
         finally:
             for sock in hostile:
                 sock.close()
+
+
+# -- readers that stall or go away ---------------------------------------------------------------
+
+
+def spawn_listen(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sms_cli", "listen", "--port", "0", "--secret", SECRET, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=os.environ.copy(),
+    )
+
+
+def first_line(process: subprocess.Popen[bytes]) -> dict[str, Any]:
+    assert process.stdout is not None
+    document: dict[str, Any] = json.loads(process.stdout.readline())
+    assert document["event"] == "listening"
+    return document
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_a_reader_that_went_away_stops_listen_quietly_with_141() -> None:
+    """`smsctl listen --json | head -1`: once head exits, listen exits too, as any command does
+    on a closed pipe (README, "Exit codes"), instead of answering every callback with a 500."""
+    process = spawn_listen("--json")
+    try:
+        urls = first_line(process)["urls"]
+        assert process.stdout is not None
+        process.stdout.close()  # what head does after its line
+        answer = httpx.post(urls["connectel"], json={"from": "46701", "message": "a"}, timeout=5)
+        assert answer.status_code == 200  # stored before the display was tried
+        assert process.wait(timeout=10) == 141
+        assert process.stderr is not None
+        errors = process.stderr.read().decode()
+        assert "Traceback" not in errors and "error" not in errors, errors
+        assert [row["text"] for row in History().inbox()] == ["a"]
+    finally:
+        stop(process)
+
+
+def test_a_stalled_reader_never_delays_a_callback() -> None:
+    """Nobody reads stdout (a paused `| less`, Ctrl-S): the pipe fills, the display drops
+    events and says so, and every callback is still stored and answered at once."""
+    process = spawn_listen("--json")
+    try:
+        urls = first_line(process)["urls"]
+        text = "x" * 9000  # 9 KB a line: the 64 KiB pipe and the 256-line backlog fill by ~265
+        started = time.monotonic()
+        with httpx.Client(timeout=5) as client:
+            for n in range(300):
+                answer = client.post(
+                    urls["connectel"], json={"from": "46701", "message": f"{n}{text}"}
+                )
+                assert answer.status_code == 200, (n, answer.text)
+        assert time.monotonic() - started < 15
+        history = History()
+        try:
+            stored = history.connection.execute("SELECT COUNT(*) FROM inbound").fetchone()[0]
+        finally:
+            history.close()
+        assert stored == 300
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        assert process.stderr is not None
+        errors = process.stderr.read().decode()
+        assert "Traceback" not in errors
+        assert "standard output is not keeping up" in errors
+        assert "stopped; 300 event(s) received" in errors and "not shown" in errors
+    finally:
+        stop(process)
