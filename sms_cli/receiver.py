@@ -45,6 +45,12 @@ class ReceiverConfig:
     public_url: str | None = None  # the base URL providers call, when a proxy stands between
     max_body: int = MAX_BODY
     clock: Callable[[], float] = time.time
+    # Anyone who can reach the port can open connections: each gets `request_timeout` seconds
+    # from its first byte (or from connecting) to send a whole request, `idle_timeout` between
+    # requests, and past `max_connections` the oldest idle one is closed for a newcomer.
+    request_timeout: float = 10.0
+    idle_timeout: float = 5.0
+    max_connections: int = 1000
 
 
 class Receiver:
@@ -211,14 +217,91 @@ def make_server(app: Receiver) -> Any:
 
     config = uvicorn.Config(
         app,
+        http=_guarded_protocol(app.config),
         log_config=None,
         log_level="warning",
         access_log=False,  # the access log would print the secret path
         lifespan="off",
         server_header=False,
-        timeout_keep_alive=5,
-        limit_concurrency=200,
+        # No limit_concurrency: uvicorn counts idle connections against it, so 200 sockets that
+        # never send a byte would get every real callback a 503. The deadlines below bound them.
         h11_max_incomplete_event_size=16 * 1024,
         timeout_graceful_shutdown=5,
     )
     return uvicorn.Server(config)
+
+
+def _guarded_protocol(limits: ReceiverConfig) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol with the deadlines it lacks: it times out a connection only
+    between requests (keep-alive), never before the first request or while headers or a body
+    trickle in, so idle and slow-header sockets from anyone would pile up without end."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    reading = (h11.IDLE, h11.SEND_BODY)  # the caller's side: a request not yet read in full
+
+    class GuardedH11Protocol(H11Protocol):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.timeout_keep_alive = limits.idle_timeout  # type: ignore[assignment]
+            self.request_deadline: asyncio.TimerHandle | None = None
+            self.opened = 0.0
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)  # type: ignore[arg-type]
+            self.opened = self.loop.time()
+            self._arm()
+            if len(self.connections) > limits.max_connections:
+                self._close_oldest_idle()
+
+        def data_received(self, data: bytes) -> None:
+            if self.conn.their_state is h11.IDLE:
+                self._arm()  # a new request starts: on a fresh or a kept-alive connection
+            super().data_received(data)
+            self._settle()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._settle()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _settle(self) -> None:
+            state = self.conn.their_state
+            if state not in reading:
+                self._disarm()  # read in full: the app answers at its own pace
+            elif state is h11.SEND_BODY or self.conn.trailing_data[0]:
+                self._arm()  # a pipelined request is under way
+            elif self.cycle is not None and self.cycle.response_complete:
+                self._disarm()  # idle between requests: uvicorn's keep-alive timer is on
+
+        def _arm(self) -> None:
+            if self.request_deadline is None:
+                self.request_deadline = self.loop.call_later(limits.request_timeout, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self.request_deadline is not None:
+                self.request_deadline.cancel()
+                self.request_deadline = None
+
+        def _too_slow(self) -> None:
+            self.request_deadline = None
+            if self.conn.their_state in reading and not self.transport.is_closing():
+                self.transport.close()
+
+        def _close_oldest_idle(self) -> None:
+            idle = [
+                c
+                for c in self.connections
+                if isinstance(c, GuardedH11Protocol)
+                and c is not self
+                and not c.transport.is_closing()  # closed, but connection_lost is still to come
+                and c.conn.their_state is h11.IDLE
+                and (c.cycle is None or c.cycle.response_complete)
+            ]
+            if idle:
+                min(idle, key=lambda c: c.opened).transport.close()
+
+    return GuardedH11Protocol

@@ -337,12 +337,14 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], title: str | Non
     stream = output.stdout()
     if output.is_terminal(stream):
         from rich.table import Table
+        from rich.text import Text
 
         drawn = Table(title=title, header_style="bold")
         for name in header:
             drawn.add_column(name)
         for row in rows:
-            drawn.add_row(*row)
+            # Text, not markup: a cell such as "[link=...]" from a callback stays literal.
+            drawn.add_row(*(Text(str(cell)) for cell in row))
         output.rich_console(stream).print(drawn)
         return
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
@@ -594,18 +596,23 @@ RECEIVED_WIDTHS = (19, 7, 9, 20, 16)
 
 
 def received_row(received: Received) -> tuple[str, ...]:
+    """A row of `listen`'s table. Every field came from whoever called the URL (Connectel
+    callbacks are unsigned): all of it is shown through `visible`, so escape sequences in an
+    id or a sender cannot retitle the window or clear the screen."""
     event = received.event
     stamp = received.received_at[:19].replace("T", " ")
     if event.kind == "inbound":
-        detail = f"to {event.recipient or '?'}: {visible(event.text)}"
-        return (stamp, "inbound", event.provider, event.id or "-", event.sender, detail)
-    detail = event.status + (f" ({event.provider_status})" if event.provider_status else "")
-    if not received.local_ids:
-        detail += ", not in the history"
-    elif not received.changed:
-        detail += f", kept {received.status}"
-    number = received.recipient or "-"
-    return (stamp, "dlr", event.provider, event.message_id, number, detail)
+        detail = f"to {event.recipient or '?'}: {event.text}"
+        cells = (stamp, "inbound", event.provider, event.id or "-", event.sender, detail)
+    else:
+        detail = event.status + (f" ({event.provider_status})" if event.provider_status else "")
+        if not received.local_ids:
+            detail += ", not in the history"
+        elif not received.changed:
+            detail += f", kept {received.status}"
+        number = received.recipient or "-"
+        cells = (stamp, "dlr", event.provider, event.message_id, number, detail)
+    return tuple(visible(cell) for cell in cells)
 
 
 def received_line(cells: Sequence[str]) -> str:
@@ -636,12 +643,13 @@ def inbox_human(rows: Sequence[Any]) -> None:
     if not rows:
         output.info("no received messages match")
         return
+    # Sender, recipient and text are whatever the caller of `listen` sent: shown, not obeyed.
     lines = [
         (
             row["received_at"][:19].replace("T", " "),
-            row["sender"],
-            _cell(row["recipient"]),
-            row["provider"],
+            visible(row["sender"]),
+            visible(_cell(row["recipient"])),
+            visible(row["provider"]),
             _short(row["text"], 60),
         )
         for row in rows

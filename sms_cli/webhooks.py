@@ -102,6 +102,12 @@ def decode_fields(method: str, content_type: str, query: str, body: bytes) -> di
             raise BadCallback("the body is not valid JSON") from None
         if not isinstance(document, dict):
             raise BadCallback("the JSON body is not an object")
+        try:
+            # JSON may escape a lone surrogate ("\\ud800"): no UTF-8 text, so never storable.
+            # Refused here as bad input (400); a 503 would have the provider retry it for days.
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
+        except (UnicodeEncodeError, RecursionError):
+            raise BadCallback("the JSON body has a lone surrogate (not UTF-8 text)") from None
         return document
     if kind in ("application/x-www-form-urlencoded", ""):
         return _nest(_pairs(body))

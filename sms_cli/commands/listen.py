@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import queue
 import re
-from typing import TYPE_CHECKING, Annotated
+import select
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -19,43 +27,136 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
+OUTPUT_BACKLOG = 256  # lines waiting for a slow reader before events are left off the display
+
+
+class _LineWriter:
+    """Lines to one stream from a thread of its own, through a bounded queue.
+
+    The event loop only enqueues: a reader that stalls (`| less`, Ctrl-S) cannot block it, so
+    callbacks keep getting their answers. When the queue is full a line is dropped and counted
+    (the event is stored all the same). Writes go to the file descriptor itself, so a thread
+    stuck in a write holds no lock the interpreter needs at exit.
+    """
+
+    def __init__(self, stream: TextIO, capacity: int = OUTPUT_BACKLOG) -> None:
+        self.stream = stream
+        self.lines: queue.Queue[str | None] = queue.Queue(capacity)
+        self.dropped = 0
+        self.broken = False
+        self.on_broken: Callable[[], None] = lambda: None
+        self.thread = threading.Thread(target=self._run, name="smsctl-listen-out", daemon=True)
+        self.thread.start()
+
+    def put(self, line: str) -> bool:
+        if self.broken:
+            return False
+        try:
+            self.lines.put_nowait(line)
+        except queue.Full:
+            self.dropped += 1
+            return False
+        return True
+
+    def close(self, timeout: float = 1.0) -> None:
+        """Write what is queued, for at most `timeout` seconds in all (a stalled reader may
+        never take it; the events are stored)."""
+        deadline = time.monotonic() + timeout
+        with contextlib.suppress(queue.Full):
+            self.lines.put(None, timeout=timeout)
+        self.thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _run(self) -> None:
+        while (line := self.lines.get()) is not None:
+            try:
+                self._write(line)
+            except (BrokenPipeError, ValueError):  # the reader went away, or stdout is closed
+                self.broken = True
+                self.on_broken()
+                return
+            except OSError as exc:
+                if exc.errno != errno.EPIPE:
+                    raise
+                self.broken = True
+                self.on_broken()
+                return
+
+    def _write(self, line: str) -> None:
+        try:
+            fd = self.stream.fileno()
+        except (AttributeError, OSError, ValueError):  # an in-memory stream, as in tests
+            self.stream.write(line)
+            self.stream.flush()
+            return
+        data = line.encode(getattr(self.stream, "encoding", None) or "utf-8", "backslashreplace")
+        while data:
+            try:
+                data = data[os.write(fd, data) :]
+            except BlockingIOError:  # a non-blocking stdout: wait until it takes more
+                select.select([], [fd], [], 1.0)
+
+
 class _Printer:
-    """Each stored event as a table row or a JSON line, flushed at once for pipes."""
+    """Each stored event as a table row or a JSON line, written off the event loop."""
 
     def __init__(self, as_json: bool) -> None:
+        from sms_cli import output
+
         self.as_json = as_json
         self.header_shown = False
         self.events = 0
         self.duplicates = 0
+        output.stdout().flush()
+        output.stderr().flush()
+        self.out = _LineWriter(output.stdout())
+        self.err = _LineWriter(output.stderr())
+
+    @property
+    def broken(self) -> bool:
+        return self.out.broken
+
+    def close(self) -> None:
+        self.out.close()
+        self.err.close()
 
     def event(self, received: Received) -> None:
         import json
 
-        from sms_cli import output, render
+        from sms_cli import render
         from sms_cli.redaction import redact
 
         if received.duplicate:
             self.duplicates += 1
             return
         self.events += 1
-        stream = output.stdout()
         if self.as_json:
             line = json.dumps(render.received_json(received), ensure_ascii=False)
-            stream.write(redact(line, urls=False) + "\n")
+            text = redact(line, urls=False) + "\n"
         else:
+            text = render.received_line(render.received_row(received)) + "\n"
             if not self.header_shown:
-                stream.write(render.received_line(render.RECEIVED_HEADER) + "\n")
-                self.header_shown = True
-            stream.write(render.received_line(render.received_row(received)) + "\n")
-        stream.flush()
+                text = render.received_line(render.RECEIVED_HEADER) + "\n" + text
+        if self.out.put(text):
+            self.header_shown = True
+        elif self.out.dropped == 1:
+            self._warn(
+                "standard output is not keeping up: events are left off the display "
+                "(all are stored; see `smsctl inbox` and `smsctl status`)"
+            )
 
     def refusal(self, refusal: Refusal) -> None:
-        from sms_cli import output
         from sms_cli.providers.registry import REGISTRY
+        from sms_cli.render import visible
 
         info = REGISTRY.get(refusal.provider or "")
         source = f"a {info.title} callback" if info else "a request"
-        output.warning(f"refused {source} (HTTP {refusal.status}): {refusal.reason}")
+        # The reason may quote the request: shown through `visible`, never obeyed.
+        self._warn(f"refused {source} (HTTP {refusal.status}): {visible(refusal.reason)}")
+
+    def _warn(self, message: str) -> None:
+        from sms_cli.redaction import redact
+
+        self.err.put(redact(f"smsctl: warning: {message}\n"))
 
 
 def _signing_keys(profiles: ProfileFile, only: str | None) -> dict[str, list[str]]:
@@ -183,13 +284,21 @@ def listen_command(
         # uvicorn shuts down gracefully on SIGINT and SIGTERM, then raises the signal again;
         # with this handler a SIGTERM ends here as cleanly as a Ctrl-C.
         signal.signal(signal.SIGTERM, stop_on_sigterm)
+        server = make_server(app)
+        # The reader of stdout went away (`| head -1`): stop as any command does then.
+        printer.out.on_broken = lambda: setattr(server, "should_exit", True)
         try:
-            make_server(app).run(sockets=[sock])
+            server.run(sockets=[sock])
         except KeyboardInterrupt:
             pass
         finally:
             app.close()
             history.close()
             sock.close()
+            printer.close()
+        if printer.broken:
+            raise BrokenPipeError  # exit 141, nothing on stderr (README, "Exit codes")
         repeats = f", {printer.duplicates} repeated" if printer.duplicates else ""
-        output.info(f"stopped; {printer.events} event(s) received{repeats}")
+        dropped = printer.out.dropped
+        unseen = f", {dropped} not shown (standard output was not read)" if dropped else ""
+        output.info(f"stopped; {printer.events} event(s) received{repeats}{unseen}")

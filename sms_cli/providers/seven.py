@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
@@ -417,15 +418,22 @@ class Seven(Provider):
         nonce = request.headers.get("x-nonce", "")
         if not (given and timestamp and nonce):
             return "the request is not signed"
+        given = given.strip().lower()
+        # Headers arrive as latin-1 text; anything beyond ASCII cannot be a hex digest, and
+        # hmac.compare_digest refuses non-ASCII text outright.
+        if not (given.isascii() and timestamp.isascii() and nonce.isascii()):
+            return "the signature headers are not ASCII"
         try:
             age = abs(now - float(timestamp))
         except ValueError:
+            age = math.nan
+        if not math.isfinite(age):  # "nan" would pass any age check
             return "the signature timestamp is not a number"
         if age > SIGNATURE_MAX_AGE:
             return f"the signature is {age:.0f} s old (at most {SIGNATURE_MAX_AGE:.0f})"
         for key in signing_keys:
             expected = signature(key, timestamp, nonce, request.method, request.url, request.body)
-            if hmac.compare_digest(expected, given.strip().lower()):
+            if hmac.compare_digest(expected, given):
                 return None
         return "the signature does not match (wrong signing key, or a different URL)"
 

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -209,6 +210,22 @@ bodies = st.one_of(
         st.sampled_from(["application/json", "application/x-www-form-urlencoded", "", "text/a"]),
         st.binary(max_size=300),
     ),
+    # A lone surrogate, escaped in JSON ("\\ud800"), can never be stored: a 400, not a retry.
+    st.tuples(
+        st.just("application/json"),
+        st.builds(
+            lambda text, poison: json.dumps(
+                {
+                    "webhook_event": "sms_mo",
+                    "data": {"sender": "4917", "text": text + poison},
+                    "from": "4670",
+                    "message": text + poison,
+                }
+            ).encode(),
+            st.text(max_size=5),
+            st.text(st.characters(categories=["Cs"]), min_size=1, max_size=3),
+        ),
+    ),
 )
 
 
@@ -277,3 +294,45 @@ def test_fuzzed_callbacks_never_get_a_5xx_or_corrupt_the_history(
     if before["OPEN"] in RANK and after["OPEN"] in RANK:
         assert RANK[after["OPEN"]] >= RANK[before["OPEN"]]
     assert history.connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+header_text = st.text(
+    st.characters(codec="latin-1", exclude_categories=["Cc"]).filter(lambda c: c != "\x7f"),
+    max_size=70,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    signature=header_text, timestamp=header_text | st.just(str(int(time.time()))), nonce=header_text
+)
+def test_fuzzed_signature_headers_get_a_401(
+    signed_fuzz_target: Listener, signature: str, timestamp: str, nonce: str
+) -> None:
+    body = b"webhook_event=sms_mo&data%5Bid%5D=5&data%5Bsender%5D=4917612345678"
+    headers = [(b"content-type", b"application/x-www-form-urlencoded")] + [
+        (name, value.strip().encode("latin-1"))
+        for name, value in (
+            (b"x-signature", signature),
+            (b"x-timestamp", timestamp),
+            (b"x-nonce", nonce),
+        )
+        if value.strip()
+    ]
+    answer = httpx.post(signed_fuzz_target.url("seven"), content=body, headers=headers)
+    assert answer.status_code == 401, answer.text
+    assert not [r for r in signed_fuzz_target.refusals if r.status != 401]
+
+
+@pytest.fixture(scope="module")
+def signed_fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Listener]:
+    data_dir = tmp_path_factory.mktemp("fuzz-signed")
+    previous = os.environ.get("SMSCTL_DATA_DIR")
+    os.environ["SMSCTL_DATA_DIR"] = str(data_dir)
+    try:
+        yield from start_listener({"seven": ["sign-key-0123456789"]})
+    finally:
+        if previous is None:
+            os.environ.pop("SMSCTL_DATA_DIR", None)
+        else:
+            os.environ["SMSCTL_DATA_DIR"] = previous
