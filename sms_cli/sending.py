@@ -263,6 +263,8 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
 
     seg = plan.preview.segmentation
     recipients = tuple(Recipient(number, new_id()) for number in plan.recipients)
+    # Built first: a client refused here (a token no request can carry) leaves no intent behind.
+    client = make_client(plan, timeout)
     history.record_intent(
         MessageRecord(
             local_id=r.local_id,
@@ -283,7 +285,6 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
     request = SendRequest(
         text=plan.text, recipients=recipients, sender=plan.sender, options=plan.options
     )
-    client = make_client(plan, timeout)
     try:
         results = client.send(request)
     except (AuthError, NetworkError, ProviderUnavailable) as exc:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
+from sms_cli.errors import ConfigError
 from sms_cli.providers.registry import ProviderInfo
 
 if TYPE_CHECKING:
@@ -170,6 +171,26 @@ class Hook:
     created: str | None = None
 
 
+def check_token(token: str) -> None:
+    """Refuse, before anything is recorded or sent, a token no request could carry.
+
+    Tokens travel in headers, query strings and bodies; a line break or a non-ASCII character
+    is refused by the HTTP client (or, worse, would split a header), so it is a configuration
+    error here, for every provider, and the message never shows the token.
+    """
+    for position, char in enumerate(token, 1):
+        if not " " <= char <= "~":
+            kind = "a non-ASCII character" if ord(char) > 127 else "a control character"
+            if char in "\r\n":
+                kind = "a line break"
+            raise ConfigError(
+                "the token contains characters that cannot be sent in an HTTP header "
+                f"({kind} at position {position}); nothing was sent",
+                hint="set the token again (smsctl profile add NAME --token-stdin), or fix "
+                "SMSCTL_TOKEN",
+            )
+
+
 class Provider(ABC):
     """A provider client. The token is passed in; a provider never looks it up itself."""
 
@@ -191,6 +212,7 @@ class Provider(ABC):
         """
         from sms_cli.providers.http import Transport  # httpcore loads only for network commands
 
+        check_token(token)
         self.token = token
         self.transport = Transport(
             base_url or self.info.default_base_url,

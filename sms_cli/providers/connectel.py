@@ -22,6 +22,7 @@ from sms_cli.providers.base import (
 )
 from sms_cli.providers.http import OutcomeUnknown, Reply, json_object
 from sms_cli.providers.registry import REGISTRY, ProviderInfo
+from sms_cli.redaction import shorten
 from sms_cli.webhooks import (
     BadCallback,
     CallbackEvent,
@@ -292,10 +293,14 @@ def _report(
 
 
 def _describe(document: dict[str, Any] | None, response: Reply) -> str | None:
+    """The provider's words on a refusal, redacted whole and then cut: an error page may echo
+    the request, token included (cutting first could leave a piece of it no rule matches)."""
     if document is not None:
         parts = [_text(_field(document, key)) for key in ("statusStr", "statusDesc")]
-        return ": ".join(p for p in parts if p) or None
-    return response.text.strip()[:200] or None
+        text = ": ".join(p for p in parts if p)
+    else:
+        text = response.text
+    return shorten(text) or None
 
 
 def _text(value: Any) -> str | None:

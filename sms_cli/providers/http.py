@@ -6,7 +6,13 @@
   5xx answer) is never retried: OutcomeUnknown, which providers turn into `unknown` results.
 * 429 means "not processed": wait (Retry-After, else backoff) and retry, within a bound.
 * 401 and 403 are AuthError.
-* Queries (status, balance) are idempotent and are also retried after timeouts and 5xx.
+* Queries (status, balance) are idempotent and are also retried after a dropped connection and
+  5xx; not after their deadline passed (--timeout is what the user agreed to wait).
+* Every request has an overall deadline, connect + send + answer = the timeout, on a monotonic
+  clock: each socket operation waits at most the time left, so a server trickling bytes cannot
+  stretch it. Answers are read up to MAX_ANSWER_BYTES and no further. Past the deadline, past the
+  cap, or an answer that cannot be decoded: unknown for a send (it went out), unavailable for a
+  query.
 
 Messages name the provider and host, never a URL: a query string may carry a token.
 """
@@ -20,7 +26,7 @@ import ssl
 import struct
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Final
@@ -32,6 +38,8 @@ from sms_cli import __version__
 from sms_cli.errors import AuthError, NetworkError, ProviderUnavailable
 
 USER_AGENT = f"smsctl/{__version__}"
+MAX_ANSWER_BYTES: Final = 1 << 20  # 1 MiB: real answers are a few kilobytes
+_MIB: Final = MAX_ANSWER_BYTES >> 20
 
 
 class OutcomeUnknown(Exception):
@@ -52,6 +60,130 @@ class _TimedOut(Exception):
 
 class _Broken(Exception):
     """The connection failed after the request went out: it may have been processed."""
+
+
+class _NotSent(Exception):
+    """The request was refused on this machine (an invalid header, say): nothing left."""
+
+
+class _TooLarge(Exception):
+    """The answer is larger than MAX_ANSWER_BYTES: reading stopped there."""
+
+
+class _Undecodable(Exception):
+    """The answer's Content-Encoding does not match its bytes."""
+
+
+class _Deadline:
+    """When the request under way must be done (monotonic seconds); None between requests.
+
+    Shared by a wire and every network stream it opens: each read, write, connect and TLS
+    handshake waits at most the time left, and fails at once when none is.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.at: float | None = None
+        # How far below the time left a lean stream may keep its socket's timeout, to spare a
+        # system call per request (the deadline is never exceeded, only approached early).
+        self.slack = timeout / 20
+
+    def start(self) -> None:
+        self.at = time.monotonic() + self.timeout
+
+    def stop(self) -> None:
+        self.at = None
+
+    def left(self, error: type[Exception]) -> float | None:
+        if self.at is None:
+            return None
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise error("the request's deadline passed")
+        return left
+
+    def bound(self, timeout: float | None, error: type[Exception]) -> float | None:
+        left = self.left(error)
+        if left is None or (timeout is not None and timeout <= left):
+            return timeout
+        return left
+
+
+def _check_length(headers: Mapping[str, str]) -> None:
+    length = headers.get("content-length", "")
+    if length.strip().isdigit() and int(length) > MAX_ANSWER_BYTES:
+        raise _TooLarge
+
+
+def _read_capped(chunks: Iterable[bytes], downloaded: Callable[[], int] | None = None) -> bytes:
+    """The body, never holding more than MAX_ANSWER_BYTES of it (decoded, and as received)."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES or (downloaded is not None and downloaded() > MAX_ANSWER_BYTES):
+            raise _TooLarge
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """httpcore's own socket stream, each operation bounded by the request's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self.inner = inner
+        self.deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.inner.read(max_bytes, self.deadline.bound(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.inner.write(buffer, self.deadline.bound(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = self.deadline.bound(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self.inner.start_tls(ssl_context, server_hostname, bounded), self.deadline
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend, deadline: _Deadline) -> None:
+        self.inner = inner
+        self.deadline = deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        bounded = self.deadline.bound(timeout, httpcore.ConnectTimeout)
+        stream = self.inner.connect_tcp(host, port, bounded, local_address, socket_options)
+        return _DeadlineStream(stream, self.deadline)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        bounded = self.deadline.bound(timeout, httpcore.ConnectTimeout)
+        stream = self.inner.connect_unix_socket(path, bounded, socket_options)
+        return _DeadlineStream(stream, self.deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
 
 
 @dataclass(frozen=True)
@@ -81,25 +213,44 @@ class _HttpxWire:
         import httpx  # its client layer costs startup time bulk workers do not need
 
         self.httpx = httpx
+        self.deadline = _Deadline(timeout)
         self.client = httpx.Client(
             base_url=base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers=dict(headers),
             follow_redirects=False,
         )
+        # httpx offers no way to pass a network backend, and its per-read timeouts cannot
+        # bound a whole request: give every connection pool it built (the direct one and any
+        # proxy's from the environment) a backend whose streams honour the deadline.
+        mounts = getattr(self.client, "_mounts", {})
+        for transport in (getattr(self.client, "_transport", None), *mounts.values()):
+            pool = getattr(transport, "_pool", None)
+            backend = getattr(pool, "_network_backend", None)
+            if isinstance(backend, httpcore.NetworkBackend):
+                pool._network_backend = _DeadlineBackend(backend, self.deadline)  # type: ignore[union-attr]
 
     def request(self, method: str, path: str, **kwargs: Any) -> Reply:
         httpx = self.httpx
+        self.deadline.start()
         try:
-            response = self.client.request(method, path, **kwargs)
+            with self.client.stream(method, path, **kwargs) as response:
+                headers = {k.lower(): v for k, v in response.headers.items()}
+                _check_length(headers)
+                content = _read_capped(response.iter_bytes(), lambda: response.num_bytes_downloaded)
+                return Reply(response.status_code, headers, content)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise _ConnectFailed(type(exc).__name__) from None
         except httpx.TimeoutException:
             raise _TimedOut from None
+        except (httpx.LocalProtocolError, httpx.UnsupportedProtocol) as exc:
+            raise _NotSent(type(exc).__name__) from None
         except httpx.TransportError as exc:
             raise _Broken(type(exc).__name__) from None
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        return Reply(response.status_code, headers, response.content)
+        except httpx.DecodingError as exc:
+            raise _Undecodable(type(exc).__name__) from None
+        finally:
+            self.deadline.stop()
 
     def close(self) -> None:
         self.client.close()
@@ -119,11 +270,27 @@ class _LeanStream(httpcore.NetworkStream):
     thread hand-over. A failure to send surfaces as httpcore's WriteError, as before.
     """
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, deadline: _Deadline | None = None) -> None:
         self.sock = sock
+        self.deadline = deadline
         self.timeout: float | None = _UNSET
         self.unsent: list[bytes] = []
         self.write_timeout: float | None = None
+
+    def _within(self, timeout: float | None, error: type[Exception]) -> float | None:
+        """The timeout for the next operation: never past the request's deadline.
+
+        The socket's current timeout is kept while it is at most the time left and within the
+        deadline's slack of it, so requests on a kept-alive connection set it once, not each.
+        """
+        left = None if self.deadline is None else self.deadline.left(error)
+        if left is None or (timeout is not None and timeout <= left):
+            return timeout
+        current = self.timeout
+        slack = self.deadline.slack if self.deadline is not None else 0.0
+        if isinstance(current, float | int) and left - slack <= current <= left:
+            return current
+        return left - slack / 2 if left > slack else left
 
     def _set_timeout(self, timeout: float | None) -> None:
         if timeout == self.timeout:
@@ -150,8 +317,9 @@ class _LeanStream(httpcore.NetworkStream):
             return
         data = b"".join(self.unsent)
         self.unsent.clear()
+        timeout = self._within(self.write_timeout, httpcore.WriteTimeout)
         try:
-            self._set_timeout(self.write_timeout)
+            self._set_timeout(timeout)
             self.sock.sendall(data)
         except (TimeoutError, BlockingIOError) as exc:  # BlockingIOError: a kernel timeout
             raise httpcore.WriteTimeout(exc) from exc
@@ -160,6 +328,7 @@ class _LeanStream(httpcore.NetworkStream):
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         self._flush()
+        timeout = self._within(timeout, httpcore.ReadTimeout)
         try:
             self._set_timeout(timeout)
             return self.sock.recv(max_bytes)
@@ -178,6 +347,7 @@ class _LeanStream(httpcore.NetworkStream):
         timeout: float | None = None,
     ) -> httpcore.NetworkStream:
         self._flush()
+        timeout = self._within(timeout, httpcore.ConnectTimeout)
         try:
             self.sock.settimeout(timeout)
             wrapped = ssl_context.wrap_socket(self.sock, server_hostname=server_hostname)
@@ -187,7 +357,7 @@ class _LeanStream(httpcore.NetworkStream):
         except OSError as exc:
             self.close()
             raise httpcore.ConnectError(exc) from exc
-        stream = _LeanStream(wrapped)
+        stream = _LeanStream(wrapped, self.deadline)
         stream.timeout = timeout
         return stream
 
@@ -210,6 +380,9 @@ class _LeanStream(httpcore.NetworkStream):
 
 
 class _LeanBackend(httpcore.NetworkBackend):
+    def __init__(self, deadline: _Deadline | None = None) -> None:
+        self.deadline = deadline
+
     def connect_tcp(
         self,
         host: str,
@@ -219,6 +392,8 @@ class _LeanBackend(httpcore.NetworkBackend):
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
         source = None if local_address is None else (local_address, 0)
+        if self.deadline is not None:
+            timeout = self.deadline.bound(timeout, httpcore.ConnectTimeout)
         try:
             sock = socket.create_connection((host, port), timeout, source_address=source)
         except TimeoutError as exc:
@@ -228,7 +403,7 @@ class _LeanBackend(httpcore.NetworkBackend):
         for option in socket_options or ():
             sock.setsockopt(*option)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return _LeanStream(sock)  # its first read or write chooses how it times out
+        return _LeanStream(sock, self.deadline)  # its first read or write chooses how it times out
 
 
 class _LeanWire:
@@ -242,8 +417,13 @@ class _LeanWire:
     def __init__(self, base_url: str, timeout: float, headers: Mapping[str, str]) -> None:
         self.origin = httpcore.URL(base_url).origin
         self.connection: httpcore.HTTPConnection | None = None
+        self.deadline = _Deadline(timeout)
         # select.poll, which the stale-connection check uses, is missing on Windows.
-        self.backend = _LeanBackend() if hasattr(select, "poll") else None
+        self.backend: httpcore.NetworkBackend = (
+            _LeanBackend(self.deadline)
+            if hasattr(select, "poll")
+            else _DeadlineBackend(httpcore.SyncBackend(), self.deadline)
+        )
         self.ssl_context: ssl.SSLContext | None = None
         if self.origin.scheme == b"https":
             import httpx
@@ -280,21 +460,28 @@ class _LeanWire:
             connection = self.connection = httpcore.HTTPConnection(
                 self.origin, ssl_context=self.ssl_context, network_backend=self.backend
             )
+        self.deadline.start()
         try:
-            response = connection.request(
+            with connection.stream(
                 method, url, headers=headers, content=content,
                 extensions={"timeout": self.timeouts},
-            )  # fmt: skip
+            ) as response:  # fmt: skip
+                headers_out = {
+                    k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers
+                }
+                _check_length(headers_out)
+                body = _read_capped(response.iter_stream())
+                return Reply(response.status, headers_out, body)
         except (httpcore.ConnectError, httpcore.ConnectTimeout, httpcore.PoolTimeout) as exc:
             raise _ConnectFailed(type(exc).__name__) from None
         except httpcore.TimeoutException:
             raise _TimedOut from None
+        except (httpcore.LocalProtocolError, httpcore.UnsupportedProtocol) as exc:
+            raise _NotSent(type(exc).__name__) from None
         except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
             raise _Broken(type(exc).__name__) from None
-        headers_out = {
-            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers
-        }
-        return Reply(response.status, headers_out, response.content)
+        finally:
+            self.deadline.stop()
 
     def close(self) -> None:
         if self.connection is not None:
@@ -322,6 +509,7 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.title = title
+        self.timeout = timeout
         self.host = urlsplit(base_url).netloc or base_url
         self.connect_retries = connect_retries
         self.rate_limit_retries = rate_limit_retries
@@ -349,13 +537,26 @@ class Transport:
                     raise self._unreachable(str(exc), "nothing was sent") from None
                 self.sleep(self.backoff * 2 ** (connect_failures - 1))
                 continue
+            except _NotSent as exc:
+                raise self._refused_here(str(exc)) from None
             except _TimedOut:
                 raise OutcomeUnknown(
-                    f"no answer from {self.title} within the timeout after the request was sent"
+                    f"no answer from {self.title} within the timeout ({self.timeout:g} s) "
+                    "after the request was sent"
                 ) from None
             except _Broken as exc:
                 raise OutcomeUnknown(
                     f"the connection to {self.title} broke after the request was sent ({exc})"
+                ) from None
+            except _TooLarge:
+                raise OutcomeUnknown(
+                    f"the answer from {self.title} is larger than {_MIB} MiB; smsctl stopped "
+                    "reading it, and the request, which was sent, may have been processed"
+                ) from None
+            except _Undecodable as exc:
+                raise OutcomeUnknown(
+                    f"the answer from {self.title} could not be decoded ({exc}); the request "
+                    "was sent and may have been processed"
                 ) from None
             if response.status_code == 429:
                 rate_limited += 1
@@ -375,7 +576,22 @@ class Transport:
         while True:
             try:
                 response = self.wire.request(method, path, **kwargs)
-            except (_ConnectFailed, _TimedOut, _Broken) as exc:
+            except _NotSent as exc:
+                raise self._refused_here(str(exc)) from None
+            except _TimedOut:
+                raise ProviderUnavailable(
+                    f"no complete answer from {self.title} within the timeout "
+                    f"({self.timeout:g} s); try again later"
+                ) from None
+            except _TooLarge:
+                raise ProviderUnavailable(
+                    f"the answer from {self.title} is larger than {_MIB} MiB; try again later"
+                ) from None
+            except _Undecodable as exc:
+                raise ProviderUnavailable(
+                    f"the answer from {self.title} could not be decoded ({exc}); try again later"
+                ) from None
+            except (_ConnectFailed, _Broken) as exc:
                 failures += 1
                 if failures > max(self.query_retries, self.connect_retries):
                     reason = str(exc) or type(exc).__name__.strip("_")
@@ -396,6 +612,12 @@ class Transport:
                 self.sleep(self.backoff * 2 ** (failures - 1))
                 continue
             return response
+
+    def _refused_here(self, reason: str) -> NetworkError:
+        return NetworkError(
+            f"the request to {self.title} could not be made ({reason}); nothing was sent",
+            hint="check the profile's --base-url",
+        )
 
     def _unreachable(self, reason: str, consequence: str) -> NetworkError:
         return NetworkError(

@@ -30,6 +30,7 @@ from sms_cli.providers.base import (
 )
 from sms_cli.providers.http import OutcomeUnknown, Reply
 from sms_cli.providers.registry import REGISTRY, ProviderInfo
+from sms_cli.redaction import shorten
 from sms_cli.webhooks import (
     BadCallback,
     CallbackEvent,
@@ -246,7 +247,8 @@ class Seven(Provider):
     def _result(self, number: str, local_id: str, entry: dict[str, Any]) -> SendResult:
         ok = entry.get("success") in (True, "true", 1, "1")
         error_code = entry.get("error")
-        error_text = entry.get("error_text")
+        # The provider's words, redacted whole and then cut to a line (they may echo the request).
+        error_text = shorten(str(entry["error_text"])) if entry.get("error_text") else None
         code = str(error_code) if error_code not in (None, "") else None
         return SendResult(
             recipient=number,
