@@ -203,7 +203,13 @@ class Reply:
         return self.content.decode("utf-8", "replace")
 
     def json(self) -> Any:
-        return json.loads(self.content)
+        """The body as JSON; ValueError for anything else, NaN and Infinity included (they are
+        not JSON, and a NaN price or balance would make our own JSON output invalid)."""
+        return json.loads(self.content, parse_constant=_no_constant)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 class _HttpxWire:

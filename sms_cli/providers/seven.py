@@ -326,8 +326,9 @@ class Seven(Provider):
         code = code_of(body)
         if code is not None:
             self._raise_query_code(code)
-        if isinstance(body, dict) and "amount" in body:
-            return Balance(amount=float(body["amount"]), currency=str(body.get("currency") or ""))
+        amount = _float(body.get("amount")) if isinstance(body, dict) else None
+        if isinstance(body, dict) and amount is not None:
+            return Balance(amount=amount, currency=str(body.get("currency") or ""))
         raise ProviderUnavailable(f"{self.info.title} sent an unreadable balance")
 
     # -- webhooks (§2.10) ---------------------------------------------------------------------
@@ -466,10 +467,12 @@ def _int(value: Any) -> int | None:
 
 
 def _float(value: Any) -> float | None:
+    """A finite number, or None: `"nan"` and `"inf"` parse as floats but are no price."""
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
 
 
 def _plus(value: Any) -> str | None:

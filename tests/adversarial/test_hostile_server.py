@@ -438,3 +438,45 @@ def test_a_token_no_header_can_carry_is_a_config_error_and_nothing_is_sent(
         history.close()
     if command == "send":
         assert rows == []  # nothing recorded as in flight or unknown
+
+
+# -- numbers JSON cannot carry ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"amount": NaN, "currency": "EUR"}', b'{"amount": "nan", "currency": "EUR"}',
+     b'{"amount": Infinity, "currency": "EUR"}', b'{"amount": "lots", "currency": "EUR"}'],
+    ids=["NaN", "nan-string", "Infinity", "word"],
+)  # fmt: skip
+def test_a_balance_that_is_no_finite_number_is_unavailable(
+    hostile: Callable[[Behaviour], Hostile], body: bytes
+) -> None:
+    server = hostile(answer(200, body, b"application/json"))
+    add_profile("seven", server.url)
+    result = run(["balance", "--json"])
+    assert_clean(result, 6)
+    assert result.stdout == ""
+
+
+def test_a_nan_price_in_a_send_answer_never_makes_invalid_json(
+    hostile: Callable[[Behaviour], Hostile],
+) -> None:
+    # seven.io's JSON send answer (PROVIDERS.md §2.3) with its price as the string "nan".
+    body = (
+        b'{"success":"100","total_price":"nan","balance":1,"debug":"false","sms_type":"direct",'
+        b'"messages":[{"id":"77","sender":"Acme","recipient":"46701234567","text":"Hi",'
+        b'"encoding":"gsm","error":null,"error_text":null,"success":true,"parts":1,'
+        b'"price":"nan","messages":null}]}'
+    )
+    server = hostile(answer(200, body, b"application/json"))
+    add_profile("seven", server.url)
+    result = run(["send", "--json", "--to", TO, "Hi"])
+    assert_clean(result, 0)
+    document = json.loads(result.stdout, parse_constant=strict_json_refuses)
+    (message,) = document["results"]
+    assert message["price"] is None
+
+
+def strict_json_refuses(name: str) -> None:
+    raise AssertionError(f"{name} in JSON output")
