@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -124,9 +126,18 @@ def bulk_command(
     can be resumed with --resume JOB without sending anyone a message twice. Exit 0 when every
     message was accepted, 3 when some failed, 8 when an outcome is unknown.
     """
-    with handled_errors():
+    with handled_errors(), _storage_errors():
         from sms_cli.errors import InputError
 
+        for option, value in (
+            ("--message", message),
+            ("--from", sender),
+            ("--to-column", to_column),
+            ("--sender-column", sender_column),
+        ):
+            _check_argv_text(option, value)
+        if report is not None and not dry_run and file != "jobs":
+            _check_writable(report)  # before anything is sent, not after
         run = RunOptions(concurrency, rate, batch_size, timeout, report, json)
         if file == "jobs" and resume is None:
             _list_jobs(json)
@@ -155,6 +166,59 @@ def bulk_command(
             run,
         )
         raise typer.Exit(code)
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """A history database that fails a read or write is local storage (exit 4), not a bug: the
+    job journal is transactional, so whatever it holds is still resumable."""
+    import sqlite3
+
+    from sms_cli.errors import ConfigError
+
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise ConfigError(
+            f"could not record the bulk job in the history ({type(exc).__name__}: {exc})",
+            hint="free space or fix the data directory, then: smsctl bulk jobs; "
+            "smsctl bulk --resume JOB",
+        ) from None
+
+
+def _check_argv_text(option: str, value: str | None) -> None:
+    """Arguments that were not UTF-8 arrive with lone surrogates (PEP 383): refuse them here
+    rather than fail when the text is stored or sent."""
+    from sms_cli.errors import InputError
+
+    if value is None:
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"{option} is not valid UTF-8 (at character {exc.start + 1})",
+            hint="check the terminal's or the script's encoding",
+        ) from None
+
+
+def _check_writable(path: Path) -> None:
+    """Open the report for appending (truncating nothing), and remove it again if it was not
+    there: an unwritable path is found before the first message goes out."""
+    from sms_cli.errors import InputError
+
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the report {path}: {exc.strerror or exc}",
+            hint="choose a writable --report path; nothing was sent",
+        ) from None
+    if not existed:
+        with suppress(OSError):
+            path.unlink()
 
 
 def _new_job(
@@ -198,7 +262,10 @@ def _new_job(
         validate_sender(provider.name, default_sender)
     raw, source_name = _open_binary(file)
     hashing = _HashingReader(raw)
-    stream = io.TextIOWrapper(io.BufferedReader(hashing), encoding="utf-8-sig", newline="")
+    # surrogateescape: a bad byte reaches the reader, which names its line (bulk._decoded).
+    stream = io.TextIOWrapper(
+        io.BufferedReader(hashing), encoding="utf-8-sig", errors="surrogateescape", newline=""
+    )
     table = open_table(stream, source_name)
     recipient_column = find_recipient_column(table.header, to_column)
     sender_index = None
@@ -342,6 +409,7 @@ def _confirm(yes: bool, totals: Totals, profile: str, job_id: str, price: float 
 def _run(journal: Journal, history: Any, job_id: str, profile_name: str, run: RunOptions) -> int:
     from sms_cli import output
     from sms_cli.bulk_jobs import Engine, batches
+    from sms_cli.errors import InputError
     from sms_cli.history import History
     from sms_cli.profiles import ProfileStore, resolve
     from sms_cli.providers.registry import REGISTRY, load
@@ -394,9 +462,15 @@ def _run(journal: Journal, history: Any, job_id: str, profile_name: str, run: Ru
     else:
         journal.set_state(job_id, "done")
         code = _exit_code(counts)
+    unwritten = None
     if run.report is not None:
-        _write_report(journal, job_id, run.report)
+        try:
+            _write_report(journal, job_id, run.report)
+        except InputError as exc:  # what was sent stands: say so, after the summary
+            unwritten = exc.message
     _print_summary(journal, job_id, result.progress.requests, run.json, result.elapsed)
+    if unwritten is not None:
+        output.warning(f"{unwritten}; the outcome of every row is in: smsctl bulk jobs, smsctl log")
     return code
 
 
@@ -490,10 +564,12 @@ def _open_binary(path: str) -> tuple[Any, str]:
         if sys.stdin is None:
             raise InputError("'-' reads standard input, but there is none")
         return sys.stdin.buffer, "standard input"
+    # A file name that is not UTF-8 (surrogateescape) is shown and stored with U+FFFD instead.
+    name = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     try:
-        return open(path, "rb", buffering=0), path
+        return open(path, "rb", buffering=0), name
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
 
 
 def _print_row(row: RowCheck, json: bool) -> None:

@@ -13,42 +13,11 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from sms_cli.providers.registry import REGISTRY
-from sms_cli.sandbox.server import SandboxServer, all_emulators
+from tests.adversarial.bulk_emulator import *  # noqa: F403  (the emu and profile fixtures)
 from tests.integration.conftest import CANARY, Emu, run
 from tests.integration.test_bulk import bulk, job_ids, numbers, received, summary, write_csv
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    sandbox = SandboxServer(all_emulators())
-    sandbox.start_in_thread()
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture(params=sorted(REGISTRY))
-def emu(server: SandboxServer, request: pytest.FixtureRequest) -> Emu:
-    control = Emu(server, request.param)
-    control.control("reset")
-    control.set(tokens=[CANARY])
-    return control
-
-
-@pytest.fixture
-def profile(emu: Emu) -> str:
-    added = run(
-        ["profile", "add", emu.name, "--provider", emu.name, "--base-url", emu.base_url,
-         "--sender", "Acme", "--token-stdin"],
-        input=CANARY,
-    )  # fmt: skip
-    assert added.exit_code == 0, added.stderr
-    return emu.name
 
 
 def smsctl(*args: str) -> subprocess.Popen[str]:
