@@ -222,3 +222,24 @@ def test_a_history_that_refuses_an_answer_stops_with_exit_4_never_resends(
     assert rows.get("accepted", 0) + rows["unknown"] == 10
     assert resumed.exit_code == 8
     assert received(emu) == Counter(numbers(10))  # nobody twice
+
+
+def test_a_history_that_refuses_the_job_state_is_exit_4_not_a_bug(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    job = ready_job(tmp_path / "r.csv", 3)
+    database = tmp_path / "data" / "history.sqlite3"
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE UPDATE OF state ON jobs WHEN NEW.state = 'running'"
+            " BEGIN SELECT RAISE(ABORT, 'disk full (injected)'); END"
+        )
+    stopped = bulk("--resume", job, "--yes")
+    assert stopped.exit_code == 4, stopped.stderr
+    assert "could not record the bulk job in the history" in stopped.stderr
+    assert emu.requests() == []
+    with sqlite3.connect(database) as db:
+        db.execute("DROP TRIGGER refuse")
+    resumed = bulk("--resume", job, "--yes", "--json")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert received(emu) == Counter(numbers(3))
