@@ -423,25 +423,47 @@ class GroupCommit:
                         self.queue.put(None)  # finish this group, then stop
                         break
                     waiting.append(item)
-                error: BaseException | None = opened
-                if history is not None:
-                    try:
-                        with history.transaction() as db:
-                            for change, _ in waiting:
-                                change(db)
-                    except BaseException as exc:
-                        error = exc
-                        if history.connection.in_transaction:  # a COMMIT that failed
-                            with suppress(sqlite3.Error):
-                                history.connection.execute("ROLLBACK")
-                if error is not None and self.on_error is not None:
-                    self.on_error(error)
-                for _, ticket in waiting:
+                if history is None:
+                    errors: list[BaseException | None] = [opened] * len(waiting)
+                else:
+                    errors = self._commit(history, [change for change, _ in waiting])
+                failed = next((e for e in errors if e is not None), None)
+                if failed is not None and self.on_error is not None:
+                    self.on_error(failed)
+                for (_, ticket), error in zip(waiting, errors, strict=True):
                     ticket.error = ticket.error or error
                     ticket.done.set()
         finally:
             if history is not None:
                 history.close()
+
+    @staticmethod
+    def _commit(
+        history: History, changes: list[Callable[[sqlite3.Connection], object]]
+    ) -> list[BaseException | None]:
+        """All changes in one transaction; if that fails, each in its own, so one refused
+        write does not take the others (say, answers already received) down with it."""
+        error = GroupCommit._transaction(history, changes)
+        if error is None:
+            return [None] * len(changes)
+        if len(changes) == 1:
+            return [error]
+        return [GroupCommit._transaction(history, [change]) for change in changes]
+
+    @staticmethod
+    def _transaction(
+        history: History, changes: list[Callable[[sqlite3.Connection], object]]
+    ) -> BaseException | None:
+        try:
+            with history.transaction() as db:
+                for change in changes:
+                    change(db)
+        except BaseException as exc:
+            if history.connection.in_transaction:  # a COMMIT that failed
+                with suppress(sqlite3.Error):
+                    history.connection.execute("ROLLBACK")
+            return exc
+        return None
 
 
 class _Ticket:
