@@ -98,7 +98,8 @@ def open_table(stream: TextIO, source: str) -> Table:
     sample = sample.removeprefix("\ufeff")
     delimiter = _detect_delimiter(sample)
     lines: Iterable[str] = itertools.chain(io.StringIO(sample, newline=None), stream)
-    reader = csv.reader(lines, delimiter=delimiter)
+    # strict: a stray quote is an error, never a field swallowing the lines after it.
+    reader = csv.reader(_decoded(lines, source), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -111,8 +112,29 @@ def open_table(stream: TextIO, source: str) -> Table:
     return Table(tuple(header), delimiter, _rows(reader))
 
 
+_UNDECODABLE = re.compile("[\udc80-\udcff]").search
+
+
+def _decoded(lines: Iterable[str], source: str) -> Iterator[str]:
+    """The lines, stopping at the first that was not UTF-8 (read with surrogateescape, its
+    bad bytes are lone surrogates): the whole file is refused, naming the line."""
+    for number, line in enumerate(lines, 1):
+        if not line.isascii() and (bad := _UNDECODABLE(line)) is not None:
+            raise InputError(
+                f"{source}, line {number}: not valid UTF-8 "
+                f"(byte 0x{ord(bad.group()) - 0xDC00:02x} at character {bad.start() + 1})",
+                hint="convert it first, e.g. iconv -f LATIN1 -t UTF-8",
+            )
+        yield line
+
+
 def _rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | csv.Error]]:
-    """Data rows with the line each starts on; a malformed row yields its csv.Error, then on."""
+    """Data rows with the line each starts on; a malformed row yields its csv.Error, then on.
+
+    A row that spans lines is an error row, whatever its fields: a quoted line break in
+    recipient data is far more often a stray quote that swallowed the rows after it (and
+    would send their numbers and names to the first recipient) than a wanted one.
+    """
     line_num = reader.line_num  # type: ignore[attr-defined]
     while True:
         start = line_num + 1
@@ -122,10 +144,34 @@ def _rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | csv.Er
             return
         except csv.Error as exc:
             line_num = reader.line_num  # type: ignore[attr-defined]
-            yield start, exc
+            if str(exc) == "unexpected end of data":
+                yield (
+                    start,
+                    csv.Error(
+                        f"a quoted field runs from line {start} to the end of the file "
+                        f"(line {line_num}); unbalanced quote?"
+                    ),
+                )
+            elif line_num > start:
+                yield (
+                    start,
+                    csv.Error(
+                        f"a quoted field runs from line {start} to line {line_num} ({exc}); "
+                        "unbalanced quote?"
+                    ),
+                )
+            else:
+                yield start, exc
             continue
         line_num = reader.line_num  # type: ignore[attr-defined]
-        if row and any(cell.strip() for cell in row):
+        if line_num > start:
+            yield (
+                start,
+                csv.Error(
+                    f"a quoted field runs from line {start} to line {line_num}; unbalanced quote?"
+                ),
+            )
+        elif row and any(cell.strip() for cell in row):
             yield start, row
 
 

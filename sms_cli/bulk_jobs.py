@@ -10,19 +10,32 @@ as one provider batch; personalised rows one request each.
 
 from __future__ import annotations
 
+import os
 import queue
+import re
 import sqlite3
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sms_cli.errors import AuthError, NetworkError, ProviderUnavailable
+from sms_cli.errors import (
+    AuthError,
+    ConfigError,
+    ExitCode,
+    InputError,
+    NetworkError,
+    ProviderUnavailable,
+    SmsError,
+)
 from sms_cli.history import (
     History,
     MessageRecord,
     Outcome,
+    data_dir,
     insert_answered,
     insert_intents,
     new_id,
@@ -34,9 +47,105 @@ from sms_cli.providers.registry import REGISTRY
 
 if TYPE_CHECKING:
     from sms_cli.bulk import RowCheck
-    from sms_cli.providers.base import Provider, SendResult
+    from sms_cli.providers.base import Provider, Recipient, SendResult
 
 PAUSE_AFTER_UNKNOWN_BATCHES = 3
+_JOB_ID = re.compile(r"[0-9a-f]{32}")
+
+
+class JobLock:
+    """One job, one process: an OS lock on a file per job in the data directory.
+
+    The OS releases it when the process ends, even by kill -9, so a crashed run never blocks a
+    resume; while a run lives, a second runner (a second resume, a resume during the run) is
+    refused before it touches a single row.
+    """
+
+    def __init__(self, job_id: str) -> None:
+        if not _JOB_ID.fullmatch(job_id):  # it names a file: never a path
+            raise InputError(f"no bulk job {job_id!r}", hint="smsctl bulk jobs lists them")
+        self.job_id = job_id
+        self.path = data_dir() / "locks" / f"bulk-{job_id}.lock"
+        self.fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if no other process holds it; False if one does."""
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create the lock file {self.path}: {exc.strerror or exc}",
+                hint="set SMSCTL_DATA_DIR to a writable directory",
+            ) from None
+        try:
+            _lock(fd)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        except OSError as exc:
+            os.close(fd)
+            raise ConfigError(f"cannot lock {self.path}: {exc.strerror or exc}") from None
+        self.fd = fd
+        try:  # who holds it, for the refusal message of a second runner
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except (OSError, AttributeError):
+            pass
+        return True
+
+    def holder(self) -> str:
+        try:
+            pid = self.path.read_text(encoding="ascii").strip()
+        except (OSError, ValueError):
+            return "another smsctl process"
+        return f"smsctl process {pid}" if pid.isdigit() else "another smsctl process"
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            try:
+                _unlock(fd)
+            finally:
+                os.close(fd)
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock(fd: int) -> None:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError as exc:
+            raise BlockingIOError(str(exc)) from None
+
+    def _unlock(fd: int) -> None:
+        with suppress(OSError):
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@contextmanager
+def job_lock(job_id: str) -> Iterator[JobLock]:
+    """Hold the job's lock for the whole block; refuse (exit 2) if another process runs it."""
+    lock = JobLock(job_id)
+    if not lock.try_acquire():
+        raise InputError(
+            f"job {job_id} is being run by {lock.holder()}; not sending anything",
+            hint="wait for it to finish, then see: smsctl bulk jobs",
+        )
+    try:
+        yield lock
+    finally:
+        lock.release()
 
 
 class Journal:
@@ -46,8 +155,11 @@ class Journal:
         self.history = history
         self.db = history.connection
 
-    def create(self, *, source: str, fingerprint: str, profile: str, provider: str) -> str:
-        job_id = new_id()
+    def create(
+        self, *, source: str, fingerprint: str, profile: str, provider: str, job_id: str = ""
+    ) -> str:
+        """A job in state `preparing`: never sendable until `confirm` marks it ready."""
+        job_id = job_id or new_id()
         stamp = now_iso()
         with self.history.transaction() as db:
             db.execute(
@@ -91,6 +203,46 @@ class Journal:
         with self.history.transaction() as db:
             db.execute("UPDATE jobs SET rows = ? WHERE job_id = ?", (total, job_id))
 
+    def confirm(self, job_id: str, fingerprint: str, *, new_job: bool) -> dict[str, object] | None:
+        """After a complete pre-flight: the job becomes `ready` under its file fingerprint, unless
+        an earlier job has the same one (and `--new-job` was not given): then this job is
+        deleted and the earlier one returned. One transaction, so two runs of one file at once
+        cannot both become ready."""
+        with self.history.transaction() as db:
+            earlier = db.execute(
+                "SELECT * FROM jobs WHERE fingerprint = ? AND job_id != ? AND state != 'preparing'"
+                " ORDER BY created_at DESC LIMIT 1",
+                (fingerprint, job_id),
+            ).fetchone()
+            if earlier is not None and not new_job:
+                db.execute("DELETE FROM job_rows WHERE job_id = ?", (job_id,))
+                db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
+                return dict(earlier)
+            db.execute(
+                "UPDATE jobs SET fingerprint = ?, state = 'ready', updated_at = ? WHERE job_id = ?",
+                (fingerprint, now_iso(), job_id),
+            )
+        return None
+
+    def discard_unfinished(self, fingerprint: str, exclude: str) -> list[str]:
+        """Delete the jobs of the same file and options whose pre-flight never finished (their
+        process died: nobody holds their lock). They were never sendable; now they are gone."""
+        rows = self.db.execute(
+            "SELECT job_id FROM jobs WHERE fingerprint = ? AND state = 'preparing' AND job_id != ?",
+            (fingerprint, exclude),
+        ).fetchall()
+        discarded = []
+        for (job_id,) in rows:
+            lock = JobLock(job_id)
+            if not lock.try_acquire():
+                continue  # a pre-flight still running in another process
+            try:
+                self.delete(job_id)
+            finally:
+                lock.release()
+            discarded.append(job_id)
+        return discarded
+
     def set_state(self, job_id: str, state: str, note: str | None = None) -> None:
         with self.history.transaction() as db:
             db.execute(
@@ -106,13 +258,6 @@ class Journal:
     def job(self, job_id: str) -> dict[str, object] | None:
         row = self.db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
         return dict(row) if row else None
-
-    def same_jobs(self, fingerprint: str, exclude: str) -> list[dict[str, object]]:
-        rows = self.db.execute(
-            "SELECT * FROM jobs WHERE fingerprint = ? AND job_id != ? ORDER BY created_at",
-            (fingerprint, exclude),
-        )
-        return [dict(r) for r in rows]
 
     def jobs(self) -> list[dict[str, object]]:
         rows = self.db.execute(
@@ -197,14 +342,18 @@ class Journal:
             )
         return cursor.rowcount
 
-    def pending(self, job_id: str) -> Iterator[tuple[int, str, str | None, str]]:
+    def pending(self, job_id: str) -> Generator[tuple[int, str, str | None, str]]:
         """(line, recipient, sender, text) of pending rows, identical texts together."""
         cursor = self.db.execute(
             "SELECT line, recipient, sender, text FROM job_rows WHERE job_id = ?"
             " AND state = 'pending' ORDER BY text, sender, line",
             (job_id,),
         )
-        yield from ((r[0], r[1], r[2], r[3]) for r in cursor)
+        try:
+            yield from ((r[0], r[1], r[2], r[3]) for r in cursor)
+        finally:
+            # An unfinished read keeps its snapshot: this connection could not write again.
+            cursor.close()
 
     def report_rows(self, job_id: str) -> Iterator[tuple[object, ...]]:
         yield from self.db.execute(
@@ -220,8 +369,13 @@ class GroupCommit:
     second, which would queue the workers behind SQLite's single write lock, into a few dozen.
     """
 
-    def __init__(self, history_factory: Callable[[], History]) -> None:
+    def __init__(
+        self,
+        history_factory: Callable[[], History],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
         self.history_factory = history_factory
+        self.on_error = on_error  # told at once when a write fails, so the senders stop
         self.queue: queue.Queue[tuple[Callable[[sqlite3.Connection], object], _Ticket] | None]
         self.queue = queue.Queue()
         self.deferred = _Ticket()
@@ -249,7 +403,11 @@ class GroupCommit:
             raise self.deferred.error
 
     def _loop(self) -> None:
-        history = self.history_factory()
+        try:
+            history: History | None = self.history_factory()
+            opened: BaseException | None = None
+        except BaseException as exc:  # every write fails with it, and nobody waits forever
+            history, opened = None, exc
         try:
             while True:
                 first = self.queue.get()
@@ -265,24 +423,59 @@ class GroupCommit:
                         self.queue.put(None)  # finish this group, then stop
                         break
                     waiting.append(item)
-                error: BaseException | None = None
-                try:
-                    with history.transaction() as db:
-                        for change, _ in waiting:
-                            change(db)
-                except BaseException as exc:
-                    error = exc
-                for _, ticket in waiting:
+                if history is None:
+                    errors: list[BaseException | None] = [opened] * len(waiting)
+                else:
+                    errors = self._commit(history, [change for change, _ in waiting])
+                failed = next((e for e in errors if e is not None), None)
+                if failed is not None and self.on_error is not None:
+                    self.on_error(failed)
+                for (_, ticket), error in zip(waiting, errors, strict=True):
                     ticket.error = ticket.error or error
                     ticket.done.set()
         finally:
-            history.close()
+            if history is not None:
+                history.close()
+
+    @staticmethod
+    def _commit(
+        history: History, changes: list[Callable[[sqlite3.Connection], object]]
+    ) -> list[BaseException | None]:
+        """All changes in one transaction; if that fails, each in its own, so one refused
+        write does not take the others (say, answers already received) down with it."""
+        error = GroupCommit._transaction(history, changes)
+        if error is None:
+            return [None] * len(changes)
+        if len(changes) == 1:
+            return [error]
+        return [GroupCommit._transaction(history, [change]) for change in changes]
+
+    @staticmethod
+    def _transaction(
+        history: History, changes: list[Callable[[sqlite3.Connection], object]]
+    ) -> BaseException | None:
+        try:
+            with history.transaction() as db:
+                for change in changes:
+                    change(db)
+        except BaseException as exc:
+            if history.connection.in_transaction:  # a COMMIT that failed
+                with suppress(sqlite3.Error):
+                    history.connection.execute("ROLLBACK")
+            return exc
+        return None
 
 
 class _Ticket:
     def __init__(self) -> None:
         self.done = threading.Event()
         self.error: BaseException | None = None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, SmsError):
+        return exc.message
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 @dataclass(frozen=True)
@@ -413,37 +606,85 @@ class Engine:
             for r in recipients
         ]  # fmt: skip
 
+        claimed: list[int] = []
+
         def before(db: sqlite3.Connection) -> None:
             # The journal row is the record made before the request: a crash after this
             # commit leaves it in flight, which a resume turns into unknown (and copies into
-            # the history for `status` to settle), never into a second send.
-            db.executemany(
+            # the history for `status` to settle), never into a second send. The claim is a
+            # compare-and-set: a row some other runner already took is not ours to send.
+            claimed.clear()
+            cursor = db.executemany(
                 "UPDATE job_rows SET state = 'in_flight', local_id = ?, foreign_id = ?,"
-                " updated_at = ? WHERE job_id = ? AND line = ?",
+                " updated_at = ? WHERE job_id = ? AND line = ? AND state = 'pending'",
                 in_flight,
             )
+            if cursor.rowcount == len(in_flight):
+                claimed.extend(line for *_, line in in_flight)
+                return
+            for local_id, *_, line in in_flight:
+                row = db.execute(
+                    "SELECT local_id FROM job_rows WHERE job_id = ? AND line = ?",
+                    (self.job_id, line),
+                ).fetchone()
+                if row is not None and row[0] == local_id:
+                    claimed.append(line)
 
-        self.writer.write(before)
+        try:
+            self.writer.write(before)
+        except BaseException as exc:
+            # Nothing was claimed (the transaction rolled back): these rows stay pending.
+            self._journal_failed(exc)
+            return
+        if len(claimed) < len(batch.rows):
+            mine = set(claimed)
+            keep = [i for i, (line, _) in enumerate(batch.rows) if line in mine]
+            if not keep:
+                return
+            batch = Batch(batch.text, batch.sender, tuple(batch.rows[i] for i in keep))
+            recipients = tuple(recipients[i] for i in keep)
+            intents = [intents[i] for i in keep]
+            # The request keeps its reference: unique still, and already in the journal.
         try:
             options = SendOptions(foreign_id=foreign_id)
             results = client.send(SendRequest(batch.text, recipients, batch.sender, options))
         except (AuthError, NetworkError, ProviderUnavailable) as exc:
-            self._not_sent(batch, exc)
+            self._not_sent(batch, recipients, exc)
             return
         self._record(batch, intents, results)
 
-    def _not_sent(self, batch: Batch, exc: AuthError | NetworkError | ProviderUnavailable) -> None:
+    def _journal_failed(self, exc: BaseException) -> None:
+        """The history database refused a write: stop sending; the job stays resumable."""
+        with self.lock:
+            if self.pause_reason is None or self.pause_exit != int(ExitCode.CONFIG):
+                self.pause_reason = f"could not record the job in the history ({_reason(exc)})"
+                self.pause_exit = int(ExitCode.CONFIG)
+        self.stop.set()
+
+    def _not_sent(
+        self,
+        batch: Batch,
+        recipients: tuple[Recipient, ...],
+        exc: AuthError | NetworkError | ProviderUnavailable,
+    ) -> None:
         """Refused before processing: the rows go back to pending and the job pauses."""
         stamp = now_iso()
 
         def after(db: sqlite3.Connection) -> None:
             db.executemany(
                 "UPDATE job_rows SET state = 'pending', local_id = NULL, foreign_id = NULL,"
-                " updated_at = ? WHERE job_id = ? AND line = ?",
-                [(stamp, self.job_id, line) for line, _ in batch.rows],
+                " updated_at = ? WHERE job_id = ? AND line = ? AND local_id = ?",
+                [
+                    (stamp, self.job_id, line, r.local_id)
+                    for (line, _), r in zip(batch.rows, recipients, strict=True)
+                ],
             )
 
-        self.writer.write(after)
+        try:
+            self.writer.write(after)
+        except BaseException as journal_exc:  # the rows stay in flight: unknown on resume
+            self._journal_failed(journal_exc)
+            return
         with self.lock:
             if self.pause_reason is None:
                 self.pause_reason = exc.message
@@ -470,7 +711,7 @@ class Engine:
                 state = result.status
             states.append(state)
         rows = [
-            (state, r.id, r.bulk_id, r.error, stamp, self.job_id, line_of[r.local_id])
+            (state, r.id, r.bulk_id, r.error, stamp, self.job_id, line_of[r.local_id], r.local_id)
             for state, r in zip(states, results, strict=True)
         ]
         outcomes = [Outcome.of(r) for r in results]
@@ -482,7 +723,7 @@ class Engine:
             insert_answered(db, answered, outcomes)
             db.executemany(
                 "UPDATE job_rows SET state = ?, provider_id = ?, bulk_id = ?, error = ?,"
-                " updated_at = ? WHERE job_id = ? AND line = ?",
+                " updated_at = ? WHERE job_id = ? AND line = ? AND local_id = ?",
                 rows,
             )
 
@@ -507,7 +748,7 @@ class Engine:
         ones and let the requests under way finish and be recorded (a second Ctrl-C leaves
         them in flight). Workers pull from the iterator themselves: no dispatcher, no queue."""
         self.progress.started = time.monotonic()
-        self.writer = GroupCommit(self.history_factory)
+        self.writer = GroupCommit(self.history_factory, on_error=self._journal_failed)
         source = threading.Lock()
 
         def take() -> Batch | None:
@@ -533,7 +774,10 @@ class Engine:
             while any(thread.is_alive() for thread in threads):
                 time.sleep(0.05)
         finally:
-            self.writer.close()
+            try:
+                self.writer.close()
+            except BaseException as exc:  # an answer not recorded: in flight, unknown on resume
+                self._journal_failed(exc)
         if failures:
             raise failures[0]
         elapsed = time.monotonic() - self.progress.started

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -124,9 +126,18 @@ def bulk_command(
     can be resumed with --resume JOB without sending anyone a message twice. Exit 0 when every
     message was accepted, 3 when some failed, 8 when an outcome is unknown.
     """
-    with handled_errors():
+    with handled_errors(), _storage_errors():
         from sms_cli.errors import InputError
 
+        for option, value in (
+            ("--message", message),
+            ("--from", sender),
+            ("--to-column", to_column),
+            ("--sender-column", sender_column),
+        ):
+            _check_argv_text(option, value)
+        if report is not None and not dry_run and file != "jobs":
+            _check_writable(report)  # before anything is sent, not after
         run = RunOptions(concurrency, rate, batch_size, timeout, report, json)
         if file == "jobs" and resume is None:
             _list_jobs(json)
@@ -157,6 +168,59 @@ def bulk_command(
         raise typer.Exit(code)
 
 
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """A history database that fails a read or write is local storage (exit 4), not a bug: the
+    job journal is transactional, so whatever it holds is still resumable."""
+    import sqlite3
+
+    from sms_cli.errors import ConfigError
+
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise ConfigError(
+            f"could not record the bulk job in the history ({type(exc).__name__}: {exc})",
+            hint="free space or fix the data directory, then: smsctl bulk jobs; "
+            "smsctl bulk --resume JOB",
+        ) from None
+
+
+def _check_argv_text(option: str, value: str | None) -> None:
+    """Arguments that were not UTF-8 arrive with lone surrogates (PEP 383): refuse them here
+    rather than fail when the text is stored or sent."""
+    from sms_cli.errors import InputError
+
+    if value is None:
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"{option} is not valid UTF-8 (at character {exc.start + 1})",
+            hint="check the terminal's or the script's encoding",
+        ) from None
+
+
+def _check_writable(path: Path) -> None:
+    """Open the report for appending (truncating nothing), and remove it again if it was not
+    there: an unwritable path is found before the first message goes out."""
+    from sms_cli.errors import InputError
+
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the report {path}: {exc.strerror or exc}",
+            hint="choose a writable --report path; nothing was sent",
+        ) from None
+    if not existed:
+        with suppress(OSError):
+            path.unlink()
+
+
 def _new_job(
     file: str,
     message: str | None,
@@ -171,6 +235,7 @@ def _new_job(
     new_job: bool,
     run: RunOptions,
 ) -> int:
+    import contextlib
     import hashlib
     import os
 
@@ -183,9 +248,9 @@ def _new_job(
         open_table,
         preflight,
     )
-    from sms_cli.bulk_jobs import Journal
+    from sms_cli.bulk_jobs import Journal, job_lock
     from sms_cli.errors import InputError
-    from sms_cli.history import History
+    from sms_cli.history import History, new_id
     from sms_cli.profiles import ProfileStore, resolve, validate_sender
     from sms_cli.providers.registry import REGISTRY
 
@@ -197,7 +262,10 @@ def _new_job(
         validate_sender(provider.name, default_sender)
     raw, source_name = _open_binary(file)
     hashing = _HashingReader(raw)
-    stream = io.TextIOWrapper(io.BufferedReader(hashing), encoding="utf-8-sig", newline="")
+    # surrogateescape: a bad byte reaches the reader, which names its line (bulk._decoded).
+    stream = io.TextIOWrapper(
+        io.BufferedReader(hashing), encoding="utf-8-sig", errors="surrogateescape", newline=""
+    )
     table = open_table(stream, source_name)
     recipient_column = find_recipient_column(table.header, to_column)
     sender_index = None
@@ -227,59 +295,71 @@ def _new_job(
             _print_row(row, run.json)
         _print_totals(totals, price=price, json=run.json, dry_run=True)
         return 0
+    options = "\x00".join(
+        str(x)
+        for x in (
+            source.template.source,
+            recipient_column,
+            sender_column,
+            default_sender,
+            resolved.profile.name,
+            allow_duplicates,
+        )
+    )
+    # Until its pre-flight is complete a job is known by its source and options alone: a run
+    # of the fixed file replaces a job whose pre-flight died, rather than adding to it.
+    unfinished = "preparing:" + hashlib.sha256(f"{source_name}\x00{options}".encode()).hexdigest()
     history = History()
     journal = Journal(history)
     try:
-        job_id = journal.create(
-            source=source_name,
-            fingerprint="",
-            profile=resolved.profile.name,
-            provider=provider.name,
-        )
+        with job_lock(new_id()) as lock:
+            job_id = lock.job_id
+            journal.create(
+                job_id=job_id,
+                source=source_name,
+                fingerprint=unfinished,
+                profile=resolved.profile.name,
+                provider=provider.name,
+            )
 
-        def counted() -> Any:
-            for row in checked:
-                totals.add(row)
-                if row.error is not None:
-                    output.info(f"line {row.line}: {row.error}")
-                yield row
+            def counted() -> Any:
+                for row in checked:
+                    totals.add(row)
+                    if row.error is not None:
+                        output.info(f"line {row.line}: {row.error}")
+                    yield row
 
-        journal.add_rows(job_id, counted())
-        options = "\x00".join(
-            str(x)
-            for x in (
-                source.template.source,
-                recipient_column,
-                sender_column,
-                default_sender,
-                resolved.profile.name,
-                allow_duplicates,
-            )
-        )
-        fingerprint = hashlib.sha256(
-            hashing.digest.hexdigest().encode() + options.encode()
-        ).hexdigest()
-        with history.transaction() as db:
-            db.execute(
-                "UPDATE jobs SET fingerprint = ?, state = 'ready' WHERE job_id = ?",
-                (fingerprint, job_id),
-            )
-        earlier = journal.same_jobs(fingerprint, exclude=job_id)
-        if earlier and not new_job:
-            journal.delete(job_id)
-            previous = earlier[-1]
-            raise InputError(
-                f"this file was already started with the same options as job {previous['job_id']} "
-                f"({previous['state']})",
-                hint=f"continue it: smsctl bulk --resume {previous['job_id']}; or pass --new-job",
-            )
-        _print_totals(totals, price=price, json=False, dry_run=False)
-        if totals.messages == 0:
-            journal.set_state(job_id, "done", "nothing to send")
-            output.info("nothing to send")
-            return 2 if totals.errors else 0
-        _confirm(yes, totals, resolved.profile.name, job_id, price)
-        return _run(journal, history, job_id, resolved.profile.name, run)
+            try:
+                journal.add_rows(job_id, counted())
+            except BaseException:
+                # A pre-flight that did not finish leaves no job behind (a kill -9 here
+                # leaves one in `preparing`, which is never sent and which the next run of
+                # this file discards).
+                with contextlib.suppress(Exception):
+                    journal.delete(job_id)
+                raise
+            fingerprint = hashlib.sha256(
+                hashing.digest.hexdigest().encode() + options.encode()
+            ).hexdigest()
+            previous = journal.confirm(job_id, fingerprint, new_job=new_job)
+            for stale in journal.discard_unfinished(unfinished, exclude=job_id):
+                output.info(
+                    f"discarded job {stale}: its pre-flight never finished; nothing was sent"
+                )
+            if previous is not None:
+                raise InputError(
+                    "this file was already started with the same options as job "
+                    f"{previous['job_id']} ({previous['state']})",
+                    hint=f"continue it: smsctl bulk --resume {previous['job_id']}; "
+                    "or pass --new-job",
+                )
+            _print_totals(totals, price=price, json=False, dry_run=False)
+            if totals.messages == 0:
+                journal.set_state(job_id, "done", "nothing to send")
+                output.info("nothing to send")
+                return 2 if totals.errors else 0
+            _confirm(yes, totals, resolved.profile.name, job_id, price)
+            return _run(journal, history, job_id, resolved.profile.name, run)
     finally:
         history.close()
 
@@ -329,6 +409,7 @@ def _confirm(yes: bool, totals: Totals, profile: str, job_id: str, price: float 
 def _run(journal: Journal, history: Any, job_id: str, profile_name: str, run: RunOptions) -> int:
     from sms_cli import output
     from sms_cli.bulk_jobs import Engine, batches
+    from sms_cli.errors import InputError
     from sms_cli.history import History
     from sms_cli.profiles import ProfileStore, resolve
     from sms_cli.providers.registry import REGISTRY, load
@@ -360,9 +441,11 @@ def _run(journal: Journal, history: Any, job_id: str, profile_name: str, run: Ru
         rate=run.rate if run.rate is not None else provider.max_requests_per_second,
         on_progress=display.update,
     )
+    pending = journal.pending(job_id)
     try:
-        result = engine.run(batches(journal.pending(job_id), run.batch_size))
+        result = engine.run(batches(pending, run.batch_size))
     finally:
+        pending.close()  # a stopped run leaves the read open otherwise
         display.close()
     counts = journal.counts(job_id)
     if result.interrupted:
@@ -379,9 +462,15 @@ def _run(journal: Journal, history: Any, job_id: str, profile_name: str, run: Ru
     else:
         journal.set_state(job_id, "done")
         code = _exit_code(counts)
+    unwritten = None
     if run.report is not None:
-        _write_report(journal, job_id, run.report)
+        try:
+            _write_report(journal, job_id, run.report)
+        except InputError as exc:  # what was sent stands: say so, after the summary
+            unwritten = exc.message
     _print_summary(journal, job_id, result.progress.requests, run.json, result.elapsed)
+    if unwritten is not None:
+        output.warning(f"{unwritten}; the outcome of every row is in: smsctl bulk jobs, smsctl log")
     return code
 
 
@@ -399,7 +488,7 @@ def _resume(
     job_id: str, retry_unknown: bool, profile_flag: str | None, yes: bool, run: RunOptions
 ) -> int:
     from sms_cli import output
-    from sms_cli.bulk_jobs import Journal
+    from sms_cli.bulk_jobs import Journal, job_lock
     from sms_cli.errors import InputError
     from sms_cli.history import History
 
@@ -409,29 +498,39 @@ def _resume(
         job = journal.job(job_id)
         if job is None:
             raise InputError(f"no bulk job {job_id!r}", hint="smsctl bulk jobs lists them")
-        settled = journal.settle_in_flight(job_id)
-        if settled:
-            output.warning(
-                f"{settled} row(s) were in flight when the job stopped: now unknown, not resent"
-            )
-        if retry_unknown:
-            again = journal.retry_unknown(job_id)
-            output.warning(f"{again} row(s) of unknown outcome will be sent again, as asked")
-        pending = journal.counts(job_id).get("pending", 0)
-        if pending == 0:
-            output.info("nothing pending in this job")
-            journal.set_state(job_id, "done")
-            _print_summary(journal, job_id, 0, run.json)
-            return _exit_code(journal.counts(job_id))
-        if not yes:
-            import sys
+        # Held until the last answer is recorded: a second runner is refused before it
+        # settles, claims or sends anything.
+        with job_lock(job_id):
+            job = journal.job(job_id) or job
+            if job["state"] == "preparing":
+                raise InputError(
+                    f"job {job_id} never finished its pre-flight check, so none of it is sent",
+                    hint="run the file again (fixed, if it was broken): smsctl bulk FILE ...",
+                )
+            settled = journal.settle_in_flight(job_id)
+            if settled:
+                output.warning(
+                    f"{settled} row(s) were in flight when the job stopped: now unknown, not resent"
+                )
+            if retry_unknown:
+                again = journal.retry_unknown(job_id)
+                output.warning(f"{again} row(s) of unknown outcome will be sent again, as asked")
+            pending = journal.counts(job_id).get("pending", 0)
+            if pending == 0:
+                output.info("nothing pending in this job")
+                journal.set_state(job_id, "done")
+                _print_summary(journal, job_id, 0, run.json)
+                return _exit_code(journal.counts(job_id))
+            if not yes:
+                import sys
 
-            if not output.is_terminal(sys.stdin):
-                raise InputError("not on a terminal, so not asking: pass --yes to send")
-            if not typer.confirm(f"Send the {pending} pending messages of job {job_id}?", err=True):
-                return 0
-        profile_name = profile_flag or str(job["profile"])
-        return _run(journal, history, job_id, profile_name, run)
+                if not output.is_terminal(sys.stdin):
+                    raise InputError("not on a terminal, so not asking: pass --yes to send")
+                question = f"Send the {pending} pending messages of job {job_id}?"
+                if not typer.confirm(question, err=True):
+                    return 0
+            profile_name = profile_flag or str(job["profile"])
+            return _run(journal, history, job_id, profile_name, run)
     finally:
         history.close()
 
@@ -465,10 +564,12 @@ def _open_binary(path: str) -> tuple[Any, str]:
         if sys.stdin is None:
             raise InputError("'-' reads standard input, but there is none")
         return sys.stdin.buffer, "standard input"
+    # A file name that is not UTF-8 (surrogateescape) is shown and stored with U+FFFD instead.
+    name = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     try:
-        return open(path, "rb", buffering=0), path
+        return open(path, "rb", buffering=0), name
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
 
 
 def _print_row(row: RowCheck, json: bool) -> None:

@@ -97,7 +97,7 @@ def test_row_verdicts_by_line() -> None:
         "12345,Bo\n"  # 3: invalid number
         "+46731234567,\n"  # 4: empty field
         "0046701234567,Cecilia\n"  # 5: duplicate of line 2
-        '+46761234567,"Dan\nDanielsson"\n'  # 6-7: a quoted line break
+        '+46761234567,"Dan\nDanielsson"\n'  # 6-7: a quoted line break: an error row
         "+46791234567,Eva,extra\n"  # 8: too many fields
         "+46721234567,Åke\n"  # 9: fine, UCS-2? no: Å is GSM
     )
@@ -107,14 +107,16 @@ def test_row_verdicts_by_line() -> None:
     assert rows[1].error.startswith("invalid number: '12345'")
     assert rows[2].error == "missing field: {name} is empty"
     assert (rows[3].duplicate_of, rows[3].sendable) == (2, False)
-    assert rows[4].text == "Hi Dan\nDanielsson"
+    assert rows[4].error == (
+        "malformed CSV: a quoted field runs from line 6 to line 7; unbalanced quote?"
+    )
     assert rows[5].error == "malformed CSV: 3 fields where the header has 2"
     assert rows[6].sendable
     totals = Totals()
     for row in rows:
         totals.add(row)
-    assert (totals.rows, totals.messages, totals.duplicates) == (7, 3, 1)
-    assert totals.errors == {"invalid number": 1, "missing field": 1, "malformed CSV": 1}
+    assert (totals.rows, totals.messages, totals.duplicates) == (7, 2, 1)
+    assert totals.errors == {"invalid number": 1, "missing field": 1, "malformed CSV": 2}
 
 
 def test_duplicates_can_be_allowed() -> None:
