@@ -428,7 +428,9 @@ def test_a_token_no_header_can_carry_is_a_config_error_and_nothing_is_sent(
         assert result.exit_code in (2, 4)  # no balance API: refused either way
     else:
         assert_clean(result, 4)
-        assert "cannot be sent in an HTTP header" in result.stderr
+        # The profile layer refuses it first (the same rule as `profile add`); the provider's
+        # own check below is the last line for clients built elsewhere.
+        assert "the token contains" in result.stderr
     assert "CANARY" not in result.stdout + result.stderr
     assert server.requests == []
     history = History()
@@ -480,3 +482,15 @@ def test_a_nan_price_in_a_send_answer_never_makes_invalid_json(
 
 def strict_json_refuses(name: str) -> None:
     raise AssertionError(f"{name} in JSON output")
+
+
+@pytest.mark.parametrize("token", ["CANARY-\r\nX-Evil: 1", "CANARY-\n", "CANARY-ä"])
+def test_a_provider_client_refuses_a_token_no_header_can_carry(provider: str, token: str) -> None:
+    """The last line for clients built outside the profile store (plugins, scripts)."""
+    from sms_cli.errors import ConfigError
+    from sms_cli.providers.registry import load
+
+    client_class = load(REGISTRY[provider].client)
+    with pytest.raises(ConfigError, match="cannot be sent in an HTTP header") as refused:
+        client_class(token, "http://127.0.0.1:9")
+    assert "CANARY" not in refused.value.message + (refused.value.hint or "")
