@@ -410,3 +410,37 @@ def test_closed_stdout_does_nothing_and_says_so(seven: str) -> None:
     assert process.returncode == 141
     assert process.stderr.decode() == "smsctl: error: standard output is closed; nothing was done\n"
     assert sends(seven) == []
+
+
+# -- the last resort in handled_errors ----------------------------------------------------------
+
+
+def _exit_of(exc: Exception) -> int:
+    import typer
+
+    from sms_cli.commands._runtime import handled_errors
+
+    with pytest.raises(typer.Exit) as caught, handled_errors():
+        raise exc
+    return caught.value.exit_code
+
+
+def test_storage_failures_that_slip_past_the_history_are_exit_4_not_a_bug(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import errno
+
+    assert _exit_of(OSError(errno.ENOSPC, "No space left on device", "/x/jobs.csv")) == 4
+    assert "cannot write /x/jobs.csv: No space left on device" in capsys.readouterr().err
+    assert _exit_of(OSError(errno.EFBIG, "File too large")) == 4
+    assert _exit_of(OSError(errno.EROFS, "Read-only file system")) == 4
+    assert _exit_of(sqlite3.OperationalError("database is locked")) == 4
+    assert "locked by another smsctl process" in capsys.readouterr().err
+    assert _exit_of(sqlite3.DatabaseError("file is not a database")) == 4
+    assert "is damaged: move it away" in capsys.readouterr().err
+    surrogate = UnicodeEncodeError("utf-8", "\udcff", 0, 1, "surrogates not allowed")
+    assert _exit_of(surrogate) == 2
+    assert "not valid UTF-8" in capsys.readouterr().err
+    # A real bug stays a bug.
+    assert _exit_of(ValueError("oops")) == 1
+    assert _exit_of(OSError(errno.EBADF, "Bad file descriptor")) == 1
