@@ -7,6 +7,7 @@ else get the whole app. `app` (the whole app) is built on first use, for tests a
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -89,8 +90,49 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def _prepare_process() -> None:
+    """What the process needs before any command runs: writes past RLIMIT_FSIZE fail with EFBIG
+    (a storage error, exit 4) instead of SIGXFSZ killing us mid-write; a closed stderr is not
+    a crash; a closed stdout stops us before anything is done (exit 141)."""
+    import signal
+
+    if hasattr(signal, "SIGXFSZ"):
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+    if sys.stdout is None:
+        # `smsctl log >&-`: fd 1 is not open, so no result could be shown; do nothing at all.
+        sys.stderr.write("smsctl: error: standard output is closed; nothing was done\n")
+        raise SystemExit(141)
+
+
+def _flush_stdout() -> None:
+    """Flush results now, so a reader that went away (`| head -0`) is exit 141, not a complaint
+    from the interpreter's final flush."""
+    stream = sys.stdout
+    if stream is None:
+        return
+    try:
+        stream.flush()
+    except ValueError:  # already closed
+        return
+    except OSError as exc:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, stream.fileno())
+        if isinstance(exc, BrokenPipeError):
+            raise SystemExit(141) from None
+        # Results that could not be written (a full disk behind `> file`): say so, exit 4.
+        sys.stderr.write(f"smsctl: error: cannot write standard output: {exc.strerror or exc}\n")
+        raise SystemExit(4) from None
+
+
 def main() -> None:
+    _prepare_process()
     first = sys.argv[1] if len(sys.argv) > 1 else None
     completing = "_SMSCTL_COMPLETE" in os.environ
     only = first if first in COMMANDS and not completing else None
-    build_app(only)(prog_name="smsctl")
+    try:
+        build_app(only)(prog_name="smsctl")
+    finally:
+        _flush_stdout()

@@ -68,3 +68,12 @@ class ProviderUnavailable(SmsError):
     """A query (status, balance) failed on the provider's side, or a rate limit did not clear."""
 
     exit_code = ExitCode.NETWORK
+
+
+class StorageError(ConfigError):
+    """Local storage (the history, a journal) that cannot be read or written: locked, damaged,
+    read-only or a full disk. Names the file, so the user can act on it."""
+
+    def __init__(self, message: str, *, path: object = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.path = path

@@ -8,18 +8,23 @@ smsctl processes write at once. The schema is an ordered list of named migration
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
 import hashlib
+import math
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, ParamSpec, TypeVar
 
-from sms_cli.errors import ConfigError
+from sms_cli.errors import StorageError
+from sms_cli.times import parse_since as parse_since
 
 if TYPE_CHECKING:
     from sms_cli.providers.base import SendResult
@@ -28,6 +33,15 @@ if TYPE_CHECKING:
 ENV_DATA_DIR: Final = "SMSCTL_DATA_DIR"
 FILE_NAME: Final = "history.sqlite3"
 IN_FLIGHT: Final = "in_flight"
+# A message that never left: refused before the provider processed it (authentication, a rate
+# limit that never cleared, no connection). Not a delivery state: nothing will ever report on it.
+NOT_SENT: Final = "not_sent"
+# How long a write waits for another smsctl process holding the history (seconds).
+ENV_BUSY_TIMEOUT: Final = "SMSCTL_BUSY_TIMEOUT"
+DEFAULT_BUSY_TIMEOUT: Final = 10.0
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
     (
@@ -131,6 +145,111 @@ def data_dir() -> Path:
     return platformdirs.user_data_path("smsctl", appauthor=False)
 
 
+def default_busy_timeout() -> float:
+    """Seconds a write waits for the lock: $SMSCTL_BUSY_TIMEOUT, else 10."""
+    raw = os.environ.get(ENV_BUSY_TIMEOUT, "")
+    try:
+        value = float(raw)
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT
+    if not math.isfinite(value):
+        return DEFAULT_BUSY_TIMEOUT
+    return min(max(value, 0.0), 3600.0)
+
+
+_FULL_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)})
+_READ_ONLY_ERRNOS: Final = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def storage_error(exc: BaseException, path: Path, *, waited: float | None = None) -> StorageError:
+    """What a failure of the history's file means to the user, naming the file and the fix."""
+    text = str(exc).lower()
+    code = getattr(exc, "errno", None)
+    if "locked" in text or "busy" in text:
+        seconds = f" (waited {waited:g} s)" if waited else ""
+        return StorageError(
+            f"cannot write the history at {path}: the database is locked by another smsctl "
+            f"process{seconds}; try again",
+            path=path,
+            hint=f"a long `smsctl bulk` or `smsctl listen` may hold it; ${ENV_BUSY_TIMEOUT} "
+            "sets how long to wait",
+        )
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        damaged = True
+    else:
+        damaged = "malformed" in text or "not a database" in text
+    if damaged:
+        return StorageError(
+            f"the history at {path} is damaged: move it away: mv {path} {path}.broken",
+            path=path,
+            hint="smsctl then starts a new history; `sqlite3 FILE .recover` may save the old one",
+        )
+    if code in _FULL_ERRNOS or "disk is full" in text or "too large" in text:
+        return StorageError(
+            f"cannot write the history at {path}: the disk is full (or the file size limit "
+            "was reached)",
+            path=path,
+            hint="free some space, or set SMSCTL_DATA_DIR to another disk",
+        )
+    if code in _READ_ONLY_ERRNOS or "readonly" in text or "read-only" in text:
+        return StorageError(
+            f"cannot write the history at {path}: it or its directory is read-only",
+            path=path,
+            hint=f"make {path.parent} and the files in it writable, or set SMSCTL_DATA_DIR to "
+            "a writable directory",
+        )
+    if "disk i/o error" in text:
+        return StorageError(
+            f"cannot write the history at {path}: disk I/O error{_why_io_failed(path)}",
+            path=path,
+            hint="check the free space (df) and the file size limit (ulimit -f), or set "
+            "SMSCTL_DATA_DIR to another disk",
+        )
+    if "unable to open" in text:
+        return StorageError(
+            f"cannot open the history at {path}: unable to open the database file",
+            path=path,
+            hint=f"check that {path.parent} exists and is writable, or set SMSCTL_DATA_DIR",
+        )
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return StorageError(
+        f"cannot use the history at {path}: {reason}",
+        path=path,
+        hint="check the disk, or set SMSCTL_DATA_DIR to another directory",
+    )
+
+
+def _why_io_failed(path: Path) -> str:
+    """The likely cause of a disk I/O error, when the machine can tell: a full disk, or a file
+    size limit (SQLite cannot size its shared-memory index past RLIMIT_FSIZE)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        stats = os.statvfs(path.parent)
+        if stats.f_bavail * stats.f_frsize < 1 << 20:
+            return " (the disk is full)"
+    with contextlib.suppress(ImportError, OSError, ValueError):
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+        if soft != resource.RLIM_INFINITY:
+            return f" (the file size limit of {soft} bytes was reached)"
+    return ""
+
+
+def _guarded(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """A History method whose SQLite failures become StorageError naming the file."""
+
+    @functools.wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as exc:
+            history = args[0]
+            assert isinstance(history, History)
+            raise storage_error(exc, history.path, waited=history.busy_timeout) from None
+
+    return wrapper
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -210,46 +329,82 @@ class Received:
 
 
 class History:
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, busy_timeout: float | None = None) -> None:
         self.path = path or data_dir() / FILE_NAME
+        self.busy_timeout = default_busy_timeout() if busy_timeout is None else busy_timeout
         self.connection = self._connect()
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
 
     def _connect(self) -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Create the file 0600 ourselves; SQLite gives its -wal and -shm files the same mode.
             os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        except OSError as exc:
+            raise storage_error(exc, self.path) from None
+        connection = None
+        try:
             # Not tied to its creating thread: a bulk worker opens it, the main thread closes it.
             connection = sqlite3.connect(
-                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+                self.path,
+                timeout=self.busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
             )
-            connection.execute("PRAGMA busy_timeout = 30000")
-            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(
-                f"cannot open the history at {self.path}: {exc}",
-                hint="set SMSCTL_DATA_DIR to a writable directory",
-            ) from None
+        except sqlite3.Error as exc:
+            if connection is not None:
+                connection.close()
+            raise storage_error(exc, self.path, waited=self.busy_timeout) from None
         connection.row_factory = sqlite3.Row
         return connection
 
     def close(self) -> None:
-        self.connection.close()
+        with contextlib.suppress(sqlite3.Error):
+            self.connection.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE: take the write lock up front, so concurrent writers queue, not fail."""
-        self.connection.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE: take the write lock up front, so concurrent writers queue, not fail.
+
+        A SQLite failure inside (locked past the busy timeout, a full disk, a damaged file)
+        rolls back and becomes a StorageError naming the file.
+        """
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise storage_error(exc, self.path, waited=self.busy_timeout) from None
         try:
             yield self.connection
-        except BaseException:
-            self.connection.execute("ROLLBACK")
+            self.connection.execute("COMMIT")
+        except BaseException as exc:
+            if self.connection.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.connection.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise storage_error(exc, self.path, waited=self.busy_timeout) from None
             raise
-        self.connection.execute("COMMIT")
 
     def _migrate(self) -> None:
+        # Read first: an up-to-date history needs no write lock, so reading commands work while
+        # another process writes, and on a history they may not write.
+        try:
+            applied = {r[0] for r in self.connection.execute("SELECT name FROM schema_migrations")}
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise storage_error(exc, self.path, waited=self.busy_timeout) from None
+            applied = set()
+        except sqlite3.Error as exc:
+            raise storage_error(exc, self.path, waited=self.busy_timeout) from None
+        if all(name in applied for name, _ in MIGRATIONS):
+            return
         with self.transaction() as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
@@ -267,6 +422,7 @@ class History:
                     (name, now_iso()),
                 )
 
+    @_guarded
     def applied_migrations(self) -> list[str]:
         return [r[0] for r in self.connection.execute("SELECT name FROM schema_migrations")]
 
@@ -283,6 +439,7 @@ class History:
 
     # -- reading -------------------------------------------------------------------------------
 
+    @_guarded
     def by_batch(self, batch_id: str) -> list[sqlite3.Row]:
         return list(
             self.connection.execute(
@@ -290,6 +447,7 @@ class History:
             )
         )
 
+    @_guarded
     def find(self, identifier: str) -> list[sqlite3.Row]:
         """Messages an id names: a local id, a provider message id, or a (bulk) batch id."""
         return list(
@@ -303,12 +461,14 @@ class History:
             )
         )
 
+    @_guarded
     def last_batch(self) -> list[sqlite3.Row]:
         row = self.connection.execute(
             "SELECT batch_id FROM messages ORDER BY rowid DESC LIMIT 1"
         ).fetchone()
         return self.by_batch(row["batch_id"]) if row else []
 
+    @_guarded
     def update_status(
         self,
         local_id: str,
@@ -330,7 +490,7 @@ class History:
                 "SELECT status, provider_status, provider_id FROM messages WHERE local_id = ?",
                 (local_id,),
             ).fetchone()
-            if row is None or row["status"] in FINAL_STATUSES:
+            if row is None or row["status"] in FINAL_STATUSES or row["status"] == NOT_SENT:
                 return False
             if (row["status"], row["provider_status"]) == (status, provider_status) and (
                 provider_id is None or provider_id == row["provider_id"]
@@ -378,7 +538,7 @@ class History:
             for row in rows:
                 old = row["status"]
                 status = old
-                if old in FINAL_STATUSES:
+                if old in FINAL_STATUSES or old == NOT_SENT:
                     continue
                 new_final = event.status in FINAL_STATUSES
                 if not new_final and PROGRESS.get(event.status, 0) < PROGRESS.get(old, 0):
@@ -399,6 +559,7 @@ class History:
                 recipient=event.recipient or (rows[0]["recipient"] if rows else None),
             )
 
+    @_guarded
     def inbox(
         self,
         *,
@@ -416,6 +577,7 @@ class History:
             limit,
         )
 
+    @_guarded
     def query(
         self,
         *,
@@ -433,6 +595,7 @@ class History:
             limit,
         )
 
+    @_guarded
     def _newest_first(
         self,
         select: str,
@@ -523,27 +686,3 @@ def update_outcomes(db: sqlite3.Connection, outcomes: Iterable[Outcome]) -> None
             for o in outcomes
         ],
     )  # fmt: skip
-
-
-def parse_since(value: str) -> str:
-    """`--since`: an age (`30m`, `12h`, `7d`), a date, or an ISO time; as an ISO UTC stamp."""
-    import re
-    from datetime import timedelta
-
-    text = value.strip()
-    age = re.fullmatch(r"(\d+)\s*([mhdw])", text)
-    if age:
-        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[age.group(2)]
-        when = datetime.now(UTC) - timedelta(**{unit: int(age.group(1))})
-    else:
-        try:
-            when = datetime.fromisoformat(text)
-        except ValueError:
-            from sms_cli.errors import InputError
-
-            raise InputError(
-                f"--since {value!r} is neither an age (30m, 12h, 7d) nor a date or time"
-            ) from None
-        if when.tzinfo is None:
-            when = when.astimezone()
-    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

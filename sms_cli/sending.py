@@ -22,16 +22,18 @@ from sms_cli.errors import (
     LimitExceeded,
     NetworkError,
     ProviderUnavailable,
+    StorageError,
 )
 from sms_cli.numbers import normalise_all
 from sms_cli.preview import Preview, build_preview
 from sms_cli.profiles import ProfileStore, ResolvedProfile, resolve, validate_sender
 from sms_cli.providers.base import ACCEPTED_STATUSES
 from sms_cli.providers.registry import REGISTRY, ProviderInfo, load
+from sms_cli.times import parse_send_time as parse_send_time
 
 if TYPE_CHECKING:
     from sms_cli.history import History
-    from sms_cli.providers.base import Attachment, Provider, SendOptions, SendResult
+    from sms_cli.providers.base import Attachment, Provider, Recipient, SendOptions, SendResult
 
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 _REFERENCE = re.compile(r"[A-Za-z0-9.\-_@]+")
@@ -81,6 +83,9 @@ class SendReport:
     plan: SendPlan
     results: tuple[SendResult, ...]
     dry_run: bool = False
+    # Why the answers could not be written to the history, when they could not: the messages
+    # went out (or not) as `results` say, and the history still shows them in flight.
+    record_error: StorageError | None = None
 
     @property
     def exit_code(self) -> ExitCode:
@@ -99,23 +104,6 @@ class SendReport:
     def total_price(self) -> float | None:
         prices = [r.price for r in self.results if r.price is not None]
         return round(sum(prices), 6) if prices else None
-
-
-def parse_send_time(value: str) -> datetime:
-    """`--at`: ISO 8601 (`2026-12-24T18:00+01:00`), `YYYY-MM-DD HH:MM[:SS]` local, or Unix time."""
-    text = value.strip()
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text), UTC)
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            f"--at {value!r} is not a time",
-            hint="use e.g. '2026-12-24 18:00' (local time), ISO 8601, or a Unix timestamp",
-        ) from None
-    if when.tzinfo is None:
-        when = when.astimezone()  # a time without zone is the user's local time
-    return when
 
 
 def _options(
@@ -263,9 +251,7 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
 
     seg = plan.preview.segmentation
     recipients = tuple(Recipient(number, new_id()) for number in plan.recipients)
-    # Built first: a client refused here (a token no request can carry) leaves no intent behind.
-    client = make_client(plan, timeout)
-    history.record_intent(
+    intents = [
         MessageRecord(
             local_id=r.local_id,
             batch_id=plan.batch_id,
@@ -281,20 +267,48 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
             test=plan.options.test,
         )
         for r in recipients
-    )
-    request = SendRequest(
-        text=plan.text, recipients=recipients, sender=plan.sender, options=plan.options
-    )
+    ]
+    # Built first: a client refused here (a token no request can carry) leaves no intent behind.
+    client = make_client(plan, timeout)
     try:
-        results = client.send(request)
-    except (AuthError, NetworkError, ProviderUnavailable) as exc:
-        # Refused before processing: nothing was sent. Anything else (Ctrl-C while waiting, a
-        # bug) leaves the messages recorded as in flight, which is what they are.
-        history.record_outcomes(
-            [Outcome(r.local_id, "failed", error=f"not sent: {exc.message}") for r in recipients]
+        try:
+            history.record_intent(intents)
+        except StorageError as exc:
+            # Never send what could not be recorded first: a lost answer could not be settled.
+            raise StorageError(
+                f"{exc.message}; nothing was sent", path=exc.path, hint=exc.hint
+            ) from None
+        request = SendRequest(
+            text=plan.text, recipients=recipients, sender=plan.sender, options=plan.options
         )
-        raise
+        try:
+            results = client.send(request)
+        except (AuthError, NetworkError, ProviderUnavailable) as exc:
+            # Refused before processing: nothing was sent, which is not a delivery state.
+            # Anything else (Ctrl-C while waiting, a bug) leaves the messages recorded as in
+            # flight, which is what they are.
+            _record_not_sent(history, recipients, exc.message)
+            raise
     finally:
         client.close()
-    history.record_outcomes([Outcome.of(r) for r in results])
+    try:
+        history.record_outcomes([Outcome.of(r) for r in results])
+    except StorageError as exc:
+        return SendReport(plan=plan, results=tuple(results), record_error=exc)
     return SendReport(plan=plan, results=tuple(results))
+
+
+def _record_not_sent(history: History, recipients: tuple[Recipient, ...], reason: str) -> None:
+    from sms_cli.history import NOT_SENT, Outcome
+
+    try:
+        history.record_outcomes(
+            [Outcome(r.local_id, NOT_SENT, error=f"not sent: {reason}") for r in recipients]
+        )
+    except StorageError as record_exc:
+        from sms_cli import output
+
+        output.warning(
+            f"could not record that nothing was sent: {record_exc.message}; the history "
+            "shows the messages in flight"
+        )

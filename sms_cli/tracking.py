@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sms_cli.errors import ConfigError, ExitCode, InputError
+from sms_cli.history import NOT_SENT
 from sms_cli.profiles import ProfileFile, ProfileStore, resolve
 from sms_cli.providers.base import FINAL_STATUSES
 from sms_cli.providers.registry import REGISTRY, load
@@ -44,6 +45,11 @@ class Tracked:
     @property
     def final(self) -> bool:
         return self.status in FINAL
+
+    @property
+    def settled(self) -> bool:
+        """Nothing more will happen to it: a final delivery state, or never sent."""
+        return self.final or self.status == NOT_SENT
 
 
 def from_row(row: sqlite3.Row, note: str | None = None) -> Tracked:
@@ -232,7 +238,7 @@ def wait(
     """Poll with backoff until every message is final or the timeout passes."""
     deadline = time.monotonic() + timeout
     tracked = check(selection, history, clients)
-    while not all(t.final for t in tracked):
+    while not all(t.settled for t in tracked):
         if on_poll is not None:
             on_poll(tracked)
         remaining = deadline - time.monotonic()
@@ -246,12 +252,15 @@ def wait(
 
 
 def exit_code(tracked: Sequence[Tracked], *, waited: bool) -> ExitCode:
-    """8 any unknown; 7 any failed, rejected or expired; 9 pending after --wait; else 0."""
+    """8 any unknown; 7 any failed, rejected or expired; 6 any never sent; 9 pending after
+    --wait; else 0."""
     statuses = {t.status for t in tracked}
     if "unknown" in statuses:
         return ExitCode.UNKNOWN_OUTCOME
     if statuses & FAILED:
         return ExitCode.REJECTED
+    if NOT_SENT in statuses:
+        return ExitCode.NETWORK
     if waited and not statuses <= FINAL:
         return ExitCode.PENDING
     return ExitCode.OK

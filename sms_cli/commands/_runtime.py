@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import traceback
@@ -14,7 +15,7 @@ from typing import Annotated
 import typer
 
 from sms_cli import output
-from sms_cli.errors import ExitCode, InputError, SmsError
+from sms_cli.errors import ConfigError, ExitCode, InputError, SmsError
 from sms_cli.redaction import redact
 
 # Options several commands share, spelled once.
@@ -66,6 +67,12 @@ def handled_errors() -> Iterator[None]:
             os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(int(ExitCode.BROKEN_PIPE)) from None
     except Exception as exc:
+        mapped = _last_resort(exc)
+        if mapped is not None:
+            if RunState.debug:
+                output.stderr().write(redact(traceback.format_exc()))
+            output.error(mapped.message, mapped.hint)
+            raise typer.Exit(int(mapped.exit_code)) from None
         if RunState.debug:
             output.stderr().write(redact(traceback.format_exc()))
         output.error(
@@ -73,6 +80,46 @@ def handled_errors() -> Iterator[None]:
             hint=None if RunState.debug else "run again with --debug to see the traceback",
         )
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+_STORAGE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EFBIG, errno.EROFS, errno.EACCES, getattr(errno, "EDQUOT", errno.ENOSPC)}
+)
+
+
+def _last_resort(exc: Exception) -> SmsError | None:
+    """Failures of the machine, not of smsctl, that slipped past the layer meant to name them:
+    local storage (exit 4) and undecodable arguments (exit 2). None for a real bug."""
+    if isinstance(exc, UnicodeError) and "surrogate" in str(exc):
+        return InputError(
+            "an argument is not valid UTF-8",
+            hint="convert it first, e.g. iconv -f LATIN1 -t UTF-8",
+        )
+    if type(exc).__module__ == "sqlite3":
+        # sqlite3 is not imported at startup: its errors are recognised by their module.
+        from sms_cli.history import data_dir, storage_error
+
+        return storage_error(exc, data_dir() / "history.sqlite3")
+    if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+        where = f" {exc.filename}" if exc.filename else ""
+        return ConfigError(
+            f"cannot write{where}: {exc.strerror or exc}",
+            hint="free some space, or make the file and its directory writable",
+        )
+    return None
+
+
+def require_utf8(value: str, what: str) -> str:
+    """`value`, or an InputError when it came from bytes that are not UTF-8 (argv decoded with
+    surrogateescape keeps them as lone surrogates, which can be neither sent nor stored)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(
+            f"{what} is not valid UTF-8",
+            hint="convert it first, e.g. iconv -f LATIN1 -t UTF-8",
+        ) from None
+    return value
 
 
 def _strip_final_newline(text: str) -> str:
@@ -105,7 +152,7 @@ def read_text(text: str | None, file: Path | None) -> str:
             raise InputError(f"cannot read {file}: {exc.strerror or exc}") from None
         return _strip_final_newline(_decode(data, str(file)))
     if text is not None and text != "-":
-        return text
+        return require_utf8(text, "the text")
     stdin = sys.stdin
     if stdin is None:
         raise InputError("no text given and no standard input to read it from")

@@ -11,9 +11,10 @@ from sms_cli.commands.profile import complete_profile_name
 
 
 def _complete_status(incomplete: str) -> list[str]:
+    from sms_cli.history import NOT_SENT
     from sms_cli.providers.base import STATUSES
 
-    return [s for s in STATUSES if s.startswith(incomplete)]
+    return [s for s in (*STATUSES, NOT_SENT) if s.startswith(incomplete)]
 
 
 def log_command(
@@ -53,10 +54,12 @@ def log_command(
 
         if json and csv:
             raise InputError("choose --json or --csv, not both")
+        from sms_cli.history import NOT_SENT
         from sms_cli.providers.base import STATUSES
 
-        if status is not None and status not in STATUSES:
-            raise InputError(f"--status must be one of {', '.join(STATUSES)}")
+        known = (*STATUSES, NOT_SENT)
+        if status is not None and status not in known:
+            raise InputError(f"--status must be one of {', '.join(known)}")
         recipient = None
         if to is not None:
             normalised = check_number(to)

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, TextArgument, handled_errors, read_text
+from sms_cli.commands._runtime import (
+    JsonFlag,
+    TextArgument,
+    handled_errors,
+    read_text,
+    require_utf8,
+)
 from sms_cli.commands.profile import ProfileOption
 
 if TYPE_CHECKING:
@@ -167,13 +173,17 @@ def send_command(
         import os
 
         from sms_cli import output, render
-        from sms_cli.errors import InputError
+        from sms_cli.errors import InputError, StorageError
         from sms_cli.history import History
         from sms_cli.redaction import register_secret
         from sms_cli.sending import SendArgs, dry_run_report, execute, plan_send
 
         if not to:
             raise InputError("no recipients: give at least one --to NUMBER")
+        for number in to:
+            require_utf8(number, "--to")
+        if sender is not None:
+            require_utf8(sender, "--from")
         password = None
         if attach_password_env:
             password = os.environ.get(attach_password_env)
@@ -209,7 +219,12 @@ def send_command(
         if dry_run:
             report = dry_run_report(plan)
         else:
-            history = History()
+            try:
+                history = History()
+            except StorageError as exc:
+                raise StorageError(
+                    f"{exc.message}; nothing was sent", path=exc.path, hint=exc.hint
+                ) from None
             try:
                 report = execute(plan, timeout=timeout, history=history)
             finally:
@@ -226,6 +241,14 @@ def _explain(report: SendReport) -> None:
     """What a script's exit code cannot say: why outcomes are unknown, what test mode did."""
     from sms_cli import output
 
+    if report.record_error is not None:
+        # The send happened; only its record failed. The exit code still tells what the provider
+        # answered, so a script never resends a message that went out.
+        output.warning(
+            f"the results above are what the provider answered, but they could not be recorded: "
+            f"{report.record_error.message}. The history shows these messages as in flight; "
+            "`smsctl status --last` settles them once the history is writable again"
+        )
     unknown = [r for r in report.results if r.status == "unknown"]
     if unknown:
         output.warning(

@@ -219,7 +219,7 @@ def test_connection_refused_is_retried_then_a_clear_error(provider: str) -> None
         rows = list(history.connection.execute("SELECT status, error FROM messages"))
     finally:
         history.close()
-    assert [(r["status"], r["error"].startswith("not sent")) for r in rows] == [("failed", True)]
+    assert [(r["status"], r["error"].startswith("not sent")) for r in rows] == [("not_sent", True)]
 
 
 def test_dry_run_sends_nothing(emu: Emu, profile: str) -> None:
