@@ -174,10 +174,11 @@ def storage_error(exc: BaseException, path: Path, *, waited: float | None = None
             hint=f"a long `smsctl bulk` or `smsctl listen` may hold it; ${ENV_BUSY_TIMEOUT} "
             "sets how long to wait",
         )
-    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
-        damaged = True
-    else:
-        damaged = "malformed" in text or "not a database" in text
+    # Only SQLite's own word on the file: a constraint or trigger refusing a write is a
+    # DatabaseError too, and telling the user to move a sound history away would lose it.
+    damaged = type(exc) is sqlite3.DatabaseError or any(
+        word in text for word in ("malformed", "not a database", "corrupt")
+    )
     if damaged:
         return StorageError(
             f"the history at {path} is damaged: move it away: mv {path} {path}.broken",
