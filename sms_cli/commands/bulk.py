@@ -407,6 +407,22 @@ def _confirm(yes: bool, totals: Totals, profile: str, job_id: str, price: float 
 
 
 def _run(journal: Journal, history: Any, job_id: str, profile_name: str, run: RunOptions) -> int:
+    """Send the job's pending rows; a history that fails meanwhile names the job to resume."""
+    from sms_cli.errors import StorageError
+
+    try:
+        return _send_pending(journal, history, job_id, profile_name, run)
+    except StorageError as exc:
+        raise StorageError(
+            f"{exc.message}; bulk job {job_id} stopped, and what it sent is journaled",
+            path=exc.path,
+            hint=f"when the history can be written again: smsctl bulk --resume {job_id}",
+        ) from None
+
+
+def _send_pending(
+    journal: Journal, history: Any, job_id: str, profile_name: str, run: RunOptions
+) -> int:
     from sms_cli import output
     from sms_cli.bulk_jobs import Engine, batches
     from sms_cli.errors import InputError

@@ -244,3 +244,24 @@ def test_a_history_that_refuses_the_job_state_is_exit_4_not_a_bug(
     resumed = bulk("--resume", job, "--yes", "--json")
     assert resumed.exit_code == 0, resumed.stderr
     assert received(emu) == Counter(numbers(3))
+
+
+def test_a_history_that_fails_after_the_run_names_the_job_to_resume(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    job = ready_job(tmp_path / "r.csv", 3)
+    database = tmp_path / "data" / "history.sqlite3"
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE UPDATE OF state ON jobs WHEN NEW.state = 'done'"
+            " BEGIN SELECT RAISE(ABORT, 'disk full (injected)'); END"
+        )
+    stopped = bulk("--resume", job, "--yes")
+    assert stopped.exit_code == 4, stopped.stderr
+    assert f"smsctl bulk --resume {job}" in stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    with sqlite3.connect(database) as db:
+        db.execute("DROP TRIGGER refuse")
+    resumed = bulk("--resume", job, "--yes")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert received(emu) == Counter(numbers(3))  # nobody twice
