@@ -329,6 +329,18 @@ class Received:
     recipient: str | None = None  # from the history when the report does not say
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 (SQLite gives its -wal and -shm files the same mode).
+
+    Only ever a new file (O_EXCL): closing any descriptor of a file releases every POSIX lock
+    this process holds on it, so opening and closing an existing history beside a live
+    connection (a bulk run has two) would let another process checkpoint and delete the WAL
+    under it, and that connection's later commits would be lost.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 class History:
     def __init__(self, path: Path | None = None, *, busy_timeout: float | None = None) -> None:
         self.path = path or data_dir() / FILE_NAME
@@ -343,8 +355,7 @@ class History:
     def _connect(self) -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            # Create the file 0600 ourselves; SQLite gives its -wal and -shm files the same mode.
-            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            _create_private(self.path)
         except OSError as exc:
             raise storage_error(exc, self.path) from None
         connection = None
