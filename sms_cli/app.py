@@ -104,6 +104,13 @@ def _prepare_process() -> None:
         # `smsctl log >&-`: fd 1 is not open, so no result could be shown; do nothing at all.
         sys.stderr.write("smsctl: error: standard output is closed; nothing was done\n")
         raise SystemExit(141)
+    # A terminal or pipe that cannot show a character (LANG=C, PYTHONIOENCODING=ascii) must not
+    # turn a name or a provider's answer into a crash: show it escaped, in the same encoding.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError, LookupError):
+                reconfigure(errors="backslashreplace")
 
 
 def _flush_stdout() -> None:
@@ -127,12 +134,45 @@ def _flush_stdout() -> None:
         raise SystemExit(4) from None
 
 
+def _stdout_identity() -> tuple[int, int] | None:
+    try:
+        stat = os.fstat(1)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def _output_failed(exc: OSError) -> SystemExit:
+    """An output failure outside any command (`--help`, `--version`, a usage error, into a
+    closed pipe or a full disk): a reader gone is 141, quietly; anything else exit 4."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(devnull, 1)
+    os.close(devnull)
+    if isinstance(exc, BrokenPipeError):
+        return SystemExit(141)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(f"smsctl: error: cannot write the output: {exc.strerror or exc}\n")
+        sys.stderr.flush()
+    return SystemExit(4)
+
+
 def main() -> None:
     _prepare_process()
     first = sys.argv[1] if len(sys.argv) > 1 else None
     completing = "_SMSCTL_COMPLETE" in os.environ
     only = first if first in COMMANDS and not completing else None
+    stdout, stdout_file = sys.stdout, _stdout_identity()
     try:
-        build_app(only)(prog_name="smsctl")
-    finally:
-        _flush_stdout()
+        try:
+            build_app(only)(prog_name="smsctl")
+        finally:
+            _flush_stdout()
+    except SystemExit as exc:
+        # Click (a usage error, --version) and rich (help) meet a closed pipe by replacing
+        # sys.stdout, or pointing fd 1 at /dev/null, and exiting 1: that is 141 here.
+        if exc.code == 1 and (sys.stdout is not stdout or _stdout_identity() != stdout_file):
+            raise SystemExit(141) from None
+        raise
+    except OSError as exc:
+        raise _output_failed(exc) from None

@@ -15,6 +15,7 @@ import hashlib
 import math
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -338,7 +339,8 @@ def _create_private(path: Path) -> None:
     under it, and that connection's later commits would be lost.
     """
     with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+        # O_NONBLOCK: should a FIFO appear in its place meanwhile, the open must not block.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NONBLOCK, 0o600))
 
 
 class History:
@@ -356,8 +358,17 @@ class History:
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             _create_private(self.path)
+            # stat, not open: closing a descriptor would drop this process's SQLite locks.
+            regular = stat.S_ISREG(os.stat(self.path).st_mode)
         except OSError as exc:
             raise storage_error(exc, self.path) from None
+        if not regular:
+            # A link to /dev/null or a FIFO: SQLite would "work" and keep nothing, or hang.
+            raise StorageError(
+                f"the history at {self.path} is not a regular file; smsctl will not use it",
+                path=self.path,
+                hint=f"move it away (smsctl then starts a new history), or set {ENV_DATA_DIR}",
+            )
         connection = None
         try:
             # Not tied to its creating thread: a bulk worker opens it, the main thread closes it.
@@ -415,6 +426,7 @@ class History:
             applied = set()
         except sqlite3.Error as exc:
             raise storage_error(exc, self.path, waited=self.busy_timeout) from None
+        self._refuse_newer(applied)
         if all(name in applied for name, _ in MIGRATIONS):
             return
         with self.transaction() as db:
@@ -423,6 +435,7 @@ class History:
                 "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
             )
             applied = {row[0] for row in db.execute("SELECT name FROM schema_migrations")}
+            self._refuse_newer(applied)
             for name, script in MIGRATIONS:
                 if name in applied:
                     continue
@@ -433,6 +446,18 @@ class History:
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                     (name, now_iso()),
                 )
+
+    def _refuse_newer(self, applied: Iterable[str]) -> None:
+        """A migration we do not know was applied by a newer smsctl: its schema may mean things
+        this version would misread or break, so refuse rather than use it."""
+        known = {name for name, _ in MIGRATIONS}
+        unknown = sorted(name for name in applied if name not in known)
+        if unknown:
+            raise StorageError(
+                f"the history at {self.path} is from a newer smsctl (migration {unknown[-1]}); "
+                f"upgrade smsctl or set {ENV_DATA_DIR}",
+                path=self.path,
+            )
 
     @_guarded
     def applied_migrations(self) -> list[str]:

@@ -402,11 +402,23 @@ class ProfileStore:
 
     def load(self) -> ProfileFile:
         try:
-            with self.path.open("rb") as handle:
-                data = handle.read()
-                mode = os.fstat(handle.fileno()).st_mode
+            # O_NONBLOCK: a FIFO put in the file's place must not block the open (nor the read:
+            # anything but a regular file is refused before reading).
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
         except FileNotFoundError:
             return ProfileFile()
+        except OSError as exc:
+            raise ConfigError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+        try:
+            with os.fdopen(fd, "rb") as handle:
+                mode = os.fstat(handle.fileno()).st_mode
+                if not stat.S_ISREG(mode):
+                    raise ConfigError(
+                        f"{self.path} is not a regular file; smsctl will not read it",
+                        hint=f"move it away; `smsctl profile add` then writes a new one, or "
+                        f"set {ENV_CONFIG_DIR}",
+                    )
+                data = handle.read()
         except OSError as exc:
             raise ConfigError(f"cannot read {self.path}: {exc.strerror or exc}") from None
         _check_private(self.path, mode)
@@ -437,13 +449,36 @@ class ProfileStore:
             except ImportError:  # Windows: os.replace is still atomic, writers may race
                 yield
                 return
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            _lock_within_bound(fd, fcntl, self.path)
             try:
                 yield
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+
+def _lock_within_bound(fd: int, fcntl: Any, path: Path) -> None:
+    """The profiles' write lock, waiting at most $SMSCTL_BUSY_TIMEOUT (10 s) for another smsctl
+    process holding it: a lock held forever must not hang every `profile` command."""
+    import time
+
+    from sms_cli.history import default_busy_timeout
+
+    waited = default_busy_timeout()
+    deadline = time.monotonic() + waited
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ConfigError(
+                    f"{path} is locked by another smsctl process (waited {waited:g} s); try again",
+                    hint="SMSCTL_BUSY_TIMEOUT sets how long to wait",
+                ) from None
+            time.sleep(min(0.05, left))
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

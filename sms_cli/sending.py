@@ -112,7 +112,7 @@ def _options(
     from sms_cli.providers.base import SendOptions
 
     notes: list[str] = []
-    send_at = parse_send_time(args.at) if args.at else None
+    send_at = parse_send_time(args.at) if args.at is not None else None
     if send_at is not None and send_at <= datetime.now(UTC):
         raise InputError(f"--at {args.at!r} is in the past")
     if args.ttl is not None and args.ttl < 1:

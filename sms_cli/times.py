@@ -45,6 +45,8 @@ def parse_send_time(value: str, *, option: str = "--at") -> datetime:
     The result is timezone-aware (UTC).
     """
     text = value.strip()
+    if not text:
+        raise InputError(f"{option}: empty", hint="give a time, or leave the option out")
     if _UNIX.fullmatch(text):
         try:
             when = datetime.fromtimestamp(int(text), UTC)
@@ -66,6 +68,8 @@ def parse_send_time(value: str, *, option: str = "--at") -> datetime:
 def parse_since(value: str, *, now: datetime | None = None) -> str:
     """`--since`: an age (`30m`, `12h`, `7d`), a date, or an ISO time; as an ISO UTC stamp."""
     text = value.strip()
+    if not text:
+        raise InputError("--since: empty", hint="give an age (30m, 12h, 7d) or a date")
     age = _AGE.fullmatch(text)
     if age:
         unit = _UNITS[age.group(2)]

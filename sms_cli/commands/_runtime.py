@@ -34,7 +34,22 @@ SinceOption = Annotated[
         show_default=False,
     ),
 ]
-LimitOption = Annotated[int, typer.Option("-n", "--limit", min=1, help="At most this many.")]
+# Bounds that keep numbers the user types inside what SQLite, sockets and timers can hold: a
+# value past them is a usage error at parsing (exit 2), never an overflow deep inside.
+MAX_LIMIT = 1_000_000
+MAX_TIMEOUT = 3600.0
+LimitOption = Annotated[
+    int, typer.Option("-n", "--limit", min=1, max=MAX_LIMIT, help="At most this many.")
+]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=0.1,
+        max=MAX_TIMEOUT,
+        help="Seconds to wait for the provider's answer (at most 3600).",
+    ),
+]
 
 
 class RunState:
@@ -80,6 +95,33 @@ def handled_errors() -> Iterator[None]:
             hint=None if RunState.debug else "run again with --debug to see the traceback",
         )
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+@contextmanager
+def results_written(sent: str | None) -> Iterator[None]:
+    """Write results to stdout, flushed inside. For a command that sent (`sent` says what went
+    out), a stdout that cannot take them (`> /dev/full`, a reader gone) is a warning, not an
+    error: the exit code must keep saying what the provider answered, or a script would resend
+    what went out."""
+    if sent is None:
+        yield
+        return
+    try:
+        yield
+        sys.stdout.flush()
+    except OSError as exc:
+        # Drop what is buffered: the final flush must not fail (and complain) again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+        with contextlib.suppress(OSError, ValueError):
+            output.warning(
+                f"the results could not be written to standard output "
+                f"({exc.strerror or exc}), but {sent}: `smsctl log` shows them"
+            )
 
 
 _STORAGE_ERRNOS = frozenset(

@@ -56,7 +56,7 @@ def inbox_command(
                 sender=phone(sender),
                 recipient=phone(to),
                 provider=provider,
-                since=parse_since(since) if since else None,
+                since=parse_since(since) if since is not None else None,
                 limit=limit,
             )
         finally:

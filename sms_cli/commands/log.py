@@ -69,7 +69,7 @@ def log_command(
             rows = history.query(
                 recipient=recipient,
                 status=status,
-                since=parse_since(since) if since else None,
+                since=parse_since(since) if since is not None else None,
                 profile=profile,
                 limit=limit,
             )

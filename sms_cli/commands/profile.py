@@ -9,6 +9,7 @@ import typer
 
 from sms_cli import output
 from sms_cli.commands._runtime import JsonFlag, handled_errors
+from sms_cli.commands._runtime import TimeoutOption as TimeoutOption
 from sms_cli.providers.registry import PROVIDER_NAMES
 
 if TYPE_CHECKING:
@@ -48,11 +49,6 @@ ProfileOption = Annotated[
 ]
 
 
-TimeoutOption = Annotated[
-    float, typer.Option("--timeout", min=0.1, help="Seconds to wait for the provider.")
-]
-
-
 def _complete_provider(incomplete: str) -> list[str]:
     return [name for name in PROVIDER_NAMES if name.startswith(incomplete)]
 
@@ -82,9 +78,15 @@ def _read_secret(prompt: str, what: str, from_stdin: bool, hint: str) -> str:
     from sms_cli.errors import InputError
     from sms_cli.profiles import validate_secret
 
+    stdin = sys.stdin
+    if stdin is None:  # `<&-`: fd 0 is not open
+        raise InputError(f"no standard input to read the {what} from", hint=hint)
     if from_stdin:
-        secret = sys.stdin.read().strip()
-    elif output.is_terminal(sys.stdin):
+        try:
+            secret = stdin.read().strip()
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read the {what} from standard input: {exc}") from None
+    elif output.is_terminal(stdin):
         import getpass
 
         secret = getpass.getpass(f"{prompt} (input hidden): ").strip()

@@ -8,6 +8,16 @@ import typer
 
 from sms_cli.commands._runtime import handled_errors
 
+# Faster than this is a busy loop; slower than a day is a typo (and past what timers hold).
+MIN_ADVANCE = 0.01
+MAX_ADVANCE = 86400.0
+
+
+def _advance_every(value: float) -> float:
+    if value != 0 and not MIN_ADVANCE <= value <= MAX_ADVANCE:
+        raise typer.BadParameter(f"use 0, or between {MIN_ADVANCE:g} and {MAX_ADVANCE:g} seconds")
+    return value
+
 
 def sandbox_command(
     port: Annotated[
@@ -21,9 +31,9 @@ def sandbox_command(
         float,
         typer.Option(
             "--advance-every",
-            min=0,
+            callback=_advance_every,
             help="Move every message one delivery state on every this many seconds, pushing "
-            "callbacks as it goes (0: only when asked about).",
+            "callbacks as it goes (0: only when asked about; else 0.01 to 86400).",
         ),
     ] = 0.0,
 ) -> None:

@@ -10,9 +10,11 @@ import typer
 from sms_cli.commands._runtime import (
     JsonFlag,
     TextArgument,
+    TimeoutOption,
     handled_errors,
     read_text,
     require_utf8,
+    results_written,
 )
 from sms_cli.commands.profile import ProfileOption
 
@@ -49,10 +51,7 @@ def send_command(
         typer.Option("--dry-run", help="Check everything and show the segments; send nothing."),
     ] = False,
     json: JsonFlag = False,
-    timeout: Annotated[
-        float,
-        typer.Option("--timeout", min=0.1, help="Seconds to wait for the provider's answer."),
-    ] = 30.0,
+    timeout: TimeoutOption = 30.0,
     max_segments: Annotated[
         int | None,
         typer.Option(
@@ -229,12 +228,23 @@ def send_command(
                 report = execute(plan, timeout=timeout, history=history)
             finally:
                 history.close()
-        if json:
-            output.print_json(render.send_json(report))
-        else:
-            render.send_human(report)
+        with results_written(None if dry_run else _what_went_out(report)):
+            if json:
+                output.print_json(render.send_json(report))
+            else:
+                render.send_human(report)
         _explain(report)
         raise typer.Exit(int(report.exit_code))
+
+
+def _what_went_out(report: SendReport) -> str:
+    from sms_cli.errors import ExitCode
+
+    return {
+        ExitCode.OK: "the messages WERE sent",
+        ExitCode.PARTIAL: "some of the messages WERE sent",
+        ExitCode.UNKNOWN_OUTCOME: "the messages may have been sent",
+    }.get(report.exit_code, "the provider refused the messages")
 
 
 def _explain(report: SendReport) -> None:
@@ -244,10 +254,15 @@ def _explain(report: SendReport) -> None:
     if report.record_error is not None:
         # The send happened; only its record failed. The exit code still tells what the provider
         # answered, so a script never resends a message that went out.
+        # Name the provider's ids: a provider that cannot look a message up without its id
+        # (Connectel) could never settle these from the history alone.
+        ids = [f"{r.recipient} {r.id or r.bulk_id}" for r in report.results if r.id or r.bulk_id]
+        named = f"; the provider's ids: {', '.join(ids)}" if ids else ""
         output.warning(
             f"the results above are what the provider answered, but they could not be recorded: "
-            f"{report.record_error.message}. The history shows these messages as in flight; "
-            "`smsctl status --last` settles them once the history is writable again"
+            f"{report.record_error.message}. The history shows these messages as in flight"
+            f"{named}. `smsctl status ID` asks the provider about one once the history is "
+            "writable again"
         )
     unknown = [r for r in report.results if r.status == "unknown"]
     if unknown:

@@ -9,6 +9,9 @@ import typer
 from sms_cli.commands._runtime import JsonFlag, handled_errors
 from sms_cli.commands.profile import complete_profile_name
 
+# Delivery reports may take hours (a phone switched off); longer than a day is a typo.
+MAX_WAIT = 86400.0
+
 
 def status_command(
     ids: Annotated[
@@ -25,12 +28,21 @@ def status_command(
         bool, typer.Option("--wait", help="Poll until every message is final (or --timeout).")
     ] = False,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0, help="With --wait: seconds to wait at most.")
+        float,
+        typer.Option(
+            "--timeout",
+            min=0,
+            max=MAX_WAIT,
+            help="With --wait: seconds to wait at most (up to a day).",
+        ),
     ] = 300.0,
     interval: Annotated[
         float,
         typer.Option(
-            "--interval", min=0.05, help="With --wait: first pause between polls (grows 1.5x)."
+            "--interval",
+            min=0.05,
+            max=3600,
+            help="With --wait: first pause between polls (grows 1.5x).",
         ),
     ] = 5.0,
     profile: Annotated[
@@ -84,8 +96,10 @@ def status_command(
         else:
             render.status_human(tracked)
         for item in tracked:
+            # A report on an id the provider does not know has no recipient: name the id.
+            who = item.recipient or item.id
             if item.note and item.status == "unknown":
-                output.warning(f"{item.recipient}: {item.note}")
+                output.warning(f"{who}: {item.note}")
             elif item.note:
-                output.info(f"{item.recipient}: {item.note}")
+                output.info(f"{who}: {item.note}")
         raise typer.Exit(int(exit_code(tracked, waited=wait)))

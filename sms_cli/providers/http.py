@@ -20,6 +20,7 @@ Messages name the provider and host, never a URL: a query string may carry a tok
 from __future__ import annotations
 
 import json
+import math
 import select
 import socket
 import ssl
@@ -35,11 +36,14 @@ from urllib.parse import urlencode, urlsplit
 import httpcore
 
 from sms_cli import __version__
-from sms_cli.errors import AuthError, NetworkError, ProviderUnavailable
+from sms_cli.errors import AuthError, InputError, NetworkError, ProviderUnavailable
 
 USER_AGENT = f"smsctl/{__version__}"
 MAX_ANSWER_BYTES: Final = 1 << 20  # 1 MiB: real answers are a few kilobytes
 _MIB: Final = MAX_ANSWER_BYTES >> 20
+# The longest a request may take: sockets and timers overflow long before 1e10 s, and an hour
+# is already far past any provider's answer (the commands refuse more at parsing).
+MAX_TIMEOUT: Final = 3600.0
 
 
 class OutcomeUnknown(Exception):
@@ -515,6 +519,9 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.title = title
+        if not (isinstance(timeout, int | float) and math.isfinite(timeout) and timeout > 0):
+            raise InputError(f"the timeout must be a positive number of seconds, not {timeout!r}")
+        timeout = min(float(timeout), MAX_TIMEOUT)
         self.timeout = timeout
         self.host = urlsplit(base_url).netloc or base_url
         self.connect_retries = connect_retries

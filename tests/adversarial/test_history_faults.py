@@ -254,7 +254,9 @@ def test_a_send_whose_answer_cannot_be_recorded_still_says_what_was_sent(
     assert '"status": "queued"' in result.stdout
     assert "could not be recorded" in result.stderr
     assert "locked by another smsctl process" in result.stderr
-    assert "smsctl status --last" in result.stderr
+    # The provider's ids, named: Connectel cannot look a message up without its id.
+    assert "the provider's ids: +46701234567 77000000001" in result.stderr
+    assert "smsctl status ID" in result.stderr
     no_token(result)
     # The intent was recorded: the history knows a message may have gone out.
     history = History()
