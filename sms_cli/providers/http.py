@@ -20,6 +20,8 @@ Messages name the provider and host, never a URL: a query string may carry a tok
 from __future__ import annotations
 
 import json
+import math
+import re
 import select
 import socket
 import ssl
@@ -88,8 +90,11 @@ class _Deadline:
         # system call per request (the deadline is never exceeded, only approached early).
         self.slack = timeout / 20
 
-    def start(self) -> None:
-        self.at = time.monotonic() + self.timeout
+    def start(self, budget: float | None = None) -> None:
+        """Start a request: it has `timeout` seconds, or `budget` when that is less (what is left
+        of the whole call's deadline)."""
+        timeout = self.timeout if budget is None else max(0.0, min(self.timeout, budget))
+        self.at = time.monotonic() + timeout
 
     def stop(self) -> None:
         self.at = None
@@ -236,9 +241,11 @@ class _HttpxWire:
             if isinstance(backend, httpcore.NetworkBackend):
                 pool._network_backend = _DeadlineBackend(backend, self.deadline)  # type: ignore[union-attr]
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Reply:
+    def request(
+        self, method: str, path: str, *, budget: float | None = None, **kwargs: Any
+    ) -> Reply:
         httpx = self.httpx
-        self.deadline.start()
+        self.deadline.start(budget)
         try:
             with self.client.stream(method, path, **kwargs) as response:
                 headers = {k.lower(): v for k, v in response.headers.items()}
@@ -449,6 +456,7 @@ class _LeanWire:
         json: Any = None,
         data: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
+        budget: float | None = None,
     ) -> Reply:
         url = self.base_url + path + (f"?{urlencode(params)}" if params else "")
         headers = list(self.headers)
@@ -466,7 +474,7 @@ class _LeanWire:
             connection = self.connection = httpcore.HTTPConnection(
                 self.origin, ssl_context=self.ssl_context, network_backend=self.backend
             )
-        self.deadline.start()
+        self.deadline.start(budget)
         try:
             with connection.stream(
                 method, url, headers=headers, content=content,
@@ -513,6 +521,7 @@ class Transport:
         backoff: float = 0.25,
         max_retry_after: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.title = title
         self.timeout = timeout
@@ -523,6 +532,7 @@ class Transport:
         self.backoff = backoff
         self.max_retry_after = max_retry_after
         self.sleep = sleep
+        self.clock = clock
         wire = _LeanWire if lean else _HttpxWire
         self.wire = wire(
             base_url.rstrip("/") + "/", timeout, {"User-Agent": USER_AGENT, **(headers or {})}
@@ -532,16 +542,20 @@ class Transport:
         self.wire.close()
 
     def send(self, method: str, path: str, **kwargs: Any) -> Reply:
-        """A request that may make the provider send (and charge): at most once past connecting."""
+        """A request that may make the provider send (and charge): at most once past connecting.
+
+        The timeout bounds the whole call, retries and the waits between them included."""
+        end = self.clock() + self.timeout
         connect_failures = rate_limited = 0
         while True:
             try:
-                response = self.wire.request(method, path, **kwargs)
+                response = self.wire.request(method, path, budget=end - self.clock(), **kwargs)
             except _ConnectFailed as exc:
                 connect_failures += 1
-                if connect_failures > self.connect_retries:
+                wait = self.backoff * 2 ** (connect_failures - 1)
+                if connect_failures > self.connect_retries or not self._time_for(wait, end):
                     raise self._unreachable(str(exc), "nothing was sent") from None
-                self.sleep(self.backoff * 2 ** (connect_failures - 1))
+                self.sleep(wait)
                 continue
             except _NotSent as exc:
                 raise self._refused_here(str(exc)) from None
@@ -566,7 +580,7 @@ class Transport:
                 ) from None
             if response.status_code == 429:
                 rate_limited += 1
-                self._wait_after_429(response, rate_limited, "nothing was sent")
+                self._wait_after_429(response, rate_limited, "nothing was sent", end)
                 continue
             self._raise_for_auth(response)
             if response.status_code >= 500:
@@ -577,11 +591,13 @@ class Transport:
             return response
 
     def query(self, method: str, path: str, **kwargs: Any) -> Reply:
-        """An idempotent request: retried after connect errors, timeouts, 5xx and 429."""
+        """An idempotent request: retried after connect errors, dropped connections, 5xx and 429,
+        while the timeout, which bounds the whole call, leaves time."""
+        end = self.clock() + self.timeout
         failures = rate_limited = 0
         while True:
             try:
-                response = self.wire.request(method, path, **kwargs)
+                response = self.wire.request(method, path, budget=end - self.clock(), **kwargs)
             except _NotSent as exc:
                 raise self._refused_here(str(exc)) from None
             except _TimedOut:
@@ -599,23 +615,26 @@ class Transport:
                 ) from None
             except (_ConnectFailed, _Broken) as exc:
                 failures += 1
-                if failures > max(self.query_retries, self.connect_retries):
+                wait = self.backoff * 2 ** (failures - 1)
+                retries = max(self.query_retries, self.connect_retries)
+                if failures > retries or not self._time_for(wait, end):
                     reason = str(exc) or type(exc).__name__.strip("_")
                     raise self._unreachable(reason, "try again later") from None
-                self.sleep(self.backoff * 2 ** (failures - 1))
+                self.sleep(wait)
                 continue
             if response.status_code == 429:
                 rate_limited += 1
-                self._wait_after_429(response, rate_limited, "try again later")
+                self._wait_after_429(response, rate_limited, "try again later", end)
                 continue
             self._raise_for_auth(response)
             if response.status_code >= 500:
                 failures += 1
-                if failures > self.query_retries:
+                wait = self.backoff * 2 ** (failures - 1)
+                if failures > self.query_retries or not self._time_for(wait, end):
                     raise ProviderUnavailable(
                         f"{self.title} answered HTTP {response.status_code}; try again later"
                     )
-                self.sleep(self.backoff * 2 ** (failures - 1))
+                self.sleep(wait)
                 continue
             return response
 
@@ -638,29 +657,46 @@ class Transport:
                 hint="check the profile's token: smsctl profile show",
             )
 
-    def _wait_after_429(self, response: Reply, attempt: int, consequence: str) -> None:
-        wait = retry_after_seconds(response.headers.get("Retry-After"))
+    def _time_for(self, wait: float, end: float) -> bool:
+        """Whether a wait of `wait` seconds still leaves time for another attempt."""
+        return self.clock() + wait < end
+
+    def _wait_after_429(self, response: Reply, attempt: int, consequence: str, end: float) -> None:
+        wait = retry_after_seconds(response.headers.get("retry-after"))  # Reply's names: lower case
         if wait is None:
             wait = self.backoff * 2 ** (attempt - 1)
-        if attempt > self.rate_limit_retries or wait > self.max_retry_after:
+        if (
+            attempt > self.rate_limit_retries
+            or wait > self.max_retry_after
+            or not self._time_for(wait, end)
+        ):
             raise ProviderUnavailable(
-                f"{self.title} is rate limiting (HTTP 429, retry after {wait:g} s); {consequence}"
+                f"{self.title} rate limited the request (HTTP 429); retry after "
+                f"{math.ceil(wait)} s; {consequence}"
             )
         self.sleep(wait)
 
 
+MAX_RETRY_AFTER: Final = 86_400.0  # a larger Retry-After reads as a day: far past any --timeout
+_SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")
+
+
 def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds: either a number of seconds or an HTTP date."""
+    """Retry-After as seconds, 0 to MAX_RETRY_AFTER: a number of seconds (a fraction too, as
+    the sandbox sends) or an HTTP date; None for anything else (negative numbers included)."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _SECONDS.fullmatch(value):
+        return min(float(value), MAX_RETRY_AFTER)
+    if value.isdigit():  # more digits than any sensible wait
+        return MAX_RETRY_AFTER
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        seconds = when.timestamp() - time.time()
+    except (TypeError, ValueError, OverflowError, OSError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 def json_object(response: Reply) -> dict[str, Any] | None:

@@ -126,7 +126,7 @@ def test_rate_limit_that_never_clears_exits_6(emu: Emu, profile: str) -> None:
     emu.faults(mode="rate_limit", retry_after=0.05)
     result = send("--to", FIRST, "Hi")
     assert result.exit_code == 6
-    assert "rate limiting" in result.stderr
+    assert "rate limited" in result.stderr
     assert len(emu.sends()) == 4  # the first try and three retries
 
 
