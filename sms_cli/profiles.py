@@ -240,7 +240,52 @@ def validate_base_url(url: str) -> str:
         raise InputError("the base URL is not an http or https URL with a host", hint=example)
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         raise InputError("the base URL must not carry a query string or a fragment")
+    if not _connectable_host(parts.netloc.rpartition(":")[0] if parts.port else parts.netloc):
+        raise InputError(
+            "the base URL's host is not a valid host name or IP address",
+            hint="labels of 1 to 63 letters, digits or '-', or an IP address; " + example,
+        )
     return url.rstrip("/")
+
+
+_IPV4_LIKE = re.compile(r"[0-9.]+")
+
+
+def _connectable_host(host: str) -> bool:
+    """Whether the HTTP client can make a request to `host` (as the URL spells it): the checks
+    it makes only when a request is under way, so a profile never holds a URL that fails then."""
+    import ipaddress
+
+    if host.startswith("["):
+        if not host.endswith("]"):
+            return False
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return False
+        return True
+    if _IPV4_LIKE.fullmatch(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return False
+        return True
+    name = host[:-1] if host.endswith(".") else host
+    labels = name.split(".")
+    if len(name) > 253 or any(not 0 < len(label) <= 63 for label in labels):
+        return False
+    try:
+        host.lower().encode("idna")  # what the socket layer does with it
+    except UnicodeError:
+        return False
+    if any(label.lower().startswith("xn--") for label in labels):
+        import idna  # httpx's own IDNA check; loaded only for such a name
+
+        try:
+            idna.decode(name.lower())
+        except (idna.IDNAError, UnicodeError, ValueError):
+            return False
+    return True
 
 
 def validate_region(region: str) -> str:

@@ -86,6 +86,7 @@ class _Deadline:
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
         self.at: float | None = None
+        self.wrote = False  # whether any byte of the request under way was handed to a socket
         # How far below the time left a lean stream may keep its socket's timeout, to spare a
         # system call per request (the deadline is never exceeded, only approached early).
         self.slack = timeout / 20
@@ -95,6 +96,7 @@ class _Deadline:
         of the whole call's deadline)."""
         timeout = self.timeout if budget is None else max(0.0, min(self.timeout, budget))
         self.at = time.monotonic() + timeout
+        self.wrote = False
 
     def stop(self) -> None:
         self.at = None
@@ -143,7 +145,9 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self.inner.read(max_bytes, self.deadline.bound(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self.inner.write(buffer, self.deadline.bound(timeout, httpcore.WriteTimeout))
+        bounded = self.deadline.bound(timeout, httpcore.WriteTimeout)
+        self.deadline.wrote = True
+        self.inner.write(buffer, bounded)
 
     def close(self) -> None:
         self.inner.close()
@@ -225,12 +229,15 @@ class _HttpxWire:
 
         self.httpx = httpx
         self.deadline = _Deadline(timeout)
-        self.client = httpx.Client(
-            base_url=base_url,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers=dict(headers),
-            follow_redirects=False,
-        )
+        try:
+            self.client = httpx.Client(
+                base_url=base_url,
+                timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+                headers=dict(headers),
+                follow_redirects=False,
+            )
+        except (httpx.InvalidURL, UnicodeError) as exc:  # an IP literal out of range, say
+            raise _unencodable(exc, self.deadline) from None
         # httpx offers no way to pass a network backend, and its per-read timeouts cannot
         # bound a whole request: give every connection pool it built (the direct one and any
         # proxy's from the environment) a backend whose streams honour the deadline.
@@ -262,6 +269,8 @@ class _HttpxWire:
             raise _Broken(type(exc).__name__) from None
         except httpx.DecodingError as exc:
             raise _Undecodable(type(exc).__name__) from None
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            raise _unencodable(exc, self.deadline) from None
         finally:
             self.deadline.stop()
 
@@ -331,6 +340,8 @@ class _LeanStream(httpcore.NetworkStream):
         data = b"".join(self.unsent)
         self.unsent.clear()
         timeout = self._within(self.write_timeout, httpcore.WriteTimeout)
+        if self.deadline is not None:
+            self.deadline.wrote = True
         try:
             self._set_timeout(timeout)
             self.sock.sendall(data)
@@ -494,12 +505,23 @@ class _LeanWire:
             raise _NotSent(type(exc).__name__) from None
         except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
             raise _Broken(type(exc).__name__) from None
+        except UnicodeError as exc:
+            raise _unencodable(exc, self.deadline) from None
         finally:
             self.deadline.stop()
 
     def close(self) -> None:
         if self.connection is not None:
             self.connection.close()
+
+
+def _unencodable(exc: Exception, deadline: _Deadline) -> Exception:
+    """A URL or host name the client cannot encode (an empty or over-long label, an invalid
+    A-label or IP literal): refused here, before a byte left, unless some had already."""
+    if deadline.wrote:
+        return _Broken(type(exc).__name__)
+    name = "invalid host name" if isinstance(exc, UnicodeError) else "invalid URL"
+    return _NotSent(name)
 
 
 def _dumps(document: Any) -> bytes:
@@ -534,9 +556,12 @@ class Transport:
         self.sleep = sleep
         self.clock = clock
         wire = _LeanWire if lean else _HttpxWire
-        self.wire = wire(
-            base_url.rstrip("/") + "/", timeout, {"User-Agent": USER_AGENT, **(headers or {})}
-        )
+        try:
+            self.wire = wire(
+                base_url.rstrip("/") + "/", timeout, {"User-Agent": USER_AGENT, **(headers or {})}
+            )
+        except _NotSent as exc:
+            raise self._refused_here(str(exc)) from None
 
     def close(self) -> None:
         self.wire.close()

@@ -631,3 +631,31 @@ def test_balance_timeout_bounds_the_command_with_its_retries(
     assert_clean(result, 6)
     assert time.monotonic() - started < 1.5  # retries with a fresh 1 s each took 2.5 s
     assert "rate limited" in result.stderr or "within the timeout (1 s)" in result.stderr
+
+
+UNENCODABLE_HOSTS = [
+    "http://a..b",
+    "http://xn--",
+    "http://xn--a.example",
+    "http://.:80",
+    f"http://{'a' * 300}.example",
+    "http://999.999.999.999",
+    "http://[v1.x]:1",
+]
+
+
+@pytest.mark.parametrize("url", UNENCODABLE_HOSTS)
+@pytest.mark.parametrize("lean", [False, True], ids=["httpx", "lean"])
+@pytest.mark.parametrize("call", ["send", "query"])
+def test_a_host_the_client_cannot_encode_is_not_sent(url: str, lean: bool, call: str) -> None:
+    """Past validation (a profile file from an older smsctl, say), such a host is still a
+    request that was never made: exit 6, `not_sent`, never a crash or `unknown`."""
+    fake = FakeTime()
+    with pytest.raises(NetworkError, match=r"nothing was sent|try again later") as raised:
+        transport = Transport(url, title="T", timeout=1, lean=lean, sleep=fake.sleep,
+                              clock=fake.clock)  # fmt: skip
+        try:
+            getattr(transport, call)("POST", "x")
+        finally:
+            transport.close()
+    assert raised.value.exit_code == 6
