@@ -7,6 +7,7 @@ sockets or httpx, as anyone who learns the URL could be.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -37,15 +38,18 @@ class Served:
     port: int
     events: list[Received] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
+    server: Any = None
 
     def url(self, provider: str) -> str:
         return f"{self.base}/{SECRET}/{provider}"
 
 
 @contextmanager
-def serve(**config: Any) -> Iterator[Served]:
+def serve(send_buffer: int | None = None, **config: Any) -> Iterator[Served]:
     history = History()
     sock = bind("127.0.0.1", 0)
+    if send_buffer is not None:  # accepted connections inherit it
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
     port = sock.getsockname()[1]
     served = Served(f"http://127.0.0.1:{port}", port)
     app = Receiver(
@@ -55,6 +59,7 @@ def serve(**config: Any) -> Iterator[Served]:
         on_refusal=served.refusals.append,
     )
     server = make_server(app)
+    served.server = server
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -450,3 +455,48 @@ def test_a_flood_of_warnings_is_counted_not_written() -> None:
     assert 0 < shown <= WARNINGS_PER_SECOND * (elapsed + 2)
     counted = int(errors.split("warning(s) not shown")[0].rsplit(", ", 1)[1])
     assert shown + counted == 300, errors[-300:]
+
+
+def open_connections(served: Served, within: float) -> int:
+    """The receiver's open connections, once none are left or `within` seconds passed."""
+    deadline = time.monotonic() + within
+    while (left := len(served.server.server_state.connections)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return left
+
+
+@pytest.mark.parametrize("pipelined", [b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"])
+def test_a_caller_that_never_reads_its_answers_is_closed(pipelined: bytes) -> None:
+    """Megabytes of pipelined requests, no answer ever read: the server waits on a full send
+    buffer, and without a deadline there the connection would be held forever."""
+    with serve(send_buffer=4096, request_timeout=0.5, max_pipelined=1 << 30) as served:
+        caller = socket.create_connection(("127.0.0.1", served.port))
+        caller.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        caller.settimeout(3)
+        caller.sendall(pipelined)
+        assert caller.recv(4096).startswith(b"HTTP/1.1 404")  # connected, and kept alive
+
+        def flood() -> None:
+            with contextlib.suppress(OSError):  # closed by the server, or blocked past 3 s
+                caller.sendall(pipelined * (3_000_000 // len(pipelined)))
+
+        sender = threading.Thread(target=flood, daemon=True)
+        sender.start()
+        try:
+            assert open_connections(served, within=4) == 0
+        finally:
+            sender.join(5)
+            caller.close()
+
+
+def test_a_pipelined_backlog_past_the_cap_closes_the_connection() -> None:
+    request = b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+    with (
+        serve(max_pipelined=1024) as served,
+        socket.create_connection(("127.0.0.1", served.port)) as caller,
+    ):
+        caller.settimeout(3)
+        caller.sendall(request)
+        assert caller.recv(4096).startswith(b"HTTP/1.1 404")  # connected, and kept alive
+        caller.sendall(request * 200)  # 6 KB in one go: 5 KB waits behind the first
+        assert open_connections(served, within=2) == 0
