@@ -109,11 +109,38 @@ class BrokenProfile:
     def shown_name(self) -> str:
         return self.name if _NAME.fullmatch(self.name) else shown(self.name)
 
+    @property
+    def remove_hint(self) -> str:
+        """How to remove it, as a command that works when pasted into a shell: a name with
+        control characters is given in bash/zsh ANSI-C quoting ($'...'), never as its escaped
+        display form (which names another profile)."""
+        if _NAME.fullmatch(self.name):
+            return f"fix it by hand, or remove it: smsctl profile remove {self.name}"
+        if len(self.name) > _SHOWN_MAX:
+            return "fix it by hand: edit or delete its table in the file"
+        return f"fix it by hand, or remove it: smsctl profile remove {ansi_c_quoted(self.name)}"
+
     def error(self) -> ConfigError:
-        return ConfigError(
-            self.message,
-            hint=f"fix it by hand, or remove it: smsctl profile remove {self.shown_name}",
-        )
+        return ConfigError(self.message, hint=self.remove_hint)
+
+
+def ansi_c_quoted(value: str) -> str:
+    """`value` as one bash/zsh word, $'...', every character outside printable ASCII (and ' and
+    \\) escaped: pasted into a shell it is the exact value, and shows nothing raw."""
+    out = []
+    for char in value:
+        code = ord(char)
+        if char in "'\\":
+            out.append("\\" + char)
+        elif 0x20 <= code < 0x7F:
+            out.append(char)
+        elif code < 0x80:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return "$'" + "".join(out) + "'"
 
 
 @dataclass(frozen=True)
@@ -139,7 +166,7 @@ class ProfileFile:
             raise ConfigError(
                 f"{broken.message}; smsctl changes the file only to remove a profile until "
                 "this is fixed",
-                hint=f"fix it by hand, or: smsctl profile remove {broken.shown_name}",
+                hint=broken.remove_hint,
             )
 
     def to_toml(self) -> dict[str, Any]:

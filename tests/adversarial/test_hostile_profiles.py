@@ -348,3 +348,28 @@ def test_any_toml_value_exits_0_or_4_never_1(key: str, value: Any, name: str) ->
     listed = clean(run(["profile", "list"]))
     assert listed.exit_code == 0, listed.stderr
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["b\x1b[2J\u202e", "it's\\n\x07", "é\U0001f600\t"])
+def test_the_remove_hint_for_a_name_with_control_characters_works_in_a_shell(name: str) -> None:
+    """The hint used to show the escaped display form (`'b\\x1b[2J'`): pasted, that names
+    another profile. It is now ANSI-C quoted, which bash and zsh turn back into the name."""
+    import shutil
+    import subprocess
+
+    key = json.dumps(name, ensure_ascii=False)
+    path = write_config(f'[profiles.{key}]\n{GOOD}region = "XX"\n')
+    shown = clean(run(["profile", "show", name]))
+    assert shown.exit_code == 4
+    command = shown.stderr.split("remove it: ")[1].strip()
+    assert command.startswith("smsctl profile remove $'")
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("no bash to paste the hint into")
+    word = command.removeprefix("smsctl profile remove ")
+    pasted = subprocess.run(
+        [bash, "-c", f"printf '%s' {word}"], capture_output=True, check=True
+    ).stdout.decode()
+    assert pasted == name
+    assert clean(run(["profile", "remove", pasted])).exit_code == 0
+    assert key not in path.read_text()
