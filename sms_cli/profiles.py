@@ -109,11 +109,38 @@ class BrokenProfile:
     def shown_name(self) -> str:
         return self.name if _NAME.fullmatch(self.name) else shown(self.name)
 
+    @property
+    def remove_hint(self) -> str:
+        """How to remove it, as a command that works when pasted into a shell: a name with
+        control characters is given in bash/zsh ANSI-C quoting ($'...'), never as its escaped
+        display form (which names another profile)."""
+        if _NAME.fullmatch(self.name):
+            return f"fix it by hand, or remove it: smsctl profile remove {self.name}"
+        if len(self.name) > _SHOWN_MAX:
+            return "fix it by hand: edit or delete its table in the file"
+        return f"fix it by hand, or remove it: smsctl profile remove {ansi_c_quoted(self.name)}"
+
     def error(self) -> ConfigError:
-        return ConfigError(
-            self.message,
-            hint=f"fix it by hand, or remove it: smsctl profile remove {self.shown_name}",
-        )
+        return ConfigError(self.message, hint=self.remove_hint)
+
+
+def ansi_c_quoted(value: str) -> str:
+    """`value` as one bash/zsh word, $'...', every character outside printable ASCII (and ' and
+    \\) escaped: pasted into a shell it is the exact value, and shows nothing raw."""
+    out = []
+    for char in value:
+        code = ord(char)
+        if char in "'\\":
+            out.append("\\" + char)
+        elif 0x20 <= code < 0x7F:
+            out.append(char)
+        elif code < 0x80:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return "$'" + "".join(out) + "'"
 
 
 @dataclass(frozen=True)
@@ -139,7 +166,7 @@ class ProfileFile:
             raise ConfigError(
                 f"{broken.message}; smsctl changes the file only to remove a profile until "
                 "this is fixed",
-                hint=f"fix it by hand, or: smsctl profile remove {broken.shown_name}",
+                hint=broken.remove_hint,
             )
 
     def to_toml(self) -> dict[str, Any]:
@@ -240,7 +267,52 @@ def validate_base_url(url: str) -> str:
         raise InputError("the base URL is not an http or https URL with a host", hint=example)
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         raise InputError("the base URL must not carry a query string or a fragment")
+    if not _connectable_host(parts.netloc.rpartition(":")[0] if parts.port else parts.netloc):
+        raise InputError(
+            "the base URL's host is not a valid host name or IP address",
+            hint="labels of 1 to 63 letters, digits or '-', or an IP address; " + example,
+        )
     return url.rstrip("/")
+
+
+_IPV4_LIKE = re.compile(r"[0-9.]+")
+
+
+def _connectable_host(host: str) -> bool:
+    """Whether the HTTP client can make a request to `host` (as the URL spells it): the checks
+    it makes only when a request is under way, so a profile never holds a URL that fails then."""
+    import ipaddress
+
+    if host.startswith("["):
+        if not host.endswith("]"):
+            return False
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return False
+        return True
+    if _IPV4_LIKE.fullmatch(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return False
+        return True
+    name = host[:-1] if host.endswith(".") else host
+    labels = name.split(".")
+    if len(name) > 253 or any(not 0 < len(label) <= 63 for label in labels):
+        return False
+    try:
+        host.lower().encode("idna")  # what the socket layer does with it
+    except UnicodeError:
+        return False
+    if any(label.lower().startswith("xn--") for label in labels):
+        import idna  # httpx's own IDNA check; loaded only for such a name
+
+        try:
+            idna.decode(name.lower())
+        except (idna.IDNAError, UnicodeError, ValueError):
+            return False
+    return True
 
 
 def validate_region(region: str) -> str:

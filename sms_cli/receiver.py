@@ -51,6 +51,10 @@ class ReceiverConfig:
     request_timeout: float = 10.0
     idle_timeout: float = 5.0
     max_connections: int = 1000
+    # A caller that sends requests but never reads the answers: an answer not taken within
+    # `request_timeout` closes the connection, as do more than `max_pipelined` bytes of
+    # requests queued behind one not yet answered.
+    max_pipelined: int = 128 * 1024
 
 
 class Receiver:
@@ -245,6 +249,7 @@ def _guarded_protocol(limits: ReceiverConfig) -> type[asyncio.Protocol]:
             super().__init__(*args, **kwargs)
             self.timeout_keep_alive = limits.idle_timeout  # type: ignore[assignment]
             self.request_deadline: asyncio.TimerHandle | None = None
+            self.drain_deadline: asyncio.TimerHandle | None = None
             self.opened = 0.0
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -259,6 +264,25 @@ def _guarded_protocol(limits: ReceiverConfig) -> type[asyncio.Protocol]:
                 self._arm()  # a new request starts: on a fresh or a kept-alive connection
             super().data_received(data)
             self._settle()
+            if len(self.conn.trailing_data[0]) > limits.max_pipelined:
+                self._abort()
+
+        def pause_writing(self) -> None:
+            """The caller is not reading its answers: it has `request_timeout` to start."""
+            super().pause_writing()
+            if self.drain_deadline is None:
+                self.drain_deadline = self.loop.call_later(limits.request_timeout, self._abort)
+
+        def resume_writing(self) -> None:
+            super().resume_writing()
+            if self.drain_deadline is not None:
+                self.drain_deadline.cancel()
+                self.drain_deadline = None
+
+        def _abort(self) -> None:
+            """Close at once, dropping what is unsent (close() would wait to send it)."""
+            self.drain_deadline = None
+            self.transport.abort()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -266,6 +290,9 @@ def _guarded_protocol(limits: ReceiverConfig) -> type[asyncio.Protocol]:
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            if self.drain_deadline is not None:
+                self.drain_deadline.cancel()
+                self.drain_deadline = None
             super().connection_lost(exc)
 
         def _settle(self) -> None:

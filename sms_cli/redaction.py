@@ -7,15 +7,20 @@ travel in: raw, JSON-escaped, URL- and form-encoded. Tokens in the places provid
 (Connectel's `authorization` field and query parameter, PROVIDERS.md §3.3; `X-Api-Key`,
 `Authorization: Bearer`) are redacted even when not registered.
 
-Text from a provider is cut to a readable size only with `shorten`, which redacts the whole text
-first: cutting first could leave a token's prefix that no longer matches anything.
+Text from a provider (an error body, an error text) goes through `provider_text`: a provider
+echoing our token may have encoded it in ways no list of encodings foresees (lower-case percent
+escapes, `\\/`, HTML character references, a `<wbr>` inside it, `+` read as a space) or cut it
+anywhere. So a normalised copy of the text is searched for any 6-character piece of a secret,
+and a text with one is withheld whole. It is then cut to a readable size only with `shorten`,
+which redacts the whole text first: cutting first could leave a piece that no longer matches.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote
 
 REDACTED = "[redacted]"
 _MIN_SECRET_LENGTH = 4
@@ -24,6 +29,10 @@ _MIN_SECRET_LENGTH = 4
 _MIN_FRAGMENT = 6
 _secrets: set[str] = set()
 _variants: list[str] = []  # every encoding of every secret, longest first
+# Every _MIN_FRAGMENT-character piece of every secret and of each encoding, `+` read as a space.
+_pieces: set[str] = set()
+WITHHELD = "[provider text withheld: it echoed the token]"
+_SCANNED = 1 << 16  # the start of a provider text that is checked, and kept
 
 _NAMES = r"authorization|x-api-key|api[_-]?key|access[_-]?token"
 # `authorization=...` in a URL or a form body.
@@ -53,6 +62,69 @@ def register_secret(value: str | None) -> None:
         # A JSON document inside another (a provider echoing our JSON body, then printed as JSON).
         variants |= {json.dumps(v)[1:-1] for v in list(variants)}
         _variants[:] = sorted(set(_variants) | variants, key=len, reverse=True)
+        for variant in variants:
+            _pieces.update(_grams(_plus_as_space(variant)))
+
+
+def _grams(text: str) -> set[str]:
+    return {text[i : i + _MIN_FRAGMENT] for i in range(len(text) - _MIN_FRAGMENT + 1)}
+
+
+def _plus_as_space(text: str) -> str:
+    return text.replace("+", " ")
+
+
+def _echoes(text: str) -> bool:
+    text = _plus_as_space(text)
+    size = _MIN_FRAGMENT
+    return any(text[i : i + size] in _pieces for i in range(len(text) - size + 1))
+
+
+# Tags a provider may put inside a word (`<wbr>`, `<span>`), and invisible characters.
+_TAG = re.compile(r"<[/a-zA-Z!?][^<>]{0,40}>")
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
+_BACKSLASH = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(.))", re.DOTALL)
+_ESCAPED = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "0": "\0"}
+
+
+def _unbackslash(text: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1) or match.group(2)
+        if code:
+            return chr(int(code, 16))
+        char = match.group(3)
+        return _ESCAPED.get(char, char)
+
+    return _BACKSLASH.sub(one, text)
+
+
+_DECODINGS = (
+    lambda text: _TAG.sub("", text),
+    lambda text: _INVISIBLE.sub("", text),
+    html.unescape,
+    unquote,  # %2f and %2F alike
+    _unbackslash,  # JSON and PHP escapes (\/, \uXXXX), in any body
+)
+
+
+def provider_text(text: str) -> str:
+    """A provider's own words for a message, or WITHHELD when they echo a piece of a secret:
+    in the text as it came, or once decoded (each decoding in turn, twice over, for nested
+    encodings), a `+` counting as a space. Redacted as any output is. Not for smsctl's own
+    documents: only text a provider wrote."""
+    text = text[:_SCANNED]
+    if _pieces:
+        seen = text
+        if _echoes(seen):
+            return WITHHELD
+        for _ in range(2):
+            for decode in _DECODINGS:
+                decoded = decode(seen)
+                if decoded != seen:
+                    seen = decoded
+                    if _echoes(seen):
+                        return WITHHELD
+    return redact(text)
 
 
 def redact(text: str, *, urls: bool = True) -> str:
@@ -87,8 +159,9 @@ def _fragments(text: str) -> str:
 
 
 def shorten(text: str, limit: int = 200) -> str:
-    """Provider or caller text for a message: redacted whole, then cut to `limit` characters."""
-    text = redact(text.strip())
+    """Provider text for a message: checked and redacted whole (`provider_text`), then cut to
+    `limit` characters."""
+    text = provider_text(text.strip())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

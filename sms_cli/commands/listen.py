@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import queue
 import re
 import select
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
@@ -28,6 +29,7 @@ SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
 OUTPUT_BACKLOG = 256  # lines waiting for a slow reader before events are left off the display
+WARNINGS_PER_SECOND = 20  # more in one second are counted, not shown (a flood of bad requests)
 
 
 class _LineWriter:
@@ -44,12 +46,17 @@ class _LineWriter:
         self.lines: queue.Queue[str | None] = queue.Queue(capacity)
         self.dropped = 0
         self.broken = False
+        self.closed = False
+        self.writing = False  # a line is being written (the reader may never take it)
         self.on_broken: Callable[[], None] = lambda: None
         self.thread = threading.Thread(target=self._run, name="smsctl-listen-out", daemon=True)
         self.thread.start()
 
     def put(self, line: str) -> bool:
         if self.broken:
+            return False
+        if self.closed:
+            self.dropped += 1
             return False
         try:
             self.lines.put_nowait(line)
@@ -60,16 +67,33 @@ class _LineWriter:
 
     def close(self, timeout: float = 1.0) -> None:
         """Write what is queued, for at most `timeout` seconds in all (a stalled reader may
-        never take it; the events are stored)."""
+        never take it; the events are stored). Lines still unwritten then count as dropped."""
         deadline = time.monotonic() + timeout
         with contextlib.suppress(queue.Full):
             self.lines.put(None, timeout=timeout)
         self.thread.join(max(0.0, deadline - time.monotonic()))
+        self.closed = True
+        if self.thread.is_alive() and not self.broken:
+            left = int(self.writing)
+            while True:
+                try:
+                    line = self.lines.get_nowait()
+                except queue.Empty:
+                    break
+                left += line is not None
+            self.dropped += left
+
+    @property
+    def done(self) -> bool:
+        """Everything put was written (or the reader went away)."""
+        return not self.thread.is_alive()
 
     def _run(self) -> None:
         while (line := self.lines.get()) is not None:
             try:
+                self.writing = True
                 self._write(line)
+                self.writing = False
             except (BrokenPipeError, ValueError):  # the reader went away, or stdout is closed
                 self.broken = True
                 self.on_broken()
@@ -110,6 +134,11 @@ class _Printer:
         output.stderr().flush()
         self.out = _LineWriter(output.stdout())
         self.err = _LineWriter(output.stderr())
+        self.lock = threading.Lock()  # warnings come from the event loop and from log records
+        self.window = -1.0
+        self.in_window = 0
+        self.held = 0  # warnings over WARNINGS_PER_SECOND in this window, not shown yet
+        self.warnings_left_out = 0
 
     @property
     def broken(self) -> bool:
@@ -154,9 +183,80 @@ class _Printer:
         self._warn(f"refused {source} (HTTP {refusal.status}): {visible(refusal.reason)}")
 
     def _warn(self, message: str) -> None:
+        self.warning_line(f"smsctl: warning: {message}\n")
+
+    def warning_line(self, text: str) -> None:
+        """A line for stderr, at most WARNINGS_PER_SECOND a second: the rest are counted, and
+        the count is shown with the next warning or at stop."""
         from sms_cli.redaction import redact
 
-        self.err.put(redact(f"smsctl: warning: {message}\n"))
+        with self.lock:
+            now = time.monotonic()
+            if now - self.window >= 1.0:
+                if self.held:
+                    self.err.put(
+                        f"smsctl: warning: {self.held} more warning(s) left out (too many in "
+                        "one second)\n"
+                    )
+                    self.warnings_left_out += self.held
+                    self.held = 0
+                self.window, self.in_window = now, 0
+            if self.in_window >= WARNINGS_PER_SECOND:
+                self.held += 1
+                return
+            self.in_window += 1
+            self.err.put(redact(text))
+
+    def warnings_not_shown(self) -> int:
+        return self.warnings_left_out + self.held + self.err.dropped
+
+    def last_line(self, text: str, timeout: float = 1.0) -> None:
+        """The final line on stderr: written within `timeout` seconds, or left out when stderr
+        is not being read (a write to a full pipe would keep the process from exiting)."""
+        from sms_cli import output
+        from sms_cli.redaction import redact
+
+        if not self.err.done:
+            return
+        writer = _LineWriter(output.stderr(), capacity=1)
+        writer.put(redact(text))
+        writer.close(timeout)
+
+
+class _LogToStderr(logging.Handler):
+    """Every log record (uvicorn's "Invalid HTTP request received.", asyncio's, warnings) to
+    the printer's stderr writer: written directly, in the event loop, a full stderr pipe would
+    block the loop and every callback with it."""
+
+    def __init__(self, printer: _Printer) -> None:
+        super().__init__(logging.WARNING)
+        self.printer = printer
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from sms_cli.render import visible
+
+        try:
+            message = record.getMessage()
+        except Exception:  # a record whose arguments do not fit its format
+            message = str(record.msg)
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            message = f"{message} ({type(error).__name__}: {error})"
+        self.printer.warning_line(f"smsctl: warning: {visible(message)}\n")
+
+
+@contextlib.contextmanager
+def _logs_to(printer: _Printer) -> Iterator[None]:
+    root = logging.getLogger()
+    handler = _LogToStderr(printer)
+    saved = root.handlers[:]
+    root.handlers = [handler]
+    logging.captureWarnings(True)
+    try:
+        yield
+    finally:
+        logging.captureWarnings(False)
+        root.handlers = saved
 
 
 def _signing_keys(profiles: ProfileFile, only: str | None) -> dict[str, list[str]]:
@@ -288,7 +388,8 @@ def listen_command(
         # The reader of stdout went away (`| head -1`): stop as any command does then.
         printer.out.on_broken = lambda: setattr(server, "should_exit", True)
         try:
-            server.run(sockets=[sock])
+            with _logs_to(printer):
+                server.run(sockets=[sock])
         except KeyboardInterrupt:
             pass
         finally:
@@ -301,4 +402,8 @@ def listen_command(
         repeats = f", {printer.duplicates} repeated" if printer.duplicates else ""
         dropped = printer.out.dropped
         unseen = f", {dropped} not shown (standard output was not read)" if dropped else ""
-        output.info(f"stopped; {printer.events} event(s) received{repeats}{unseen}")
+        warned = printer.warnings_not_shown()
+        left_out = f", {warned} warning(s) not shown" if warned else ""
+        printer.last_line(
+            f"stopped; {printer.events} event(s) received{repeats}{unseen}{left_out}\n"
+        )

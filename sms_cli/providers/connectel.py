@@ -199,7 +199,7 @@ class Connectel(Provider):
                 status=status,
                 id=str(request_id),
                 provider_code=raw,
-                provider_text=_text(_field(document, "statusDesc")),
+                provider_text=_said(_text(_field(document, "statusDesc"))),
                 error="rejected by the operator" if status == "rejected" else None,
             )
         ]
@@ -243,7 +243,7 @@ class Connectel(Provider):
                     status=status,
                     id=str(_field(item, "requestid")),
                     provider_code=raw,
-                    provider_text=_text(_field(item, "statusDesc")),
+                    provider_text=_said(_text(_field(item, "statusDesc"))),
                     error="rejected by the operator" if status == "rejected" else None,
                     bulk_id=str(bulk_id),
                 )
@@ -301,6 +301,11 @@ def _describe(document: dict[str, Any] | None, response: Reply) -> str | None:
     else:
         text = response.text
     return shorten(text) or None
+
+
+def _said(text: str | None) -> str | None:
+    """A provider's text as a message may show it: withheld when it echoes the token."""
+    return shorten(text) if text else None
 
 
 def _text(value: Any) -> str | None:

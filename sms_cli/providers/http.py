@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import select
 import socket
 import ssl
@@ -88,12 +89,17 @@ class _Deadline:
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
         self.at: float | None = None
+        self.wrote = False  # whether any byte of the request under way was handed to a socket
         # How far below the time left a lean stream may keep its socket's timeout, to spare a
         # system call per request (the deadline is never exceeded, only approached early).
         self.slack = timeout / 20
 
-    def start(self) -> None:
-        self.at = time.monotonic() + self.timeout
+    def start(self, budget: float | None = None) -> None:
+        """Start a request: it has `timeout` seconds, or `budget` when that is less (what is left
+        of the whole call's deadline)."""
+        timeout = self.timeout if budget is None else max(0.0, min(self.timeout, budget))
+        self.at = time.monotonic() + timeout
+        self.wrote = False
 
     def stop(self) -> None:
         self.at = None
@@ -142,7 +148,9 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self.inner.read(max_bytes, self.deadline.bound(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self.inner.write(buffer, self.deadline.bound(timeout, httpcore.WriteTimeout))
+        bounded = self.deadline.bound(timeout, httpcore.WriteTimeout)
+        self.deadline.wrote = True
+        self.inner.write(buffer, bounded)
 
     def close(self) -> None:
         self.inner.close()
@@ -224,12 +232,15 @@ class _HttpxWire:
 
         self.httpx = httpx
         self.deadline = _Deadline(timeout)
-        self.client = httpx.Client(
-            base_url=base_url,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers=dict(headers),
-            follow_redirects=False,
-        )
+        try:
+            self.client = httpx.Client(
+                base_url=base_url,
+                timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+                headers=dict(headers),
+                follow_redirects=False,
+            )
+        except (httpx.InvalidURL, UnicodeError) as exc:  # an IP literal out of range, say
+            raise _unencodable(exc, self.deadline) from None
         # httpx offers no way to pass a network backend, and its per-read timeouts cannot
         # bound a whole request: give every connection pool it built (the direct one and any
         # proxy's from the environment) a backend whose streams honour the deadline.
@@ -240,9 +251,11 @@ class _HttpxWire:
             if isinstance(backend, httpcore.NetworkBackend):
                 pool._network_backend = _DeadlineBackend(backend, self.deadline)  # type: ignore[union-attr]
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Reply:
+    def request(
+        self, method: str, path: str, *, budget: float | None = None, **kwargs: Any
+    ) -> Reply:
         httpx = self.httpx
-        self.deadline.start()
+        self.deadline.start(budget)
         try:
             with self.client.stream(method, path, **kwargs) as response:
                 headers = {k.lower(): v for k, v in response.headers.items()}
@@ -259,6 +272,8 @@ class _HttpxWire:
             raise _Broken(type(exc).__name__) from None
         except httpx.DecodingError as exc:
             raise _Undecodable(type(exc).__name__) from None
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            raise _unencodable(exc, self.deadline) from None
         finally:
             self.deadline.stop()
 
@@ -328,6 +343,8 @@ class _LeanStream(httpcore.NetworkStream):
         data = b"".join(self.unsent)
         self.unsent.clear()
         timeout = self._within(self.write_timeout, httpcore.WriteTimeout)
+        if self.deadline is not None:
+            self.deadline.wrote = True
         try:
             self._set_timeout(timeout)
             self.sock.sendall(data)
@@ -453,6 +470,7 @@ class _LeanWire:
         json: Any = None,
         data: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
+        budget: float | None = None,
     ) -> Reply:
         url = self.base_url + path + (f"?{urlencode(params)}" if params else "")
         headers = list(self.headers)
@@ -470,7 +488,7 @@ class _LeanWire:
             connection = self.connection = httpcore.HTTPConnection(
                 self.origin, ssl_context=self.ssl_context, network_backend=self.backend
             )
-        self.deadline.start()
+        self.deadline.start(budget)
         try:
             with connection.stream(
                 method, url, headers=headers, content=content,
@@ -490,12 +508,23 @@ class _LeanWire:
             raise _NotSent(type(exc).__name__) from None
         except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
             raise _Broken(type(exc).__name__) from None
+        except UnicodeError as exc:
+            raise _unencodable(exc, self.deadline) from None
         finally:
             self.deadline.stop()
 
     def close(self) -> None:
         if self.connection is not None:
             self.connection.close()
+
+
+def _unencodable(exc: Exception, deadline: _Deadline) -> Exception:
+    """A URL or host name the client cannot encode (an empty or over-long label, an invalid
+    A-label or IP literal): refused here, before a byte left, unless some had already."""
+    if deadline.wrote:
+        return _Broken(type(exc).__name__)
+    name = "invalid host name" if isinstance(exc, UnicodeError) else "invalid URL"
+    return _NotSent(name)
 
 
 def _dumps(document: Any) -> bytes:
@@ -517,6 +546,7 @@ class Transport:
         backoff: float = 0.25,
         max_retry_after: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.title = title
         if not (isinstance(timeout, int | float) and math.isfinite(timeout) and timeout > 0):
@@ -530,25 +560,33 @@ class Transport:
         self.backoff = backoff
         self.max_retry_after = max_retry_after
         self.sleep = sleep
+        self.clock = clock
         wire = _LeanWire if lean else _HttpxWire
-        self.wire = wire(
-            base_url.rstrip("/") + "/", timeout, {"User-Agent": USER_AGENT, **(headers or {})}
-        )
+        try:
+            self.wire = wire(
+                base_url.rstrip("/") + "/", timeout, {"User-Agent": USER_AGENT, **(headers or {})}
+            )
+        except _NotSent as exc:
+            raise self._refused_here(str(exc)) from None
 
     def close(self) -> None:
         self.wire.close()
 
     def send(self, method: str, path: str, **kwargs: Any) -> Reply:
-        """A request that may make the provider send (and charge): at most once past connecting."""
+        """A request that may make the provider send (and charge): at most once past connecting.
+
+        The timeout bounds the whole call, retries and the waits between them included."""
+        end = self.clock() + self.timeout
         connect_failures = rate_limited = 0
         while True:
             try:
-                response = self.wire.request(method, path, **kwargs)
+                response = self.wire.request(method, path, budget=end - self.clock(), **kwargs)
             except _ConnectFailed as exc:
                 connect_failures += 1
-                if connect_failures > self.connect_retries:
+                wait = self.backoff * 2 ** (connect_failures - 1)
+                if connect_failures > self.connect_retries or not self._time_for(wait, end):
                     raise self._unreachable(str(exc), "nothing was sent") from None
-                self.sleep(self.backoff * 2 ** (connect_failures - 1))
+                self.sleep(wait)
                 continue
             except _NotSent as exc:
                 raise self._refused_here(str(exc)) from None
@@ -573,7 +611,7 @@ class Transport:
                 ) from None
             if response.status_code == 429:
                 rate_limited += 1
-                self._wait_after_429(response, rate_limited, "nothing was sent")
+                self._wait_after_429(response, rate_limited, "nothing was sent", end)
                 continue
             self._raise_for_auth(response)
             if response.status_code >= 500:
@@ -584,11 +622,13 @@ class Transport:
             return response
 
     def query(self, method: str, path: str, **kwargs: Any) -> Reply:
-        """An idempotent request: retried after connect errors, timeouts, 5xx and 429."""
+        """An idempotent request: retried after connect errors, dropped connections, 5xx and 429,
+        while the timeout, which bounds the whole call, leaves time."""
+        end = self.clock() + self.timeout
         failures = rate_limited = 0
         while True:
             try:
-                response = self.wire.request(method, path, **kwargs)
+                response = self.wire.request(method, path, budget=end - self.clock(), **kwargs)
             except _NotSent as exc:
                 raise self._refused_here(str(exc)) from None
             except _TimedOut:
@@ -606,23 +646,26 @@ class Transport:
                 ) from None
             except (_ConnectFailed, _Broken) as exc:
                 failures += 1
-                if failures > max(self.query_retries, self.connect_retries):
+                wait = self.backoff * 2 ** (failures - 1)
+                retries = max(self.query_retries, self.connect_retries)
+                if failures > retries or not self._time_for(wait, end):
                     reason = str(exc) or type(exc).__name__.strip("_")
                     raise self._unreachable(reason, "try again later") from None
-                self.sleep(self.backoff * 2 ** (failures - 1))
+                self.sleep(wait)
                 continue
             if response.status_code == 429:
                 rate_limited += 1
-                self._wait_after_429(response, rate_limited, "try again later")
+                self._wait_after_429(response, rate_limited, "try again later", end)
                 continue
             self._raise_for_auth(response)
             if response.status_code >= 500:
                 failures += 1
-                if failures > self.query_retries:
+                wait = self.backoff * 2 ** (failures - 1)
+                if failures > self.query_retries or not self._time_for(wait, end):
                     raise ProviderUnavailable(
                         f"{self.title} answered HTTP {response.status_code}; try again later"
                     )
-                self.sleep(self.backoff * 2 ** (failures - 1))
+                self.sleep(wait)
                 continue
             return response
 
@@ -645,29 +688,46 @@ class Transport:
                 hint="check the profile's token: smsctl profile show",
             )
 
-    def _wait_after_429(self, response: Reply, attempt: int, consequence: str) -> None:
-        wait = retry_after_seconds(response.headers.get("Retry-After"))
+    def _time_for(self, wait: float, end: float) -> bool:
+        """Whether a wait of `wait` seconds still leaves time for another attempt."""
+        return self.clock() + wait < end
+
+    def _wait_after_429(self, response: Reply, attempt: int, consequence: str, end: float) -> None:
+        wait = retry_after_seconds(response.headers.get("retry-after"))  # Reply's names: lower case
         if wait is None:
             wait = self.backoff * 2 ** (attempt - 1)
-        if attempt > self.rate_limit_retries or wait > self.max_retry_after:
+        if (
+            attempt > self.rate_limit_retries
+            or wait > self.max_retry_after
+            or not self._time_for(wait, end)
+        ):
             raise ProviderUnavailable(
-                f"{self.title} is rate limiting (HTTP 429, retry after {wait:g} s); {consequence}"
+                f"{self.title} rate limited the request (HTTP 429); retry after "
+                f"{math.ceil(wait)} s; {consequence}"
             )
         self.sleep(wait)
 
 
+MAX_RETRY_AFTER: Final = 86_400.0  # a larger Retry-After reads as a day: far past any --timeout
+_SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")
+
+
 def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds: either a number of seconds or an HTTP date."""
+    """Retry-After as seconds, 0 to MAX_RETRY_AFTER: a number of seconds (a fraction too, as
+    the sandbox sends) or an HTTP date; None for anything else (negative numbers included)."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _SECONDS.fullmatch(value):
+        return min(float(value), MAX_RETRY_AFTER)
+    if value.isdigit():  # more digits than any sensible wait
+        return MAX_RETRY_AFTER
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        seconds = when.timestamp() - time.time()
+    except (TypeError, ValueError, OverflowError, OSError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 def json_object(response: Reply) -> dict[str, Any] | None:

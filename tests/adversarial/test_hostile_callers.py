@@ -7,6 +7,7 @@ sockets or httpx, as anyone who learns the URL could be.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -37,15 +38,18 @@ class Served:
     port: int
     events: list[Received] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
+    server: Any = None
 
     def url(self, provider: str) -> str:
         return f"{self.base}/{SECRET}/{provider}"
 
 
 @contextmanager
-def serve(**config: Any) -> Iterator[Served]:
+def serve(send_buffer: int | None = None, **config: Any) -> Iterator[Served]:
     history = History()
     sock = bind("127.0.0.1", 0)
+    if send_buffer is not None:  # accepted connections inherit it
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
     port = sock.getsockname()[1]
     served = Served(f"http://127.0.0.1:{port}", port)
     app = Receiver(
@@ -55,6 +59,7 @@ def serve(**config: Any) -> Iterator[Served]:
         on_refusal=served.refusals.append,
     )
     server = make_server(app)
+    served.server = server
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -360,5 +365,138 @@ def test_a_stalled_reader_never_delays_a_callback() -> None:
         assert "Traceback" not in errors
         assert "standard output is not keeping up" in errors
         assert "stopped; 300 event(s) received" in errors and "not shown" in errors
+        # Every event is either on stdout, whole, or counted as not shown: lines still queued
+        # when the 1 s close timeout passed are counted too.
+        not_shown = int(errors.split("event(s) received, ")[1].split(" not shown")[0])
+        assert process.stdout is not None
+        shown = [line for line in process.stdout.read().split(b"\n")[:-1] if line]
+        assert len(shown) + not_shown == 300, (len(shown), not_shown)
     finally:
         stop(process)
+
+
+def free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as placeholder:
+        port: int = placeholder.getsockname()[1]
+    return port
+
+
+def wait_until_listening(port: int, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, "listen did not start"
+            time.sleep(0.02)
+
+
+def garbage_request(port: int) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        sock.sendall(b"\x16\x03\x01 not http at all\r\n\r\n")
+        return sock.recv(64)  # uvicorn's 400, unless its event loop is stuck
+
+
+@pytest.mark.parametrize("merged", [False, True], ids=["stderr-pipe", "2>&1-stalled"])
+def test_a_stderr_nobody_reads_never_blocks_listen(merged: bool) -> None:
+    """Every garbage request makes uvicorn log "Invalid HTTP request received.": with stderr a
+    4 KiB pipe nobody reads, those lines (and the final one) must never block the event loop,
+    the callbacks, or the exit on SIGTERM."""
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ: the smallest pipe, full after ~100 lines
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sms_cli", "listen", "--port", str(port), "--secret", SECRET],
+        stdout=write_end if merged else subprocess.DEVNULL,
+        stderr=write_end,
+        env=os.environ.copy(),
+    )
+    os.close(write_end)
+    try:
+        wait_until_listening(port)
+        for n in range(300):
+            assert garbage_request(port).startswith(b"HTTP/1.1 400"), n
+        url = f"http://127.0.0.1:{port}/{SECRET}/connectel"
+        for n in range(30):  # each a line on the stalled stdout when merged
+            answer = httpx.post(url, json={"from": "46701", "message": f"m{n}"}, timeout=2)
+            assert answer.status_code == 200
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        assert process.wait(timeout=8) == 0
+        assert time.monotonic() - started < 5
+        assert len(History().inbox()) == 30
+    finally:
+        stop(process)
+        os.close(read_end)
+
+
+def test_a_flood_of_warnings_is_counted_not_written() -> None:
+    """300 garbage requests: at most WARNINGS_PER_SECOND warnings a second reach stderr, and
+    every other one is counted (6,888 lines from one connection before)."""
+    from sms_cli.commands.listen import WARNINGS_PER_SECOND
+
+    process = spawn_listen("--json")
+    try:
+        port = int(first_line(process)["url"].rsplit(":", 1)[1])
+        started = time.monotonic()
+        for n in range(300):
+            assert garbage_request(port).startswith(b"HTTP/1.1 400"), n
+        elapsed = time.monotonic() - started
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        assert process.stderr is not None
+        errors = process.stderr.read().decode()
+    finally:
+        stop(process)
+    shown = errors.count("smsctl: warning: Invalid HTTP request received.")
+    assert 0 < shown <= WARNINGS_PER_SECOND * (elapsed + 2)
+    counted = int(errors.split("warning(s) not shown")[0].rsplit(", ", 1)[1])
+    assert shown + counted == 300, errors[-300:]
+
+
+def open_connections(served: Served, within: float) -> int:
+    """The receiver's open connections, once none are left or `within` seconds passed."""
+    deadline = time.monotonic() + within
+    while (left := len(served.server.server_state.connections)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return left
+
+
+@pytest.mark.parametrize("pipelined", [b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"])
+def test_a_caller_that_never_reads_its_answers_is_closed(pipelined: bytes) -> None:
+    """Megabytes of pipelined requests, no answer ever read: the server waits on a full send
+    buffer, and without a deadline there the connection would be held forever."""
+    with serve(send_buffer=4096, request_timeout=0.5, max_pipelined=1 << 30) as served:
+        caller = socket.create_connection(("127.0.0.1", served.port))
+        caller.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        caller.settimeout(3)
+        caller.sendall(pipelined)
+        assert caller.recv(4096).startswith(b"HTTP/1.1 404")  # connected, and kept alive
+
+        def flood() -> None:
+            with contextlib.suppress(OSError):  # closed by the server, or blocked past 3 s
+                caller.sendall(pipelined * (3_000_000 // len(pipelined)))
+
+        sender = threading.Thread(target=flood, daemon=True)
+        sender.start()
+        try:
+            assert open_connections(served, within=4) == 0
+        finally:
+            sender.join(5)
+            caller.close()
+
+
+def test_a_pipelined_backlog_past_the_cap_closes_the_connection() -> None:
+    request = b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+    with (
+        serve(max_pipelined=1024) as served,
+        socket.create_connection(("127.0.0.1", served.port)) as caller,
+    ):
+        caller.settimeout(3)
+        caller.sendall(request)
+        assert caller.recv(4096).startswith(b"HTTP/1.1 404")  # connected, and kept alive
+        caller.sendall(request * 200)  # 6 KB in one go: 5 KB waits behind the first
+        assert open_connections(served, within=2) == 0

@@ -69,6 +69,14 @@ BROKEN_PROFILES = {
     "url-with-fragment": ('base_url = "http://h/api#x"\n', "'base_url'"),
     "url-bad-port": ('base_url = "http://h:99999/"\n', "'base_url'"),
     "url-bad-ipv6": ('base_url = "http://[::1/"\n', "'base_url'"),
+    # Hosts the HTTP client refuses only when a request is under way (IDNA, IP literals).
+    "url-empty-label": ('base_url = "http://a..b"\n', "'base_url'"),
+    "url-bare-a-label": ('base_url = "http://xn--"\n', "'base_url'"),
+    "url-bad-a-label": ('base_url = "http://xn--a.example"\n', "'base_url'"),
+    "url-dot-host": ('base_url = "http://.:80"\n', "'base_url'"),
+    "url-long-label": (f'base_url = "http://{"a" * 300}.example"\n', "'base_url'"),
+    "url-bad-ipv4": ('base_url = "http://999.999.999.999"\n', "'base_url'"),
+    "url-ipvfuture": ('base_url = "http://[v1.x]:1"\n', "'base_url'"),
     "bad-region": ('region = "XX"\n', "'region'"),
     "region-with-esc": ('region = "S\\u001bE"\n', "'region'"),
     "sender-with-esc": ('sender = "Ac\\u001b[2Jme"\n', "'sender'"),
@@ -233,6 +241,12 @@ def test_profile_add_refuses_a_price_that_is_not_a_finite_amount(price: str) -> 
         ("--base-url", f"ftp://u:{PASSWORD}@x"),
         ("--base-url", "file:///etc/passwd"),
         ("--base-url", "http://h/\x1b[2J"),
+        ("--base-url", "http://a..b"),
+        ("--base-url", "http://xn--"),
+        ("--base-url", "http://.:80"),
+        ("--base-url", f"http://{'b' * 64}.example"),
+        ("--base-url", "http://999.999.999.999"),
+        ("--base-url", "http://[v1.x]:1"),
         ("--region", "S\x1bE"),
         ("--sender", "Ac\x1b[2Jme"),
     ],
@@ -334,3 +348,28 @@ def test_any_toml_value_exits_0_or_4_never_1(key: str, value: Any, name: str) ->
     listed = clean(run(["profile", "list"]))
     assert listed.exit_code == 0, listed.stderr
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["b\x1b[2J\u202e", "it's\\n\x07", "é\U0001f600\t"])
+def test_the_remove_hint_for_a_name_with_control_characters_works_in_a_shell(name: str) -> None:
+    """The hint used to show the escaped display form (`'b\\x1b[2J'`): pasted, that names
+    another profile. It is now ANSI-C quoted, which bash and zsh turn back into the name."""
+    import shutil
+    import subprocess
+
+    key = json.dumps(name, ensure_ascii=False)
+    path = write_config(f'[profiles.{key}]\n{GOOD}region = "XX"\n')
+    shown = clean(run(["profile", "show", name]))
+    assert shown.exit_code == 4
+    command = shown.stderr.split("remove it: ")[1].strip()
+    assert command.startswith("smsctl profile remove $'")
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("no bash to paste the hint into")
+    word = command.removeprefix("smsctl profile remove ")
+    pasted = subprocess.run(
+        [bash, "-c", f"printf '%s' {word}"], capture_output=True, check=True
+    ).stdout.decode()
+    assert pasted == name
+    assert clean(run(["profile", "remove", pasted])).exit_code == 0
+    assert key not in path.read_text()

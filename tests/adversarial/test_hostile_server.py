@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from sms_cli.app import app
-from sms_cli.errors import ProviderUnavailable
+from sms_cli.errors import NetworkError, ProviderUnavailable
 from sms_cli.history import History
 from sms_cli.providers.http import OutcomeUnknown, Transport
 from sms_cli.providers.registry import REGISTRY
@@ -494,3 +494,168 @@ def test_a_provider_client_refuses_a_token_no_header_can_carry(provider: str, to
     with pytest.raises(ConfigError, match="cannot be sent in an HTTP header") as refused:
         client_class(token, "http://127.0.0.1:9")
     assert "CANARY" not in refused.value.message + (refused.value.hint or "")
+
+
+# -- --timeout bounds the whole call; Retry-After is read ---------------------------------------
+
+
+class FakeTime:
+    """A monotonic clock that only the recorded sleeps move."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def rate_limited(retry_after: bytes | None, then: Behaviour | None = None) -> Behaviour:
+    """429 (with `retry_after` as its Retry-After) to the first request; `then` after it."""
+
+    def behaviour(server: Hostile, connection: socket.socket, request: bytes) -> None:
+        if then is not None and len(server.requests) > 1:
+            then(server, connection, request)
+            return
+        extra = b"Retry-After: %s\r\n" % retry_after if retry_after is not None else b""
+        server.write(
+            connection,
+            b"HTTP/1.1 429 Too Many\r\n"
+            + extra
+            + b"Content-Length: 0\r\nConnection: close\r\n\r\n",
+        )
+
+    return behaviour
+
+
+def dropped(server: Hostile, connection: socket.socket, request: bytes) -> None:
+    """The connection closed without an answer (after the request arrived)."""
+
+
+@pytest.mark.parametrize("lean", [False, True], ids=["httpx", "lean"])
+def test_retry_after_is_what_a_429_waits(
+    hostile: Callable[[Behaviour], Hostile], lean: bool
+) -> None:
+    server = hostile(rate_limited(b"3", answer(200, b"{}", b"application/json")))
+    fake = FakeTime()
+    transport = Transport(server.url, title="T", timeout=10, lean=lean, sleep=fake.sleep,
+                          clock=fake.clock)  # fmt: skip
+    try:
+        assert transport.query("GET", "x").status_code == 200
+        assert transport.send("POST", "x").status_code == 200
+    finally:
+        transport.close()
+    assert fake.waits == [3.0]  # the header's 3 s, not the 0.25 s backoff
+
+
+@pytest.mark.parametrize("value", [b"30", b"9" * 40, b"Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_a_retry_after_past_the_deadline_ends_at_once(
+    hostile: Callable[[Behaviour], Hostile], value: bytes
+) -> None:
+    server = hostile(rate_limited(value))
+    fake = FakeTime()
+    transport = Transport(server.url, title="T", timeout=10, sleep=fake.sleep, clock=fake.clock)
+    try:
+        with pytest.raises(ProviderUnavailable, match=r"rate limited .*; retry after \d+ s;"):
+            transport.send("POST", "x")
+    finally:
+        transport.close()
+    assert fake.waits == []  # no sleep past --timeout
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("value", [b"-5", b"soon", b"1e3", b""])
+def test_a_retry_after_that_is_no_wait_falls_back_to_the_backoff(
+    hostile: Callable[[Behaviour], Hostile], value: bytes
+) -> None:
+    server = hostile(rate_limited(value, answer(200, b"{}")))
+    fake = FakeTime()
+    transport = Transport(server.url, title="T", timeout=10, sleep=fake.sleep, clock=fake.clock)
+    try:
+        assert transport.query("GET", "x").status_code == 200
+    finally:
+        transport.close()
+    assert fake.waits == [0.25]
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "call"),
+    [(rate_limited(None), "send"), (rate_limited(None), "query"), (dropped, "query")],
+    ids=["429-send", "429-query", "drop-query"],
+)
+def test_retries_and_their_waits_stay_within_one_timeout(
+    hostile: Callable[[Behaviour], Hostile], behaviour: Behaviour, call: str
+) -> None:
+    server = hostile(behaviour)
+    fake = FakeTime()
+    transport = Transport(server.url, title="T", timeout=2, backoff=0.8, sleep=fake.sleep,
+                          clock=fake.clock)  # fmt: skip
+    try:
+        with pytest.raises((ProviderUnavailable, NetworkError)):
+            getattr(transport, call)("POST", "x")
+    finally:
+        transport.close()
+    assert fake.waits == [0.8]  # 0.8 + 1.6 would end past the 2 s
+    assert len(server.requests) == 2
+
+
+def test_connect_retries_stay_within_one_timeout() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as placeholder:
+        url = f"http://127.0.0.1:{placeholder.getsockname()[1]}"
+    fake = FakeTime()  # the port is closed now: every connect is refused
+    transport = Transport(url, title="T", timeout=1, sleep=fake.sleep, clock=fake.clock)
+    try:
+        with pytest.raises(NetworkError, match="nothing was sent"):
+            transport.send("POST", "x")
+    finally:
+        transport.close()
+    assert fake.waits == [0.25, 0.5]  # the third wait (1 s) would end past the 1 s
+
+
+def slow_429(server: Hostile, connection: socket.socket, request: bytes) -> None:
+    server.stop.wait(0.4)
+    rate_limited(None)(server, connection, request)
+
+
+def test_balance_timeout_bounds_the_command_with_its_retries(
+    hostile: Callable[[Behaviour], Hostile],
+) -> None:
+    server = hostile(slow_429)
+    add_profile("seven", server.url)
+    started = time.monotonic()
+    result = run(["balance", "--timeout", "1"])
+    assert_clean(result, 6)
+    assert time.monotonic() - started < 1.5  # retries with a fresh 1 s each took 2.5 s
+    assert "rate limited" in result.stderr or "within the timeout (1 s)" in result.stderr
+
+
+UNENCODABLE_HOSTS = [
+    "http://a..b",
+    "http://xn--",
+    "http://xn--a.example",
+    "http://.:80",
+    f"http://{'a' * 300}.example",
+    "http://999.999.999.999",
+    "http://[v1.x]:1",
+]
+
+
+@pytest.mark.parametrize("url", UNENCODABLE_HOSTS)
+@pytest.mark.parametrize("lean", [False, True], ids=["httpx", "lean"])
+@pytest.mark.parametrize("call", ["send", "query"])
+def test_a_host_the_client_cannot_encode_is_not_sent(url: str, lean: bool, call: str) -> None:
+    """Past validation (a profile file from an older smsctl, say), such a host is still a
+    request that was never made: exit 6, `not_sent`, never a crash or `unknown`."""
+    fake = FakeTime()
+    with pytest.raises(NetworkError, match=r"nothing was sent|try again later") as raised:
+        transport = Transport(url, title="T", timeout=1, lean=lean, sleep=fake.sleep,
+                              clock=fake.clock)  # fmt: skip
+        try:
+            getattr(transport, call)("POST", "x")
+        finally:
+            transport.close()
+    assert raised.value.exit_code == 6

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from sms_cli.redaction import REDACTED, redact, register_secret, shorten
+from sms_cli.redaction import REDACTED, WITHHELD, provider_text, redact, register_secret, shorten
 
 TOKEN = 'CANARY-u7/+q 9"z\\x-4e1f0c2b'  # characters every encoding treats differently
 register_secret(TOKEN)
@@ -88,3 +88,79 @@ def test_redact_then_shorten_never_leaves_a_piece_of_the_token(
     assert len(shortened) <= max(limit, 1)
     leaked = [p for p in pieces(token) if p in shortened]
     assert leaked == []
+
+
+# -- provider text: any echo of a piece of the token withholds the text --------------------------
+
+
+def html_entities(text: str, hexadecimal: bool) -> str:
+    return "".join(f"&#x{ord(c):x};" if hexadecimal else f"&#{ord(c)};" for c in text)
+
+
+def backslash_u(text: str) -> str:
+    return "".join(f"\\u{ord(c):04x}" for c in text)
+
+
+ENCODINGS = {
+    "raw": lambda t: t,
+    "url-lower": lambda t: quote(t, safe="").lower(),
+    "url-upper": lambda t: quote(t, safe=""),
+    "form": quote_plus,
+    "form-decoded-plus": lambda t: t.replace("+", " "),
+    "json": lambda t: json.dumps(t)[1:-1],
+    "php-json": lambda t: json.dumps(t)[1:-1].replace("/", "\\/"),
+    "html-dec": lambda t: html_entities(t, False),
+    "html-hex": lambda t: html_entities(t, True),
+    "backslash-u": backslash_u,
+    "wbr": lambda t: "<wbr>".join(t[i : i + 5] for i in range(0, len(t), 5)),
+    "json-in-json": lambda t: json.dumps(json.dumps(t)[1:-1])[1:-1],
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"invalid key {TOKEN[:10]} (cut)",
+        f"key ending in {TOKEN[-8:]}",
+        f"bad {quote(TOKEN, safe='').lower()}",
+        f"bad {json.dumps(TOKEN)[1:-1].replace('/', chr(92) + '/')}",
+        f"bad {html_entities(TOKEN[3:12], False)}",
+        f"bad {html_entities(TOKEN[3:12], True)}",
+        f"<p>bad {TOKEN[:5]}<wbr>{TOKEN[5:11]}</p>",
+        f"bad {TOKEN.replace('+', ' ')}",
+        f"not JSON {backslash_u(TOKEN[:7])}",
+    ],
+    ids=["prefix", "suffix", "url-lower", "php", "html-dec", "html-hex", "wbr", "plus", "u"],
+)
+def test_provider_text_echoing_a_piece_of_the_token_is_withheld(text: str) -> None:
+    assert provider_text(text) == WITHHELD
+    assert shorten(text) == WITHHELD
+
+
+def test_provider_text_without_the_token_is_kept() -> None:
+    assert provider_text("Invalid sender &amp; <b>no</b> credit%21") == (
+        "Invalid sender &amp; <b>no</b> credit%21"
+    )
+    assert provider_text(TOKEN[:5] + " only five") == TOKEN[:5] + " only five"
+
+
+@given(
+    token=st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=10, max_size=60),
+    encoding=st.sampled_from(sorted(ENCODINGS)),
+    before=st.text(ALPHABET, max_size=80),
+    after=st.text(ALPHABET, max_size=80),
+    start=st.integers(min_value=0, max_value=400),
+    stop=st.integers(min_value=0, max_value=400),
+)
+def test_provider_text_never_leaves_a_piece_of_the_token(
+    token: str, encoding: str, before: str, after: str, start: int, stop: int
+) -> None:
+    """Any token, in any of these encodings, cut anywhere (a provider's own truncation)."""
+    assume(not any(p in before + "\0" + after + "\0" + WITHHELD for p in pieces(token)))
+    register_secret(token)
+    encoded = ENCODINGS[encoding](token)
+    text = before + encoded[min(start, stop) : max(start, stop)] + after
+    shown = provider_text(text)
+    assert [p for p in pieces(token) if p in shown] == []
+    shortened = shorten(text, 50)
+    assert [p for p in pieces(token) if p in shortened] == []
