@@ -11,6 +11,7 @@ import csv
 import io
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,14 @@ if TYPE_CHECKING:
 
 SAMPLE_CHARS = 64 * 1024
 DELIMITERS = (",", ";", "\t")
-FIELD_LIMIT = 64 * 1024
+# A line or a record (a quoted field may span lines) longer than this is no recipient list:
+# the file is refused rather than read whole into memory (`bulk /dev/zero`).
+LINE_LIMIT = 1024 * 1024
+# The csv module's own limit: at least a record, so a quote it cannot close never makes it
+# start again in the middle of the quoted field, where the rows inside would lose their lines.
+FIELD_LIMIT = LINE_LIMIT + 1
+# A field longer than this (on one line) is an error row: nothing sensible is that long.
+SANE_FIELD = 64 * 1024
 # Header names taken for the recipient column, most specific first (compared lower-cased, with
 # spaces, dashes and underscores removed).
 RECIPIENT_COLUMN_NAMES = (
@@ -93,11 +101,13 @@ def open_table(stream: TextIO, source: str) -> Table:
     """Read the header and detect the delimiter from the first 64 KiB; stream the rest."""
     csv.field_size_limit(FIELD_LIMIT)
     sample = stream.read(SAMPLE_CHARS)
-    if sample and not sample.endswith("\n"):
-        sample += stream.readline()
+    if sample and not sample.endswith(("\n", "\r")):
+        sample += stream.readline(LINE_LIMIT + 1)
     sample = sample.removeprefix("\ufeff")
     delimiter = _detect_delimiter(sample)
-    lines: Iterable[str] = itertools.chain(io.StringIO(sample, newline=None), stream)
+    lines: Iterable[str] = _bounded(
+        itertools.chain(io.StringIO(sample, newline=None), iter(_lines_of(stream))), source
+    )
     # strict: a stray quote is an error, never a field swallowing the lines after it.
     reader = csv.reader(_decoded(lines, source), delimiter=delimiter, strict=True)
     try:
@@ -109,7 +119,31 @@ def open_table(stream: TextIO, source: str) -> Table:
     header = [name.strip() for name in header]
     if not any(header):
         raise InputError(f"{source}, line 1: the header is empty")
-    return Table(tuple(header), delimiter, _rows(reader))
+    twice = sorted(name for name, n in Counter(header).items() if name and n > 1)
+    if twice:
+        raise InputError(
+            f"{source}, line 1: the header names {', '.join(repr(n) for n in twice)} "
+            "more than once",
+            hint="give each column its own name",
+        )
+    return Table(tuple(header), delimiter, _rows(reader, source))
+
+
+def _lines_of(stream: TextIO) -> Iterator[str]:
+    """The stream's lines, none read past LINE_LIMIT + 1 characters: memory stays bounded
+    whatever the file holds."""
+    while line := stream.readline(LINE_LIMIT + 1):
+        yield line
+
+
+def _bounded(lines: Iterable[str], source: str) -> Iterator[str]:
+    for number, line in enumerate(lines, 1):
+        if len(line) > LINE_LIMIT:
+            raise InputError(
+                f"{source}, line {number} is longer than 1 MiB; is this a CSV file?",
+                hint="a recipients file has one short line per recipient",
+            )
+        yield line
 
 
 _UNDECODABLE = re.compile("[\udc80-\udcff]").search
@@ -128,12 +162,24 @@ def _decoded(lines: Iterable[str], source: str) -> Iterator[str]:
         yield line
 
 
-def _rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | csv.Error]]:
+class SpanError(csv.Error):
+    """A malformed row that covers several lines, up to `last`."""
+
+    def __init__(self, message: str, last: int) -> None:
+        super().__init__(message, last)
+        self.last = last
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _rows(reader: Iterator[list[str]], source: str) -> Iterator[tuple[int, list[str] | csv.Error]]:
     """Data rows with the line each starts on; a malformed row yields its csv.Error, then on.
 
     A row that spans lines is an error row, whatever its fields: a quoted line break in
     recipient data is far more often a stray quote that swallowed the rows after it (and
-    would send their numbers and names to the first recipient) than a wanted one.
+    would send their numbers and names to the first recipient) than a wanted one. A quoted
+    field past 1 MiB refuses the whole file: the rows inside it could not be counted.
     """
     line_num = reader.line_num  # type: ignore[attr-defined]
     while True:
@@ -144,20 +190,28 @@ def _rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | csv.Er
             return
         except csv.Error as exc:
             line_num = reader.line_num  # type: ignore[attr-defined]
+            if str(exc).startswith("field larger than field limit"):
+                raise InputError(
+                    f"{source}, line {start}: a field runs past 1 MiB (to line {line_num}); "
+                    "unbalanced quote? is this a CSV file?",
+                    hint="nothing was sent; fix the quote and run the file again",
+                ) from None
             if str(exc) == "unexpected end of data":
                 yield (
                     start,
-                    csv.Error(
+                    SpanError(
                         f"a quoted field runs from line {start} to the end of the file "
-                        f"(line {line_num}); unbalanced quote?"
+                        f"(line {line_num}); unbalanced quote?",
+                        line_num,
                     ),
                 )
             elif line_num > start:
                 yield (
                     start,
-                    csv.Error(
+                    SpanError(
                         f"a quoted field runs from line {start} to line {line_num} ({exc}); "
-                        "unbalanced quote?"
+                        "unbalanced quote?",
+                        line_num,
                     ),
                 )
             else:
@@ -167,11 +221,14 @@ def _rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | csv.Er
         if line_num > start:
             yield (
                 start,
-                csv.Error(
-                    f"a quoted field runs from line {start} to line {line_num}; unbalanced quote?"
+                SpanError(
+                    f"a quoted field runs from line {start} to line {line_num}; unbalanced quote?",
+                    line_num,
                 ),
             )
-        elif row and any(cell.strip() for cell in row):
+        elif any(len(cell) > SANE_FIELD for cell in row):
+            yield start, csv.Error("a field longer than 64 KiB")
+        elif row:  # a blank line is no row; a row of empty fields is reported (check_row)
             yield start, row
 
 
@@ -247,6 +304,7 @@ class RowCheck:
     segments: int
     error: str | None = None
     duplicate_of: int | None = None
+    lines: int = 1  # an error row may cover several lines (a quoted field gone astray)
 
     @property
     def sendable(self) -> bool:
@@ -260,6 +318,7 @@ class Totals:
     recipients: int = 0
     duplicates: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    error_lines: int = 0  # the lines the error rows cover: more than them when a quote strays
     messages_gsm: int = 0
     messages_ucs2: int = 0
     segments_gsm: int = 0
@@ -274,6 +333,7 @@ class Totals:
         if row.error is not None:
             kind = row.error.split(":", 1)[0]
             self.errors[kind] = self.errors.get(kind, 0) + 1
+            self.error_lines += row.lines
             return
         if row.duplicate_of is not None:
             self.duplicates += 1
@@ -304,7 +364,10 @@ class RowRules:
 def check_row(line: int, cells: list[str] | csv.Error, rules: RowRules) -> RowCheck:
     """Everything that can be known about a row without the network."""
     if isinstance(cells, csv.Error):
-        return RowCheck(line, None, None, None, None, 0, f"malformed CSV: {cells}")
+        lines = cells.last - line + 1 if isinstance(cells, SpanError) else 1
+        return RowCheck(line, None, None, None, None, 0, f"malformed CSV: {cells}", lines=lines)
+    if not any(cell.strip() for cell in cells):
+        return RowCheck(line, None, None, None, None, 0, "empty row: no values, only delimiters")
     if len(cells) != len(rules.columns):
         return RowCheck(
             line, None, None, None, None, 0,

@@ -50,6 +50,14 @@ if TYPE_CHECKING:
     from sms_cli.providers.base import Provider, Recipient, SendResult
 
 PAUSE_AFTER_UNKNOWN_BATCHES = 3
+
+
+class AccountError(SmsError):
+    """The provider refused the account (out of credit): nothing was sent; exit 7."""
+
+    exit_code = ExitCode.REJECTED
+
+
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -70,22 +78,26 @@ class JobLock:
 
     def try_acquire(self) -> bool:
         """Take the lock if no other process holds it; False if one does."""
-        try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
+        # A lock on a file that is no longer at the path (deleted, replaced) locks nobody out:
+        # after locking, the path must still name the locked file, else lock the new one.
+        for _ in range(10):
+            fd = self._open()
+            try:
+                _lock(fd)
+            except BlockingIOError:
+                os.close(fd)
+                return False
+            except OSError as exc:
+                os.close(fd)
+                raise ConfigError(f"cannot lock {self.path}: {exc.strerror or exc}") from None
+            if self._still_at_path(fd):
+                break
+            _unlock(fd)
+            os.close(fd)
+        else:
             raise ConfigError(
-                f"cannot create the lock file {self.path}: {exc.strerror or exc}",
-                hint="set SMSCTL_DATA_DIR to a writable directory",
-            ) from None
-        try:
-            _lock(fd)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        except OSError as exc:
-            os.close(fd)
-            raise ConfigError(f"cannot lock {self.path}: {exc.strerror or exc}") from None
+                f"cannot lock {self.path}: it is deleted or replaced as soon as it is created"
+            )
         self.fd = fd
         try:  # who holds it, for the refusal message of a second runner
             os.ftruncate(fd, 0)
@@ -94,12 +106,37 @@ class JobLock:
             pass
         return True
 
-    def holder(self) -> str:
+    def _open(self) -> int:
         try:
-            pid = self.path.read_text(encoding="ascii").strip()
-        except (OSError, ValueError):
-            return "another smsctl process"
-        return f"smsctl process {pid}" if pid.isdigit() else "another smsctl process"
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create the lock file {self.path}: {exc.strerror or exc}",
+                hint="set SMSCTL_DATA_DIR to a writable directory",
+            ) from None
+
+    def _still_at_path(self, fd: int) -> bool:
+        if sys.platform == "win32":  # an open file cannot be deleted there
+            return True
+        try:
+            held, named = os.fstat(fd), os.stat(self.path)
+        except OSError:
+            return False
+        return (held.st_ino, held.st_dev) == (named.st_ino, named.st_dev)
+
+    def holder(self) -> str:
+        # The holder writes its pid just after it locks: a refusal in between waits for it,
+        # briefly.
+        for _ in range(25):
+            try:
+                pid = self.path.read_text(encoding="ascii").strip()
+            except (OSError, ValueError):
+                break
+            if pid.isdigit():
+                return f"smsctl process {pid}"
+            time.sleep(0.01)
+        return "another smsctl process"
 
     def release(self) -> None:
         if self.fd is not None:
@@ -146,6 +183,33 @@ def job_lock(job_id: str) -> Iterator[JobLock]:
         yield lock
     finally:
         lock.release()
+
+
+def _start_time(pid: int) -> str | None:
+    """When the process started (Linux: /proc), so a pid reused by another process is not
+    taken for the runner; None where that cannot be known, or for a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    if not fields or fields[0] in ("Z", "X"):  # dead, not yet reaped
+        return "dead"
+    return fields[19] if len(fields) > 19 else None
+
+
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":  # os.kill would end the process there: trust the lock alone
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process, alive
+        return True
+    except OSError:
+        return False
+    return _start_time(pid) != "dead"
 
 
 class Journal:
@@ -249,6 +313,30 @@ class Journal:
                 "UPDATE jobs SET state = ?, note = ?, updated_at = ? WHERE job_id = ?",
                 (state, note, now_iso(), job_id),
             )
+
+    def start_run(self, job_id: str) -> None:
+        """The job is `running` in this process. The lock keeps a second runner out; the pid
+        and its start time recorded here keep it out too when the lock file was deleted
+        under the run (a new file locks nobody out)."""
+        pid = os.getpid()
+        with self.history.transaction() as db:
+            db.execute(
+                "UPDATE jobs SET state = 'running', note = NULL, runner_pid = ?,"
+                " runner_token = ?, updated_at = ? WHERE job_id = ?",
+                (pid, _start_time(pid), now_iso(), job_id),
+            )
+
+    def live_runner(self, job: dict[str, object]) -> int | None:
+        """The pid of another process that is running the job, if it still lives."""
+        pid = job.get("runner_pid")
+        if job.get("state") != "running" or not isinstance(pid, int) or pid <= 0:
+            return None
+        if pid == os.getpid() or not _alive(pid):
+            return None
+        token = job.get("runner_token")
+        if token is not None and _start_time(pid) not in (None, token):
+            return None  # the pid now belongs to another process
+        return pid
 
     def delete(self, job_id: str) -> None:
         with self.history.transaction() as db:
@@ -651,6 +739,18 @@ class Engine:
         except (AuthError, NetworkError, ProviderUnavailable) as exc:
             self._not_sent(batch, recipients, exc)
             return
+        account = type(client).account_codes
+        if results and all(r.status == "rejected" and r.provider_code in account for r in results):
+            text = results[0].provider_text or results[0].error or "refused"
+            self._not_sent(
+                batch,
+                recipients,
+                AccountError(
+                    f"{REGISTRY[self.provider].title} refused the account: {text} "
+                    f"(code {results[0].provider_code}); nothing more was sent"
+                ),
+            )
+            return
         self._record(batch, intents, results)
 
     def _journal_failed(self, exc: BaseException) -> None:
@@ -665,7 +765,7 @@ class Engine:
         self,
         batch: Batch,
         recipients: tuple[Recipient, ...],
-        exc: AuthError | NetworkError | ProviderUnavailable,
+        exc: SmsError,
     ) -> None:
         """Refused before processing: the rows go back to pending and the job pauses."""
         stamp = now_iso()
@@ -784,16 +884,18 @@ class Engine:
         return EngineResult(self.progress, self.pause_reason, self.pause_exit, interrupted, elapsed)
 
     def _worker(self, take: Callable[[], Batch | None], failures: list[BaseException]) -> None:
+        # Whatever ends a worker is recorded: a worker that died quietly would leave its share
+        # of the rows pending while the run looked finished.
         try:
             while (batch := take()) is not None:
-                try:
-                    self._send(batch)
-                except BaseException as exc:  # a bug: stop everything, report it in the main thread
-                    failures.append(exc)
-                    self.stop.set()
+                self._send(batch)
                 if self.on_progress is not None:
                     self.on_progress(self.progress)
+        except BaseException as exc:  # a bug: stop everything, report it in the main thread
+            failures.append(exc)
+            self.stop.set()
         finally:
             client = getattr(self.local, "client", None)
             if client is not None:
-                client.close()
+                with suppress(Exception):
+                    client.close()

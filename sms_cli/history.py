@@ -132,6 +132,13 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
         );
         """,
     ),
+    (
+        "0004_bulk_runner",
+        """
+        ALTER TABLE jobs ADD COLUMN runner_pid INTEGER;
+        ALTER TABLE jobs ADD COLUMN runner_token TEXT;
+        """,
+    ),
 )
 # Non-final states in the order a message passes them; a late report never moves one back.
 PROGRESS: Final[dict[str, int]] = {"unknown": 0, "queued": 1, "enroute": 2}

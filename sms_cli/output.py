@@ -6,6 +6,7 @@ sys.stdout see everything. rich is imported only when a terminal will show its o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -68,12 +69,30 @@ def rich_console(stream: TextIO) -> Console:
 
 def error(message: str, hint: str | None = None) -> None:
     text = f"smsctl: error: {message}\n" + (f"hint: {hint}\n" if hint else "")
-    stderr().write(redact(text))
+    diagnostic(redact(text))
 
 
 def warning(message: str) -> None:
-    stderr().write(redact(f"smsctl: warning: {message}\n"))
+    diagnostic(redact(f"smsctl: warning: {message}\n"))
 
 
 def info(message: str) -> None:
-    stderr().write(redact(f"{message}\n"))
+    diagnostic(redact(f"{message}\n"))
+
+
+def diagnostic(text: str) -> bool:
+    """Write to stderr; False when it cannot be written (2>/dev/full, a reader gone away).
+
+    A diagnostic that cannot be written must not stop the program: it is dropped, and stderr
+    is pointed at /dev/null, so later ones and the interpreter's final flush are quiet too.
+    """
+    stream = stderr()
+    try:
+        stream.write(text)
+        return True
+    except OSError:
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        return False

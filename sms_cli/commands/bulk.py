@@ -145,6 +145,7 @@ def bulk_command(
         if resume is not None:
             if file is not None:
                 raise InputError("give a FILE or --resume JOB, not both")
+            _check_argv_text("--resume", resume)
             code = _resume(resume, retry_unknown, profile, yes, run)
             raise typer.Exit(code)
         if retry_unknown:
@@ -443,7 +444,7 @@ def _send_pending(
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
     display = ProgressDisplay(journal.counts(job_id).get("pending", 0))
-    journal.set_state(job_id, "running")
+    journal.start_run(job_id)
     engine = Engine(
         job_id=job_id,
         profile=resolved.profile.name,
@@ -460,6 +461,10 @@ def _send_pending(
     pending = journal.pending(job_id)
     try:
         result = engine.run(batches(pending, run.batch_size))
+    except BaseException:
+        with suppress(Exception):  # a history that failed may refuse this too
+            journal.set_state(job_id, "interrupted", "the run stopped on an error")
+        raise
     finally:
         pending.close()  # a stopped run leaves the read open otherwise
         display.close()
@@ -475,6 +480,15 @@ def _send_pending(
             hint=f"continue later with: smsctl bulk --resume {job_id}",
         )
         code = result.pause_exit or 6
+    elif counts.get("pending", 0) or counts.get("in_flight", 0):
+        # Never `done` with rows left: a run that ended early says so, and can be resumed.
+        left = counts.get("pending", 0) + counts.get("in_flight", 0)
+        journal.set_state(job_id, "interrupted", f"{left} row(s) not finished")
+        output.error(
+            f"the run stopped with {left} row(s) not sent or not answered",
+            hint=f"continue with: smsctl bulk --resume {job_id}",
+        )
+        code = 8 if counts.get("in_flight", 0) else 6
     else:
         journal.set_state(job_id, "done")
         code = _exit_code(counts)
@@ -518,11 +532,19 @@ def _resume(
         # settles, claims or sends anything.
         with job_lock(job_id):
             job = journal.job(job_id) or job
+            runner = journal.live_runner(job)
+            if runner is not None:  # its lock file was deleted: the journal still knows it
+                raise InputError(
+                    f"job {job_id} is being run by smsctl process {runner}; not sending anything",
+                    hint="wait for it to finish, then see: smsctl bulk jobs",
+                )
             if job["state"] == "preparing":
                 raise InputError(
                     f"job {job_id} never finished its pre-flight check, so none of it is sent",
                     hint="run the file again (fixed, if it was broken): smsctl bulk FILE ...",
                 )
+            profile_name = profile_flag or str(job["profile"])
+            _check_provider(job, profile_name, required=profile_flag is not None)
             settled = journal.settle_in_flight(job_id)
             if settled:
                 output.warning(
@@ -545,10 +567,29 @@ def _resume(
                 question = f"Send the {pending} pending messages of job {job_id}?"
                 if not typer.confirm(question, err=True):
                     return 0
-            profile_name = profile_flag or str(job["profile"])
             return _run(journal, history, job_id, profile_name, run)
     finally:
         history.close()
+
+
+def _check_provider(job: dict[str, object], profile_name: str, *, required: bool) -> None:
+    """A job was checked for one provider (its sender rules, its text limits): it is never
+    resumed through a profile of another."""
+    from sms_cli.errors import ConfigError, InputError
+    from sms_cli.profiles import ProfileStore, resolve
+
+    try:
+        resolved = resolve(ProfileStore().load(), profile_name, require_token=False)
+    except ConfigError:
+        if required:
+            raise
+        return  # the job's own profile is gone: said when there is something to send
+    if resolved.provider != job["provider"]:
+        raise InputError(
+            f"profile {profile_name!r} sends through {resolved.provider}, but job "
+            f"{job['job_id']} was checked for {job['provider']}; not sending anything",
+            hint=f"resume it with a {job['provider']} profile: --profile NAME",
+        )
 
 
 class _HashingReader(io.RawIOBase):
@@ -623,6 +664,7 @@ def _print_totals(totals: Totals, *, price: float | None, json: bool, dry_run: b
         "duplicates_skipped": totals.duplicates,
         "invalid": sum(totals.errors.values()),
         "errors": totals.errors,
+        "error_lines": totals.error_lines,
         "messages_gsm": totals.messages_gsm,
         "messages_ucs2": totals.messages_ucs2,
         "segments_gsm": totals.segments_gsm,
@@ -635,7 +677,12 @@ def _print_totals(totals: Totals, *, price: float | None, json: bool, dry_run: b
     lines = [
         f"rows: {totals.rows}; messages: {totals.messages}; "
         f"duplicates skipped: {totals.duplicates}; "
-        f"invalid: {sum(totals.errors.values())}",
+        f"invalid: {sum(totals.errors.values())}"
+        + (
+            f" ({totals.error_lines} lines in error)"
+            if totals.error_lines > sum(totals.errors.values())
+            else ""
+        ),
         f"segments: {totals.segments} (GSM-7 {totals.segments_gsm} in {totals.messages_gsm} "
         f"messages, UCS-2 {totals.segments_ucs2} in {totals.messages_ucs2})",
     ]
@@ -736,6 +783,7 @@ class ProgressDisplay:
         self.last = 0.0
         self.lock = threading.Lock()  # updated from every worker thread
         self.bar: Any = None
+        self.broken = 0  # writes that failed: after the first, nothing more is shown
         if output.is_terminal(output.stderr()):
             from rich.progress import (
                 BarColumn,
@@ -758,13 +806,13 @@ class ProgressDisplay:
             self.bar.start()
 
     def update(self, progress: Any) -> None:
+        """Show the progress; a display that cannot be written stops displaying, and never
+        stops the sending (`2> >(head -c 150)`)."""
         import time
-
-        from sms_cli import output
 
         now = time.monotonic()
         with self.lock:  # every worker calls this after every request: decide first, then format
-            if now - self.last < (0.1 if self.bar is not None else 1.0):
+            if self.broken or now - self.last < (0.1 if self.bar is not None else 1.0):
                 return
             self.last = now
             done = progress.accepted + progress.failed + progress.unknown
@@ -773,11 +821,22 @@ class ProgressDisplay:
                 f"{progress.accepted} accepted, {progress.failed} failed, "
                 f"{progress.unknown} unknown, {done / elapsed:.1f}/s"
             )
+            self._show(done, detail)
+
+    def _show(self, done: int, detail: str) -> None:
+        from sms_cli import output
+
+        try:
             if self.bar is not None:
                 self.bar.update(self.task, completed=done, detail=detail)
-            else:
-                output.info(f"sent {done} of {self.total}: {detail}")
+            elif not output.diagnostic(f"sent {done} of {self.total}: {detail}\n"):
+                self.broken += 1
+        except OSError:
+            self.broken += 1
 
     def close(self) -> None:
         if self.bar is not None:
-            self.bar.stop()
+            try:
+                self.bar.stop()
+            except OSError:
+                self.broken += 1

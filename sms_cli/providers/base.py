@@ -196,6 +196,10 @@ class Provider(ABC):
 
     info: ClassVar[ProviderInfo]
     can_find_sent: ClassVar[bool] = False  # can find a message by the reference sent with it
+    # Request-level codes that concern the account, not the message (out of credit): nothing
+    # was sent, and no other message would be either, so a bulk job pauses rather than
+    # marking every row rejected.
+    account_codes: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,

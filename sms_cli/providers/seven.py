@@ -137,6 +137,7 @@ def _parse_time(value: Any) -> datetime | None:
 class Seven(Provider):
     info: ClassVar[ProviderInfo] = REGISTRY["seven"]
     can_find_sent: ClassVar[bool] = True
+    account_codes: ClassVar[frozenset[str]] = frozenset({"500"})  # §2.4: not enough credit
 
     def headers(self, token: str) -> dict[str, str]:
         return {"X-Api-Key": token, "Accept": "application/json", "SentWith": "smsctl"}

@@ -102,7 +102,7 @@ def test_bom_semicolons_and_row_errors(emu: Emu, profile: str, tmp_path: Path) -
     assert by_line[4]["error"] == "missing field: {Name} is empty"
     assert by_line[5]["error"] == "duplicate of line 2"
     assert by_line[6]["error"].startswith("malformed CSV: 3 fields")
-    assert by_line[7]["error"].startswith("malformed CSV: field larger")
+    assert by_line[7]["error"] == "malformed CSV: a field longer than 64 KiB"
     assert by_line[8]["error"] is None
     assert verdicts[-1]["totals"]["messages"] == 2
     assert set(verdicts[0]) >= {"line", "recipient", "text", "encoding", "segment_count", "error"}
