@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, handled_errors
+from sms_cli.commands._runtime import JsonFlag, TimeoutOption, handled_errors
 from sms_cli.commands.profile import ProfileOption
 
 if TYPE_CHECKING:
@@ -94,9 +94,7 @@ def bulk_command(
             "--batch-size", min=1, max=1000, help="Recipients per request for identical texts."
         ),
     ] = 500,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each answer.")
-    ] = 30.0,
+    timeout: TimeoutOption = 30.0,
     resume: Annotated[
         str | None,
         typer.Option(

@@ -418,3 +418,15 @@ def test_status_of_an_unknown_id_names_that_id(seven: str) -> None:
     result = run(["status", "12345"])
     assert "None" not in result.stderr
     assert "12345: not found at the provider" in result.stderr
+
+
+def test_bulk_timeout_past_the_bound_is_a_usage_error(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sms_cli.app import app
+
+    table = tmp_path / "r.csv"
+    table.write_text("phone\n+46701234567\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["bulk", str(table), "-m", "Hi", "--timeout", "1e10"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr
