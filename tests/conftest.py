@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def forget_registered_secrets() -> Iterator[None]:
+    """The redaction registry is process-wide: a token one test loads (hypothesis may draw
+    `seven`) must not redact another test's output."""
+    from sms_cli import redaction
+
+    yield
+    redaction._secrets.clear()
+    redaction._variants.clear()
+    redaction._pieces.clear()
 
 
 @pytest.fixture(autouse=True)
