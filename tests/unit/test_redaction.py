@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 from sms_cli.redaction import REDACTED, WITHHELD, provider_text, redact, register_secret, shorten
 
 TOKEN = 'CANARY-u7/+q 9"z\\x-4e1f0c2b'  # characters every encoding treats differently
-register_secret(TOKEN)
+
+
+@pytest.fixture(autouse=True)
+def registered_token() -> None:
+    """Registered for each test: tests/conftest.py forgets every secret after each one."""
+    register_secret(TOKEN)
 
 
 def pieces(token: str, size: int = 6) -> set[str]:
