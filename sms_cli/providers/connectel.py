@@ -35,8 +35,10 @@ from sms_cli.webhooks import (
 SEND_PATH: Final = "api/v2/send/"  # the trailing slash is part of the documented URL (§3.2)
 DELIVERY_PATH: Final = "api/v2/delivery/"
 
-# PROVIDERS.md §1.1: map statusStr first (QUEUE and QUEUED both occur); statusInt only when
-# statusStr is missing, and then 0 is "queued" because ENROUTE and QUEUE share it.
+# PROVIDERS.md §1.1: map the statusStr word first (QUEUE and QUEUED both occur). When the word
+# is missing or not one of these, the code decides: statusInt, or statusStr itself when it is a
+# number (the seed's own DLR example sends `"statusInt": 1, "statusStr": 1`). 0 alone is
+# "queued" because ENROUTE and QUEUE share it.
 STATUS_BY_STR: Final[dict[str, Status]] = {
     "ENROUTE": "enroute",
     "QUEUE": "queued",
@@ -55,6 +57,8 @@ STATUS_BY_INT: Final[dict[int, Status]] = {
     8: "expired",
     9: "unknown",
 }
+# Item states a bulk answer may give without a request id: the message will never be sent.
+REFUSED: Final = frozenset({"rejected", "failed", "expired"})
 # Error words of the error objects (PROVIDERS.md §3.8): not documented by Connectel, so only
 # recognised, never relied on; any non-2xx is an error anyway.
 AUTH_WORDS: Final = frozenset({"UNAUTHORIZED", "FORBIDDEN"})
@@ -73,15 +77,36 @@ def _field(item: dict[str, Any], name: str) -> Any:
 
 
 def map_status(status_str: Any, status_int: Any) -> tuple[Status, str | None]:
-    """(common status, raw provider value) for a statusStr / statusInt pair."""
-    if isinstance(status_str, str) and status_str.strip():
-        raw = status_str.strip().upper()
-        return STATUS_BY_STR.get(raw, "unknown"), raw
-    try:
-        code = int(status_int)
-    except (TypeError, ValueError):
-        return "unknown", None
-    return STATUS_BY_INT.get(code, "unknown"), str(code)
+    """(common status, raw provider value) for a statusStr / statusInt pair.
+
+    One reading for send answers, delivery answers and delivery-report callbacks alike. The raw
+    value is the provider's word when it sent one (known or not), else the code it sent.
+    """
+    word = status_str.strip().upper() if isinstance(status_str, str) else ""
+    if word in STATUS_BY_STR:
+        return STATUS_BY_STR[word], word
+    code = _code(status_int)
+    if code is None:
+        code = _code(status_str)
+    if code is not None:
+        status = STATUS_BY_INT.get(code, "unknown")
+        return status, (word if word and _code(word) is None else str(code))
+    return "unknown", word or None
+
+
+def _code(value: Any) -> int | None:
+    """A status code sent as a number or as a numeric string; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").isdigit() and text.isascii() and len(text) <= 6:
+            return int(text)
+    return None
 
 
 def _parse_date(value: Any) -> datetime | None:
@@ -187,20 +212,20 @@ class Connectel(Provider):
             )
         if bulk:
             return self._bulk_results(request, document)
-        request_id = _field(document, "requestid")
-        if not request_id:
-            return results_for_all(request, "unknown", error="the send answer has no request id")
+        request_id = _text(_field(document, "requestid"))
         status, raw = map_status(_field(document, "statusStr"), _field(document, "statusInt"))
+        if request_id is None and status not in REFUSED:
+            return results_for_all(request, "unknown", error="the send answer has no request id")
         recipient = request.recipients[0]
         return [
             SendResult(
                 recipient=recipient.number,
                 local_id=recipient.local_id,
                 status=status,
-                id=str(request_id),
+                id=request_id,
                 provider_code=raw,
                 provider_text=_said(_text(_field(document, "statusDesc"))),
-                error="rejected by the operator" if status == "rejected" else None,
+                error=_refusal(status),
             )
         ]
 
@@ -222,29 +247,41 @@ class Connectel(Provider):
         results = []
         for recipient in request.recipients:
             item = by_key.get(recipient.local_id)
-            if item is None or not _field(item, "requestid"):
+            own_status = item is not None and (
+                _field(item, "statusStr") is not None or _field(item, "statusInt") is not None
+            )
+            if item is not None and own_status:
+                status, raw = map_status(_field(item, "statusStr"), _field(item, "statusInt"))
+            else:
+                status, raw = top_status, top_raw
+            request_id = _text(_field(item, "requestid")) if item is not None else None
+            # §3.8: a refusal (REJECTD, statusInt 2) is final and needs no request id; any other
+            # item without one cannot be followed up, so its fate is unknown.
+            refused = own_status and status in REFUSED
+            if item is None or (request_id is None and not refused):
                 results.append(
                     SendResult(
                         recipient=recipient.number,
                         local_id=recipient.local_id,
                         status="unknown",
-                        error="the bulk answer does not mention this recipient",
+                        error=(
+                            "the bulk answer does not mention this recipient"
+                            if item is None
+                            else "the bulk answer gives no request id for this recipient"
+                        ),
                         bulk_id=str(bulk_id),
                     )
                 )
                 continue
-            status, raw = top_status, top_raw
-            if _field(item, "statusStr") is not None or _field(item, "statusInt") is not None:
-                status, raw = map_status(_field(item, "statusStr"), _field(item, "statusInt"))
             results.append(
                 SendResult(
                     recipient=recipient.number,
                     local_id=recipient.local_id,
                     status=status,
-                    id=str(_field(item, "requestid")),
+                    id=request_id,
                     provider_code=raw,
                     provider_text=_said(_text(_field(item, "statusDesc"))),
-                    error="rejected by the operator" if status == "rejected" else None,
+                    error=_refusal(status),
                     bulk_id=str(bulk_id),
                 )
             )
@@ -301,6 +338,10 @@ def _describe(document: dict[str, Any] | None, response: Reply) -> str | None:
     else:
         text = response.text
     return shorten(text) or None
+
+
+def _refusal(status: Status) -> str | None:
+    return "rejected by the operator" if status == "rejected" else None
 
 
 def _said(text: str | None) -> str | None:

@@ -8,6 +8,18 @@ Callbacks (§3.6, §3.7): with `set {"callback_url": URL}` (Connectel keeps it o
 change of a message's state is POSTed there as a delivery report, and every inbound message as
 `{from, to, requestid, message}`; `callback_format` "json" (default) or "form"; no retries unless
 `callback_retries` says so.
+
+Seed literals (tests/fixtures/connectel/): `set {"replay": [BODY, ...]}` answers the next API
+requests, in order, with these literal bodies (a text, or `{"body", "status", "content_type"}`)
+instead of the emulator's own; `set {"push": TEXT}` pushes one literal callback (a JSON object's
+text) to `callback_url`, verbatim as JSON or its fields as a form.
+
+Refusals: a recipient on the `reject` list (or not a number of 8 to 15 digits) is answered
+REJECTD (statusInt 2), with a request id; after `set {"reject_without_id": true}` without one,
+as an operator that refuses a number before assigning it an id (§3.8).
+
+Answers follow the seed's shapes (tests/integration/test_connectel_replay.py compares them):
+`href` points at `/api/status/` with the token and `message=` or `bulkid=`, as in the seed.
 """
 
 from __future__ import annotations
@@ -19,7 +31,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from sms_cli.sandbox.server import (
     Callback,
@@ -30,8 +42,17 @@ from sms_cli.sandbox.server import (
 )
 
 ALNUM_SENDER = re.compile(r"[A-Za-z0-9 ]{1,11}")
-STATUS_INT = {"ENROUTE": 0, "QUEUED": 0, "DELIVRD": 1, "REJECTD": 2, "UNDELIV": 5, "EXPIRED": 8}
+STATUS_INT = {
+    "ENROUTE": 0,
+    "QUEUE": 0,
+    "QUEUED": 0,
+    "DELIVRD": 1,
+    "REJECTD": 2,
+    "UNDELIV": 5,
+    "EXPIRED": 8,
+}
 DEFAULT_SCRIPT = ("DELIVRD",)
+UPSTREAM = "https://smsapi.connectel.se"  # the seed's links name the real host
 
 
 @dataclass
@@ -44,6 +65,7 @@ class _Message:
     bulk_id: str | None
     statuses: list[str]
     position: int = 0
+    has_id: bool = True  # False: refused before the provider gave it an id
     history: list[str] = field(default_factory=list)
 
     @property
@@ -64,6 +86,8 @@ class ConnectelEmulator(Emulator):
         self.force_bad_request: str | None = None  # refuse every send with this description
         self.callback_url: str | None = None
         self.callback_format = "json"
+        self.replays: list[EmuResponse] = []  # literal answers for the next requests
+        self.reject_without_id = False
 
     def configure(self, settings: dict[str, Any]) -> None:
         for key, value in settings.items():
@@ -79,6 +103,13 @@ class ConnectelEmulator(Emulator):
                 self.callback_url = None if value is None else str(value)
             elif key == "callback_format" and value in ("json", "form"):
                 self.callback_format = value
+            elif key == "replay":
+                answers = value if isinstance(value, list) else [value]
+                self.replays.extend(_literal(answer) for answer in answers)
+            elif key == "push" and isinstance(value, str):
+                self._push_literal(value)
+            elif key == "reject_without_id":
+                self.reject_without_id = bool(value)
             else:
                 raise ValueError(f"unknown setting {key}={value!r}")
 
@@ -109,14 +140,20 @@ class ConnectelEmulator(Emulator):
             }
         )
 
-    def _push(self, document: dict[str, Any]) -> None:
+    def _push_literal(self, text: str) -> None:
+        document = json.loads(text)
+        if not isinstance(document, dict):
+            raise ValueError("push: the text must be a JSON object")
+        self._push(document, literal=text)
+
+    def _push(self, document: dict[str, Any], literal: str | None = None) -> None:
         if self.callback_url is None:
             return
         if self.callback_format == "form":
             body = urlencode(document).encode()
             content_type = "application/x-www-form-urlencoded"
         else:
-            body = json.dumps(document).encode()
+            body = (literal if literal is not None else json.dumps(document)).encode()
             content_type = "application/json"
         self.callbacks.push(
             Callback(
@@ -132,6 +169,8 @@ class ConnectelEmulator(Emulator):
     # -- API -----------------------------------------------------------------------------------
 
     def route(self, request: EmuRequest) -> EmuResponse:
+        if self.replays:
+            return self.replays.pop(0)
         path = request.path.rstrip("/")
         if path == "/api/v2/send" and request.method == "POST":
             return self._send(request)
@@ -176,21 +215,19 @@ class ConnectelEmulator(Emulator):
                 return self._bad_request("recipient must be a list for bulk")
             return self._send_bulk(params["authorization"], sender, message, recipient)
         msg = self._accept(str(recipient), sender, message, key=None, bulk_id=None)
-        href = (
-            f"/api/v2/delivery/?authorization={params['authorization']}&requestid={msg.request_id}"
-        )
         status = msg.status if msg.status == "REJECTD" else "ENROUTE"
-        return EmuResponse.json(
-            {
-                "href": href,
-                "method": "GET",
-                "recipient": msg.recipient,
-                "requestid": msg.request_id,
-                "sender": sender,
-                "statusInt": STATUS_INT[status],
-                "statusStr": status,
-            }
-        )
+        answer: dict[str, Any] = {
+            "href": _href(params["authorization"], message=msg.request_id),
+            "method": "GET",
+            "recipient": msg.recipient,
+            "requestid": msg.request_id,
+            "sender": sender,
+            "statusInt": STATUS_INT[status],
+            "statusStr": status,
+        }
+        if not msg.has_id:
+            del answer["href"], answer["method"], answer["requestid"]
+        return EmuResponse.json(answer)
 
     def _send_bulk(
         self, token: str, sender: str, message: str, recipients: list[Any]
@@ -203,12 +240,10 @@ class ConnectelEmulator(Emulator):
                 return self._bad_request("each recipient must be a {key: number} object")
             ((key, number),) = entry.items()
             msg = self._accept(str(number), sender, message, key=str(key), bulk_id=bulk_id)
-            ids.append(msg.request_id)
-            item: dict[str, Any] = {
-                "key": key,
-                "recipient": msg.recipient,
-                "requestid": msg.request_id,
-            }
+            item: dict[str, Any] = {"key": key, "recipient": msg.recipient}
+            if msg.has_id:
+                ids.append(msg.request_id)
+                item["requestid"] = msg.request_id
             if msg.status == "REJECTD":
                 item.update(statusInt=2, statusStr="REJECTD")
             items.append(item)
@@ -218,7 +253,7 @@ class ConnectelEmulator(Emulator):
         return EmuResponse.json(
             {
                 "bulkid": bulk_id,
-                "href": f"/api/v2/delivery/?authorization={token}&bulkid={bulk_id}",
+                "href": _href(token, bulkid=bulk_id),
                 "method": "GET",
                 "recipient": items,
                 "sender": sender,
@@ -232,12 +267,16 @@ class ConnectelEmulator(Emulator):
     ) -> _Message:
         digits = normalise_number(number)
         request_id = f"R{secrets.token_hex(6).upper()}.{next(self.counter)}"
-        if not digits.isdigit() or not 8 <= len(digits) <= 15 or digits in self.rejected:
+        refused = not digits.isdigit() or not 8 <= len(digits) <= 15 or digits in self.rejected
+        if refused:
             statuses = ["REJECTD"]
         else:
             statuses = ["ENROUTE", *self.scripts.get(digits, DEFAULT_SCRIPT)]
         msg = _Message(request_id, digits, sender, message, key, bulk_id, statuses)
-        self.messages[request_id] = msg
+        if refused and self.reject_without_id:
+            msg.has_id = False  # never reported on: nobody knows its id
+        else:
+            self.messages[request_id] = msg
         return msg
 
     def _delivery(self, request: EmuRequest) -> EmuResponse:
@@ -247,12 +286,14 @@ class ConnectelEmulator(Emulator):
         wanted = str(params.get("requestid") or params.get("bulkid") or "")
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
         if wanted in self.bulks:
+            members = [self.messages[i] for i in self.bulks[wanted]]
             return EmuResponse.json(
                 {
                     "action": "send",
                     "bulkid": wanted,
                     "message": "",
-                    "recipient": [self._report(self.messages[i], now) for i in self.bulks[wanted]],
+                    "recipient": [self._report(m, now) for m in members],
+                    "sender": members[0].sender if members else "",
                 }
             )
         message = self.messages.get(wanted)
@@ -261,8 +302,10 @@ class ConnectelEmulator(Emulator):
                 {"statusInt": -1, "statusStr": "NOTFOUND", "statusDesc": "unknown requestid"},
                 status=404,
             )
+        report = self._report(message, now)
+        report["url"] = f"{UPSTREAM}/status/{message.request_id}"  # as in the seed's example
         return EmuResponse.json(
-            {"action": "send", "sender": message.sender, **self._report(message, now)}
+            {"action": "send", "message": "", "sender": message.sender, **report}
         )
 
     def _report(self, message: _Message, now: str) -> dict[str, Any]:
@@ -279,3 +322,20 @@ class ConnectelEmulator(Emulator):
             "statusStr": status,
             "url": "",
         }
+
+
+def _href(token: str, **lookup: str) -> str:
+    """The seed's link: `/api/status/` (not v2), the token and the id in its query string."""
+    return f"{UPSTREAM}/api/status/?authorization={quote(token)}&{urlencode(lookup)}"
+
+
+def _literal(answer: Any) -> EmuResponse:
+    if isinstance(answer, str):
+        return EmuResponse(200, answer.encode("utf-8"), "application/json")
+    if isinstance(answer, dict) and isinstance(answer.get("body"), str):
+        return EmuResponse(
+            int(answer.get("status", 200)),
+            answer["body"].encode("utf-8"),
+            str(answer.get("content_type", "application/json")),
+        )
+    raise ValueError("replay: each answer is a body text or {body, status, content_type}")
