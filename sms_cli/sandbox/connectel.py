@@ -8,6 +8,10 @@ Callbacks (§3.6, §3.7): with `set {"callback_url": URL}` (Connectel keeps it o
 change of a message's state is POSTed there as a delivery report, and every inbound message as
 `{from, to, requestid, message}`; `callback_format` "json" (default) or "form"; no retries unless
 `callback_retries` says so.
+
+Failure reasons (§3.5): an UNDELIV, REJECTD or EXPIRED state carries a `statusDesc` (texts from
+STATUS_DESC, or `set {"status_desc": {"UNDELIV": "..."}}`) in delivery answers, in the send
+answer's refusals and in pushed reports; other states have an empty one, as the seed shows.
 """
 
 from __future__ import annotations
@@ -32,6 +36,12 @@ from sms_cli.sandbox.server import (
 ALNUM_SENDER = re.compile(r"[A-Za-z0-9 ]{1,11}")
 STATUS_INT = {"ENROUTE": 0, "QUEUED": 0, "DELIVRD": 1, "REJECTD": 2, "UNDELIV": 5, "EXPIRED": 8}
 DEFAULT_SCRIPT = ("DELIVRD",)
+# Connectel's statusDesc texts are undocumented (§3.9, question 4): these are the emulator's own.
+STATUS_DESC = {
+    "UNDELIV": "Absent subscriber",
+    "REJECTD": "Invalid destination number",
+    "EXPIRED": "Validity period expired",
+}
 
 
 @dataclass
@@ -64,6 +74,7 @@ class ConnectelEmulator(Emulator):
         self.force_bad_request: str | None = None  # refuse every send with this description
         self.callback_url: str | None = None
         self.callback_format = "json"
+        self.status_desc = dict(STATUS_DESC)
 
     def configure(self, settings: dict[str, Any]) -> None:
         for key, value in settings.items():
@@ -79,6 +90,8 @@ class ConnectelEmulator(Emulator):
                 self.callback_url = None if value is None else str(value)
             elif key == "callback_format" and value in ("json", "form"):
                 self.callback_format = value
+            elif key == "status_desc" and isinstance(value, dict):
+                self.status_desc = {**STATUS_DESC, **{str(k): str(v) for k, v in value.items()}}
             else:
                 raise ValueError(f"unknown setting {key}={value!r}")
 
@@ -86,17 +99,18 @@ class ConnectelEmulator(Emulator):
         if message.position < len(message.statuses) - 1:
             message.position += 1
             status = message.status
-            self._push(
-                {
-                    "action": "dlr",
-                    "requestid": message.request_id,
-                    "tokenid": "t-sandbox",
-                    "statusInt": STATUS_INT.get(status, 9),
-                    "statusStr": status,
-                    "sender": message.sender,
-                    "recipient": message.recipient,
-                }
-            )
+            report = {
+                "action": "dlr",
+                "requestid": message.request_id,
+                "tokenid": "t-sandbox",
+                "statusInt": STATUS_INT.get(status, 9),
+                "statusStr": status,
+                "sender": message.sender,
+                "recipient": message.recipient,
+            }
+            if status in self.status_desc:  # §3.6 lists no statusDesc: only when there is one
+                report["statusDesc"] = self.status_desc[status]
+            self._push(report)
 
     def inbound(self, sender: str, recipient: str, text: str) -> None:
         request_id = f"R{secrets.token_hex(6).upper()}.{next(self.counter)}"
@@ -180,17 +194,18 @@ class ConnectelEmulator(Emulator):
             f"/api/v2/delivery/?authorization={params['authorization']}&requestid={msg.request_id}"
         )
         status = msg.status if msg.status == "REJECTD" else "ENROUTE"
-        return EmuResponse.json(
-            {
-                "href": href,
-                "method": "GET",
-                "recipient": msg.recipient,
-                "requestid": msg.request_id,
-                "sender": sender,
-                "statusInt": STATUS_INT[status],
-                "statusStr": status,
-            }
-        )
+        answer = {
+            "href": href,
+            "method": "GET",
+            "recipient": msg.recipient,
+            "requestid": msg.request_id,
+            "sender": sender,
+            "statusInt": STATUS_INT[status],
+            "statusStr": status,
+        }
+        if status == "REJECTD":
+            answer["statusDesc"] = self.status_desc.get(status, "")
+        return EmuResponse.json(answer)
 
     def _send_bulk(
         self, token: str, sender: str, message: str, recipients: list[Any]
@@ -210,7 +225,9 @@ class ConnectelEmulator(Emulator):
                 "requestid": msg.request_id,
             }
             if msg.status == "REJECTD":
-                item.update(statusInt=2, statusStr="REJECTD")
+                item.update(
+                    statusInt=2, statusStr="REJECTD", statusDesc=self.status_desc.get("REJECTD", "")
+                )
             items.append(item)
         self.bulks[bulk_id] = ids
         if self.reverse_bulk:
@@ -274,7 +291,7 @@ class ConnectelEmulator(Emulator):
             "date": now,
             "recipient": message.recipient,
             "requestid": message.request_id,
-            "statusDesc": "",
+            "statusDesc": self.status_desc.get(status, ""),
             "statusInt": STATUS_INT.get(status, 9),
             "statusStr": status,
             "url": "",
