@@ -139,6 +139,18 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
         ALTER TABLE jobs ADD COLUMN runner_token TEXT;
         """,
     ),
+    (
+        # Why a message is in its state, in the provider's words (Connectel statusDesc, seven.io
+        # error_text) or smsctl's (why a send was refused or never left). A history from before
+        # keeps its send-time errors as reasons: a row whose state is still the send answer's
+        # (provider_status IS provider_code) has an error that explains that state.
+        "0005_reasons",
+        """
+        ALTER TABLE messages ADD COLUMN reason TEXT;
+        UPDATE messages SET reason = error
+            WHERE error IS NOT NULL AND error != '' AND provider_status IS provider_code;
+        """,
+    ),
 )
 # Non-final states in the order a message passes them; a late report never moves one back.
 PROGRESS: Final[dict[str, int]] = {"unknown": 0, "queued": 1, "enroute": 2}
@@ -307,6 +319,12 @@ class Outcome:
     provider_status: str | None = None
     provider_code: str | None = None
     error: str | None = None
+    reason: str | None = None  # the provider's words; `error` stands in when it has none
+
+    @property
+    def stored_reason(self) -> str | None:
+        """What the history keeps as the reason: the provider's text, else smsctl's error."""
+        return reason_text(self.reason) or reason_text(self.error)
 
     @classmethod
     def of(cls, result: SendResult) -> Outcome:
@@ -321,7 +339,15 @@ class Outcome:
             provider_status=result.provider_code,
             provider_code=result.provider_code,
             error=result.error,
+            reason=result.provider_text,
         )
+
+
+def reason_text(value: str | None) -> str | None:
+    """A reason as stored: None for nothing, an empty or blank text included."""
+    if value is None or not value.strip():
+        return None
+    return value
 
 
 @dataclass(frozen=True)
@@ -521,33 +547,46 @@ class History:
         at: str | None = None,
         *,
         provider_id: str | None = None,
+        reason: str | None = None,
     ) -> bool:
         """Record a newer state; a final state is never replaced. True when something changed.
 
         Reports can arrive out of order (polling, callbacks), so the check and the write happen
-        in one immediate transaction.
+        in one immediate transaction. A report that moves the state on brings its own reason
+        (or none); one for the same state without a reason keeps the reason already known.
         """
         from sms_cli.providers.base import FINAL_STATUSES
 
+        reason = reason_text(reason)
         with self.transaction() as db:
             row = db.execute(
-                "SELECT status, provider_status, provider_id FROM messages WHERE local_id = ?",
+                "SELECT status, provider_status, provider_id, reason FROM messages "
+                "WHERE local_id = ?",
                 (local_id,),
             ).fetchone()
-            if row is None or row["status"] in FINAL_STATUSES or row["status"] == NOT_SENT:
+            if row is None or row["status"] == NOT_SENT:
                 return False
-            if (row["status"], row["provider_status"]) == (status, provider_status) and (
-                provider_id is None or provider_id == row["provider_id"]
-            ):
-                return False
+            same = (row["status"], row["provider_status"]) == (status, provider_status)
+            if same and reason is not None and reason != row["reason"]:
+                # The same state, now with the provider's reason for it (even a final one).
+                db.execute("UPDATE messages SET reason = ? WHERE local_id = ?", (reason, local_id))
+                changed = True
+            else:
+                changed = False
+            if row["status"] in FINAL_STATUSES:
+                return changed
+            if same and (provider_id is None or provider_id == row["provider_id"]):
+                return changed
             db.execute(
                 """
                 UPDATE messages SET status = ?, provider_status = ?, status_at = ?,
-                    provider_id = COALESCE(?, provider_id)
+                    provider_id = COALESCE(?, provider_id),
+                    reason = CASE WHEN ? THEN COALESCE(?, reason) ELSE ? END
                 WHERE local_id = ?
                 """,
-                (status, provider_status, at or now_iso(), provider_id, local_id),
-            )
+                (status, provider_status, at or now_iso(), provider_id, same, reason, reason,
+                 local_id),
+            )  # fmt: skip
             return True
 
     def receive(self, event: CallbackEvent) -> Received:
@@ -573,10 +612,11 @@ class History:
                 )  # fmt: skip
                 return Received(event, stamp)
             rows = db.execute(
-                "SELECT local_id, status, recipient FROM messages "
+                "SELECT local_id, status, provider_status, recipient FROM messages "
                 "WHERE provider = ? AND provider_id = ?",
                 (event.provider, event.message_id),
             ).fetchall()
+            reason = reason_text(event.reason)
             changed = False
             status = None
             for row in rows:
@@ -587,11 +627,15 @@ class History:
                 new_final = event.status in FINAL_STATUSES
                 if not new_final and PROGRESS.get(event.status, 0) < PROGRESS.get(old, 0):
                     continue
+                # A report for the state already known keeps the reason known when it has none.
+                same = (old, row["provider_status"]) == (event.status, event.provider_status)
                 db.execute(
-                    "UPDATE messages SET status = ?, provider_status = ?, status_at = ? "
+                    "UPDATE messages SET status = ?, provider_status = ?, status_at = ?, "
+                    "reason = CASE WHEN ? THEN COALESCE(?, reason) ELSE ? END "
                     "WHERE local_id = ?",
-                    (event.status, event.provider_status, event.at or stamp, row["local_id"]),
-                )
+                    (event.status, event.provider_status, event.at or stamp, same, reason,
+                     reason, row["local_id"]),
+                )  # fmt: skip
                 changed = True
                 status = event.status
             return Received(
@@ -698,15 +742,15 @@ def insert_answered(
         INSERT INTO messages (local_id, batch_id, profile, provider, foreign_id,
             recipient, sender, text, text_sha256, segments, encoding, test,
             submitted_at, status, provider_id, bulk_id, parts, price, provider_status,
-            provider_code, error, status_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            provider_code, error, status_at, reason)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             (
                 r.local_id, r.batch_id, r.profile, r.provider, r.foreign_id, r.recipient,
                 r.sender, r.text, r.text_sha256, r.segments, r.encoding, int(r.test), stamp,
                 o.status, o.provider_id, o.bulk_id, o.parts, o.price, o.provider_status,
-                o.provider_code, o.error, stamp,
+                o.provider_code, o.error, stamp, o.stored_reason,
             )
             for r, o in zip(records, outcomes, strict=True)
         ],
@@ -719,13 +763,14 @@ def update_outcomes(db: sqlite3.Connection, outcomes: Iterable[Outcome]) -> None
     db.executemany(
         """
         UPDATE messages SET status = ?, provider_id = ?, bulk_id = ?, parts = ?,
-            price = ?, provider_status = ?, provider_code = ?, error = ?, status_at = ?
+            price = ?, provider_status = ?, provider_code = ?, error = ?, status_at = ?,
+            reason = ?
         WHERE local_id = ?
         """,
         [
             (
                 o.status, o.provider_id, o.bulk_id, o.parts, o.price, o.provider_status,
-                o.provider_code, o.error, stamp, o.local_id,
+                o.provider_code, o.error, stamp, o.stored_reason, o.local_id,
             )
             for o in outcomes
         ],

@@ -332,25 +332,63 @@ def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, revea
     table(("Setting", "Value", "From"), rows, title=None)
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None) -> None:
-    """A rich table on a terminal, aligned plain columns elsewhere."""
+def table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    title: str | None = None,
+    *,
+    wrap: str | None = None,
+) -> None:
+    """A rich table on a terminal, aligned plain columns elsewhere.
+
+    With `wrap`, only that column (free text, such as a provider's reason) wraps or shrinks to
+    fit the terminal; every other column keeps its full width, so no id or number is cut.
+    """
     stream = output.stdout()
     if output.is_terminal(stream):
         from rich.table import Table
         from rich.text import Text
 
+        console = output.rich_console(stream)
         drawn = Table(title=title, header_style="bold")
-        for name in header:
-            drawn.add_column(name)
+        if wrap is None:
+            for name in header:
+                drawn.add_column(name)
+        else:
+            widths = _fitted_widths(header, rows, wrap, console.width)
+            for name, width in zip(header, widths, strict=True):
+                drawn.add_column(name, width=width, no_wrap=name != wrap, overflow="fold")
+            # Wider than the terminal even so: rich would shrink every column to fit, so the
+            # table is drawn whole and the terminal wraps its lines.
+            console.width = max(console.width, sum(widths) + 3 * len(widths) + 1)
         for row in rows:
             # Text, not markup: a cell such as "[link=...]" from a callback stays literal.
             drawn.add_row(*(Text(str(cell)) for cell in row))
-        output.rich_console(stream).print(drawn)
+        console.print(drawn)
         return
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         line = "  ".join(f"{cell:<{widths[i]}}" for i, cell in enumerate(row))
         stream.write(line.rstrip() + "\n")
+
+
+MIN_WRAPPED = 20  # the narrowest a wrapping column gets, however narrow the terminal
+
+
+def _fitted_widths(
+    header: Sequence[str], rows: Sequence[Sequence[str]], wrap: str, room: int
+) -> list[int]:
+    """Column widths for a terminal `room` cells wide: every column as wide as its widest cell,
+    except `wrap`, which gets what is left (at least MIN_WRAPPED, or its own width if less)."""
+    from rich.cells import cell_len
+
+    widths = [max(cell_len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    if wrap in header:
+        index = list(header).index(wrap)
+        # Each column has one cell of padding either side, and one border line before it.
+        others = sum(w + 3 for i, w in enumerate(widths) if i != index) + 1 + 3
+        widths[index] = max(min(widths[index], room - others), min(widths[index], MIN_WRAPPED))
+    return widths
 
 
 # ---------------------------------------------------------------------------------------------
@@ -467,14 +505,19 @@ def status_json(tracked: Sequence[Tracked], *, waited: bool) -> dict[str, Any]:
                 "provider": t.provider,
                 "profile": t.profile,
                 "note": t.note,
+                "reason": t.reason,
             }
             for t in tracked
         ],
     }
 
 
+REASON = "Reason"  # the column shown only when a message has one
+
+
 def status_human(tracked: Sequence[Tracked]) -> None:
-    rows = [
+    header: tuple[str, ...] = ("Recipient", "Status", "Provider status", "ID", "Updated")
+    rows: list[tuple[str, ...]] = [
         (
             _cell(t.recipient),
             t.status + (" (final)" if t.final else ""),
@@ -484,7 +527,15 @@ def status_human(tracked: Sequence[Tracked]) -> None:
         )
         for t in tracked
     ]
-    table(("Recipient", "Status", "Provider status", "ID", "Updated"), rows, title=None)
+    if any(t.reason for t in tracked):
+        header += (REASON,)
+        rows = [(*row, _reason_cell(t.reason)) for row, t in zip(rows, tracked, strict=True)]
+    table(header, rows, title=None, wrap=REASON)
+
+
+def _reason_cell(reason: str | None) -> str:
+    """A provider's reason as a cell: its escape sequences shown, not obeyed."""
+    return visible(reason) if reason else "-"
 
 
 LOG_KEYS = (
@@ -508,6 +559,7 @@ LOG_KEYS = (
     "error",
     "updated_at",
     "test",
+    "reason",  # last: CSV readers that count columns keep working
 )
 _LOG_COLUMNS = {"id": "provider_id", "updated_at": "status_at"}
 
@@ -544,7 +596,8 @@ def log_human(rows: Sequence[Any]) -> None:
     if not rows:
         output.info("no messages in the history match")
         return
-    lines = [
+    header: tuple[str, ...] = ("Sent (UTC)", "Recipient", "Status", "Provider", "ID", "Text")
+    lines: list[tuple[str, ...]] = [
         (
             row["submitted_at"][:19].replace("T", " "),
             row["recipient"],
@@ -555,7 +608,12 @@ def log_human(rows: Sequence[Any]) -> None:
         )
         for row in rows
     ]
-    table(("Sent (UTC)", "Recipient", "Status", "Provider", "ID", "Text"), lines)
+    if any(row["reason"] for row in rows):
+        header += (REASON,)
+        lines = [
+            (*line, _reason_cell(row["reason"])) for line, row in zip(lines, rows, strict=True)
+        ]
+    table(header, lines, wrap=REASON)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ class Tracked:
     local_id: str | None = None
     bulk_id: str | None = None
     note: str | None = None
+    reason: str | None = None  # why it is in its state, when known
 
     @property
     def final(self) -> bool:
@@ -64,6 +65,7 @@ def from_row(row: sqlite3.Row, note: str | None = None) -> Tracked:
         local_id=row["local_id"],
         bulk_id=row["bulk_id"],
         note=note,
+        reason=row["reason"],
     )
 
 
@@ -159,7 +161,11 @@ def refresh_row(row: sqlite3.Row, history: History, clients: Clients) -> Tracked
             report.provider_status is not None or report.status != "unknown"
         ):
             history.update_status(
-                row["local_id"], report.status, report.provider_status, _report_time(report)
+                row["local_id"],
+                report.status,
+                report.provider_status,
+                _report_time(report),
+                reason=report.reason,
             )
         return from_row(_reread(history, row))
     if row["status"] != "unknown":
@@ -186,6 +192,7 @@ def refresh_row(row: sqlite3.Row, history: History, clients: Clients) -> Tracked
         found.provider_status,
         _report_time(found),
         provider_id=found.id,
+        reason=found.reason,
     )
     return from_row(_reread(history, row), note="settled from the provider's journal")
 
@@ -209,6 +216,7 @@ def refresh_external(identifier: str, clients: Clients) -> list[Tracked]:
             provider=client.info.name,
             profile=name,
             bulk_id=r.bulk_id,
+            reason=r.reason,
             note="not in the local history"
             if r.provider_status is not None
             else "not found at the provider",

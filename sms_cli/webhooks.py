@@ -40,6 +40,7 @@ class DeliveryEvent:
     provider_status: str | None
     recipient: str | None = None
     at: str | None = None  # ISO 8601 UTC, when the provider says
+    reason: str | None = None  # why, in the provider's words (redacted: redaction.shorten)
 
     kind: Literal["dlr"] = "dlr"
 

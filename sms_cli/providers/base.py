@@ -146,6 +146,7 @@ class DeliveryReport:
     recipient: str | None = None
     updated_at: datetime | None = None
     bulk_id: str | None = None
+    reason: str | None = None  # why, in the provider's words (redacted: redaction.shorten)
 
     @property
     def final(self) -> bool:

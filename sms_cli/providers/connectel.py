@@ -149,6 +149,7 @@ class Connectel(Provider):
                 status=status,
                 provider_status=raw,
                 recipient=phone(text_field(fields, "recipient", required=False)),
+                reason=_said(_text(_field(dict(fields), "statusDesc"))),
             )
         if action is None and "message" in fields and "from" in fields:
             return InboundEvent(
@@ -326,6 +327,7 @@ def _report(
         recipient=f"+{recipient}" if isinstance(recipient, str) and recipient.isdigit() else None,
         updated_at=_parse_date(_field(item, "date")),
         bulk_id=bulk_id,
+        reason=_said(_text(_field(item, "statusDesc"))),
     )
 
 
@@ -346,8 +348,11 @@ def _refusal(status: Status) -> str | None:
 
 def _said(text: str | None) -> str | None:
     """A provider's text as a message may show it: withheld when it echoes the token."""
-    return shorten(text) if text else None
+    return (shorten(text) or None) if text else None
 
 
 def _text(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None
+    """A text field as text; a number is kept, anything else (an object, a list) is no text."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float) or value == "":
+        return None
+    return str(value)

@@ -20,6 +20,10 @@ as an operator that refuses a number before assigning it an id (§3.8).
 
 Answers follow the seed's shapes (tests/integration/test_connectel_replay.py compares them):
 `href` points at `/api/status/` with the token and `message=` or `bulkid=`, as in the seed.
+
+Failure reasons (§3.5): an UNDELIV, REJECTD or EXPIRED state carries a `statusDesc` (texts from
+STATUS_DESC, or `set {"status_desc": {"UNDELIV": "..."}}`) in delivery answers, in the send
+answer's refusals and in pushed reports; other states have an empty one, as the seed shows.
 """
 
 from __future__ import annotations
@@ -53,6 +57,12 @@ STATUS_INT = {
 }
 DEFAULT_SCRIPT = ("DELIVRD",)
 UPSTREAM = "https://smsapi.connectel.se"  # the seed's links name the real host
+# Connectel's statusDesc texts are undocumented (§3.9, question 4): these are the emulator's own.
+STATUS_DESC = {
+    "UNDELIV": "Absent subscriber",
+    "REJECTD": "Invalid destination number",
+    "EXPIRED": "Validity period expired",
+}
 
 
 @dataclass
@@ -88,6 +98,7 @@ class ConnectelEmulator(Emulator):
         self.callback_format = "json"
         self.replays: list[EmuResponse] = []  # literal answers for the next requests
         self.reject_without_id = False
+        self.status_desc = dict(STATUS_DESC)
 
     def configure(self, settings: dict[str, Any]) -> None:
         for key, value in settings.items():
@@ -110,6 +121,8 @@ class ConnectelEmulator(Emulator):
                 self._push_literal(value)
             elif key == "reject_without_id":
                 self.reject_without_id = bool(value)
+            elif key == "status_desc" and isinstance(value, dict):
+                self.status_desc = {**STATUS_DESC, **{str(k): str(v) for k, v in value.items()}}
             else:
                 raise ValueError(f"unknown setting {key}={value!r}")
 
@@ -117,17 +130,18 @@ class ConnectelEmulator(Emulator):
         if message.position < len(message.statuses) - 1:
             message.position += 1
             status = message.status
-            self._push(
-                {
-                    "action": "dlr",
-                    "requestid": message.request_id,
-                    "tokenid": "t-sandbox",
-                    "statusInt": STATUS_INT.get(status, 9),
-                    "statusStr": status,
-                    "sender": message.sender,
-                    "recipient": message.recipient,
-                }
-            )
+            report = {
+                "action": "dlr",
+                "requestid": message.request_id,
+                "tokenid": "t-sandbox",
+                "statusInt": STATUS_INT.get(status, 9),
+                "statusStr": status,
+                "sender": message.sender,
+                "recipient": message.recipient,
+            }
+            if status in self.status_desc:  # §3.6 lists no statusDesc: only when there is one
+                report["statusDesc"] = self.status_desc[status]
+            self._push(report)
 
     def inbound(self, sender: str, recipient: str, text: str) -> None:
         request_id = f"R{secrets.token_hex(6).upper()}.{next(self.counter)}"
@@ -227,6 +241,8 @@ class ConnectelEmulator(Emulator):
         }
         if not msg.has_id:
             del answer["href"], answer["method"], answer["requestid"]
+        if status == "REJECTD":
+            answer["statusDesc"] = self.status_desc.get(status, "")
         return EmuResponse.json(answer)
 
     def _send_bulk(
@@ -245,7 +261,9 @@ class ConnectelEmulator(Emulator):
                 ids.append(msg.request_id)
                 item["requestid"] = msg.request_id
             if msg.status == "REJECTD":
-                item.update(statusInt=2, statusStr="REJECTD")
+                item.update(
+                    statusInt=2, statusStr="REJECTD", statusDesc=self.status_desc.get("REJECTD", "")
+                )
             items.append(item)
         self.bulks[bulk_id] = ids
         if self.reverse_bulk:
@@ -317,7 +335,7 @@ class ConnectelEmulator(Emulator):
             "date": now,
             "recipient": message.recipient,
             "requestid": message.request_id,
-            "statusDesc": "",
+            "statusDesc": self.status_desc.get(status, ""),
             "statusInt": STATUS_INT.get(status, 9),
             "statusStr": status,
             "url": "",
