@@ -640,6 +640,7 @@ def received_json(received: Received) -> dict[str, Any]:
         "id": event.message_id,
         "status": event.status,
         "provider_status": event.provider_status,
+        "reason": event.reason,
         "recipient": received.recipient,
         "at": event.at,
         "received_at": received.received_at,
@@ -664,6 +665,8 @@ def received_row(received: Received) -> tuple[str, ...]:
         cells = (stamp, "inbound", event.provider, event.id or "-", event.sender, detail)
     else:
         detail = event.status + (f" ({event.provider_status})" if event.provider_status else "")
+        if event.reason:
+            detail += f": {event.reason}"
         if not received.local_ids:
             detail += ", not in the history"
         elif not received.changed:

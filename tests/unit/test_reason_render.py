@@ -154,3 +154,19 @@ def test_log_json_and_csv_end_with_the_reason() -> None:
         "recipient", "sender", "text", "text_sha256", "segments", "encoding", "parts", "price",
         "status", "provider_status", "error", "updated_at", "test",
     )  # fmt: skip
+
+
+def test_listen_shows_a_reports_reason_in_json_and_visibly_in_the_table() -> None:
+    from sms_cli.history import Received
+    from sms_cli.webhooks import DeliveryEvent
+
+    event = DeliveryEvent("connectel", LONG_ID, "failed", "UNDELIV", reason=HOSTILE)
+    received = Received(event, "2026-03-01T10:00:00.000Z", local_ids=("L1",), changed=True)
+    assert render.received_json(received)["reason"] == HOSTILE
+    detail = render.received_row(received)[-1]
+    assert detail.startswith("failed (UNDELIV): Absent subscriber")
+    assert "\x1b" not in detail and "\x07" not in detail
+
+    silent = Received(DeliveryEvent("connectel", LONG_ID, "delivered", "DELIVRD"), "x")
+    assert render.received_json(silent)["reason"] is None
+    assert render.received_row(silent)[-1] == "delivered (DELIVRD), not in the history"
