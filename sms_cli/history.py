@@ -139,6 +139,16 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
         ALTER TABLE jobs ADD COLUMN runner_token TEXT;
         """,
     ),
+    (
+        # What the provider reported for each message, next to our own prediction (`encoding`,
+        # `segments`) and its `parts` and `price`: to check the bill later (seven.io §7.D.1).
+        # `provider_recipient`: the number a `group:`/`contact:` send went to (§7.D.3).
+        "0006_provider_billing",
+        """
+        ALTER TABLE messages ADD COLUMN provider_encoding TEXT;
+        ALTER TABLE messages ADD COLUMN provider_recipient TEXT;
+        """,
+    ),
 )
 # Non-final states in the order a message passes them; a late report never moves one back.
 PROGRESS: Final[dict[str, int]] = {"unknown": 0, "queued": 1, "enroute": 2}
@@ -304,6 +314,8 @@ class Outcome:
     bulk_id: str | None = None
     parts: int | None = None
     price: float | None = None
+    provider_encoding: str | None = None
+    provider_recipient: str | None = None
     provider_status: str | None = None
     provider_code: str | None = None
     error: str | None = None
@@ -318,6 +330,9 @@ class Outcome:
             bulk_id=result.bulk_id,
             parts=result.parts,
             price=result.price,
+            provider_encoding=result.provider_encoding,
+            # An address-book message keeps its entry as the recipient; the number is kept here.
+            provider_recipient=result.recipient if result.address_book else None,
             provider_status=result.provider_code,
             provider_code=result.provider_code,
             error=result.error,
@@ -711,6 +726,7 @@ def insert_answered(
             for r, o in zip(records, outcomes, strict=True)
         ],
     )  # fmt: skip
+    store_provider_billing(db, outcomes)
 
 
 def update_outcomes(db: sqlite3.Connection, outcomes: Iterable[Outcome]) -> None:
@@ -730,3 +746,16 @@ def update_outcomes(db: sqlite3.Connection, outcomes: Iterable[Outcome]) -> None
             for o in outcomes
         ],
     )  # fmt: skip
+    store_provider_billing(db, outcomes)
+
+
+def store_provider_billing(db: sqlite3.Connection, outcomes: Iterable[Outcome]) -> None:
+    """The provider's own encoding (and a group member's number), where it reported them."""
+    db.executemany(
+        "UPDATE messages SET provider_encoding = ?, provider_recipient = ? WHERE local_id = ?",
+        [
+            (o.provider_encoding, o.provider_recipient, o.local_id)
+            for o in outcomes
+            if o.provider_encoding is not None or o.provider_recipient is not None
+        ],
+    )
