@@ -151,6 +151,16 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
             WHERE error IS NOT NULL AND error != '' AND provider_status IS provider_code;
         """,
     ),
+    (
+        # What the provider reported for each message, next to our own prediction (`encoding`,
+        # `segments`) and its `parts` and `price`: to check the bill later (seven.io §7.D.1).
+        # `provider_recipient`: the number a `group:`/`contact:` send went to (§7.D.3).
+        "0006_provider_billing",
+        """
+        ALTER TABLE messages ADD COLUMN provider_encoding TEXT;
+        ALTER TABLE messages ADD COLUMN provider_recipient TEXT;
+        """,
+    ),
 )
 # Non-final states in the order a message passes them; a late report never moves one back.
 PROGRESS: Final[dict[str, int]] = {"unknown": 0, "queued": 1, "enroute": 2}
@@ -316,6 +326,8 @@ class Outcome:
     bulk_id: str | None = None
     parts: int | None = None
     price: float | None = None
+    provider_encoding: str | None = None
+    provider_recipient: str | None = None
     provider_status: str | None = None
     provider_code: str | None = None
     error: str | None = None
@@ -336,6 +348,9 @@ class Outcome:
             bulk_id=result.bulk_id,
             parts=result.parts,
             price=result.price,
+            provider_encoding=result.provider_encoding,
+            # An address-book message keeps its entry as the recipient; the number is kept here.
+            provider_recipient=result.recipient if result.address_book else None,
             provider_status=result.provider_code,
             provider_code=result.provider_code,
             error=result.error,
@@ -742,15 +757,16 @@ def insert_answered(
         INSERT INTO messages (local_id, batch_id, profile, provider, foreign_id,
             recipient, sender, text, text_sha256, segments, encoding, test,
             submitted_at, status, provider_id, bulk_id, parts, price, provider_status,
-            provider_code, error, status_at, reason)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            provider_code, error, status_at, reason, provider_encoding, provider_recipient)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             (
                 r.local_id, r.batch_id, r.profile, r.provider, r.foreign_id, r.recipient,
                 r.sender, r.text, r.text_sha256, r.segments, r.encoding, int(r.test), stamp,
                 o.status, o.provider_id, o.bulk_id, o.parts, o.price, o.provider_status,
-                o.provider_code, o.error, stamp, o.stored_reason,
+                o.provider_code, o.error, stamp, o.stored_reason, o.provider_encoding,
+                o.provider_recipient,
             )
             for r, o in zip(records, outcomes, strict=True)
         ],
@@ -764,13 +780,15 @@ def update_outcomes(db: sqlite3.Connection, outcomes: Iterable[Outcome]) -> None
         """
         UPDATE messages SET status = ?, provider_id = ?, bulk_id = ?, parts = ?,
             price = ?, provider_status = ?, provider_code = ?, error = ?, status_at = ?,
-            reason = ?
+            reason = ?, provider_encoding = COALESCE(?, provider_encoding),
+            provider_recipient = COALESCE(?, provider_recipient)
         WHERE local_id = ?
         """,
         [
             (
                 o.status, o.provider_id, o.bulk_id, o.parts, o.price, o.provider_status,
-                o.provider_code, o.error, stamp, o.stored_reason, o.local_id,
+                o.provider_code, o.error, stamp, o.stored_reason, o.provider_encoding,
+                o.provider_recipient, o.local_id,
             )
             for o in outcomes
         ],

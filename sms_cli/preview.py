@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sms_cli.providers.registry import REGISTRY
-from sms_cli.segments import MAX_PARTS, NATIONAL_LANGUAGES, Segmentation, national_alphabets, split
+from sms_cli.segments import (
+    MAX_PARTS,
+    NATIONAL_LANGUAGES,
+    Segmentation,
+    national_alphabets,
+    split,
+    split_binary,
+)
 from sms_cli.smart import SmartResult, smart_encode
 
 
@@ -40,8 +47,15 @@ def build_preview(
     smart: bool = False,
     ref16: bool = False,
     national: Sequence[str] = (),
+    udh: str | None = None,
 ) -> Preview:
-    """Segment a text the way it would be sent, explaining every choice made."""
+    """Segment a text the way it would be sent, explaining every choice made.
+
+    With `udh` the text is hex data sent as an 8-bit binary SMS: octets, not characters.
+    """
+    if udh is not None:
+        binary = split_binary(text, udh)
+        return Preview(binary, None, binary.segment_count, tuple(_warnings(binary)), False)
     smart_result = None
     segmentation = split(text, force_ucs2=force_ucs2, ref16=ref16, national=national)
     before = segmentation.segment_count

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from sms_cli.sending import SendReport
     from sms_cli.tracking import Tracked
 
-ENCODING_LABELS = {"gsm7": "GSM-7", "ucs2": "UCS-2"}
-UNIT_NAMES = {"gsm7": "septets", "ucs2": "UTF-16 code units"}
+ENCODING_LABELS = {"gsm7": "GSM-7", "ucs2": "UCS-2", "binary": "8-bit binary (--udh, hex text)"}
+UNIT_NAMES = {"gsm7": "septets", "ucs2": "UTF-16 code units", "binary": "octets"}
+UNIT_KEYS = {"gsm7": "septet", "ucs2": "utf16_code_unit", "binary": "octet"}
 NATIONAL_NAMES = {"tr": "Turkish", "es": "Spanish", "pt": "Portuguese"}
 
 
@@ -56,7 +57,7 @@ def split_json(preview: Preview) -> dict[str, Any]:
         "unicode_forced": preview.unicode_forced,
         "characters": seg.characters,
         "units": seg.units,
-        "unit": "septet" if seg.encoding == GSM7 else "utf16_code_unit",
+        "unit": UNIT_KEYS[seg.encoding],
         "segment_count": seg.segment_count,
         "per_segment_limit": seg.limit,
         "single_segment_limit": seg.single_limit,
@@ -407,6 +408,8 @@ def _result_json(result: SendResult) -> dict[str, Any]:
         "bulk_id": result.bulk_id,
         "provider_code": result.provider_code,
         "provider_text": result.provider_text,
+        "provider_encoding": result.provider_encoding,
+        "address_book": result.address_book,
     }
 
 
@@ -433,6 +436,7 @@ def send_json(report: SendReport) -> dict[str, Any]:
         "characters": seg.characters,
         "segment_count": seg.segment_count,
         "total_price": report.total_price,
+        "balance": report.balance,
         "results": results,
     }
     if report.dry_run:
@@ -451,6 +455,8 @@ RESULT_KEYS = (
     "bulk_id",
     "provider_code",
     "provider_text",
+    "provider_encoding",
+    "address_book",
 )
 
 
@@ -465,13 +471,23 @@ def send_human(report: SendReport) -> None:
         output.stdout().write("\n")
         table(
             ("Recipient", "Status"),
-            [(number, "not sent (dry run)") for number in plan.recipients],
+            [
+                (
+                    number,
+                    "not sent (dry run); numbers unknown until sent"
+                    if ":" in number
+                    else "not sent (dry run)",
+                )
+                for number in plan.recipients
+            ],
             title=None,
         )
         return
     rows: list[tuple[str, ...]] = [
         (
-            r.recipient,
+            r.recipient
+            if r.address_book in (None, r.recipient)
+            else f"{r.recipient} ({r.address_book})",
             r.status,
             _cell(r.id),
             _cell(r.parts),
@@ -481,6 +497,8 @@ def send_human(report: SendReport) -> None:
         for r in report.results
     ]
     table(("Recipient", "Status", "ID", "Parts", "Price", "Error"), rows, title=None)
+    if report.balance is not None:
+        output.stdout().write(f"Balance: {report.balance}\n")
 
 
 # ---------------------------------------------------------------------------------------------

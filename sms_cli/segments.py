@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Final, Literal, NamedTuple
 
-Encoding = Literal["gsm7", "ucs2"]
+Encoding = Literal["gsm7", "ucs2", "binary"]
 
 GSM7: Final = "gsm7"
 UCS2: Final = "ucs2"
+BINARY: Final = "binary"  # 8-bit data given as hex, with the user's own UDH (seven.io `udh`)
 
 # TS 23.038 §6.2.1, indexed by septet code. 0x1B is the escape code, not a character: it is kept
 # here only as a placeholder so that indexes stay codes, and is removed from the character set.
@@ -274,6 +275,8 @@ class Segmentation:
     @cached_property
     def non_gsm(self) -> tuple[NonGsm, ...]:
         """Characters that force UCS-2, found only when asked: a preview needs them, a count not."""
+        if self.encoding == BINARY:
+            return ()
         return _non_gsm(self.text, self.alphabets)
 
     @property
@@ -384,6 +387,31 @@ def split(
         alphabets=alphabets,
         locking_shift=chosen.alphabet.locking if chosen.alphabet else None,
         single_shift=chosen.alphabet.single if chosen.alphabet else None,
+    )
+
+
+def split_binary(hex_text: str, udh: str) -> Segmentation:
+    """An 8-bit binary message: `hex_text` as octets, each part carrying the user's `udh`.
+
+    Both are hex (validated by the caller). UDH and data share the 140 octets of a part
+    (TS 23.040), so each part holds 140 - len(UDH) data octets; the units are octets and a
+    segment's text is its slice of the hex.
+    """
+    room = _PART_OCTETS - len(udh) // 2
+    octets = len(hex_text) // 2
+    bounds = [(i, min(octets, i + room)) for i in range(0, max(octets, 1), room)]
+    segments = tuple(
+        Segment(number, hex_text[2 * start : 2 * end], end - start, room, 2 * start)
+        for number, (start, end) in enumerate(bounds, start=1)
+    )
+    return Segmentation(
+        text=hex_text,
+        encoding=BINARY,
+        units=octets,
+        segments=segments,
+        single_limit=room,
+        per_segment_limit=room,
+        alphabets=(),
     )
 
 

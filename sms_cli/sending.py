@@ -32,10 +32,13 @@ from sms_cli.providers.registry import REGISTRY, ProviderInfo, load
 from sms_cli.times import parse_send_time as parse_send_time
 
 if TYPE_CHECKING:
-    from sms_cli.history import History
+    from sms_cli.history import History, MessageRecord
     from sms_cli.providers.base import Attachment, Provider, Recipient, SendOptions, SendResult
 
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
+# A name seven.io would read as a number: only digits, + and separators (§7.D.3).
+_NUMBER_LIKE = re.compile(r"[\d+\s\-./()]+")
+ADDRESS_BOOK = "--to group:/contact:"  # the registry's name for address-book recipients
 _REFERENCE = re.compile(r"[A-Za-z0-9.\-_@]+")
 
 
@@ -56,6 +59,7 @@ class SendArgs:
     performance_tracking: bool = False
     no_reload: bool = False
     unicode: bool = False
+    utf8: bool = False
     udh: str | None = None
     attach: list[Path] = field(default_factory=list)
     attach_validity: int | None = None
@@ -101,6 +105,11 @@ class SendReport:
         return ExitCode.REJECTED if accepted == 0 else ExitCode.PARTIAL
 
     @property
+    def balance(self) -> float | None:
+        """The account balance the provider reported after this send, when it did."""
+        return next((r.balance for r in self.results if r.balance is not None), None)
+
+    @property
     def total_price(self) -> float | None:
         prices = [r.price for r in self.results if r.price is not None]
         return round(sum(prices), 6) if prices else None
@@ -117,8 +126,8 @@ def _options(
         raise InputError(f"--at {args.at!r} is in the past")
     if args.ttl is not None and args.ttl < 1:
         raise InputError("--ttl must be at least 1 minute")
-    if args.udh is not None and not _HEX.fullmatch(args.udh):
-        raise InputError(f"--udh {args.udh!r} is not hexadecimal octets")
+    if args.udh is not None:
+        _check_udh(args.udh)
     if args.label is not None and not (len(args.label) <= 100 and _REFERENCE.fullmatch(args.label)):
         raise InputError("--label takes at most 100 of the characters A-Z a-z 0-9 . - _ @")
     if args.foreign_id is not None and not (
@@ -134,6 +143,7 @@ def _options(
         performance_tracking=args.performance_tracking,
         no_reload=args.no_reload,
         unicode=args.unicode,
+        utf8=args.utf8,
         udh=args.udh,
         attachments=tuple(_attachments(args)),
         test=args.test,
@@ -152,6 +162,66 @@ def _options(
     if options.attachments:
         notes.append("attachments become links: the text sent is longer than this preview counts")
     return options, notes
+
+
+def _check_udh(udh: str) -> None:
+    """`--udh` takes a whole user data header: its first octet, UDHL, counts the rest."""
+    if not _HEX.fullmatch(udh):
+        raise InputError(f"--udh {udh!r} is not hexadecimal octets")
+    octets = bytes.fromhex(udh)
+    if octets[0] != len(octets) - 1:
+        raise InputError(
+            f"--udh {udh}: its first octet (UDHL) says {octets[0]} octets follow, "
+            f"but {len(octets) - 1} do",
+            hint="a concatenation header looks like 050003CC0201 (reference CC, part 1 of 2)",
+        )
+    if len(octets) >= 140:
+        raise InputError(f"--udh is {len(octets)} octets; a part has only 140")
+
+
+def _check_binary_text(text: str) -> None:
+    """With --udh the text must be the message's data in hex: seven.io sends an 8-bit binary
+    SMS only when the text is hex (seed 001, `udh`); any other text with a UDH is refused."""
+    if not _HEX.fullmatch(text):
+        raise InputError(
+            "--udh needs the text as hex: the message's octets, e.g. 48656C6C6F for 'Hello'",
+            hint="seven.io sends a message with a UDH as 8-bit binary data only when the text "
+            "is hex",
+        )
+
+
+def _recipients(args: SendArgs, provider: ProviderInfo, region: str | None) -> list[str]:
+    """E.164 numbers, and `group:NAME` / `contact:NAME` address-book entries kept by name, in
+    the order given, duplicates dropped."""
+    from sms_cli.numbers import check, split_recipients
+    from sms_cli.providers.base import address_book_name
+
+    given = split_recipients(args.to)
+    numbers = [raw for raw in given if address_book_name(raw) is None]
+    if numbers or len(numbers) == len(given):
+        normalise_all(numbers, region)  # every bad number named at once, or "no recipients"
+    found: dict[str, None] = {}
+    for raw in given:
+        name = address_book_name(raw)
+        if name is None:
+            found.setdefault(str(check(raw, region)), None)
+            continue
+        kind = raw.partition(":")[0].lower()
+        name = name.strip()
+        if ADDRESS_BOOK not in provider.send_options:
+            raise InputError(
+                f"{provider.title} has no address book: --to {raw!r} needs a phone number",
+                hint="group: and contact: recipients work with seven.io profiles",
+            )
+        if not name or _NUMBER_LIKE.fullmatch(name) or not name.isprintable() or len(name) > 100:
+            raise InputError(
+                f"--to {raw!r}: give the name of a {kind} in your seven.io address book "
+                "(not empty, not only digits, at most 100 printable characters)"
+            )
+        entry = f"{kind}:{name}"
+        if entry.casefold() not in (known.casefold() for known in found):
+            found.setdefault(entry, None)
+    return list(found)
 
 
 def _attachments(args: SendArgs) -> list[Attachment]:
@@ -191,7 +261,7 @@ def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
     profiles = ProfileStore().load()
     resolved = resolve(profiles, args.profile, require_token=not dry_run)
     provider = REGISTRY[resolved.provider]
-    recipients = normalise_all(args.to, resolved.profile.region)
+    recipients = _recipients(args, provider, resolved.profile.region)
     sender = args.sender if args.sender is not None else resolved.profile.sender
     if sender is not None:
         validate_sender(provider.name, sender)
@@ -206,13 +276,21 @@ def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
     notes += placeholder_notes
     if not text:
         raise InputError("the text is empty")
+    if args.udh is not None:
+        _check_binary_text(text)  # after [[file]] placeholders: they are not hex either
     if len(text) > provider.max_text_chars:
         raise InputError(
             f"the text is {len(text)} characters; {provider.title} takes at most "
             f"{provider.max_text_chars}",
             hint="shorten it; smsctl split shows where the segments break",
         )
-    preview = build_preview(text, force_ucs2=args.unicode)
+    preview = build_preview(text, force_ucs2=args.unicode, udh=args.udh)
+    books = [r for r in recipients if ":" in r]
+    if books:
+        notes.append(
+            f"{', '.join(books)}: {provider.title} resolves address-book entries itself, so how "
+            "many numbers (and messages, and the cost) this reaches is unknown until it answers"
+        )
     count = preview.segmentation.segment_count
     if args.max_segments is not None and count > args.max_segments:
         raise LimitExceeded(
@@ -246,7 +324,14 @@ def make_client(plan: SendPlan, timeout: float) -> Provider:
 
 def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
     """Record, send once, record the answer. Auth and network errors propagate."""
-    from sms_cli.history import MessageRecord, Outcome, new_id, text_hash
+    from sms_cli.history import (
+        MessageRecord,
+        Outcome,
+        insert_answered,
+        new_id,
+        text_hash,
+        update_outcomes,
+    )
     from sms_cli.providers.base import Recipient, SendRequest
 
     seg = plan.preview.segmentation
@@ -291,11 +376,41 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
             raise
     finally:
         client.close()
+    results, extra = _expanded(results, {i.local_id: i for i in intents})
     try:
-        history.record_outcomes([Outcome.of(r) for r in results])
+        with history.transaction() as db:
+            update_outcomes(db, [Outcome.of(r) for r in results if r.local_id not in extra])
+            insert_answered(
+                db,
+                [extra[r.local_id] for r in results if r.local_id in extra],
+                [Outcome.of(r) for r in results if r.local_id in extra],
+            )
     except StorageError as exc:
         return SendReport(plan=plan, results=tuple(results), record_error=exc)
     return SendReport(plan=plan, results=tuple(results))
+
+
+def _expanded(
+    results: list[SendResult], intents: dict[str, MessageRecord]
+) -> tuple[list[SendResult], dict[str, MessageRecord]]:
+    """An address-book entry can reach several numbers (PROVIDERS.md §7.D.3): its first message
+    keeps the entry's record; each further one gets a record of its own, with the same entry as
+    its recipient, so every provider id can be followed with `smsctl status`."""
+    from dataclasses import replace
+
+    from sms_cli.history import new_id
+
+    seen: set[str] = set()
+    extra: dict[str, MessageRecord] = {}
+    out = []
+    for result in results:
+        if result.local_id in seen and result.local_id in intents:
+            local_id = new_id()
+            extra[local_id] = replace(intents[result.local_id], local_id=local_id)
+            result = replace(result, local_id=local_id)
+        seen.add(result.local_id)
+        out.append(result)
+    return out, extra
 
 
 def _record_not_sent(history: History, recipients: tuple[Recipient, ...], reason: str) -> None:

@@ -32,7 +32,8 @@ def send_command(
             "--to",
             "-t",
             help="Recipient number; repeat it or give a comma-separated list. +46…, 0046… and "
-            "national numbers (with the profile's region) are accepted.",
+            "national numbers (with the profile's region) are accepted. seven.io also takes "
+            "group:NAME and contact:NAME from its address book.",
             show_default=False,
         ),
     ] = None,
@@ -111,12 +112,22 @@ def send_command(
     unicode: Annotated[
         bool, typer.Option("--unicode", "-u", help="Force UCS-2.", rich_help_panel=SEVEN)
     ] = False,
+    utf8: Annotated[
+        bool,
+        typer.Option(
+            "--utf8",
+            help="Send utf8=1 (force UTF-8 detection). Deprecated by seven.io, which detects "
+            "the encoding itself.",
+            rich_help_panel=SEVEN,
+        ),
+    ] = False,
     udh: Annotated[
         str | None,
         typer.Option(
             "--udh",
             metavar="HEX",
-            help="User data header.",
+            help="User data header; the text is then the message's data in hex, sent as "
+            "8-bit binary (140 octets a part, UDH included).",
             rich_help_panel=SEVEN,
             show_default=False,
         ),
@@ -203,6 +214,7 @@ def send_command(
             performance_tracking=performance_tracking,
             no_reload=no_reload,
             unicode=unicode,
+            utf8=utf8,
             udh=udh,
             attach=attach or [],
             attach_validity=attach_validity,

@@ -56,6 +56,7 @@ class SendOptions:
     performance_tracking: bool = False
     no_reload: bool = False
     unicode: bool = False
+    utf8: bool = False
     udh: str | None = None
     attachments: tuple[Attachment, ...] = ()
     test: bool = False
@@ -71,11 +72,25 @@ class SendOptions:
             "--performance-tracking": self.performance_tracking,
             "--no-reload": self.no_reload,
             "--unicode": self.unicode,
+            "--utf8": self.utf8,
             "--udh": self.udh is not None,
             "--attach": bool(self.attachments),
             "--test": self.test,
         }
         return [name for name, on in names.items() if on]
+
+
+# `--to group:NAME` / `--to contact:NAME`: an entry of the provider's address book, sent by name
+# (seven.io, PROVIDERS.md §7.D.3). Only these prefixes make a recipient a name, never letters alone.
+ADDRESS_BOOK_PREFIXES: Final = ("group:", "contact:")
+
+
+def address_book_name(recipient: str) -> str | None:
+    """The name of an address-book recipient (`group:Team` → `Team`), or None for a number."""
+    for prefix in ADDRESS_BOOK_PREFIXES:
+        if recipient[: len(prefix)].lower() == prefix:
+            return recipient[len(prefix) :]
+    return None
 
 
 @dataclass(frozen=True)
@@ -108,6 +123,12 @@ class SendResult:
     provider_text: str | None = None
     error: str | None = None
     bulk_id: str | None = None
+    # What the provider reported beside our own prediction (seven.io `messages[].encoding`),
+    # the account balance after the request when the answer carries one, and the address-book
+    # entry (`group:NAME` / `contact:NAME`) this message was sent through.
+    provider_encoding: str | None = None
+    balance: float | None = None
+    address_book: str | None = None
 
 
 class NotSupported(Exception):
@@ -118,7 +139,7 @@ def results_for_all(
     request: SendRequest,
     status: Status,
     *,
-    error: str,
+    error: str | None,
     provider_code: str | None = None,
     provider_text: str | None = None,
 ) -> list[SendResult]:

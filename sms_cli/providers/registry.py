@@ -88,7 +88,9 @@ REGISTRY: Final[dict[str, ProviderInfo]] = {
                 "--performance-tracking",
                 "--no-reload",
                 "--unicode",
+                "--utf8",
                 "--udh",
+                "--to group:/contact:",  # address-book recipients (§7.D.3)
                 "--attach",
                 "--test",
             }

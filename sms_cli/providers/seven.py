@@ -12,7 +12,9 @@ import base64
 import hashlib
 import hmac
 import math
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
@@ -23,9 +25,11 @@ from sms_cli.providers.base import (
     DeliveryReport,
     Hook,
     Provider,
+    Recipient,
     SendRequest,
     SendResult,
     Status,
+    address_book_name,
     results_for_all,
 )
 from sms_cli.providers.http import OutcomeUnknown, Reply
@@ -148,7 +152,7 @@ class Seven(Provider):
         """The form fields of a send; booleans as 1, unset options left out (§2.3)."""
         options = request.options
         form: dict[str, str] = {
-            "to": ",".join(digits(r.number) for r in request.recipients),
+            "to": ",".join(wire_recipient(r.number) for r in request.recipients),
             "text": request.text,
         }
         if request.sender:
@@ -158,6 +162,7 @@ class Seven(Provider):
             "performance_tracking": options.performance_tracking,
             "no_reload": options.no_reload,
             "unicode": options.unicode,
+            "utf8": options.utf8,  # only when asked: deprecated, the gateway detects it (§7.D.2)
             "debug": options.test,
         }
         form.update({name: "1" for name, on in flags.items() if on})
@@ -194,7 +199,12 @@ class Seven(Provider):
         try:
             body = response.json()
         except ValueError:
-            return results_for_all(request, "unknown", error="the send answer could not be read")
+            legacy = parse_text_answer(response.text)
+            if legacy is None:
+                return results_for_all(
+                    request, "unknown", error="the send answer could not be read"
+                )
+            return self._text_answer(request, legacy)
         code = code_of(body)
         if code is not None:
             return self._request_level(request, code)
@@ -209,18 +219,55 @@ class Seven(Provider):
                 f"{self.info.title} refused the request: {text} (code {code})",
                 hint="check the profile's token: smsctl profile show",
             )
+        if code == "100":
+            # Seeds 001/002: a bare 100 is the documented success answer ("accepted by the
+            # gateway"), only without ids, so `status` cannot follow these messages.
+            return results_for_all(
+                request, "queued", error=None, provider_code=code, provider_text=text
+            )
         if code in REFUSED_CODES:
             status: Status = "rejected"
         elif code in FAILED_CODES:
             status = "failed"
-        else:  # 100/101 without details, 700 unknown error: it may have been sent
+        else:  # 101 without details, 700 unknown error: it may have been sent
             status = "unknown"
         return results_for_all(
             request, status, error=text, provider_code=code, provider_text=CODE_TEXTS.get(code)
         )
 
+    def _text_answer(self, request: SendRequest, answer: TextAnswer) -> list[SendResult]:
+        """The legacy text answer (seeds 001/002): a code, then an id or labelled details."""
+        if answer.code != "100":
+            return self._request_level(request, answer.code)
+        one = len(request.recipients) == 1
+        details = answer.details
+        return [
+            SendResult(
+                recipient=r.number,
+                local_id=r.local_id,
+                status="queued",
+                # One id for several recipients cannot be told apart: keep none.
+                id=answer.id if one else None,
+                price=_float(details.get("price")) if one else None,
+                provider_code="100",
+                provider_text=CODE_TEXTS["100"],
+                provider_encoding=encoding_of(details.get("encoding")),
+                balance=_float(details.get("balance")),
+                address_book=_book_label(r.number),
+            )
+            for r in request.recipients
+        ]
+
     def _per_message(self, request: SendRequest, body: dict[str, Any]) -> list[SendResult]:
         entries = [m for m in body["messages"] if isinstance(m, dict)]
+        balance = _float(body.get("balance"))  # §7.D.1: the account balance after this request
+        if any(address_book_name(r.number) is not None for r in request.recipients):
+            results = self._with_address_book(request, entries)
+        else:
+            results = self._by_number(request, entries)
+        return [replace(r, balance=balance) for r in results]
+
+    def _by_number(self, request: SendRequest, entries: list[dict[str, Any]]) -> list[SendResult]:
         by_number: dict[str, list[dict[str, Any]]] = {}
         for entry in entries:
             number = str(entry.get("recipient") or "").removeprefix("+")
@@ -233,16 +280,51 @@ class Seven(Provider):
             elif len(entries) == len(request.recipients):
                 entry = entries[position]  # same count: request order (§2.5.2)
             else:
-                results.append(
-                    SendResult(
-                        recipient=recipient.number,
-                        local_id=recipient.local_id,
-                        status="unknown",
-                        error="the send answer does not mention this recipient",
-                    )
-                )
+                results.append(_unmentioned(recipient))
                 continue
             results.append(self._result(recipient.number, recipient.local_id, entry))
+        return results
+
+    def _with_address_book(
+        self, request: SendRequest, entries: list[dict[str, Any]]
+    ) -> list[SendResult]:
+        """§7.D.3: a name may expand to any number of `messages[]`, so numbers are matched by
+        number, a refused name by its echo, and the rest belong to the names, in answer order.
+
+        Each name's first message takes the name's own record; further ones are new messages
+        (the caller gives them their own local ids). The results keep request order.
+        """
+        left = list(entries)
+        found: dict[str, list[SendResult]] = {}
+        names = [r for r in request.recipients if address_book_name(r.number) is not None]
+        for recipient in request.recipients:
+            name = address_book_name(recipient.number)
+            wanted = digits(recipient.number) if name is None else name.casefold()
+            for entry in list(left):
+                echoed = str(entry.get("recipient") or "").removeprefix("+")
+                if (echoed if name is None else echoed.casefold()) == wanted:
+                    left.remove(entry)
+                    found.setdefault(recipient.local_id, []).append(
+                        self._result(recipient.number, recipient.local_id, entry)
+                    )
+                    if name is None:
+                        break
+        empty = [r for r in names if r.local_id not in found]
+        if left and empty:
+            shared = ",".join(r.number for r in empty)
+            for position, entry in enumerate(left):
+                if len(empty) == 1 or len(empty) == len(left):
+                    owner = empty[0] if len(empty) == 1 else empty[position]
+                    label = owner.number
+                else:  # several names and no way to tell whose numbers these are
+                    owner, label = empty[0], shared
+                number = str(entry.get("recipient") or "")
+                shown = f"+{number}" if number.isdigit() else (number or owner.number)
+                result = self._result(shown, owner.local_id, entry)
+                found.setdefault(owner.local_id, []).append(replace(result, address_book=label))
+        results: list[SendResult] = []
+        for recipient in request.recipients:
+            results += found.get(recipient.local_id) or [_unmentioned(recipient)]
         return results
 
     def _result(self, number: str, local_id: str, entry: dict[str, Any]) -> SendResult:
@@ -258,6 +340,10 @@ class Seven(Provider):
             id=str(entry["id"]) if entry.get("id") not in (None, "") else None,
             parts=_int(entry.get("parts")),
             price=_float(entry.get("price")),
+            provider_encoding="binary"
+            if entry.get("is_binary") in (True, "true", 1, "1")
+            else encoding_of(entry.get("encoding")),
+            address_book=_book_label(number),
             provider_code=code,
             provider_text=str(error_text) if error_text else None,
             error=None
@@ -446,6 +532,100 @@ class Seven(Provider):
         if code in AUTH_CODES:
             raise AuthError(f"{self.info.title} refused the request: {text} (code {code})")
         raise ProviderUnavailable(f"{self.info.title} answered code {code}: {text}")
+
+
+def wire_recipient(recipient: str) -> str:
+    """What `to` carries for one recipient: digits, or an address-book name as is (§7.D.3)."""
+    name = address_book_name(recipient)
+    return digits(recipient) if name is None else name
+
+
+def _book_label(recipient: str) -> str | None:
+    return recipient if address_book_name(recipient) is not None else None
+
+
+def _unmentioned(recipient: Recipient) -> SendResult:
+    return SendResult(
+        recipient=recipient.number,
+        local_id=recipient.local_id,
+        status="unknown",
+        error="the send answer does not mention this recipient",
+        address_book=_book_label(recipient.number),
+    )
+
+
+def encoding_of(value: Any) -> str | None:
+    """The provider's word for the encoding in its own vocabulary: `ucs2` or `gsm` (§7.D.1:
+    anything that is not `ucs2`, such as the legacy `ASCII`, is GSM), None when not given."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return "ucs2" if value.strip().lower() in ("ucs2", "ucs-2", "unicode") else "gsm"
+
+
+@dataclass(frozen=True)
+class TextAnswer:
+    """A legacy text answer to a send (seeds 001/002; PROVIDERS.md §2.5.6)."""
+
+    code: str
+    id: str | None = None
+    details: dict[str, str] = field(default_factory=dict)
+
+
+# Seeds 001 (English labels) and 002 (German labels): the ten lines of a `details=1` answer.
+DETAIL_LABELS: Final[dict[str, str]] = {
+    "booked": "booked",
+    "verbucht": "booked",
+    "price": "price",
+    "preis": "price",
+    "credit": "balance",
+    "guthaben": "balance",
+    "text": "text",
+    "sms type": "sms_type",
+    "sms-typ": "sms_type",
+    "flash sms": "flash",
+    "encoding": "encoding",
+    "gsm0338": "gsm0338",
+    "debug": "debug",
+}
+_LABEL = re.compile(
+    r"(?:^|(?<=\s))(" + "|".join(re.escape(k) for k in DETAIL_LABELS) + r"):[ \t]*",
+    re.IGNORECASE,
+)
+_CODE_FIRST = re.compile(r"\s*(\d{1,4})(?:[ \t]*\r?\n|[ \t]+|$)(.*)", re.DOTALL)
+
+
+def parse_text_answer(text: str) -> TextAnswer | None:
+    """`100`, `100\\n<id>` (`return_msg_id=1`) or `100` and labelled details (`details=1`).
+
+    The German page prints one value a line; the English page shows the same answers with the
+    line breaks lost (`100 123456789`, `100 booked: 0 price: ...`), so both are read. None for
+    anything else.
+    """
+    match = _CODE_FIRST.fullmatch(text)
+    if match is None:
+        return None
+    code, rest = match.group(1), match.group(2).strip()
+    if not rest:
+        return TextAnswer(code)
+    if rest.isdigit():
+        return TextAnswer(code, id=rest)
+    lines = [line.strip() for line in rest.splitlines() if line.strip()]
+    if len(lines) > 1:  # one labelled value a line: a text that holds "price:" stays whole
+        pairs = [line.partition(":") for line in lines]
+        if all(sep and label.strip().lower() in DETAIL_LABELS for label, sep, _ in pairs):
+            return TextAnswer(
+                code,
+                details={DETAIL_LABELS[k.strip().lower()]: v.strip() for k, _, v in pairs},
+            )
+        return None
+    found = list(_LABEL.finditer(rest))
+    if not found or found[0].start() != 0:
+        return None
+    details = {}
+    for here, after in zip(found, [*found[1:], None], strict=True):
+        end = after.start() if after else len(rest)
+        details[DETAIL_LABELS[here.group(1).lower()]] = rest[here.end() : end].strip()
+    return TextAnswer(code, details=details)
 
 
 def _body(response: Reply) -> Any:

@@ -3,8 +3,13 @@
 Errors are HTTP 200 with a bare code as the body, `900` or, with `set {"error_style":
 "quoted"}`, `"900"`. Knobs: `force_code` (answer every send with that code), `auth_code`
 (answer auth failures with 902 or 903 instead of 900), `balance`, `price_per_part`,
-`reload_lock` (on by default), `tokens`, `auto_advance`, and for webhooks `signing_key`
-(sign every push, §2.10.2), `callback_retries`, `callback_copies`.
+`reload_lock` (on by default), `address_book` ({name: [numbers]}: what `to` names resolve to,
+§7.D.3, §7.J.6), `tokens`, `auto_advance`, and for webhooks `signing_key` (sign every push,
+§2.10.2), `callback_retries`, `callback_copies`.
+
+`POST /seven/__emu/replay {"body": "...", "status": 200, "content_type": "..."}` makes the next
+API request (any route, recorded, not processed) answer exactly that body: a seed's literal
+answer, played to the real client. Several replays queue up in order.
 
 Webhooks (§2.10): hooks registered through `/api/hooks` receive a `dlr` push on every change of
 a message's state and an `sms_mo` push for every inbound message, in the hook's request method.
@@ -37,6 +42,15 @@ HOOK_EVENTS = ("all", "dlr", "sms_mo", "voice_status", "voice_call", "voice_dtmf
 HOOK_METHODS = ("POST", "GET", "JSON")
 DEFAULT_SCRIPT = ("ACCEPTED", "DELIVERED")
 RELOAD_LOCK_SECONDS = 180
+# A small fake address book (§7.J.6), with the names of the seeds' examples (001: Group1,
+# Contact1; 002: Gruppe1, Peter). Names match case-insensitively [I: undocumented, §7.D.3].
+ADDRESS_BOOK: dict[str, list[str]] = {
+    "Group1": ["4915112345671", "4915112345672"],
+    "Gruppe1": ["4915112345673", "4915112345674", "4915112345675"],
+    "Contact1": ["4915112345676"],
+    "Peter": ["4915112345677"],
+}
+_HEX_TEXT = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 SENDER = re.compile(r"[A-Za-z0-9 /.\-@_!()+$,&]{1,11}")
 _FILE_FIELD = re.compile(r"files\[(\d+)\]\[(\w+)\]")
 
@@ -94,6 +108,22 @@ class SevenEmulator(Emulator):
         self.inbound_ids = itertools.count(681_590)
         self.inbox: list[dict[str, Any]] = []
         self.signing_key: str | None = None
+        self.address_book = {k.casefold(): list(v) for k, v in ADDRESS_BOOK.items()}
+        self.replays: list[EmuResponse] = []
+
+    def _control_action(self, action: str, payload: dict[str, Any]) -> EmuResponse:
+        if action != "replay":
+            return super()._control_action(action, payload)
+        body = str(payload["body"])
+        kind = payload.get("content_type")
+        if kind is None:
+            try:
+                json.loads(body)
+                kind = "application/json"
+            except ValueError:
+                kind = "text/plain; charset=utf-8"
+        self.replays.append(EmuResponse(int(payload.get("status", 200)), body.encode(), kind))
+        return EmuResponse.json({"ok": True, "queued": len(self.replays)})
 
     def configure(self, settings: dict[str, Any]) -> None:
         for key, value in settings.items():
@@ -111,6 +141,10 @@ class SevenEmulator(Emulator):
                 self.reload_lock = bool(value)
             elif key == "journal_enabled":
                 self.journal_enabled = bool(value)
+            elif key == "address_book":
+                self.address_book = {
+                    str(k).casefold(): [str(n) for n in v] for k, v in value.items()
+                }
             elif key == "signing_key":
                 self.signing_key = None if value is None else str(value)
             else:
@@ -228,6 +262,8 @@ class SevenEmulator(Emulator):
         return "application/json" in request.headers.get("accept", "") or _flag(params.get("json"))
 
     def route(self, request: EmuRequest) -> EmuResponse:
+        if self.replays:
+            return self.replays.pop(0)
         params = request.params()
         path = request.path.rstrip("/")
         if not self._authorised(request, params):
@@ -257,8 +293,15 @@ class SevenEmulator(Emulator):
         if self.force_code is not None:
             return self._code(self.force_code)
         to = params.get("to")
-        recipients = to if isinstance(to, list) else str(to or "").split(",")
-        recipients = [str(r).strip() for r in recipients if str(r).strip()]
+        tokens = to if isinstance(to, list) else str(to or "").split(",")
+        recipients: list[str] = []
+        for token in (str(t).strip() for t in tokens):
+            # §7.D.3: a token with letters is an address-book name; a known one expands to its
+            # members' numbers, an unknown one stays and is refused (202) like a bad number.
+            members = (
+                self.address_book.get(token.casefold()) if re.search("[^\\d+ ]", token) else None
+            )
+            recipients += members if members is not None else ([token] if token else [])
         text = params.get("text")
         sender = str(params.get("from") or "smsctl")
         if not recipients:
@@ -272,7 +315,14 @@ class SevenEmulator(Emulator):
         ):
             return self._code(201)
         debug = _flag(params.get("debug"))
-        parts = count(text, force_ucs2=_flag(params.get("unicode"))).parts
+        udh = params.get("udh")
+        binary = bool(udh) and _HEX_TEXT.fullmatch(text) is not None
+        if binary:
+            # The docs' udh: with hex text an 8-bit binary SMS; UDH and data share 140 octets.
+            room = max(1, 140 - len(str(udh)) // 2)
+            parts = -(-(len(text) // 2) // room)
+        else:
+            parts = count(text, force_ucs2=_flag(params.get("unicode"))).parts
         needed = 0.0 if debug else self.price_per_part * parts * len(recipients)
         if needed > self.balance + 1e-9:
             return self._code(500)
@@ -323,7 +373,7 @@ class SevenEmulator(Emulator):
             "label": params.get("label"),
             "parts": parts,
             "udh": params.get("udh"),
-            "is_binary": False,
+            "is_binary": bool(params.get("udh")) and _HEX_TEXT.fullmatch(text) is not None,
             "price": 0,
             "success": True,
             "error": None,

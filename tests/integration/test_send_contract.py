@@ -29,6 +29,8 @@ RESULT_KEYS = {
     "bulk_id",
     "provider_code",
     "provider_text",
+    "provider_encoding",
+    "address_book",
 }
 DOCUMENT_KEYS = {
     "dry_run",
@@ -42,6 +44,7 @@ DOCUMENT_KEYS = {
     "characters",
     "segment_count",
     "total_price",
+    "balance",
     "results",
 }
 
@@ -272,6 +275,7 @@ ALL_OPTIONS = {
     "--performance-tracking": [],
     "--no-reload": [],
     "--unicode": [],
+    "--utf8": [],
     "--udh": ["050003CC0201"],
     "--test": [],
 }
@@ -281,7 +285,8 @@ ALL_OPTIONS = {
 def test_options_the_provider_lacks_are_refused_not_dropped(
     emu: Emu, profile: str, option: str
 ) -> None:
-    result = send("--to", FIRST, option, *ALL_OPTIONS[option], "Hi")
+    text = "4869" if option == "--udh" else "Hi"  # with a UDH the text is hex data
+    result = send("--to", FIRST, option, *ALL_OPTIONS[option], text)
     if option in REGISTRY[emu.name].send_options:
         assert result.exit_code == 0, result.stderr
     else:

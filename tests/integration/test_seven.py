@@ -53,7 +53,7 @@ def test_every_option_reaches_the_wire(
         "--to", FIRST,
         "--flash", "--at", "2099-01-01T12:00:00+00:00", "--ttl", "90", "--label", "spring.sale",
         "--foreign-id", "order-17", "--performance-tracking", "--no-reload", "--unicode",
-        "--udh", "050003CC0201", "--attach", str(attachment), "--attach-validity", "3",
+        "--utf8", "--attach", str(attachment), "--attach-validity", "3",
         "--attach-password-env", "FILE_PASSWORD",
         "See the menu",
     )  # fmt: skip
@@ -68,7 +68,7 @@ def test_every_option_reaches_the_wire(
         "spring.sale",
         "order-17",
     )
-    assert fields["udh"] == "050003CC0201"
+    assert fields["utf8"] == "1"  # --udh has its own tests (tests/cli/test_send_options.py)
     assert fields["text"] == "See the menu [[menu.pdf]]"
     assert fields["files[0][name]"] == "menu.pdf"
     assert base64.b64decode(fields["files[0][contents]"]) == b"%PDF-1.4 menu"
@@ -101,7 +101,6 @@ def test_test_mode_is_debug(emu: Emu, profile: str) -> None:
         (600, 7, "failed", "carrier"),
         (11, 7, "failed", "temporarily unavailable"),
         (700, 8, "unknown", "unknown error"),
-        (100, 8, "unknown", "accepted"),
         (101, 8, "unknown", "at least one"),
     ],
 )
