@@ -168,6 +168,12 @@ class DeliveryReport:
         return self.status in FINAL_STATUSES
 
 
+def not_found(report: DeliveryReport) -> bool:
+    """Whether a report is the provider not knowing the id (the convention every client keeps:
+    `unknown` with no raw state), rather than a state the provider itself calls unknown."""
+    return report.status == "unknown" and report.provider_status is None
+
+
 @dataclass(frozen=True)
 class Balance:
     amount: float
