@@ -77,3 +77,11 @@ class StorageError(ConfigError):
     def __init__(self, message: str, *, path: object = None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.path = path
+
+
+class EndpointNotFound(NetworkError):
+    """The server answered, but no API handler took the request (HTTP 404 or 405): nothing was
+    sent, and the profile's base URL is the likely cause. A NetworkError (refused before
+    processing, so callers record it as not sent) whose exit code is the configuration's."""
+
+    exit_code = ExitCode.CONFIG

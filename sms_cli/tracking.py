@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sms_cli.errors import ConfigError, ExitCode, InputError
 from sms_cli.history import NOT_SENT
 from sms_cli.profiles import ProfileFile, ProfileStore, resolve
-from sms_cli.providers.base import FINAL_STATUSES
+from sms_cli.providers.base import FINAL_STATUSES, not_found
 from sms_cli.providers.registry import REGISTRY, load
 
 if TYPE_CHECKING:
@@ -156,17 +156,18 @@ def refresh_row(row: sqlite3.Row, history: History, clients: Clients) -> Tracked
     if row["provider_id"]:
         reports = client.status([row["provider_id"]])
         report = reports[0] if reports else None
-        # An unknown status with no raw value is the provider not finding the id: keep ours.
-        if report is not None and (
-            report.provider_status is not None or report.status != "unknown"
-        ):
-            history.update_status(
-                row["local_id"],
-                report.status,
-                report.provider_status,
-                _report_time(report),
-                reason=report.reason,
+        if report is None or not_found(report):
+            # The provider does not know the id (yet, or any more): keep what we recorded.
+            return from_row(
+                row, note=f"{client.info.title} does not know this id; the recorded state is kept"
             )
+        history.update_status(
+            row["local_id"],
+            report.status,
+            report.provider_status,
+            _report_time(report),
+            reason=report.reason,
+        )
         return from_row(_reread(history, row))
     if row["status"] != "unknown":
         return from_row(row)
@@ -203,9 +204,12 @@ def _reread(history: History, row: sqlite3.Row) -> sqlite3.Row:
 
 
 def refresh_external(identifier: str, clients: Clients) -> list[Tracked]:
-    """Ids the history does not know: ask the profile the command resolves."""
+    """Ids the history does not know: ask the profile the command resolves. An id the provider
+    does not know either is named in an InputError (exit 2): nobody knows such a message."""
     name, client = clients.for_name(None)
-    reports = client.status([identifier])
+    reports = [r for r in client.status([identifier]) if not not_found(r)]
+    if not reports:
+        raise UnknownId(identifier, client.info.title, name)
     return [
         Tracked(
             id=r.id,
@@ -217,18 +221,41 @@ def refresh_external(identifier: str, clients: Clients) -> list[Tracked]:
             profile=name,
             bulk_id=r.bulk_id,
             reason=r.reason,
-            note="not in the local history"
-            if r.provider_status is not None
-            else "not found at the provider",
+            note="not in the local history",
         )
         for r in reports
     ]
 
 
+class UnknownId(InputError):
+    """An id neither the history nor the provider knows."""
+
+    def __init__(self, identifier: str, title: str, profile: str) -> None:
+        super().__init__(
+            f"message {identifier}: not found at the provider ({title}, profile {profile!r}) "
+            "nor in the local history",
+            hint="check the id: `smsctl log` lists the messages sent, with their ids; "
+            "`--profile NAME` asks another account",
+        )
+        self.identifier = identifier
+
+
 def check(selection: Selection, history: History, clients: Clients) -> list[Tracked]:
     tracked = [refresh_row(row, history, clients) for row in selection.rows]
+    missing: list[UnknownId] = []
     for identifier in selection.external:
-        tracked.extend(refresh_external(identifier, clients))
+        try:
+            tracked.extend(refresh_external(identifier, clients))
+        except UnknownId as exc:
+            missing.append(exc)
+    if len(missing) == 1:
+        raise missing[0]
+    if missing:
+        names = ", ".join(exc.identifier for exc in missing)
+        raise InputError(
+            f"messages {names}: not found at the provider nor in the local history",
+            hint=missing[0].hint,
+        )
     return tracked
 
 

@@ -60,7 +60,8 @@ def status_command(
     """Show the delivery state of messages, asking their provider and updating the history.
 
     Exit 0 when nothing failed (with --wait: every message delivered), 7 when a message failed,
-    was rejected or expired, 8 when an outcome is unknown, 9 when --wait timed out first.
+    was rejected or expired, 8 when an outcome is unknown, 9 when --wait timed out first, 2 when
+    an id is neither in the history nor known to the provider.
     """
     with handled_errors():
         from sms_cli import output, render
@@ -97,7 +98,7 @@ def status_command(
             render.status_human(tracked)
         for item in tracked:
             # A report on an id the provider does not know has no recipient: name the id.
-            who = item.recipient or item.id
+            who = item.recipient or item.id or item.local_id
             if item.note and item.status == "unknown":
                 output.warning(f"{who}: {item.note}")
             elif item.note:

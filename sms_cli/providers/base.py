@@ -157,6 +157,22 @@ def results_for_all(
     ]
 
 
+def refused_by_http(
+    request: SendRequest, title: str, status_code: int, text: str | None
+) -> list[SendResult]:
+    """Every recipient rejected: the provider answered the send with a 4xx that is a refusal
+    (http.send_status: not 404/405, 408 or 429, not auth). Nothing was sent. `text` is the
+    provider's own words, already redacted (redaction.shorten)."""
+    detail = f": {text}" if text else ""
+    return results_for_all(
+        request,
+        "rejected",
+        error=f"{title} refused the request (HTTP {status_code}){detail}",
+        provider_code=str(status_code),
+        provider_text=text,
+    )
+
+
 @dataclass(frozen=True)
 class DeliveryReport:
     """The provider's latest word on one message."""
@@ -172,6 +188,12 @@ class DeliveryReport:
     @property
     def final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+
+def not_found(report: DeliveryReport) -> bool:
+    """Whether a report is the provider not knowing the id (the convention every client keeps:
+    `unknown` with no raw state), rather than a state the provider itself calls unknown."""
+    return report.status == "unknown" and report.provider_status is None
 
 
 @dataclass(frozen=True)
@@ -246,6 +268,7 @@ class Provider(ABC):
             timeout=timeout,
             lean=lean_http,
             headers=self.headers(token),
+            default_base_url=self.info.default_base_url,
         )
 
     @abstractmethod

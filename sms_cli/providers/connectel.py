@@ -18,6 +18,7 @@ from sms_cli.providers.base import (
     SendRequest,
     SendResult,
     Status,
+    refused_by_http,
     results_for_all,
 )
 from sms_cli.providers.http import OutcomeUnknown, Reply, json_object
@@ -185,13 +186,9 @@ class Connectel(Provider):
 
     def _send_results(self, request: SendRequest, response: Reply, bulk: bool) -> list[SendResult]:
         document = json_object(response)
-        if not response.is_success:
-            return results_for_all(
-                request,
-                "rejected",
-                error=f"{self.info.title} refused the request (HTTP {response.status_code})",
-                provider_code=str(response.status_code),
-                provider_text=_describe(document, response),
+        if not response.is_success:  # a 4xx refusal: the transport raised for the others
+            return refused_by_http(
+                request, self.info.title, response.status_code, _describe(document, response)
             )
         if document is None:
             return results_for_all(request, "unknown", error="the send answer could not be read")

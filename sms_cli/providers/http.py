@@ -4,8 +4,14 @@
   with bounded backoff; when the retries run out nothing was sent: NetworkError.
 * A send that may have reached it (read or write timeout, a connection dropped mid-request, a
   5xx answer) is never retried: OutcomeUnknown, which providers turn into `unknown` results.
-* 429 means "not processed": wait (Retry-After, else backoff) and retry, within a bound.
+* 429 means "not processed": wait what Retry-After says (seconds or an HTTP date; else backoff)
+  and retry, within a bound: at most `max_retry_after` and what is left of the timeout. A longer
+  wait ends at once with ProviderUnavailable saying when to retry.
 * 401 and 403 are AuthError.
+* The other answers to a send, classified once for every provider (`send_status`): 404 and 405
+  (no handler saw the request: a wrong base URL) are EndpointNotFound, nothing sent; 408, 3xx
+  (a redirect, not followed, may come after processing: 303) and 5xx are OutcomeUnknown; any
+  other 4xx is returned, for the provider to report every recipient rejected.
 * Queries (status, balance) are idempotent and are also retried after a dropped connection and
   5xx; not after their deadline passed (--timeout is what the user agreed to wait).
 * Every request has an overall deadline, connect + send + answer = the timeout, on a monotonic
@@ -30,6 +36,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Final
 from urllib.parse import urlencode, urlsplit
@@ -37,7 +44,13 @@ from urllib.parse import urlencode, urlsplit
 import httpcore
 
 from sms_cli import __version__
-from sms_cli.errors import AuthError, InputError, NetworkError, ProviderUnavailable
+from sms_cli.errors import (
+    AuthError,
+    EndpointNotFound,
+    InputError,
+    NetworkError,
+    ProviderUnavailable,
+)
 
 USER_AGENT = f"smsctl/{__version__}"
 MAX_ANSWER_BYTES: Final = 1 << 20  # 1 MiB: real answers are a few kilobytes
@@ -547,8 +560,11 @@ class Transport:
         max_retry_after: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        default_base_url: str | None = None,
     ) -> None:
         self.title = title
+        self.default_base_url = default_base_url
         if not (isinstance(timeout, int | float) and math.isfinite(timeout) and timeout > 0):
             raise InputError(f"the timeout must be a positive number of seconds, not {timeout!r}")
         timeout = min(float(timeout), MAX_TIMEOUT)
@@ -561,6 +577,7 @@ class Transport:
         self.max_retry_after = max_retry_after
         self.sleep = sleep
         self.clock = clock
+        self.wall = wall  # what an HTTP date in Retry-After is relative to
         wire = _LeanWire if lean else _HttpxWire
         try:
             self.wire = wire(
@@ -614,11 +631,7 @@ class Transport:
                 self._wait_after_429(response, rate_limited, "nothing was sent", end)
                 continue
             self._raise_for_auth(response)
-            if response.status_code >= 500:
-                raise OutcomeUnknown(
-                    f"{self.title} answered HTTP {response.status_code} to the send; it may or "
-                    "may not have processed it"
-                )
+            self._classify_send(response)
             return response
 
     def query(self, method: str, path: str, **kwargs: Any) -> Reply:
@@ -669,6 +682,30 @@ class Transport:
                 continue
             return response
 
+    def _classify_send(self, response: Reply) -> None:
+        """A send's answer other than 2xx, 401/403 and 429 (handled before): raise what it means,
+        or return for the provider to report a refusal (the other 4xx)."""
+        code = response.status_code
+        if send_status(code) == "not_sent":
+            default = f" (the default is {self.default_base_url})" if self.default_base_url else ""
+            raise EndpointNotFound(
+                f"{self.title} at {self.host} has no API at that address (HTTP {code}): no "
+                "handler saw the request, so the profile's --base-url is probably wrong "
+                "(missing /api?); nothing was sent",
+                hint=f"check it with `smsctl profile show`{default}; set it with "
+                "`smsctl profile add NAME --force --base-url URL`",
+            )
+        if send_status(code) == "unknown":
+            if code == 408:
+                what = "HTTP 408 (request timeout)"
+            elif code < 400:
+                what = f"HTTP {code} (a redirect, which smsctl does not follow)"
+            else:
+                what = f"HTTP {code}"
+            raise OutcomeUnknown(
+                f"{self.title} answered {what} to the send; it may or may not have processed it"
+            )
+
     def _refused_here(self, reason: str) -> NetworkError:
         return NetworkError(
             f"the request to {self.title} could not be made ({reason}); nothing was sent",
@@ -693,17 +730,19 @@ class Transport:
         return self.clock() + wait < end
 
     def _wait_after_429(self, response: Reply, attempt: int, consequence: str, end: float) -> None:
-        wait = retry_after_seconds(response.headers.get("retry-after"))  # Reply's names: lower case
-        if wait is None:
-            wait = self.backoff * 2 ** (attempt - 1)
-        if (
-            attempt > self.rate_limit_retries
-            or wait > self.max_retry_after
-            or not self._time_for(wait, end)
-        ):
+        wait, go = rate_limit_wait(
+            response.headers.get("retry-after"),  # Reply's names: lower case
+            attempt,
+            backoff=self.backoff,
+            retries=self.rate_limit_retries,
+            cap=self.max_retry_after,
+            left=end - self.clock(),
+            now=self.wall(),
+        )
+        if not go:
             raise ProviderUnavailable(
-                f"{self.title} rate limited the request (HTTP 429); retry after "
-                f"{math.ceil(wait)} s; {consequence}"
+                f"{self.title} rate limited the request (HTTP 429) until "
+                f"{retry_time(self.wall(), wait)}; retry after {math.ceil(wait)} s; {consequence}"
             )
         self.sleep(wait)
 
@@ -712,9 +751,28 @@ MAX_RETRY_AFTER: Final = 86_400.0  # a larger Retry-After reads as a day: far pa
 _SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")
 
 
-def retry_after_seconds(value: str | None) -> float | None:
+def send_status(code: int) -> str:
+    """What an HTTP status answering a send means, for every provider (STYLE.md, Providers):
+    `ok` (2xx: read the body), `auth` (401/403), `rate_limited` (429: not processed, wait and
+    retry), `not_sent` (404/405: no handler saw it), `unknown` (408, 3xx, 5xx and anything
+    odd: it may have been processed) or `rejected` (any other 4xx: refused, nothing sent)."""
+    if 200 <= code < 300:
+        return "ok"
+    if code in (401, 403):
+        return "auth"
+    if code == 429:
+        return "rate_limited"
+    if code in (404, 405):
+        return "not_sent"
+    if 400 <= code < 500 and code != 408:
+        return "rejected"
+    return "unknown"
+
+
+def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
     """Retry-After as seconds, 0 to MAX_RETRY_AFTER: a number of seconds (a fraction too, as
-    the sandbox sends) or an HTTP date; None for anything else (negative numbers included)."""
+    the sandbox sends) or an HTTP date, relative to `now` (Unix seconds; default the system
+    clock); None for anything else (negative numbers, exponents and garbage included)."""
     if not value:
         return None
     value = value.strip()
@@ -724,10 +782,64 @@ def retry_after_seconds(value: str | None) -> float | None:
         return MAX_RETRY_AFTER
     try:
         when = parsedate_to_datetime(value)
-        seconds = when.timestamp() - time.time()
-    except (TypeError, ValueError, OverflowError, OSError):
+        if when.tzinfo is None:  # "-0000": UTC, by RFC 5322
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    except (TypeError, ValueError, OverflowError, OSError, IndexError):
+        return None
+    if not math.isfinite(seconds):
         return None
     return min(max(0.0, seconds), MAX_RETRY_AFTER)
+
+
+def rate_limit_wait(
+    retry_after: str | None,
+    attempt: int,
+    *,
+    backoff: float,
+    retries: int,
+    cap: float,
+    left: float,
+    now: float,
+) -> tuple[float, bool]:
+    """After the `attempt`-th 429 in a row: how long to wait, and whether to wait and retry.
+
+    The wait is what Retry-After asks (else the backoff, doubling). It is waited only while
+    retries remain, when it is at most `cap` and leaves time (`left`, of the timeout) for
+    another try; otherwise the caller gives up at once, saying when to retry.
+    """
+    wait = retry_after_seconds(retry_after, now=now)
+    if wait is None:
+        wait = backoff * 2 ** (attempt - 1)
+    go = attempt <= retries and wait <= cap and wait < left
+    return wait, go
+
+
+def retry_time(now: float, wait: float) -> str:
+    """When a wait of `wait` seconds from `now` (Unix seconds) ends, ISO-8601 UTC."""
+    try:
+        at = datetime.fromtimestamp(math.ceil(now + wait), UTC)
+    except (OverflowError, OSError, ValueError):
+        return "later"
+    return at.isoformat().replace("+00:00", "Z")
+
+
+# Where error bodies commonly put their words (seven.io's error_text, RFC 9457's detail, ...).
+_TEXT_KEYS: Final = ("error_text", "detail", "message", "error", "description", "title")
+
+
+def refusal_text(response: Reply) -> str | None:
+    """The provider's words in an error answer, as a message may show them: a JSON object's
+    text field, else the body; redacted whole, then cut (redaction.shorten)."""
+    from sms_cli.redaction import shorten
+
+    document = json_object(response)
+    text = response.text
+    if document is not None:
+        words = [document.get(key) for key in _TEXT_KEYS]
+        found = [str(w) for w in words if isinstance(w, str | int) and str(w).strip()]
+        text = found[0] if found else text
+    return shorten(" ".join(text.split())) or None
 
 
 def json_object(response: Reply) -> dict[str, Any] | None:

@@ -30,9 +30,10 @@ from sms_cli.providers.base import (
     SendResult,
     Status,
     address_book_name,
+    refused_by_http,
     results_for_all,
 )
-from sms_cli.providers.http import OutcomeUnknown, Reply
+from sms_cli.providers.http import OutcomeUnknown, Reply, refusal_text
 from sms_cli.providers.registry import REGISTRY, ProviderInfo
 from sms_cli.redaction import shorten
 from sms_cli.webhooks import (
@@ -190,11 +191,9 @@ class Seven(Provider):
             response = self.transport.send("POST", "sms", data=self.send_form(request))
         except OutcomeUnknown as exc:
             return results_for_all(request, "unknown", error=exc.reason)
-        if not response.is_success:
-            return results_for_all(
-                request,
-                "unknown",
-                error=f"unexpected HTTP {response.status_code} from {self.info.title}",
+        if not response.is_success:  # a 4xx refusal: the transport raised for the others
+            return refused_by_http(
+                request, self.info.title, response.status_code, refusal_text(response)
             )
         try:
             body = response.json()

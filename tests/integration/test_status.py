@@ -127,10 +127,26 @@ def test_lookup_by_local_or_provider_id(emu: Emu, profile: str, which: str) -> N
 
 
 def test_unknown_id_asks_the_resolved_profile(emu: Emu, profile: str) -> None:
-    result = status("no-such-message-id")
-    assert result.exit_code == 8
+    from sms_cli.providers.base import Recipient, SendRequest
+    from sms_cli.providers.registry import REGISTRY, load
+    from tests.integration.conftest import CANARY
+
+    client = load(REGISTRY[emu.name].client)(CANARY, emu.base_url, timeout=5)
+    try:  # sent outside smsctl's history
+        (sent,) = client.send(SendRequest("Hi", (Recipient(FIRST, "l-1"),), "Acme"))
+    finally:
+        client.close()
+    assert sent.id
+    result = status(sent.id)
+    assert result.exit_code == 0, result.stderr
     (message,) = messages(result)
-    assert (message["status"], message["local_id"]) == ("unknown", None)
+    assert (message["id"], message["local_id"], message["profile"]) == (sent.id, None, profile)
+    assert message["note"] == "not in the local history"
+    # An id the provider does not know either: exit 2, naming it (tests/integration/
+    # test_status_unknown_id.py has the rest).
+    result = status("no-such-message-id")
+    assert result.exit_code == 2
+    assert "no-such-message-id" in result.stderr and f"profile {profile!r}" in result.stderr
 
 
 def test_no_ids_is_a_usage_error(emu: Emu, profile: str) -> None:
