@@ -118,3 +118,26 @@ def test_the_seed_inbound_push() -> None:
 )
 def test_status_mapping(status_str: Any, status_int: Any, expected: tuple[str, str | None]) -> None:
     assert map_status(status_str, status_int) == expected
+
+
+# The seed's status table, row by row: what each documented code and word must mean to smsctl.
+# 0 alone is `queued` (ENROUTE and QUEUE share it); the reserved codes say nothing we can use.
+EXPECTED_BY_CODE = {0: "queued", 1: "delivered", 2: "rejected", 5: "failed", 8: "expired"}
+EXPECTED_BY_WORD = {"ENROUTE": "enroute", "QUEUE": "queued", "DELIVRD": "delivered"}
+EXPECTED_BY_WORD |= {"REJECTD": "rejected", "UNDELIV": "failed", "EXPIRED": "expired"}
+
+
+@pytest.mark.parametrize(
+    "row", fixture_json("connectel", "status_codes.json"), ids=lambda r: str(r["statusStr"])
+)
+def test_every_seed_status_code_has_a_meaning(row: dict[str, Any]) -> None:
+    code, word = row["statusInt"], row["statusStr"]
+    expected_by_code = EXPECTED_BY_CODE.get(code, "unknown")
+    # The code alone (a report without a word), as a number and as the numeric statusStr.
+    assert map_status(None, code)[0] == expected_by_code
+    assert map_status(code, None)[0] == expected_by_code
+    assert map_status(str(code), None)[0] == expected_by_code
+    if word != "N/A":
+        # The documented word decides, with its code beside it, in any case.
+        assert map_status(word, code)[0] == EXPECTED_BY_WORD.get(word, "unknown")
+        assert map_status(word.lower(), code)[0] == EXPECTED_BY_WORD.get(word, "unknown")
