@@ -177,7 +177,7 @@ def refused_by_http(
 class DeliveryReport:
     """The provider's latest word on one message."""
 
-    id: str
+    id: str | None  # None: a batch's item the provider gave no id of its own
     status: Status
     provider_status: str | None
     recipient: str | None = None
