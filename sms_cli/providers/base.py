@@ -93,6 +93,28 @@ def address_book_name(recipient: str) -> str | None:
     return None
 
 
+def whole_number(value: Any, *, max_digits: int = 6) -> int | None:
+    """A code a provider sent as a number or a numeric text, `1`, `"1"`, `1.0` or `"1.0"` alike;
+    None for anything else (a bool, a fraction, a word, a text too long to be a code)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        whole, dot, fraction = value.strip().partition(".")
+        bare = whole.removeprefix("-")
+        if (
+            bare.isascii()
+            and bare.isdigit()
+            and len(bare) <= max_digits
+            and (not dot or (fraction.isascii() and fraction.isdigit() and set(fraction) == {"0"}))
+        ):
+            return int(whole)
+    return None
+
+
 @dataclass(frozen=True)
 class Recipient:
     """One recipient of a send: E.164 number and smsctl's own id for this message."""

@@ -21,6 +21,7 @@ from sms_cli.providers.base import (
     Status,
     refused_by_http,
     results_for_all,
+    whole_number,
 )
 from sms_cli.providers.http import OutcomeUnknown, Reply, json_object
 from sms_cli.providers.registry import REGISTRY, ProviderInfo
@@ -97,18 +98,8 @@ def map_status(status_str: Any, status_int: Any) -> tuple[Status, str | None]:
 
 
 def _code(value: Any) -> int | None:
-    """A status code sent as a number or as a numeric string; None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lstrip("-").isdigit() and text.isascii() and len(text) <= 6:
-            return int(text)
-    return None
+    """A status code sent as a number or a numeric string (`1.0` too); None for anything else."""
+    return whole_number(value)
 
 
 def _parse_date(value: Any) -> datetime | None:
@@ -139,6 +130,7 @@ class Connectel(Provider):
     @classmethod
     def parse_callback(cls, fields: Mapping[str, Any]) -> CallbackEvent:
         """§3.6 delivery reports (`action=dlr`) and §3.7 inbound SMS (`from`, `message`)."""
+        fields = _documented_names(fields)
         action = text_field(fields, "action", required=False)
         if action is not None and action.lower() == "dlr":
             status, raw = map_status(
@@ -353,6 +345,32 @@ class Connectel(Provider):
             else:
                 reports.append(_report(document, fallback_id=message_id))
         return reports
+
+
+# The fields of §3.6 and §3.7, read in any case as the send side reads its answers (`Action`,
+# `RequestId`, `StatusStr` all occur).
+CALLBACK_FIELDS: Final = (
+    "action",
+    "requestid",
+    "statusStr",
+    "statusInt",
+    "statusDesc",
+    "recipient",
+    "from",
+    "to",
+    "message",
+)
+
+
+def _documented_names(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields with each documented name present under its documented spelling."""
+    named = dict(fields)
+    for name in CALLBACK_FIELDS:
+        if name not in named:
+            value = _field(named, name)
+            if value is not None:
+                named[name] = value
+    return named
 
 
 def _item_status(

@@ -32,6 +32,7 @@ from sms_cli.providers.base import (
     address_book_name,
     refused_by_http,
     results_for_all,
+    whole_number,
 )
 from sms_cli.providers.http import OutcomeUnknown, Reply, refusal_text
 from sms_cli.providers.registry import REGISTRY, ProviderInfo
@@ -109,17 +110,14 @@ def signature(secret: str, timestamp: str, nonce: str, method: str, url: str, bo
 
 def code_of(body: Any) -> str | None:
     """An API code when the body is one: a bare number, a string of digits, or {code: ...}."""
-    if isinstance(body, bool):
-        return None
-    if isinstance(body, int):
-        return str(body)
-    if isinstance(body, str) and body.strip().isdigit():
-        return body.strip()
+    number = whole_number(body)
+    if number is not None:
+        return str(number) if number >= 0 else None
     if isinstance(body, dict) and "messages" not in body:
         for key in ("code", "error_code"):
-            value = body.get(key)
-            if isinstance(value, int | str) and str(value).isdigit():
-                return str(value)
+            number = whole_number(body.get(key))
+            if number is not None and number >= 0:
+                return str(number)
     return None
 
 
