@@ -276,6 +276,8 @@ def _explain(report: SendReport) -> None:
             f"{named}. `smsctl status ID` asks the provider about one once the history is "
             "writable again"
         )
+    for note in dict.fromkeys(n for r in report.results for n in r.answer_notes):
+        output.warning(note)
     unknown = [r for r in report.results if r.status == "unknown"]
     if unknown:
         why = unknown[0].error or "the provider's answer did not settle it"

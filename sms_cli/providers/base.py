@@ -151,6 +151,11 @@ class SendResult:
     provider_encoding: str | None = None
     balance: float | None = None
     address_book: str | None = None
+    # Of the whole request, repeated on each result as `balance` is: the total price the answer
+    # states, and what the user should know about the answer itself (messages it lists for no
+    # recipient of the request, which nothing records).
+    answer_total_price: float | None = None
+    answer_notes: tuple[str, ...] = ()
 
 
 class NotSupported(Exception):

@@ -286,12 +286,26 @@ class Seven(Provider):
         entries = [m for m in body["messages"] if isinstance(m, dict)]
         balance = _float(body.get("balance"))  # §7.D.1: the account balance after this request
         if any(address_book_name(r.number) is not None for r in request.recipients):
-            results = self._with_address_book(request, entries)
+            results, extra = self._with_address_book(request, entries)
         else:
-            results = self._by_number(request, entries)
-        return [replace(r, balance=balance) for r in results]
+            results, extra = self._by_number(request, entries)
+        notes: tuple[str, ...] = ()
+        if extra:
+            ids = [i for i in (_message_id(e.get("id")) for e in extra) if i is not None]
+            named = f" (ids {', '.join(ids)})" if ids else ""
+            notes = (
+                f"{self.info.title}'s answer lists {len(extra)} message(s) for no recipient of "
+                f"this send{named}; smsctl did not record them",
+            )
+        total = _float(body.get("total_price"))
+        return [
+            replace(r, balance=balance, answer_total_price=total, answer_notes=notes)
+            for r in results
+        ]
 
-    def _by_number(self, request: SendRequest, entries: list[dict[str, Any]]) -> list[SendResult]:
+    def _by_number(
+        self, request: SendRequest, entries: list[dict[str, Any]]
+    ) -> tuple[list[SendResult], list[dict[str, Any]]]:
         """Each recipient takes the first unclaimed entry that echoes its number (§2.5.2 echoes
         digits; `0049…` and spaced forms occur too). An entry is never used twice: a recipient
         matched by number and another by position could both take one entry, and one refusal
@@ -313,16 +327,17 @@ class Seven(Provider):
                 if position not in claimed and position not in taken and echoed[position] is None:
                     claimed[position] = position
                     taken.add(position)
-        return [
+        results = [
             self._result(recipient.number, recipient.local_id, entries[claimed[position]])
             if position in claimed
             else _unmentioned(recipient)
             for position, recipient in enumerate(request.recipients)
         ]
+        return results, [entry for index, entry in enumerate(entries) if index not in taken]
 
     def _with_address_book(
         self, request: SendRequest, entries: list[dict[str, Any]]
-    ) -> list[SendResult]:
+    ) -> tuple[list[SendResult], list[dict[str, Any]]]:
         """§7.D.3: a name may expand to any number of `messages[]`, so numbers are matched by
         number, a refused name by its echo, and the rest belong to the names, in answer order.
 
@@ -364,7 +379,7 @@ class Seven(Provider):
         results: list[SendResult] = []
         for recipient in request.recipients:
             results += found.get(recipient.local_id) or [_unmentioned(recipient)]
-        return results
+        return results, ([] if empty else left)
 
     def _result(self, number: str, local_id: str, entry: dict[str, Any]) -> SendResult:
         """One `messages[]` entry. Accepted only when `success` clearly says so; refused only

@@ -458,3 +458,25 @@ def test_two_names_and_two_messages_are_not_paired_by_position(seven: Gateway) -
     assert code == 8
     labelled = {r["address_book"] for r in results if r["status"] == "queued"}
     assert labelled == {"group:Team,contact:Bob"}
+
+
+# -- seven.io: messages for no recipient (finding 4) ------------------------------------------
+
+
+def test_seven_extra_messages_are_named_and_the_total_is_the_answers(seven: Gateway) -> None:
+    """Three messages for two recipients: the third id was dropped without a word, and the total
+    price shown was the sum of the two kept, not what the answer charged."""
+    seven.answer(
+        answer(
+            message(A[1:], id="1"),
+            message(B[1:], id="2"),
+            message(B[1:], id="3"),
+            total_price=0.225,
+        )
+    )
+    result = run("send", "--timeout", "5", "--json", "--to", A, "--to", B, "hello")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [r["id"] for r in document["results"]] == ["1", "2"]
+    assert document["total_price"] == 0.225
+    assert "1 message(s) for no recipient of this send (ids 3)" in result.stderr
