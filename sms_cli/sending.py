@@ -111,6 +111,13 @@ class SendReport:
 
     @property
     def total_price(self) -> float | None:
+        """The answer's own total when it states one (it may count messages no result holds),
+        else the sum of the results' prices."""
+        stated = next(
+            (r.answer_total_price for r in self.results if r.answer_total_price is not None), None
+        )
+        if stated is not None:
+            return stated
         prices = [r.price for r in self.results if r.price is not None]
         return round(sum(prices), 6) if prices else None
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sms_cli.errors import ConfigError, ExitCode, InputError
 from sms_cli.history import NOT_SENT
 from sms_cli.profiles import ProfileFile, ProfileStore, resolve
-from sms_cli.providers.base import FINAL_STATUSES, not_found
+from sms_cli.providers.base import FINAL_STATUSES, address_book_name, not_found
 from sms_cli.providers.registry import REGISTRY, load
 
 if TYPE_CHECKING:
@@ -155,7 +155,9 @@ def refresh_row(row: sqlite3.Row, history: History, clients: Clients) -> Tracked
     _, client = clients.for_name(row["profile"], row["provider"])
     if row["provider_id"]:
         reports = client.status([row["provider_id"]])
-        report = reports[0] if reports else None
+        # Only a report about this very id counts: a provider answering for another id (or an
+        # empty batch item) says nothing about this message.
+        report = next((r for r in reports if r.id == row["provider_id"]), None)
         if report is None or not_found(report):
             # The provider does not know the id (yet, or any more): keep what we recorded.
             return from_row(
@@ -176,6 +178,14 @@ def refresh_row(row: sqlite3.Row, history: History, clients: Clients) -> Tracked
         return from_row(row, note=client.why_not_findable())
     if not row["foreign_id"]:
         return from_row(row, note="no reference was sent with it, so it cannot be settled")
+    if address_book_name(row["recipient"]) is not None:
+        # The journal is searched by number; a group or contact name has none, so finding
+        # nothing there would prove nothing.
+        return from_row(
+            row,
+            note="sent to an address-book entry, which the journal cannot be searched by: it "
+            "cannot be settled; check the provider's web interface before resending",
+        )
     found = client.find_sent(
         foreign_id=row["foreign_id"],
         recipient=row["recipient"],

@@ -276,10 +276,13 @@ def _explain(report: SendReport) -> None:
             f"{named}. `smsctl status ID` asks the provider about one once the history is "
             "writable again"
         )
+    for note in dict.fromkeys(n for r in report.results for n in r.answer_notes):
+        output.warning(note)
     unknown = [r for r in report.results if r.status == "unknown"]
     if unknown:
+        why = unknown[0].error or "the provider's answer did not settle it"
         output.warning(
-            f"the outcome of {len(unknown)} message(s) is unknown ({unknown[0].error}). They may "
+            f"the outcome of {len(unknown)} message(s) is unknown ({why}). They may "
             "have been sent; smsctl did not resend them, and recorded them in its history"
         )
     if report.plan.options.test and not report.dry_run:

@@ -93,6 +93,28 @@ def address_book_name(recipient: str) -> str | None:
     return None
 
 
+def whole_number(value: Any, *, max_digits: int = 6) -> int | None:
+    """A code a provider sent as a number or a numeric text, `1`, `"1"`, `1.0` or `"1.0"` alike;
+    None for anything else (a bool, a fraction, a word, a text too long to be a code)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        whole, dot, fraction = value.strip().partition(".")
+        bare = whole.removeprefix("-")
+        if (
+            bare.isascii()
+            and bare.isdigit()
+            and len(bare) <= max_digits
+            and (not dot or (fraction.isascii() and fraction.isdigit() and set(fraction) == {"0"}))
+        ):
+            return int(whole)
+    return None
+
+
 @dataclass(frozen=True)
 class Recipient:
     """One recipient of a send: E.164 number and smsctl's own id for this message."""
@@ -129,6 +151,11 @@ class SendResult:
     provider_encoding: str | None = None
     balance: float | None = None
     address_book: str | None = None
+    # Of the whole request, repeated on each result as `balance` is: the total price the answer
+    # states, and what the user should know about the answer itself (messages it lists for no
+    # recipient of the request, which nothing records).
+    answer_total_price: float | None = None
+    answer_notes: tuple[str, ...] = ()
 
 
 class NotSupported(Exception):
@@ -177,7 +204,7 @@ def refused_by_http(
 class DeliveryReport:
     """The provider's latest word on one message."""
 
-    id: str
+    id: str | None  # None: a batch's item the provider gave no id of its own
     status: Status
     provider_status: str | None
     recipient: str | None = None

@@ -15,11 +15,13 @@ from sms_cli.numbers import digits
 from sms_cli.providers.base import (
     DeliveryReport,
     Provider,
+    Recipient,
     SendRequest,
     SendResult,
     Status,
     refused_by_http,
     results_for_all,
+    whole_number,
 )
 from sms_cli.providers.http import OutcomeUnknown, Reply, json_object
 from sms_cli.providers.registry import REGISTRY, ProviderInfo
@@ -96,18 +98,8 @@ def map_status(status_str: Any, status_int: Any) -> tuple[Status, str | None]:
 
 
 def _code(value: Any) -> int | None:
-    """A status code sent as a number or as a numeric string; None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lstrip("-").isdigit() and text.isascii() and len(text) <= 6:
-            return int(text)
-    return None
+    """A status code sent as a number or a numeric string (`1.0` too); None for anything else."""
+    return whole_number(value)
 
 
 def _parse_date(value: Any) -> datetime | None:
@@ -138,6 +130,7 @@ class Connectel(Provider):
     @classmethod
     def parse_callback(cls, fields: Mapping[str, Any]) -> CallbackEvent:
         """§3.6 delivery reports (`action=dlr`) and §3.7 inbound SMS (`from`, `message`)."""
+        fields = _documented_names(fields)
         action = text_field(fields, "action", required=False)
         if action is not None and action.lower() == "dlr":
             status, raw = map_status(
@@ -228,62 +221,104 @@ class Connectel(Provider):
         ]
 
     def _bulk_results(self, request: SendRequest, document: dict[str, Any]) -> list[SendResult]:
-        bulk_id = _field(document, "bulkid")
+        """Match the items back by `key` (smsctl's local id). §3.8: an explicit refusal (REJECTD,
+        statusInt 2) needs no request id, and items without a state of their own share the
+        request's; anything that names a request id is never taken for a refusal unless the
+        item itself says so, and a contradictory or missing item is unknown, keeping its ids."""
+        bulk_id = _text(_field(document, "bulkid"))
         items = _field(document, "recipient")
-        if not bulk_id or not isinstance(items, list):
-            return results_for_all(
-                request, "unknown", error="the bulk answer has no bulk id or recipient list"
-            )
         top_status, top_raw = map_status(
             _field(document, "statusStr"), _field(document, "statusInt")
         )
-        by_key = {
-            str(_field(item, "key")): item
-            for item in items
-            if isinstance(item, dict) and _field(item, "key") is not None
-        }
-        results = []
-        for recipient in request.recipients:
-            item = by_key.get(recipient.local_id)
-            own_status = item is not None and (
-                _field(item, "statusStr") is not None or _field(item, "statusInt") is not None
-            )
-            if item is not None and own_status:
-                status, raw = map_status(_field(item, "statusStr"), _field(item, "statusInt"))
-            else:
-                status, raw = top_status, top_raw
-            request_id = _text(_field(item, "requestid")) if item is not None else None
-            # §3.8: a refusal (REJECTD, statusInt 2) is final and needs no request id; any other
-            # item without one cannot be followed up, so its fate is unknown.
-            refused = own_status and status in REFUSED
-            if item is None or (request_id is None and not refused):
-                results.append(
+        top_refused = top_status == "rejected"
+        top_text = _said(_text(_field(document, "statusDesc")))
+        if not isinstance(items, list):
+            if top_refused and bulk_id is None and _field(document, "requestid") is None:
+                # The whole request refused, before any message had an id.
+                return [
                     SendResult(
-                        recipient=recipient.number,
-                        local_id=recipient.local_id,
-                        status="unknown",
-                        error=(
-                            "the bulk answer does not mention this recipient"
-                            if item is None
-                            else "the bulk answer gives no request id for this recipient"
-                        ),
-                        bulk_id=str(bulk_id),
+                        recipient=r.number,
+                        local_id=r.local_id,
+                        status="rejected",
+                        provider_code=top_raw,
+                        provider_text=top_text,
+                        error=_refusal("rejected"),
                     )
-                )
-                continue
-            results.append(
+                    for r in request.recipients
+                ]
+            return [
                 SendResult(
-                    recipient=recipient.number,
-                    local_id=recipient.local_id,
-                    status=status,
-                    id=request_id,
-                    provider_code=raw,
-                    provider_text=_said(_text(_field(item, "statusDesc"))),
-                    error=_refusal(status),
-                    bulk_id=str(bulk_id),
+                    recipient=r.number,
+                    local_id=r.local_id,
+                    status="unknown",
+                    error="the bulk answer has no recipient list",
+                    bulk_id=bulk_id,
                 )
+                for r in request.recipients
+            ]
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        for item in items:
+            if isinstance(item, dict) and _field(item, "key") is not None:
+                by_key.setdefault(str(_field(item, "key")), []).append(item)
+        return [
+            self._bulk_item(recipient, by_key.get(recipient.local_id, []), document, bulk_id)
+            for recipient in request.recipients
+        ]
+
+    def _bulk_item(
+        self,
+        recipient: Recipient,
+        items: list[dict[str, Any]],
+        document: dict[str, Any],
+        bulk_id: str | None,
+    ) -> SendResult:
+        def unknown(error: str, request_id: str | None = None) -> SendResult:
+            return SendResult(
+                recipient=recipient.number,
+                local_id=recipient.local_id,
+                status="unknown",
+                id=request_id,
+                error=error,
+                bulk_id=bulk_id,
             )
-        return results
+
+        if not items:
+            return unknown("the bulk answer does not mention this recipient")
+        readings = {
+            (_text(_field(item, "requestid")), _item_status(item, document)[0]) for item in items
+        }
+        ids = sorted({request_id for request_id, _ in readings if request_id is not None})
+        if len(readings) > 1:  # one key, several different answers: none can be believed
+            named = f" (request ids {', '.join(ids)})" if ids else ""
+            return unknown(
+                f"the bulk answer gives conflicting results for this recipient{named}",
+                ids[0] if ids else None,
+            )
+        item = items[0]
+        request_id = _text(_field(item, "requestid"))
+        (status, raw), own = _item_status(item, document)
+        # An item's own refusal is final with or without a request id; an item without a state
+        # shares the request's refusal only when it names no request id (an id says a message
+        # exists: the answer contradicts itself, so the outcome is unknown).
+        refused = status in REFUSED and (own or status == "rejected")
+        if request_id is None and not refused:
+            return unknown("the bulk answer gives no request id for this recipient")
+        if request_id is not None and not own and status in REFUSED:
+            return unknown(
+                "the bulk answer refuses the request but gives this recipient a request id",
+                request_id,
+            )
+        return SendResult(
+            recipient=recipient.number,
+            local_id=recipient.local_id,
+            status=status,
+            id=request_id,
+            provider_code=raw,
+            provider_text=_said(_text(_field(item, "statusDesc")))
+            or (None if own else _said(_text(_field(document, "statusDesc")))),
+            error=_refusal(status),
+            bulk_id=bulk_id,
+        )
 
     # -- reports -------------------------------------------------------------------------------
 
@@ -312,13 +347,49 @@ class Connectel(Provider):
         return reports
 
 
+# The fields of §3.6 and §3.7, read in any case as the send side reads its answers (`Action`,
+# `RequestId`, `StatusStr` all occur).
+CALLBACK_FIELDS: Final = (
+    "action",
+    "requestid",
+    "statusStr",
+    "statusInt",
+    "statusDesc",
+    "recipient",
+    "from",
+    "to",
+    "message",
+)
+
+
+def _documented_names(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields with each documented name present under its documented spelling."""
+    named = dict(fields)
+    for name in CALLBACK_FIELDS:
+        if name not in named:
+            value = _field(named, name)
+            if value is not None:
+                named[name] = value
+    return named
+
+
+def _item_status(
+    item: dict[str, Any], document: dict[str, Any]
+) -> tuple[tuple[Status, str | None], bool]:
+    """A bulk item's (status, raw) and whether the item gave it; else the request's."""
+    own = _field(item, "statusStr") is not None or _field(item, "statusInt") is not None
+    source = item if own else document
+    return map_status(_field(source, "statusStr"), _field(source, "statusInt")), own
+
+
 def _report(
     item: dict[str, Any], *, fallback_id: str | None = None, bulk_id: str | None = None
 ) -> DeliveryReport:
     status, raw = map_status(_field(item, "statusStr"), _field(item, "statusInt"))
     recipient = _field(item, "recipient")
     return DeliveryReport(
-        id=str(_field(item, "requestid") or fallback_id),
+        # A bulk item without a request id has no id of its own: null, never the word "None".
+        id=_text(_field(item, "requestid")) or fallback_id,
         status=status,
         provider_status=raw,
         recipient=f"+{recipient}" if isinstance(recipient, str) and recipient.isdigit() else None,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
-from sms_cli.errors import AuthError, ProviderUnavailable
+from sms_cli.errors import AuthError, ExitCode, NetworkError, ProviderUnavailable
 from sms_cli.numbers import digits
 from sms_cli.providers.base import (
     Balance,
@@ -32,6 +32,7 @@ from sms_cli.providers.base import (
     address_book_name,
     refused_by_http,
     results_for_all,
+    whole_number,
 )
 from sms_cli.providers.http import OutcomeUnknown, Reply, refusal_text
 from sms_cli.providers.registry import REGISTRY, ProviderInfo
@@ -109,17 +110,14 @@ def signature(secret: str, timestamp: str, nonce: str, method: str, url: str, bo
 
 def code_of(body: Any) -> str | None:
     """An API code when the body is one: a bare number, a string of digits, or {code: ...}."""
-    if isinstance(body, bool):
-        return None
-    if isinstance(body, int):
-        return str(body)
-    if isinstance(body, str) and body.strip().isdigit():
-        return body.strip()
+    number = whole_number(body)
+    if number is not None:
+        return str(number) if number >= 0 else None
     if isinstance(body, dict) and "messages" not in body:
         for key in ("code", "error_code"):
-            value = body.get(key)
-            if isinstance(value, int | str) and str(value).isdigit():
-                return str(value)
+            number = whole_number(body.get(key))
+            if number is not None and number >= 0:
+                return str(number)
     return None
 
 
@@ -137,6 +135,14 @@ def _parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class AnsweredInDebugMode(NetworkError):
+    """The gateway answered a real send in debug mode: nothing was sent. A NetworkError (refused
+    before processing: recorded as not sent, a bulk job pauses) with the configuration's exit
+    code, as a base URL that reaches no handler (errors.EndpointNotFound)."""
+
+    exit_code = ExitCode.CONFIG
 
 
 class Seven(Provider):
@@ -205,11 +211,26 @@ class Seven(Provider):
                 )
             return self._text_answer(request, legacy)
         code = code_of(body)
+        if code is None and isinstance(body, dict) and not isinstance(body.get("messages"), list):
+            code = code_of(body.get("success"))  # {"success": "900"}: the code, in JSON
         if code is not None:
             return self._request_level(request, code)
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             return results_for_all(request, "unknown", error="the send answer has no messages")
         return self._per_message(request, body)
+
+    def _check_debug(self, request: SendRequest, debug: Any) -> None:
+        """An answer in debug mode to a send that did not ask for one: nothing went out (§2.3:
+        `debug` sends nothing and charges nothing), whatever the answer says of the messages.
+        Only the gateway's configuration can cause it (a test base URL, an account or key in
+        test mode), so it is a configuration error and the messages are recorded as not sent."""
+        if request.options.test or not _flag(debug):
+            return
+        raise AnsweredInDebugMode(
+            f"{self.info.title} answered in debug mode: nothing was sent",
+            hint="is the profile's base URL or account in test mode? check with "
+            "`smsctl profile show`",
+        )
 
     def _request_level(self, request: SendRequest, code: str) -> list[SendResult]:
         text = CODE_TEXTS.get(code, f"code {code}")
@@ -224,7 +245,9 @@ class Seven(Provider):
             return results_for_all(
                 request, "queued", error=None, provider_code=code, provider_text=text
             )
-        if code in REFUSED_CODES:
+        one_number = len(request.recipients) == 1 and not _book_label(request.recipients[0].number)
+        if code in REFUSED_CODES or (code == "101" and one_number):
+            # 101 is "failed for at least one recipient": with one number, that one.
             status: Status = "rejected"
         elif code in FAILED_CODES:
             status = "failed"
@@ -238,6 +261,7 @@ class Seven(Provider):
         """The legacy text answer (seeds 001/002): a code, then an id or labelled details."""
         if answer.code != "100":
             return self._request_level(request, answer.code)
+        self._check_debug(request, answer.details.get("debug"))
         one = len(request.recipients) == 1
         details = answer.details
         return [
@@ -258,35 +282,62 @@ class Seven(Provider):
         ]
 
     def _per_message(self, request: SendRequest, body: dict[str, Any]) -> list[SendResult]:
+        self._check_debug(request, body.get("debug"))
         entries = [m for m in body["messages"] if isinstance(m, dict)]
         balance = _float(body.get("balance"))  # §7.D.1: the account balance after this request
         if any(address_book_name(r.number) is not None for r in request.recipients):
-            results = self._with_address_book(request, entries)
+            results, extra = self._with_address_book(request, entries)
         else:
-            results = self._by_number(request, entries)
-        return [replace(r, balance=balance) for r in results]
+            results, extra = self._by_number(request, entries)
+        notes: tuple[str, ...] = ()
+        if extra:
+            ids = [i for i in (_message_id(e.get("id")) for e in extra) if i is not None]
+            named = f" (ids {', '.join(ids)})" if ids else ""
+            notes = (
+                f"{self.info.title}'s answer lists {len(extra)} message(s) for no recipient of "
+                f"this send{named}; smsctl did not record them",
+            )
+        total = _float(body.get("total_price"))
+        return [
+            replace(r, balance=balance, answer_total_price=total, answer_notes=notes)
+            for r in results
+        ]
 
-    def _by_number(self, request: SendRequest, entries: list[dict[str, Any]]) -> list[SendResult]:
-        by_number: dict[str, list[dict[str, Any]]] = {}
-        for entry in entries:
-            number = str(entry.get("recipient") or "").removeprefix("+")
-            by_number.setdefault(number, []).append(entry)
-        results = []
+    def _by_number(
+        self, request: SendRequest, entries: list[dict[str, Any]]
+    ) -> tuple[list[SendResult], list[dict[str, Any]]]:
+        """Each recipient takes the first unclaimed entry that echoes its number (§2.5.2 echoes
+        digits; `0049…` and spaced forms occur too). An entry is never used twice: a recipient
+        matched by number and another by position could both take one entry, and one refusal
+        would mark a sent message rejected. Request order decides only for an entry that
+        echoes no readable number, when the counts agree; a recipient left without an entry is
+        unknown."""
+        echoed = [_echoed_number(entry) for entry in entries]
+        claimed: dict[int, int] = {}  # recipient position -> entry index
+        taken: set[int] = set()
         for position, recipient in enumerate(request.recipients):
-            matches = by_number.get(digits(recipient.number))
-            if matches:
-                entry = matches.pop(0)
-            elif len(entries) == len(request.recipients):
-                entry = entries[position]  # same count: request order (§2.5.2)
-            else:
-                results.append(_unmentioned(recipient))
-                continue
-            results.append(self._result(recipient.number, recipient.local_id, entry))
-        return results
+            wanted = digits(recipient.number)
+            for index, number in enumerate(echoed):
+                if index not in taken and number == wanted:
+                    claimed[position] = index
+                    taken.add(index)
+                    break
+        if len(entries) == len(request.recipients):
+            for position in range(len(request.recipients)):
+                if position not in claimed and position not in taken and echoed[position] is None:
+                    claimed[position] = position
+                    taken.add(position)
+        results = [
+            self._result(recipient.number, recipient.local_id, entries[claimed[position]])
+            if position in claimed
+            else _unmentioned(recipient)
+            for position, recipient in enumerate(request.recipients)
+        ]
+        return results, [entry for index, entry in enumerate(entries) if index not in taken]
 
     def _with_address_book(
         self, request: SendRequest, entries: list[dict[str, Any]]
-    ) -> list[SendResult]:
+    ) -> tuple[list[SendResult], list[dict[str, Any]]]:
         """§7.D.3: a name may expand to any number of `messages[]`, so numbers are matched by
         number, a refused name by its echo, and the rest belong to the names, in answer order.
 
@@ -298,10 +349,12 @@ class Seven(Provider):
         names = [r for r in request.recipients if address_book_name(r.number) is not None]
         for recipient in request.recipients:
             name = address_book_name(recipient.number)
-            wanted = digits(recipient.number) if name is None else name.casefold()
             for entry in list(left):
-                echoed = str(entry.get("recipient") or "").removeprefix("+")
-                if (echoed if name is None else echoed.casefold()) == wanted:
+                if (
+                    _echoed_number(entry) == digits(recipient.number)
+                    if name is None
+                    else str(entry.get("recipient") or "").casefold() == name.casefold()
+                ):
                     left.remove(entry)
                     found.setdefault(recipient.local_id, []).append(
                         self._result(recipient.number, recipient.local_id, entry)
@@ -311,11 +364,13 @@ class Seven(Provider):
         empty = [r for r in names if r.local_id not in found]
         if left and empty:
             shared = ",".join(r.number for r in empty)
-            for position, entry in enumerate(left):
-                if len(empty) == 1 or len(empty) == len(left):
-                    owner = empty[0] if len(empty) == 1 else empty[position]
-                    label = owner.number
-                else:  # several names and no way to tell whose numbers these are
+            for entry in left:
+                if len(empty) == 1:
+                    owner, label = empty[0], empty[0].number
+                else:
+                    # Several names and no way to tell whose numbers these are: equal counts
+                    # prove nothing (a group may hold any number of members). The first name
+                    # holds them, labelled with every name; the others stay unknown.
                     owner, label = empty[0], shared
                 number = str(entry.get("recipient") or "")
                 shown = f"+{number}" if number.isdigit() else (number or owner.number)
@@ -324,20 +379,39 @@ class Seven(Provider):
         results: list[SendResult] = []
         for recipient in request.recipients:
             results += found.get(recipient.local_id) or [_unmentioned(recipient)]
-        return results
+        return results, ([] if empty else left)
 
     def _result(self, number: str, local_id: str, entry: dict[str, Any]) -> SendResult:
-        ok = entry.get("success") in (True, "true", 1, "1")
+        """One `messages[]` entry. Accepted only when `success` clearly says so; refused only
+        when the entry has no id and says it failed. An entry with an id that does not clearly
+        say success is unknown and keeps the id, so `status` can settle it: an id means the
+        gateway took the message, whatever else the entry says."""
+        success = _success(entry.get("success"))
+        message_id = _message_id(entry.get("id"))
         error_code = entry.get("error")
         # The provider's words, redacted whole and then cut to a line (they may echo the request).
         error_text = shorten(str(entry["error_text"])) if entry.get("error_text") else None
-        code = str(error_code) if error_code not in (None, "") else None
+        code = str(error_code) if error_code not in (None, "", 0, "0", False) else None
+        if success is True:
+            status: Status = "queued"
+            error = None
+        elif message_id is None and (success is False or code is not None):
+            status = "rejected"
+            error = error_text or CODE_TEXTS.get(code or "", "refused")
+        else:
+            status = "unknown"
+            error = (
+                f"the answer gives this message an id ({message_id}) but does not say it was "
+                "accepted"
+                if message_id is not None
+                else "the answer does not say whether this message was accepted"
+            )
         return SendResult(
             recipient=number,
             local_id=local_id,
-            status="queued" if ok else "rejected",
-            id=str(entry["id"]) if entry.get("id") not in (None, "") else None,
-            parts=_int(entry.get("parts")),
+            status=status,
+            id=message_id,
+            parts=_parts(entry.get("parts")),
             price=_float(entry.get("price")),
             provider_encoding="binary"
             if entry.get("is_binary") in (True, "true", 1, "1")
@@ -345,9 +419,7 @@ class Seven(Provider):
             address_book=_book_label(number),
             provider_code=code,
             provider_text=str(error_text) if error_text else None,
-            error=None
-            if ok
-            else (str(error_text) if error_text else CODE_TEXTS.get(code or "", "refused")),
+            error=error,
         )
 
     # -- reports and account -------------------------------------------------------------------
@@ -543,6 +615,44 @@ def _book_label(recipient: str) -> str | None:
     return recipient if address_book_name(recipient) is not None else None
 
 
+def _success(value: Any) -> bool | None:
+    """A `messages[].success`: True when it clearly says accepted (true, 1, "100": the gateway
+    writes booleans, numbers and code strings alike), False when it clearly says not, None when
+    it says neither (missing, or a word smsctl does not know)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str | int | float) else ""
+    if text in ("true", "1", "100", "100.0", "1.0"):
+        return True
+    if text in ("false", "0", "0.0") or (text.isdigit() and text in CODE_TEXTS):
+        return False
+    return None
+
+
+def _message_id(value: Any) -> str | None:
+    """A message id as text; None for null, an empty text, or anything that is no id."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        return None
+    return str(value).strip() or None
+
+
+def _echoed_number(entry: dict[str, Any]) -> str | None:
+    """The digits of the number a `messages[]` entry echoes, in our E.164-without-plus form
+    (`+49…`, `0049…` and `49 176 …` all read alike); None when it echoes no readable number."""
+    value = entry.get("recipient")
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value).strip()
+    if not text or not all(c.isdigit() or c in " +-()/." for c in text):
+        return None
+    number = "".join(c for c in text if c.isdigit())
+    if text.startswith("00") and not text.startswith("+"):
+        number = number[2:]
+    return number or None
+
+
 def _unmentioned(recipient: Recipient) -> SendResult:
     return SendResult(
         recipient=recipient.number,
@@ -635,15 +745,26 @@ def _body(response: Reply) -> Any:
         return text if text.isdigit() else None
 
 
+def _flag(value: Any) -> bool:
+    """A boolean the gateway writes as true, "true" or 1 (§2.5.1: `debug` is the string)."""
+    return value is True or (
+        isinstance(value, str | int) and str(value).strip().lower() in ("1", "true")
+    )
+
+
 def _truthy(value: Any) -> bool:
     return value is True or str(value).lower() in ("1", "true", "100")
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+def _parts(value: Any) -> int | None:
+    """A message's part count: a positive whole number, else None (0 or -1 is no count)."""
+    if isinstance(value, bool):
         return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return int(number) if number.is_integer() and number >= 1 else None
 
 
 def _float(value: Any) -> float | None:

@@ -26,7 +26,7 @@ CODES = fixture_json("seven", "return_codes.json")
 # request fails with an error). A code the table lists and this does not fails the test.
 OUTCOMES: dict[str, tuple[int, str | None]] = {
     "100": (0, "queued"),
-    "101": (8, "unknown"),  # failed for at least one recipient, without saying which
+    "101": (7, "rejected"),  # failed for at least one recipient: with one number, that one
     "201": (7, "rejected"),
     "202": (7, "rejected"),
     "301": (7, "rejected"),
@@ -70,8 +70,9 @@ def rows() -> list[dict[str, Any]]:
 
 
 def test_the_json_seed_answer(emu: Emu, profile: str) -> None:
+    # The seed's answer is a debug answer (`"debug": "true"`, no id): the reply to `--test`.
     replay(emu, fixture_text("seven", "send_json_debug.json"))
-    result = send("--json", "--to", SEED_RECIPIENT, "Dear customer")
+    result = send("--json", "--test", "--to", SEED_RECIPIENT, "Dear customer")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["balance"] == 14.693
