@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
@@ -163,6 +163,7 @@ def refused_by_http(
     """Every recipient rejected: the provider answered the send with a 4xx that is a refusal
     (http.send_status: not 404/405, 408 or 429, not auth). Nothing was sent. `text` is the
     provider's own words, already redacted (redaction.shorten)."""
+    text = " ".join(text.split()) if text else None  # one line: an HTML page keeps its breaks
     detail = f": {text}" if text else ""
     return results_for_all(
         request,
@@ -171,6 +172,19 @@ def refused_by_http(
         provider_code=str(status_code),
         provider_text=text,
     )
+
+
+def accepted_despite_http(
+    results: Sequence[SendResult], title: str, status_code: int
+) -> list[SendResult]:
+    """A 4xx whose body says messages were accepted (an id, a success code): the provider may
+    well have sent them, so every recipient is `unknown` (exit 8), never rejected, which would
+    invite a second send. The ids the body gave are kept, so `status` can settle them."""
+    error = (
+        f"{title} answered HTTP {status_code} but its answer says messages were accepted; "
+        "it may have been sent"
+    )
+    return [replace(r, status="unknown", error=error) for r in results]
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from sms_cli.providers.base import (
     SendRequest,
     SendResult,
     Status,
+    accepted_despite_http,
     address_book_name,
     refused_by_http,
     results_for_all,
@@ -113,12 +114,12 @@ def code_of(body: Any) -> str | None:
         return None
     if isinstance(body, int):
         return str(body)
-    if isinstance(body, str) and body.strip().isdigit():
+    if isinstance(body, str) and _ascii_digits(body.strip()):
         return body.strip()
     if isinstance(body, dict) and "messages" not in body:
         for key in ("code", "error_code"):
             value = body.get(key)
-            if isinstance(value, int | str) and str(value).isdigit():
+            if isinstance(value, int | str) and _ascii_digits(str(value)):
                 return str(value)
     return None
 
@@ -191,10 +192,19 @@ class Seven(Provider):
             response = self.transport.send("POST", "sms", data=self.send_form(request))
         except OutcomeUnknown as exc:
             return results_for_all(request, "unknown", error=exc.reason)
-        if not response.is_success:  # a 4xx refusal: the transport raised for the others
+        if not response.is_success:  # a 4xx: the transport raised for the others
+            if _says_accepted(response):
+                try:
+                    accepted = self._read_answer(request, response)
+                except AuthError:  # a success code beside an auth code: it may have been sent
+                    accepted = results_for_all(request, "unknown", error=None)
+                return accepted_despite_http(accepted, self.info.title, response.status_code)
             return refused_by_http(
                 request, self.info.title, response.status_code, refusal_text(response)
             )
+        return self._read_answer(request, response)
+
+    def _read_answer(self, request: SendRequest, response: Reply) -> list[SendResult]:
         try:
             body = response.json()
         except ValueError:
@@ -368,8 +378,17 @@ class Seven(Provider):
                 )
         response = self.transport.query("GET", "status", params={"msg_id": message_id})
         body = _body(response)
-        if code_of(body) is not None or not isinstance(body, list) or not body:
+        code = code_of(body)
+        # §2.7.1: an unknown id is the bare code 901 (or, untested, an empty list); any other
+        # code is an error, and an unreadable answer says nothing about the id.
+        if code == "901" or body == []:
             return DeliveryReport(id=message_id, status="unknown", provider_status=None)
+        if code is not None:
+            self._raise_query_code(code)
+        if not isinstance(body, list):
+            raise ProviderUnavailable(
+                f"{self.info.title} sent a status answer smsctl cannot read; try again later"
+            )
         item = body[0] if isinstance(body[0], dict) else {}
         return DeliveryReport(
             id=message_id,
@@ -533,6 +552,28 @@ class Seven(Provider):
         raise ProviderUnavailable(f"{self.info.title} answered code {code}: {text}")
 
 
+def _says_accepted(response: Reply) -> bool:
+    """Whether an answer, whatever its HTTP status, says messages were accepted: the success
+    code 100 or 101 (bare, as text, or as `success`), or any message with an id or success."""
+    try:
+        body = response.json()
+    except ValueError:
+        legacy = parse_text_answer(response.text)
+        return legacy is not None and legacy.code in ("100", "101")
+    if code_of(body) in ("100", "101"):
+        return True
+    if not isinstance(body, dict):
+        return False
+    if str(body.get("success")) in ("100", "101"):
+        return True
+    messages = body.get("messages")
+    return isinstance(messages, list) and any(
+        isinstance(m, dict)
+        and (m.get("id") not in (None, "") or m.get("success") in (True, "true", 1, "1"))
+        for m in messages
+    )
+
+
 def wire_recipient(recipient: str) -> str:
     """What `to` carries for one recipient: digits, or an address-book name as is (§7.D.3)."""
     name = address_book_name(recipient)
@@ -632,7 +673,7 @@ def _body(response: Reply) -> Any:
         return response.json()
     except ValueError:
         text = response.text.strip()
-        return text if text.isdigit() else None
+        return text if _ascii_digits(text) else None
 
 
 def _truthy(value: Any) -> bool:
@@ -656,4 +697,9 @@ def _float(value: Any) -> float | None:
 
 
 def _plus(value: Any) -> str | None:
-    return f"+{value}" if isinstance(value, str) and value.isdigit() else None
+    return f"+{value}" if isinstance(value, str) and _ascii_digits(value) else None
+
+
+def _ascii_digits(text: str) -> bool:
+    """Digits 0-9 only: str.isdigit() also takes "²" and other scripts' digits."""
+    return text.isascii() and text.isdigit()
