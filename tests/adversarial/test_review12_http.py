@@ -339,3 +339,68 @@ def test_a_query_redirect_is_exit_6_and_a_304_is_no_redirect(server: Server) -> 
     result = run(["status", "ghost-4711"])
     assert result.exit_code == 6, (result.stdout, result.stderr)
     assert "HTTP 304" in result.stderr and "redirect" not in result.stderr
+
+
+# -- 3. a provider's 4xx words reach the terminal shown, on one line, never obeyed -------------
+
+HOSTILE = "sender\x1b]0;pwned\x07 refused\x1b[2J\r\n<br>\n  second line"
+
+
+def hostile_refusal(server: Server) -> None:
+    body = {"statusStr": "BADREQUEST", "statusDesc": HOSTILE, "error": HOSTILE}
+    server.always(400, json.dumps(body).encode())
+
+
+def test_a_refusals_escapes_never_reach_the_send_table(server: Server, provider: str) -> None:
+    hostile_refusal(server)
+    add_profile(provider, server.url)
+    result = run(["send", "--timeout", "5", "--to", TO, "Hi"])
+    assert result.exit_code == 7, (result.stdout, result.stderr)
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\r" not in result.stdout
+    assert len(result.stdout.splitlines()) == 2  # the header and one row: the text on one line
+    assert "refused" in result.stdout and "second line" in result.stdout
+    (row,) = logged()
+    assert "\n" not in row["error"]  # the refusal text is one line where it is recorded too
+
+
+def test_a_refusals_escapes_never_reach_the_bulk_reasons(
+    server: Server, provider: str, tmp_path: Any
+) -> None:
+    hostile_refusal(server)
+    add_profile(provider, server.url)
+    path = tmp_path / "r.csv"
+    path.write_text(f"phone\n{TO}\n")
+    result = run(["bulk", str(path), "--message", "Hi", "--yes", "--timeout", "5"])
+    assert "rejected" in result.stdout, (result.stdout, result.stderr)
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "second line" in result.stdout
+
+
+def test_a_connectel_error_key_is_its_refusal_text(server: Server) -> None:
+    server.always(422, b'{"error": "oops 422"}')
+    add_profile("connectel", server.url)
+    result = run(["send", "--timeout", "5", "--json", "--to", TO, "Hi"])
+    assert result.exit_code == 7, (result.stdout, result.stderr)
+    (item,) = json.loads(result.stdout)["results"]
+    assert item["provider_text"] == "oops 422"
+    assert "oops 422" in item["error"]
+
+
+def test_the_wrong_base_url_hint_is_generic(server: Server, provider: str) -> None:
+    """Connectel's wrong URL may have an extra /api: the hint names the default, not a guess."""
+    server.always(404, b"<h1>Not Found</h1>", {"Content-Type": "text/html"})
+    add_profile(provider, server.url)
+    result = run(["send", "--timeout", "5", "--to", TO, "Hi"])
+    assert result.exit_code == 4, (result.stdout, result.stderr)
+    assert "missing /api" not in result.stderr
+    assert f"the default is {REGISTRY[provider].default_base_url}" in result.stderr
+
+
+def test_a_304_to_a_send_is_not_called_a_redirect(server: Server) -> None:
+    server.always(304, b"")
+    add_profile("seven", server.url)
+    result = run(["send", "--timeout", "5", "--json", "--to", TO, "Hi"])
+    assert result.exit_code == 8, (result.stdout, result.stderr)
+    (item,) = json.loads(result.stdout)["results"]
+    assert "HTTP 304" in item["error"] and "redirect" not in item["error"]
