@@ -828,7 +828,7 @@ class ProgressDisplay:
         try:
             if self.bar is not None:
                 self.bar.update(self.task, completed=done, detail=detail)
-            elif not output.diagnostic(f"sent {done} of {self.total}: {detail}\n"):
+            elif not output.diagnostic(f"answered {done} of {self.total}: {detail}\n"):
                 self.broken += 1
         except OSError:
             self.broken += 1

@@ -129,6 +129,9 @@ class SendResult:
     provider_encoding: str | None = None
     balance: float | None = None
     address_book: str | None = None
+    # The HTTP status of a 4xx the whole request was answered with: then provider_code is that
+    # status, not a state of the message, and the history keeps no provider state for it.
+    http_status: int | None = None
 
 
 class NotSupported(Exception):
@@ -165,13 +168,14 @@ def refused_by_http(
     provider's own words, already redacted (redaction.shorten)."""
     text = " ".join(text.split()) if text else None  # one line: an HTML page keeps its breaks
     detail = f": {text}" if text else ""
-    return results_for_all(
+    results = results_for_all(
         request,
         "rejected",
         error=f"{title} refused the request (HTTP {status_code}){detail}",
         provider_code=str(status_code),
         provider_text=text,
     )
+    return [replace(r, http_status=status_code) for r in results]
 
 
 def accepted_despite_http(

@@ -404,3 +404,17 @@ def test_a_304_to_a_send_is_not_called_a_redirect(server: Server) -> None:
     assert result.exit_code == 8, (result.stdout, result.stderr)
     (item,) = json.loads(result.stdout)["results"]
     assert "HTTP 304" in item["error"] and "redirect" not in item["error"]
+
+
+# -- 12. the bulk progress line counts answers, not sends --------------------------------------
+
+
+def test_the_bulk_progress_line_does_not_call_refusals_sent(server: Server, tmp_path: Any) -> None:
+    server.always(400, b'{"error": "sender not allowed"}')
+    add_profile("seven", server.url)
+    path = tmp_path / "r.csv"
+    path.write_text(f"phone\n{TO}\n")
+    result = run(["bulk", str(path), "--message", "Hi", "--yes", "--timeout", "5"])
+    assert "rejected" in result.stdout, (result.stdout, result.stderr)
+    assert "answered 1 of 1" in result.stderr
+    assert "sent 1 of" not in result.stderr
