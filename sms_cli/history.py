@@ -351,7 +351,8 @@ class Outcome:
             provider_encoding=result.provider_encoding,
             # An address-book message keeps its entry as the recipient; the number is kept here.
             provider_recipient=result.recipient if result.address_book else None,
-            provider_status=result.provider_code,
+            # An HTTP refusal's code is no state of the message (it is in `error`).
+            provider_status=None if result.http_status else result.provider_code,
             provider_code=result.provider_code,
             error=result.error,
             reason=result.provider_text,

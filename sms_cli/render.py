@@ -344,7 +344,11 @@ def table(
 
     With `wrap`, only that column (free text, such as a provider's reason) wraps or shrinks to
     fit the terminal; every other column keeps its full width, so no id or number is cut.
+    Every cell is shown through `visible`: much of what tables hold came from a provider or a
+    caller (ids, states, errors), and its escape sequences and line breaks must not reach the
+    terminal as such.
     """
+    rows = [[visible(str(cell)) for cell in row] for row in rows]
     stream = output.stdout()
     if output.is_terminal(stream):
         from rich.table import Table
@@ -489,10 +493,10 @@ def send_human(report: SendReport) -> None:
             if r.address_book in (None, r.recipient)
             else f"{r.recipient} ({r.address_book})",
             r.status,
-            _cell(r.id),
+            visible(_cell(r.id)),
             _cell(r.parts),
             _cell(r.price),
-            r.error or "",
+            visible(r.error or ""),
         )
         for r in report.results
     ]
@@ -539,8 +543,8 @@ def status_human(tracked: Sequence[Tracked]) -> None:
         (
             _cell(t.recipient),
             t.status + (" (final)" if t.final else ""),
-            _cell(t.provider_status),
-            _cell(t.id),
+            visible(_cell(t.provider_status)),
+            visible(_cell(t.id)),
             _cell(t.updated_at),
         )
         for t in tracked
@@ -621,7 +625,7 @@ def log_human(rows: Sequence[Any]) -> None:
             row["recipient"],
             row["status"],
             row["provider"],
-            _cell(row["provider_id"]),
+            visible(_cell(row["provider_id"])),
             _short(row["text"]),
         )
         for row in rows

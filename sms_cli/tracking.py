@@ -85,6 +85,12 @@ def select(history: History, ids: Sequence[str], last: bool) -> Selection:
         return Selection(batch, [])
     if not ids:
         raise InputError("name at least one message id, or use --last")
+    if any(not identifier.strip() for identifier in ids):
+        # Asked about, "" would read as the provider not knowing it (exit 2 after a request),
+        # or worse, as a list of every message.
+        raise InputError(
+            "an empty message id", hint="check the id: `smsctl log` lists the messages sent"
+        )
     rows: list[sqlite3.Row] = []
     external: list[str] = []
     seen: set[str] = set()
@@ -237,20 +243,59 @@ def refresh_external(identifier: str, clients: Clients) -> list[Tracked]:
     ]
 
 
-class UnknownId(InputError):
+UNKNOWN_HINT = (
+    "check the id: `smsctl log` lists the messages sent, with their ids; "
+    "`--profile NAME` asks another account"
+)
+SHOWN_ID = 40  # the most of an id an error message shows: its start, then an ellipsis
+SHOWN_IDS = 10  # the most ids one message names
+
+
+def shown_id(identifier: str) -> str:
+    """An id as an error message shows it: escape sequences visible, never obeyed, and cut."""
+    from sms_cli.render import visible
+
+    text = visible(identifier)
+    return text if len(text) <= SHOWN_ID else text[: SHOWN_ID - 1] + "…"
+
+
+class UnknownIds(InputError):
+    """Ids neither the history nor the provider knows. `found` holds what the other ids of
+    the same command found, for the command to show before the error."""
+
+    def __init__(self, missing: Sequence[UnknownId] = (), message: str = "") -> None:
+        if not message:
+            groups: dict[tuple[str, str], list[str]] = {}
+            for exc in missing:
+                groups.setdefault((exc.title, exc.profile), []).append(shown_id(exc.identifier))
+            parts = []
+            for (title, profile), names in groups.items():
+                more = len(names) - SHOWN_IDS
+                listed = ", ".join(names[:SHOWN_IDS]) + (f" and {more} more" if more > 0 else "")
+                parts.append(f"{listed} ({title}, profile {profile!r})")
+            message = (
+                f"messages {'; '.join(parts)}: not found at the provider nor in the local history"
+            )
+        super().__init__(message, hint=UNKNOWN_HINT)
+        self.found: list[Tracked] = []
+
+
+class UnknownId(UnknownIds):
     """An id neither the history nor the provider knows."""
 
     def __init__(self, identifier: str, title: str, profile: str) -> None:
         super().__init__(
-            f"message {identifier}: not found at the provider ({title}, profile {profile!r}) "
-            "nor in the local history",
-            hint="check the id: `smsctl log` lists the messages sent, with their ids; "
-            "`--profile NAME` asks another account",
+            message=f"message {shown_id(identifier)}: not found at the provider ({title}, "
+            f"profile {profile!r}) nor in the local history"
         )
         self.identifier = identifier
+        self.title = title
+        self.profile = profile
 
 
 def check(selection: Selection, history: History, clients: Clients) -> list[Tracked]:
+    """Reports on every selected message. Ids nobody knows raise UnknownIds once the others
+    were asked about, carrying what they found."""
     tracked = [refresh_row(row, history, clients) for row in selection.rows]
     missing: list[UnknownId] = []
     for identifier in selection.external:
@@ -258,14 +303,10 @@ def check(selection: Selection, history: History, clients: Clients) -> list[Trac
             tracked.extend(refresh_external(identifier, clients))
         except UnknownId as exc:
             missing.append(exc)
-    if len(missing) == 1:
-        raise missing[0]
     if missing:
-        names = ", ".join(exc.identifier for exc in missing)
-        raise InputError(
-            f"messages {names}: not found at the provider nor in the local history",
-            hint=missing[0].hint,
-        )
+        error = missing[0] if len(missing) == 1 else UnknownIds(missing)
+        error.found = tracked
+        raise error
     return tracked
 
 

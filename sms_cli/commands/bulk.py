@@ -712,7 +712,8 @@ def _print_summary(
     rows: dict[str, int] = outcome["rows"]  # type: ignore[assignment]
     lines = [(state, str(n)) for state, n in sorted(rows.items())]
     reasons: dict[str, int] = outcome["failed_by_reason"]  # type: ignore[assignment]
-    lines += [(f"  {reason}", str(n)) for reason, n in reasons.items()]
+    # A reason is the provider's words: shown, never obeyed (render.visible).
+    lines += [(f"  {render.visible(reason)}", str(n)) for reason, n in reasons.items()]
     lines.append(("segments sent", str(outcome["segments_sent"])))
     if outcome["provider_price"] is not None:
         lines.append(("charged", str(outcome["provider_price"])))
@@ -827,7 +828,7 @@ class ProgressDisplay:
         try:
             if self.bar is not None:
                 self.bar.update(self.task, completed=done, detail=detail)
-            elif not output.diagnostic(f"sent {done} of {self.total}: {detail}\n"):
+            elif not output.diagnostic(f"answered {done} of {self.total}: {detail}\n"):
                 self.broken += 1
         except OSError:
             self.broken += 1

@@ -66,7 +66,7 @@ def status_command(
     with handled_errors():
         from sms_cli import output, render
         from sms_cli.history import History
-        from sms_cli.tracking import Clients, Tracked, check, exit_code, select
+        from sms_cli.tracking import Clients, Tracked, UnknownIds, check, exit_code, select
         from sms_cli.tracking import wait as wait_for
 
         def progress(tracked: list[Tracked]) -> None:
@@ -76,6 +76,7 @@ def status_command(
 
         history = History()
         clients = Clients(profile, timeout=min(30.0, max(timeout, 5.0)))
+        missing: UnknownIds | None = None
         try:
             selection = select(history, ids or [], last)
             if wait:
@@ -89,6 +90,12 @@ def status_command(
                 )
             else:
                 tracked = check(selection, history, clients)
+        except UnknownIds as exc:
+            # Ids nobody knows are a usage error (exit 2), but what the others found is shown
+            # first: it was asked for, and the history was updated with it.
+            missing, tracked = exc, exc.found
+            if not tracked:
+                raise
         finally:
             clients.close()
             history.close()
@@ -98,9 +105,11 @@ def status_command(
             render.status_human(tracked)
         for item in tracked:
             # A report on an id the provider does not know has no recipient: name the id.
-            who = item.recipient or item.id or item.local_id
+            who = render.visible(str(item.recipient or item.id or item.local_id))
             if item.note and item.status == "unknown":
                 output.warning(f"{who}: {item.note}")
             elif item.note:
                 output.info(f"{who}: {item.note}")
+        if missing is not None:
+            raise missing
         raise typer.Exit(int(exit_code(tracked, waited=wait)))

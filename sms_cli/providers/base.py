@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
@@ -156,6 +156,9 @@ class SendResult:
     # recipient of the request, which nothing records).
     answer_total_price: float | None = None
     answer_notes: tuple[str, ...] = ()
+    # The HTTP status of a 4xx the whole request was answered with: then provider_code is that
+    # status, not a state of the message, and the history keeps no provider state for it.
+    http_status: int | None = None
 
 
 class NotSupported(Exception):
@@ -190,14 +193,29 @@ def refused_by_http(
     """Every recipient rejected: the provider answered the send with a 4xx that is a refusal
     (http.send_status: not 404/405, 408 or 429, not auth). Nothing was sent. `text` is the
     provider's own words, already redacted (redaction.shorten)."""
+    text = " ".join(text.split()) if text else None  # one line: an HTML page keeps its breaks
     detail = f": {text}" if text else ""
-    return results_for_all(
+    results = results_for_all(
         request,
         "rejected",
         error=f"{title} refused the request (HTTP {status_code}){detail}",
         provider_code=str(status_code),
         provider_text=text,
     )
+    return [replace(r, http_status=status_code) for r in results]
+
+
+def accepted_despite_http(
+    results: Sequence[SendResult], title: str, status_code: int
+) -> list[SendResult]:
+    """A 4xx whose body says messages were accepted (an id, a success code): the provider may
+    well have sent them, so every recipient is `unknown` (exit 8), never rejected, which would
+    invite a second send. The ids the body gave are kept, so `status` can settle them."""
+    error = (
+        f"{title} answered HTTP {status_code} but its answer says messages were accepted; "
+        "it may have been sent"
+    )
+    return [replace(r, status="unknown", error=error) for r in results]
 
 
 @dataclass(frozen=True)

@@ -11,19 +11,22 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
+from sms_cli.errors import AuthError, ProviderUnavailable
 from sms_cli.numbers import digits
 from sms_cli.providers.base import (
+    ACCEPTED_STATUSES,
     DeliveryReport,
     Provider,
     Recipient,
     SendRequest,
     SendResult,
     Status,
+    accepted_despite_http,
     refused_by_http,
     results_for_all,
     whole_number,
 )
-from sms_cli.providers.http import OutcomeUnknown, Reply, json_object
+from sms_cli.providers.http import OutcomeUnknown, Reply, json_object, refusal_text
 from sms_cli.providers.registry import REGISTRY, ProviderInfo
 from sms_cli.redaction import shorten
 from sms_cli.webhooks import (
@@ -179,16 +182,25 @@ class Connectel(Provider):
 
     def _send_results(self, request: SendRequest, response: Reply, bulk: bool) -> list[SendResult]:
         document = json_object(response)
-        if not response.is_success:  # a 4xx refusal: the transport raised for the others
+        if not response.is_success:  # a 4xx: the transport raised for the others
+            if document is not None and _says_accepted(document):
+                try:
+                    accepted = self._read_answer(request, document, response, bulk)
+                except AuthError:  # an id beside an auth word: it may have been sent all the same
+                    accepted = results_for_all(request, "unknown", error=None)
+                return accepted_despite_http(accepted, self.info.title, response.status_code)
             return refused_by_http(
                 request, self.info.title, response.status_code, _describe(document, response)
             )
         if document is None:
             return results_for_all(request, "unknown", error="the send answer could not be read")
+        return self._read_answer(request, document, response, bulk)
+
+    def _read_answer(
+        self, request: SendRequest, document: dict[str, Any], response: Reply, bulk: bool
+    ) -> list[SendResult]:
         word = str(_field(document, "statusStr") or "").upper()
         if word in AUTH_WORDS:
-            from sms_cli.errors import AuthError
-
             raise AuthError(
                 f"{self.info.title} refused the token ({word})",
                 hint="check the profile's token: smsctl profile show",
@@ -325,17 +337,24 @@ class Connectel(Provider):
     def status(self, ids: Sequence[str]) -> list[DeliveryReport]:
         reports: list[DeliveryReport] = []
         for message_id in ids:
+            # §3.8: an unknown request id is a 404 with Connectel's own error object; any other
+            # 404 or 405 is a wrong base URL, which the transport reports (exit 4).
             response = self.transport.query(
                 "GET",
                 DELIVERY_PATH,
                 params={"authorization": self.token, "requestid": message_id},
+                not_found_keys=("statusStr", "statusInt", "statusstr", "statusint"),
             )
             document = json_object(response)
-            if response.status_code == 404 or document is None or not response.is_success:
+            if response.status_code == 404:
                 reports.append(
                     DeliveryReport(id=message_id, status="unknown", provider_status=None)
                 )
                 continue
+            if document is None:
+                raise ProviderUnavailable(
+                    f"{self.info.title} sent a delivery answer smsctl cannot read; try again later"
+                )
             items = _field(document, "recipient")
             if isinstance(items, list):
                 bulk_id = str(_field(document, "bulkid") or message_id)
@@ -392,22 +411,43 @@ def _report(
         id=_text(_field(item, "requestid")) or fallback_id,
         status=status,
         provider_status=raw,
-        recipient=f"+{recipient}" if isinstance(recipient, str) and recipient.isdigit() else None,
+        recipient=f"+{recipient}"
+        if isinstance(recipient, str) and recipient.isascii() and recipient.isdigit()
+        else None,
         updated_at=_parse_date(_field(item, "date")),
         bulk_id=bulk_id,
         reason=_said(_text(_field(item, "statusDesc"))),
     )
 
 
+def _says_accepted(document: dict[str, Any]) -> bool:
+    """Whether an answer, whatever its HTTP status, says a message was accepted: a request or
+    bulk id, or a state that is not a refusal (ENROUTE, QUEUED, statusInt 0 ...), at the top
+    or for any recipient of a bulk."""
+    items = _field(document, "recipient")
+    for item in [document, *(items if isinstance(items, list) else [])]:
+        if not isinstance(item, dict):
+            continue
+        if _text(_field(item, "requestid")) or _text(_field(item, "bulkid")):
+            return True
+        status, _ = map_status(_field(item, "statusStr"), _field(item, "statusInt"))
+        if status in ACCEPTED_STATUSES:
+            return True
+    return False
+
+
 def _describe(document: dict[str, Any] | None, response: Reply) -> str | None:
     """The provider's words on a refusal, redacted whole and then cut: an error page may echo
-    the request, token included (cutting first could leave a piece of it no rule matches)."""
+    the request, token included (cutting first could leave a piece of it no rule matches).
+    On one line: an HTML error page keeps its line breaks. Without Connectel's own fields, the
+    keys other APIs use (`error`, `message`, ...: http.refusal_text)."""
+    text: str | None = None
     if document is not None:
         parts = [_text(_field(document, key)) for key in ("statusStr", "statusDesc")]
         text = ": ".join(p for p in parts if p)
-    else:
-        text = response.text
-    return shorten(text) or None
+    if not text:
+        return refusal_text(response)
+    return shorten(" ".join(text.split())) or None
 
 
 def _refusal(status: Status) -> str | None:

@@ -4,16 +4,24 @@
   with bounded backoff; when the retries run out nothing was sent: NetworkError.
 * A send that may have reached it (read or write timeout, a connection dropped mid-request, a
   5xx answer) is never retried: OutcomeUnknown, which providers turn into `unknown` results.
-* 429 means "not processed": wait what Retry-After says (seconds or an HTTP date; else backoff)
-  and retry, within a bound: at most `max_retry_after` and what is left of the timeout. A longer
-  wait ends at once with ProviderUnavailable saying when to retry.
+* 429 means "not processed": wait what Retry-After says (seconds, the largest of a list of
+  them, or an HTTP date; else backoff) and retry, within a bound: at most `max_retry_after`, and
+  only when the wait leaves a reserve of the timeout for the retried request itself
+  (RETRY_RESERVE: 5 s, or half the timeout when that is less). A longer wait ends at once with
+  ProviderUnavailable saying when to retry: a wait that used up the timeout would turn "not
+  sent" (exit 6) into "no answer in time, may have been sent" (exit 8).
 * 401 and 403 are AuthError.
 * The other answers to a send, classified once for every provider (`send_status`): 404 and 405
   (no handler saw the request: a wrong base URL) are EndpointNotFound, nothing sent; 408, 3xx
   (a redirect, not followed, may come after processing: 303) and 5xx are OutcomeUnknown; any
-  other 4xx is returned, for the provider to report every recipient rejected.
+  other 4xx is returned, for the provider to read: every recipient rejected, unless the body
+  says messages were accepted (then unknown: it may have been sent).
 * Queries (status, balance) are idempotent and are also retried after a dropped connection and
-  5xx; not after their deadline passed (--timeout is what the user agreed to wait).
+  5xx; not after their deadline passed (--timeout is what the user agreed to wait). Their other
+  answers are classified once too (`_classify_query`): 404/405 without the provider's own JSON
+  error object are EndpointNotFound (a wrong base URL, never "no such message"); a 404 with it
+  is returned, for the provider to read as "no such id"; 3xx and other 4xx are
+  ProviderUnavailable, with the provider's words.
 * Every request has an overall deadline, connect + send + answer = the timeout, on a monotonic
   clock: each socket operation waits at most the time left, so a server trickling bytes cannot
   stretch it. Answers are read up to MAX_ANSWER_BYTES and no further. Past the deadline, past the
@@ -34,7 +42,7 @@ import ssl
 import struct
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -133,8 +141,8 @@ class _Deadline:
 
 
 def _check_length(headers: Mapping[str, str]) -> None:
-    length = headers.get("content-length", "")
-    if length.strip().isdigit() and int(length) > MAX_ANSWER_BYTES:
+    length = headers.get("content-length", "").strip()
+    if _DIGITS.fullmatch(length) and int(length) > MAX_ANSWER_BYTES:
         raise _TooLarge
 
 
@@ -634,9 +642,15 @@ class Transport:
             self._classify_send(response)
             return response
 
-    def query(self, method: str, path: str, **kwargs: Any) -> Reply:
+    def query(
+        self, method: str, path: str, *, not_found_keys: Sequence[str] = (), **kwargs: Any
+    ) -> Reply:
         """An idempotent request: retried after connect errors, dropped connections, 5xx and 429,
-        while the timeout, which bounds the whole call, leaves time."""
+        while the timeout, which bounds the whole call, leaves time.
+
+        A 2xx is returned; so is a 404 whose body is a JSON object with one of `not_found_keys`
+        (the provider's own error object: the handler ran and does not know what was asked).
+        Every other answer raises (`_classify_query`)."""
         end = self.clock() + self.timeout
         failures = rate_limited = 0
         while True:
@@ -680,25 +694,49 @@ class Transport:
                     )
                 self.sleep(wait)
                 continue
+            self._classify_query(response, not_found_keys)
             return response
+
+    def _classify_query(self, response: Reply, not_found_keys: Sequence[str]) -> None:
+        code = response.status_code
+        if 200 <= code < 300:
+            return
+        if code in (404, 405):
+            document = json_object(response)
+            if code == 404 and document is not None and any(k in document for k in not_found_keys):
+                return
+            raise self._endpoint_not_found(code, "nothing was changed")
+        if code in REDIRECTS:
+            what = f"HTTP {code} (a redirect, which smsctl does not follow)"
+        else:
+            what = f"HTTP {code}"
+        words = refusal_text(response) if 400 <= code < 500 else None
+        said = f": {visible_text(words)}" if words else ""
+        raise ProviderUnavailable(
+            f"{self.title} answered {what}{said}; try again later",
+            hint="check the profile's --base-url if this persists",
+        )
+
+    def _endpoint_not_found(self, code: int, consequence: str) -> EndpointNotFound:
+        default = f"; the default is {self.default_base_url}" if self.default_base_url else ""
+        return EndpointNotFound(
+            f"{self.title} at {self.host} has no API at that address (HTTP {code}): no "
+            f"handler saw the request, so the profile's --base-url is probably wrong; "
+            f"{consequence}",
+            hint=f"check the path with `smsctl profile show`{default}; set it with "
+            "`smsctl profile add NAME --force --base-url URL`",
+        )
 
     def _classify_send(self, response: Reply) -> None:
         """A send's answer other than 2xx, 401/403 and 429 (handled before): raise what it means,
         or return for the provider to report a refusal (the other 4xx)."""
         code = response.status_code
         if send_status(code) == "not_sent":
-            default = f" (the default is {self.default_base_url})" if self.default_base_url else ""
-            raise EndpointNotFound(
-                f"{self.title} at {self.host} has no API at that address (HTTP {code}): no "
-                "handler saw the request, so the profile's --base-url is probably wrong "
-                "(missing /api?); nothing was sent",
-                hint=f"check it with `smsctl profile show`{default}; set it with "
-                "`smsctl profile add NAME --force --base-url URL`",
-            )
+            raise self._endpoint_not_found(code, "nothing was sent")
         if send_status(code) == "unknown":
             if code == 408:
                 what = "HTTP 408 (request timeout)"
-            elif code < 400:
+            elif code in REDIRECTS:
                 what = f"HTTP {code} (a redirect, which smsctl does not follow)"
             else:
                 what = f"HTTP {code}"
@@ -730,25 +768,35 @@ class Transport:
         return self.clock() + wait < end
 
     def _wait_after_429(self, response: Reply, attempt: int, consequence: str, end: float) -> None:
+        header = response.headers.get("retry-after")  # Reply's names: lower case
+        now = self.wall()
         wait, go = rate_limit_wait(
-            response.headers.get("retry-after"),  # Reply's names: lower case
+            header,
             attempt,
             backoff=self.backoff,
             retries=self.rate_limit_retries,
             cap=self.max_retry_after,
             left=end - self.clock(),
-            now=self.wall(),
+            now=now,
+            reserve=min(RETRY_RESERVE, self.timeout / 2),
         )
         if not go:
             raise ProviderUnavailable(
-                f"{self.title} rate limited the request (HTTP 429) until "
-                f"{retry_time(self.wall(), wait)}; retry after {math.ceil(wait)} s; {consequence}"
+                f"{self.title} rate limited the request (HTTP 429) "
+                f"{retry_advice(header, wait, now)}; {consequence}"
             )
         self.sleep(wait)
 
 
+# Answers that send the client elsewhere; any other 3xx (304 Not Modified, say) is only a code.
+REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 MAX_RETRY_AFTER: Final = 86_400.0  # a larger Retry-After reads as a day: far past any --timeout
+# What a 429's wait must leave of the timeout for the retried request (at most half of it).
+RETRY_RESERVE: Final = 5.0
 _SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes "²" and "٣"
+# Two Retry-After headers joined by httpx ("2, 2"): numbers only, since a date has a comma too.
+_SECONDS_LIST = re.compile(r"[0-9.]+(?:[ \t]*,[ \t]*[0-9.]+)+")
 
 
 def send_status(code: int) -> str:
@@ -776,9 +824,13 @@ def retry_after_seconds(value: str | None, *, now: float | None = None) -> float
     if not value:
         return None
     value = value.strip()
+    if _SECONDS_LIST.fullmatch(value):  # the same header twice: honour the longest wait
+        waits = [retry_after_seconds(part) for part in value.split(",")]
+        numbers = [w for w in waits if w is not None]
+        return max(numbers) if len(numbers) == len(waits) else None
     if _SECONDS.fullmatch(value):
         return min(float(value), MAX_RETRY_AFTER)
-    if value.isdigit():  # more digits than any sensible wait
+    if _DIGITS.fullmatch(value):  # more digits than any sensible wait
         return MAX_RETRY_AFTER
     try:
         when = parsedate_to_datetime(value)
@@ -801,18 +853,45 @@ def rate_limit_wait(
     cap: float,
     left: float,
     now: float,
+    reserve: float = 0.0,
 ) -> tuple[float, bool]:
     """After the `attempt`-th 429 in a row: how long to wait, and whether to wait and retry.
 
     The wait is what Retry-After asks (else the backoff, doubling). It is waited only while
-    retries remain, when it is at most `cap` and leaves time (`left`, of the timeout) for
-    another try; otherwise the caller gives up at once, saying when to retry.
+    retries remain, when it is at most `cap` and leaves at least `reserve` seconds of what is
+    left of the timeout (`left`) for the retried request; otherwise the caller gives up at once,
+    saying when to retry.
     """
     wait = retry_after_seconds(retry_after, now=now)
     if wait is None:
         wait = backoff * 2 ** (attempt - 1)
-    go = attempt <= retries and wait <= cap and wait < left
+    go = attempt <= retries and wait <= cap and wait < left and left - wait >= reserve
     return wait, go
+
+
+def retry_advice(retry_after: str | None, wait: float, now: float) -> str:
+    """When to retry after giving up on a 429: `until <time>; retry after N s`, or, past the
+    day a wait is capped at, the server's own date (`until <date>; retry not before then`) or
+    `for more than a day`."""
+    if wait < MAX_RETRY_AFTER:
+        return f"until {retry_time(now, wait)}; retry after {math.ceil(wait)} s"
+    when = _http_date(retry_after.strip()) if retry_after else None
+    if when is not None:
+        try:
+            shown = when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        except (OverflowError, ValueError):
+            shown = None
+        if shown:
+            return f"until {shown}; retry not before then"
+    return "for more than a day; retry after more than a day"
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, OverflowError, OSError, IndexError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def retry_time(now: float, wait: float) -> str:
@@ -849,3 +928,11 @@ def json_object(response: Reply) -> dict[str, Any] | None:
     except ValueError:
         return None
     return document if isinstance(document, dict) else None
+
+
+def visible_text(text: str) -> str:
+    """A provider's text as a terminal may show it: escape sequences and line breaks shown as
+    symbols, never obeyed (render.visible)."""
+    from sms_cli.render import visible
+
+    return visible(text)

@@ -29,6 +29,7 @@ from sms_cli.providers.base import (
     SendRequest,
     SendResult,
     Status,
+    accepted_despite_http,
     address_book_name,
     refused_by_http,
     results_for_all,
@@ -197,10 +198,19 @@ class Seven(Provider):
             response = self.transport.send("POST", "sms", data=self.send_form(request))
         except OutcomeUnknown as exc:
             return results_for_all(request, "unknown", error=exc.reason)
-        if not response.is_success:  # a 4xx refusal: the transport raised for the others
+        if not response.is_success:  # a 4xx: the transport raised for the others
+            if _says_accepted(response):
+                try:
+                    accepted = self._read_answer(request, response)
+                except AuthError:  # a success code beside an auth code: it may have been sent
+                    accepted = results_for_all(request, "unknown", error=None)
+                return accepted_despite_http(accepted, self.info.title, response.status_code)
             return refused_by_http(
                 request, self.info.title, response.status_code, refusal_text(response)
             )
+        return self._read_answer(request, response)
+
+    def _read_answer(self, request: SendRequest, response: Reply) -> list[SendResult]:
         try:
             body = response.json()
         except ValueError:
@@ -373,7 +383,7 @@ class Seven(Provider):
                     # holds them, labelled with every name; the others stay unknown.
                     owner, label = empty[0], shared
                 number = str(entry.get("recipient") or "")
-                shown = f"+{number}" if number.isdigit() else (number or owner.number)
+                shown = f"+{number}" if _ascii_digits(number) else (number or owner.number)
                 result = self._result(shown, owner.local_id, entry)
                 found.setdefault(owner.local_id, []).append(replace(result, address_book=label))
         results: list[SendResult] = []
@@ -440,8 +450,17 @@ class Seven(Provider):
                 )
         response = self.transport.query("GET", "status", params={"msg_id": message_id})
         body = _body(response)
-        if code_of(body) is not None or not isinstance(body, list) or not body:
+        code = code_of(body)
+        # §2.7.1: an unknown id is the bare code 901 (or, untested, an empty list); any other
+        # code is an error, and an unreadable answer says nothing about the id.
+        if code == "901" or body == []:
             return DeliveryReport(id=message_id, status="unknown", provider_status=None)
+        if code is not None:
+            self._raise_query_code(code)
+        if not isinstance(body, list):
+            raise ProviderUnavailable(
+                f"{self.info.title} sent a status answer smsctl cannot read; try again later"
+            )
         item = body[0] if isinstance(body[0], dict) else {}
         return DeliveryReport(
             id=message_id,
@@ -605,6 +624,28 @@ class Seven(Provider):
         raise ProviderUnavailable(f"{self.info.title} answered code {code}: {text}")
 
 
+def _says_accepted(response: Reply) -> bool:
+    """Whether an answer, whatever its HTTP status, says messages were accepted: the success
+    code 100 or 101 (bare, as text, or as `success`), or any message with an id or success."""
+    try:
+        body = response.json()
+    except ValueError:
+        legacy = parse_text_answer(response.text)
+        return legacy is not None and legacy.code in ("100", "101")
+    if code_of(body) in ("100", "101"):
+        return True
+    if not isinstance(body, dict):
+        return False
+    if str(body.get("success")) in ("100", "101"):
+        return True
+    messages = body.get("messages")
+    return isinstance(messages, list) and any(
+        isinstance(m, dict)
+        and (m.get("id") not in (None, "") or m.get("success") in (True, "true", 1, "1"))
+        for m in messages
+    )
+
+
 def wire_recipient(recipient: str) -> str:
     """What `to` carries for one recipient: digits, or an address-book name as is (§7.D.3)."""
     name = address_book_name(recipient)
@@ -645,9 +686,9 @@ def _echoed_number(entry: dict[str, Any]) -> str | None:
     if isinstance(value, bool) or not isinstance(value, str | int):
         return None
     text = str(value).strip()
-    if not text or not all(c.isdigit() or c in " +-()/." for c in text):
+    if not text or not all(c in "0123456789 +-()/." for c in text):
         return None
-    number = "".join(c for c in text if c.isdigit())
+    number = "".join(c for c in text if c in "0123456789")
     if text.startswith("00") and not text.startswith("+"):
         number = number[2:]
     return number or None
@@ -716,7 +757,7 @@ def parse_text_answer(text: str) -> TextAnswer | None:
     code, rest = match.group(1), match.group(2).strip()
     if not rest:
         return TextAnswer(code)
-    if rest.isdigit():
+    if _ascii_digits(rest):
         return TextAnswer(code, id=rest)
     lines = [line.strip() for line in rest.splitlines() if line.strip()]
     if len(lines) > 1:  # one labelled value a line: a text that holds "price:" stays whole
@@ -742,7 +783,7 @@ def _body(response: Reply) -> Any:
         return response.json()
     except ValueError:
         text = response.text.strip()
-        return text if text.isdigit() else None
+        return text if _ascii_digits(text) else None
 
 
 def _flag(value: Any) -> bool:
@@ -777,4 +818,9 @@ def _float(value: Any) -> float | None:
 
 
 def _plus(value: Any) -> str | None:
-    return f"+{value}" if isinstance(value, str) and value.isdigit() else None
+    return f"+{value}" if isinstance(value, str) and _ascii_digits(value) else None
+
+
+def _ascii_digits(text: str) -> bool:
+    """Digits 0-9 only: str.isdigit() also takes "²" and other scripts' digits."""
+    return text.isascii() and text.isdigit()

@@ -205,6 +205,7 @@ def test_other_4xx_are_rejected_with_the_providers_text(
     (row,) = logged()
     assert row["status"] == "rejected"
     assert words in row["error"]
+    assert row["provider_status"] is None  # an HTTP code is no state of the message
 
 
 def test_a_4xx_echoing_the_token_never_shows_it(server: Server, provider: str) -> None:

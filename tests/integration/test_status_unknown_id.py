@@ -62,6 +62,50 @@ def test_a_known_id_beside_an_unknown_one_is_still_a_usage_error(emu: Emu, profi
     assert GHOST in result.stderr
 
 
+@pytest.mark.parametrize("json_flag", [[], ["--json"]], ids=["human", "json"])
+def test_the_known_results_are_shown_before_the_unknown_ids_error(
+    emu: Emu, profile: str, json_flag: list[str]
+) -> None:
+    """The review's `smsctl status KNOWN UNKNOWN`: the known result was thrown away."""
+    sent = document(send("--to", FIRST, "Hi"))
+    known = sent["results"][0]["id"]
+    result = status(*json_flag, known, GHOST, "another-ghost")
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    if json_flag:
+        (message,) = json.loads(result.stdout)["messages"]
+        assert message["id"] == known and message["status"] != "unknown"
+    else:
+        assert known in result.stdout
+    assert GHOST in result.stderr and "another-ghost" in result.stderr
+    assert known not in result.stderr
+    title = {"connectel": "Connectel", "seven": "seven.io"}[emu.name]
+    assert f"({title}, profile " in result.stderr  # several ids keep provider and profile
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_an_empty_id_is_a_usage_error_before_any_request(
+    emu: Emu, profile: str, blank: str
+) -> None:
+    before = len(emu.requests())
+    result = status(blank)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "an empty message id" in result.stderr
+    assert len(emu.requests()) == before  # nothing asked
+
+
+def test_an_unknown_ids_escapes_are_shown_and_a_long_one_is_cut(emu: Emu, profile: str) -> None:
+    hostile = "ghost\x1b]0;pwned\x07\x1b[2J"
+    result = status(hostile)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "ghost" in result.stderr
+    long = "L" * 5000
+    result = status(long)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "L" * 39 + "…" in result.stderr
+    assert len(result.stderr) < 400
+
+
 @pytest.mark.parametrize("recorded", ["enroute", "unknown"])
 def test_an_id_in_the_history_the_provider_does_not_know_keeps_its_state(
     emu: Emu, profile: str, recorded: str

@@ -170,3 +170,41 @@ def test_listen_shows_a_reports_reason_in_json_and_visibly_in_the_table() -> Non
     silent = Received(DeliveryEvent("connectel", LONG_ID, "delivered", "DELIVRD"), "x")
     assert render.received_json(silent)["reason"] is None
     assert render.received_row(silent)[-1] == "delivered (DELIVRD), not in the history"
+
+
+@pytest.mark.parametrize("terminal", [True, False], ids=["terminal", "plain"])
+def test_a_providers_state_and_id_are_shown_not_obeyed(
+    monkeypatch: pytest.MonkeyPatch, terminal: bool
+) -> None:
+    """Not only the reason: the raw state and the id came from the provider too."""
+    item = Tracked(
+        id="R-1\x1b]0;pwned\x07",
+        recipient="+46701234567",
+        status="failed",
+        provider_status="UNDELIV\x1b[2J",
+        updated_at=None,
+        provider="connectel",
+    )
+    text = shown(monkeypatch, lambda: render.status_human([item]), terminal=terminal)
+    assert "\x1b]" not in text and "\x1b[2J" not in text and "\x07" not in text
+    assert "UNDELIV" in text and "R-1" in text
+
+
+@pytest.mark.parametrize("terminal", [True, False], ids=["terminal", "plain"])
+def test_a_logged_provider_id_is_shown_not_obeyed(
+    monkeypatch: pytest.MonkeyPatch, terminal: bool
+) -> None:
+    db = sqlite3.connect(":memory:")
+    db.row_factory = sqlite3.Row
+    db.execute(
+        "CREATE TABLE m (submitted_at, recipient, status, provider, provider_id, text, reason)"
+    )
+    db.execute(
+        "INSERT INTO m VALUES ('2026-03-01T10:00:00.000Z', '+46701234567', 'failed', "
+        "'connectel', ?, 'Hello', NULL)",
+        ("R-1\x1b[2J\x1b]0;pwned\x07",),
+    )
+    rows = list(db.execute("SELECT * FROM m"))
+    text = shown(monkeypatch, lambda: render.log_human(rows), terminal=terminal)
+    assert "\x1b[2J" not in text and "\x1b]" not in text and "\x07" not in text
+    assert "R-1" in text

@@ -8,6 +8,7 @@ import pytest
 from sms_cli.providers.http import (
     MAX_RETRY_AFTER,
     rate_limit_wait,
+    retry_advice,
     retry_after_seconds,
     retry_time,
     send_status,
@@ -37,7 +38,8 @@ def test_retry_after_is_seconds_or_a_date_relative_to_the_clock(value: str, seco
 
 
 @pytest.mark.parametrize(
-    "value", [None, "", "-5", "soon", "1e3", "nan", "inf", "3, 5", "0x10", "Thu, 99 Foo 2026"]
+    "value",
+    [None, "", "-5", "soon", "1e3", "nan", "inf", "3, x", "3,", "0x10", "Thu, 99 Foo 2026", "²"],
 )
 def test_a_retry_after_that_is_no_wait_reads_as_none(value: str | None) -> None:
     assert retry_after_seconds(value, now=NOW) is None
@@ -49,8 +51,46 @@ def test_an_http_date_depends_on_the_given_clock_only() -> None:
     assert retry_after_seconds(value, now=NOW + 45) == 15.0
 
 
-def wait(header: str | None, attempt: int = 1, left: float = 30.0) -> tuple[float, bool]:
-    return rate_limit_wait(header, attempt, backoff=0.25, retries=3, cap=60.0, left=left, now=NOW)
+def wait(
+    header: str | None, attempt: int = 1, left: float = 30.0, reserve: float = 0.0
+) -> tuple[float, bool]:
+    return rate_limit_wait(
+        header, attempt, backoff=0.25, retries=3, cap=60.0, left=left, now=NOW, reserve=reserve
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("2, 2", 2.0), ("2,7", 7.0), ("7, 2, 0.5", 7.0), ("1, " + "9" * 40, MAX_RETRY_AFTER)],
+)
+def test_a_header_sent_twice_waits_the_longest(value: str, seconds: float) -> None:
+    """httpx joins two Retry-After headers with ", "; the lean wire keeps the last."""
+    assert retry_after_seconds(value, now=NOW) == seconds
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "3²", "²0"])
+def test_only_ascii_digits_are_seconds(value: str) -> None:
+    """`"²".isdigit()` is True in Python: such a header once read as a day's wait."""
+    assert retry_after_seconds(value, now=NOW) is None
+
+
+def test_a_wait_must_leave_the_reserve_for_the_retried_request() -> None:
+    """A wait that used up --timeout would leave the retry no time: a send that timed out is
+    `unknown` (exit 8) where giving up at once is `not sent` (exit 6)."""
+    assert wait("25", left=30, reserve=5) == (25.0, True)
+    assert wait("25.5", left=30, reserve=5) == (25.5, False)
+    assert wait("29", left=30, reserve=5) == (29.0, False)
+    assert wait(None, left=5.2, reserve=5) == (0.25, False)  # the backoff too
+
+
+def test_past_a_day_the_advice_names_the_servers_date_or_says_more_than_a_day() -> None:
+    far = "Fri, 31 Dec 9999 23:59:59 GMT"
+    assert retry_advice(far, MAX_RETRY_AFTER, NOW) == (
+        "until 9999-12-31T23:59:59Z; retry not before then"
+    )
+    assert "86400" not in retry_advice("9" * 40, MAX_RETRY_AFTER, NOW)
+    assert "more than a day" in retry_advice("9" * 40, MAX_RETRY_AFTER, NOW)
+    assert retry_advice("120", 120, NOW) == "until 2026-01-01T00:02:00Z; retry after 120 s"
 
 
 def test_the_header_wins_over_the_backoff() -> None:

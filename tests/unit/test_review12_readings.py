@@ -69,3 +69,15 @@ def test_connectel_callback_with_a_whole_float_code() -> None:
     )
     assert isinstance(event, DeliveryEvent)
     assert event.status == "delivered"
+
+
+def test_seven_reads_only_ascii_digits_as_ids_and_numbers() -> None:
+    from sms_cli.providers.seven import _echoed_number, parse_text_answer
+
+    # str.isdigit() takes other scripts' digits and superscripts: no id or number is made of them.
+    assert parse_text_answer("100\n123456789") == parse_text_answer("100 123456789")
+    answer = parse_text_answer("100\n١٢٣٤٥")
+    assert answer is None or answer.id is None
+    assert _echoed_number({"recipient": "0049 176 12345678"}) == "4917612345678"
+    assert _echoed_number({"recipient": "49176١٢٣٤٥٦٧٨"}) is None
+    assert _echoed_number({"recipient": "²"}) is None
