@@ -13,6 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sms_cli.errors import SmsError
+from sms_cli.printable import visible_lines
 from sms_cli.redaction import redact
 
 if TYPE_CHECKING:
@@ -67,17 +68,21 @@ def rich_console(stream: TextIO) -> Console:
     )
 
 
+# Diagnostics quote provider text, ids and file names: shown through visible_lines, so an escape
+# sequence in any of them is seen, never obeyed by the terminal.
+
+
 def error(message: str, hint: str | None = None) -> None:
     text = f"smsctl: error: {message}\n" + (f"hint: {hint}\n" if hint else "")
-    diagnostic(redact(text))
+    diagnostic(visible_lines(redact(text)))
 
 
 def warning(message: str) -> None:
-    diagnostic(redact(f"smsctl: warning: {message}\n"))
+    diagnostic(visible_lines(redact(f"smsctl: warning: {message}\n")))
 
 
 def info(message: str) -> None:
-    diagnostic(redact(f"{message}\n"))
+    diagnostic(visible_lines(redact(f"{message}\n")))
 
 
 def diagnostic(text: str) -> bool:

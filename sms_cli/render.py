@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sms_cli import output
+from sms_cli.printable import codepoint as codepoint
+from sms_cli.printable import visible as visible
+from sms_cli.printable import visible_char as visible_char
 from sms_cli.redaction import mask
 from sms_cli.segments import GSM7, NonGsm
 
@@ -22,26 +24,6 @@ ENCODING_LABELS = {"gsm7": "GSM-7", "ucs2": "UCS-2", "binary": "8-bit binary (--
 UNIT_NAMES = {"gsm7": "septets", "ucs2": "UTF-16 code units", "binary": "octets"}
 UNIT_KEYS = {"gsm7": "septet", "ucs2": "utf16_code_unit", "binary": "octet"}
 NATIONAL_NAMES = {"tr": "Turkish", "es": "Spanish", "pt": "Portuguese"}
-
-
-def codepoint(char: str) -> str:
-    return f"U+{ord(char):04X}"
-
-
-def visible_char(char: str) -> str:
-    """A printable stand-in for a character a reader could not otherwise see."""
-    code = ord(char)
-    if code < 0x20:
-        return chr(0x2400 + code)  # Control Pictures: LF is shown as ␊, TAB as ␉.
-    if code == 0x7F:
-        return "\u2421"
-    if char != " " and unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
-        return f"<{codepoint(char)}>"
-    return char
-
-
-def visible(text: str) -> str:
-    return "".join(visible_char(c) for c in text)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,4 +25,8 @@ def balance_command(
                 }
             )
         else:
-            output.stdout().write(f"{balance.amount:.2f} {balance.currency}".rstrip() + "\n")
+            from sms_cli.printable import visible
+
+            # The currency is the provider's text: shown, never obeyed by the terminal.
+            line = f"{balance.amount:.2f} {visible(balance.currency)}".rstrip()
+            output.stdout().write(line + "\n")

@@ -68,7 +68,9 @@ def add_command(
         if json:
             output.print_json({"id": hook_id, "url": url, "event": event, "method": method})
         else:
-            output.stdout().write(f"{hook_id}\n")
+            from sms_cli.printable import visible
+
+            output.stdout().write(f"{visible(hook_id)}\n")  # the provider's text: never obeyed
             output.info(f"registered hook {hook_id}: {event} events to {url}")
 
 

@@ -174,8 +174,8 @@ class _Printer:
             )
 
     def refusal(self, refusal: Refusal) -> None:
+        from sms_cli.printable import visible
         from sms_cli.providers.registry import REGISTRY
-        from sms_cli.render import visible
 
         info = REGISTRY.get(refusal.provider or "")
         source = f"a {info.title} callback" if info else "a request"
@@ -233,7 +233,7 @@ class _LogToStderr(logging.Handler):
         self.printer = printer
 
     def emit(self, record: logging.LogRecord) -> None:
-        from sms_cli.render import visible
+        from sms_cli.printable import visible
 
         try:
             message = record.getMessage()

@@ -933,6 +933,6 @@ def json_object(response: Reply) -> dict[str, Any] | None:
 def visible_text(text: str) -> str:
     """A provider's text as a terminal may show it: escape sequences and line breaks shown as
     symbols, never obeyed (render.visible)."""
-    from sms_cli.render import visible
+    from sms_cli.printable import visible
 
     return visible(text)

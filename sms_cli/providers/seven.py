@@ -545,7 +545,9 @@ class Seven(Provider):
         if not isinstance(body, dict) or not _truthy(body.get("success")):
             detail = body.get("error_message") if isinstance(body, dict) else None
             code = body.get("code") if isinstance(body, dict) else None
-            reason = detail or (f"code {code}" if code else "no reason given")
+            # The provider's words, withheld whole when they echo any piece of the token.
+            said = shorten(str(detail)) if detail else None
+            reason = said or (f"code {shorten(str(code))}" if code else "no reason given")
             raise ProviderUnavailable(f"{self.info.title} refused the hook: {reason}")
         return str(body.get("id"))
 
