@@ -156,6 +156,8 @@ class SendResult:
     # recipient of the request, which nothing records).
     answer_total_price: float | None = None
     answer_notes: tuple[str, ...] = ()
+    # A --test send the provider answered as a real one (ids, a price, `debug: false`).
+    test_not_honoured: bool = False
     # The HTTP status of a 4xx the whole request was answered with: then provider_code is that
     # status, not a state of the message, and the history keeps no provider state for it.
     http_status: int | None = None

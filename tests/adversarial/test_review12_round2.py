@@ -1,0 +1,202 @@
+"""Second adversarial review of issue 12: send answers read with the same care on 2xx as on 4xx.
+
+The principle: an answer that shows a provider id, a price or an accepted state for a message is
+never recorded rejected or not sent; a contradictory answer is `unknown` (exit 8), keeping every
+id. A small HTTP server (tests/adversarial/test_review12_contracts.py) answers the real CLI over
+loopback with the literal bodies each test gives.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.adversarial.test_review12_contracts import A, add_profile, answer, message, rows, run
+
+Reply = tuple[int, Any]  # (HTTP status, body: JSON, or text when a str)
+
+
+class Gateway:
+    """Answers every request with `handler(method, path, query, fields)` or, by default, the
+    last `answer(...)` given, HTTP 200. Records every request as (method, path, query)."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.body: Any = {}
+        self.handler: Callable[[str, str, dict[str, str], dict[str, Any]], Reply] | None = None
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _any(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    fields: dict[str, Any] = json.loads(raw or b"{}")
+                else:
+                    fields = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                split = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(split.query).items()}
+                owner.requests.append((self.command, split.path, query))
+                if owner.handler is not None:
+                    status, body = owner.handler(self.command, split.path, query, fields)
+                else:
+                    status = owner.status
+                    body = owner.body(fields) if callable(owner.body) else owner.body
+                data = (body if isinstance(body, str) else json.dumps(body)).encode()
+                self.send_response(status)
+                kind = "text/plain" if isinstance(body, str) else "application/json"
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_DELETE = _any
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def answer(self, body: Any, status: int = 200) -> None:
+        self.body, self.status = body, status
+
+    def paths(self) -> list[str]:
+        return [path for _, path, _ in self.requests]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def gateway() -> Iterator[Gateway]:
+    running = Gateway()
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def seven(gateway: Gateway) -> Gateway:
+    add_profile("seven", f"{gateway.url}/api")
+    return gateway
+
+
+@pytest.fixture
+def connectel(gateway: Gateway) -> Gateway:
+    add_profile("connectel", gateway.url)
+    return gateway
+
+
+def send(*args: str) -> tuple[int, list[dict[str, Any]], str]:
+    result = run("send", "--timeout", "5", "--json", *args)
+    results = json.loads(result.stdout)["results"] if result.stdout.strip() else []
+    return result.exit_code, results, result.stderr
+
+
+# -- 1. seven.io: one predicate for "success" ---------------------------------------------------
+
+
+@pytest.mark.parametrize("success", [100.0, True, "100", "TRUE", "1.0"])
+def test_seven_a_4xx_saying_success_in_any_spelling_is_unknown(
+    seven: Gateway, success: Any
+) -> None:
+    """A 4xx is read as accepted when `success` says so in any spelling `_success` reads: at the
+    top (100.0, true, "100") or for a message ("TRUE", "1.0")."""
+    seven.answer({"success": success, "messages": [message(A[1:], id=None, success=None)]}, 400)
+    code, (item,), _ = send("--to", A, "hello")
+    assert (code, item["status"]) == (8, "unknown")
+    seven.answer({"success": "0", "messages": [message(A[1:], id=None, success=success)]}, 400)
+    code, (item,), _ = send("--to", A, "hello")
+    assert (code, item["status"]) == (8, "unknown")
+    assert [r["status"] for r in rows()] == ["unknown", "unknown"]
+
+
+# -- 2. seven.io: a 2xx that says accepted and refused at once ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"success": "100", "error_code": "500"}, {"success": "100", "code": 900}],
+    ids=["credit", "auth"],
+)
+def test_seven_a_2xx_saying_success_and_an_error_code_is_unknown(
+    seven: Gateway, body: dict[str, Any]
+) -> None:
+    seven.answer(body)
+    code, (item,), stderr = send("--to", A, "hello")
+    assert (code, item["status"]) == (8, "unknown"), stderr
+    assert [r["status"] for r in rows()] == ["unknown"]
+
+
+# -- 3. seven.io: a debug answer with real ids -------------------------------------------------
+
+REAL_IN_DEBUG = answer(message(A[1:], id="77712345678", price=0.075), debug="true")
+
+
+def test_seven_a_debug_answer_with_an_id_is_unknown_keeping_the_id(seven: Gateway) -> None:
+    seven.answer(REAL_IN_DEBUG)
+    code, (item,), stderr = send("--to", A, "hello")
+    assert (code, item["status"], item["id"]) == (8, "unknown", "77712345678"), stderr
+    assert [(r["status"], r["provider_id"]) for r in rows()] == [("unknown", "77712345678")]
+    # A price alone, without an id, says as much.
+    seven.answer(answer(message(A[1:], id=None, price=0.075), debug="true", total_price=0))
+    code, (item,), _ = send("--to", A, "hello")
+    assert (code, item["status"]) == (8, "unknown")
+    # The legacy text answer that booked the message.
+    seven.answer("100\nVerbucht: 1\nPreis: 0.089\nGuthaben: 27.38\nText: hi\nDebug: true")
+    code, (item,), _ = send("--to", A, "hello")
+    assert code == 8 and item["status"] == "unknown"
+
+
+def test_seven_a_debug_answer_with_ids_in_bulk_is_never_resent(
+    seven: Gateway, tmp_path: Path
+) -> None:
+    seven.answer(lambda fields: REAL_IN_DEBUG)
+    path = tmp_path / "r.csv"
+    path.write_text(f"phone\n{A}\n")
+    result = run("bulk", str(path), "--message", "Hi", "--yes", "--timeout", "5")
+    assert result.exit_code == 8, (result.stdout, result.stderr)
+    sends = len([p for p in seven.paths() if p.endswith("/sms")])
+    run("bulk", "--resume", "--yes", "--timeout", "5")
+    assert len([p for p in seven.paths() if p.endswith("/sms")]) == sends
+
+
+# -- 4. seven.io: --test that the gateway did not honour ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        answer(message(A[1:], id=None, price=0), total_price=0, debug="false"),
+        answer(message(A[1:], id="77001", price=0.075), debug="true"),
+    ],
+    ids=["debug-false", "ids"],
+)
+def test_seven_test_mode_not_honoured_is_a_real_send(seven: Gateway, body: Any) -> None:
+    seven.answer(body)
+    result = run("send", "--timeout", "5", "--json", "--test", "--to", A, "hello")
+    (item,) = json.loads(result.stdout)["results"]
+    assert "nothing was sent or charged" not in result.stderr
+    assert "did NOT honour the test flag" in result.stderr
+    assert item["status"] == "queued"
+    assert [(r["status"], r["provider_id"]) for r in rows()] == [("queued", item["id"])]
+    # The documented debug answer to --test is still test mode.
+    seven.answer(answer(message(A[1:], id=None, price=0), total_price=0, debug="true"))
+    result = run("send", "--timeout", "5", "--test", "--to", A, "hello")
+    assert result.exit_code == 0 and "nothing was sent or charged" in result.stderr
+    assert "did NOT honour" not in result.stderr
