@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.adversarial.test_review12_contracts import A, add_profile, answer, message, rows, run
+from tests.adversarial.test_review12_contracts import A, B, add_profile, answer, message, rows, run
 
 Reply = tuple[int, Any]  # (HTTP status, body: JSON, or text when a str)
 
@@ -200,3 +200,60 @@ def test_seven_test_mode_not_honoured_is_a_real_send(seven: Gateway, body: Any) 
     result = run("send", "--timeout", "5", "--test", "--to", A, "hello")
     assert result.exit_code == 0 and "nothing was sent or charged" in result.stderr
     assert "did NOT honour" not in result.stderr
+
+
+# -- 2 and 5. Connectel: a 2xx read as carefully as a 4xx --------------------------------------
+
+
+def keys(body: dict[str, Any]) -> list[str]:
+    return [next(iter(item)) for item in body["recipient"]]
+
+
+@pytest.mark.parametrize("word", ["ERROR", "UNAUTHORIZED"])
+def test_connectel_an_error_word_beside_a_request_id_is_unknown(
+    connectel: Gateway, word: str
+) -> None:
+    connectel.answer({"statusStr": word, "requestid": "R55", "statusInt": 0})
+    code, (item,), stderr = send("--to", A, "hello")
+    assert (code, item["status"], item["id"]) == (8, "unknown", "R55"), stderr
+    assert [(r["status"], r["provider_id"]) for r in rows()] == [("unknown", "R55")]
+
+
+def test_connectel_a_bulk_error_with_a_bulk_id_and_request_ids_is_unknown(
+    connectel: Gateway,
+) -> None:
+    connectel.answer(
+        lambda body: {
+            "statusStr": "ERROR",
+            "bulkid": "B55",
+            "recipient": [
+                {"key": key, "requestid": f"R{i}", "statusStr": "ENROUTE"}
+                for i, key in enumerate(keys(body))
+            ],
+        }
+    )
+    code, results, _ = send("--to", A, "--to", B, "hello")
+    assert code == 8
+    assert [(r["status"], r["id"], r["bulk_id"]) for r in results] == [
+        ("unknown", "R0", "B55"),
+        ("unknown", "R1", "B55"),
+    ]
+
+
+def test_connectel_a_refused_bulk_with_a_bulk_id_is_unknown_keeping_it(
+    connectel: Gateway,
+) -> None:
+    """Finding 5: a bulk id means a job was created; items without a state of their own are
+    unknown (status by the bulk id can settle them), never rejected."""
+    connectel.answer(
+        lambda body: {
+            "statusStr": "REJECTD",
+            "statusInt": 2,
+            "bulkid": "B77",
+            "recipient": [{"key": key} for key in keys(body)],
+        }
+    )
+    code, results, _ = send("--to", A, "--to", B, "hello")
+    assert code == 8
+    assert [(r["status"], r["bulk_id"]) for r in results] == [("unknown", "B77")] * 2
+    assert {r["status"] for r in rows()} == {"unknown"}
