@@ -163,6 +163,11 @@ class SendResult:
     http_status: int | None = None
 
 
+class SearchIncomplete(Exception):
+    """A search for a sent message (`find_sent`) that had to stop before the end: finding
+    nothing proves nothing, so the message cannot be settled. The text says why."""
+
+
 class NotSupported(Exception):
     """The provider cannot do this at all."""
 

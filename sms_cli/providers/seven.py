@@ -26,6 +26,7 @@ from sms_cli.providers.base import (
     Hook,
     Provider,
     Recipient,
+    SearchIncomplete,
     SendRequest,
     SendResult,
     Status,
@@ -100,6 +101,7 @@ STATUS_MAP: Final[dict[str, Status]] = {
 HOOK_EVENTS: Final = ("all", "dlr", "sms_mo")
 HOOK_METHODS: Final = ("POST", "GET", "JSON")
 SIGNATURE_MAX_AGE: Final = 300.0  # seconds, as the official WebhookVerifier (§2.10.2)
+JOURNAL_PAGES: Final = 50  # find_sent reads at most 5,000 journal rows
 
 
 def signature(secret: str, timestamp: str, nonce: str, method: str, url: str, body: bytes) -> str:
@@ -529,11 +531,16 @@ class Seven(Provider):
         )
 
     def find_sent(self, *, foreign_id: str, recipient: str, sent_on: str) -> DeliveryReport | None:
-        """PROVIDERS.md §4.5: the journal by recipient and day, matched on our foreign_id."""
-        offset = 0
-        while True:
+        """PROVIDERS.md §4.5: the journal by recipient and day, matched on our foreign_id. At most
+        JOURNAL_PAGES pages within the timeout; a page that repeats the previous one (a gateway
+        ignoring `offset`) or a search cut short raises SearchIncomplete: not finding the message
+        then proves nothing."""
+        clock = self.transport.clock
+        end = clock() + self.transport.timeout
+        previous: list[str] | None = None
+        for page in range(JOURNAL_PAGES):
             rows = self.journal(
-                to=digits(recipient), date_from=sent_on, limit="100", offset=str(offset)
+                to=digits(recipient), date_from=sent_on, limit="100", offset=str(page * 100)
             )
             for row in rows:
                 if row.get("foreign_id") == foreign_id:
@@ -546,7 +553,20 @@ class Seven(Provider):
                     )
             if len(rows) < 100:
                 return None
-            offset += 100
+            ids = [str(row.get("id")) for row in rows]
+            if ids == previous:
+                raise SearchIncomplete(
+                    f"{self.info.title}'s journal repeats the same page (it ignores the offset)"
+                )
+            previous = ids
+            if clock() >= end:
+                raise SearchIncomplete(
+                    f"searching {self.info.title}'s journal took longer than the timeout"
+                )
+        raise SearchIncomplete(
+            f"{self.info.title}'s journal holds more than {JOURNAL_PAGES * 100} messages to this "
+            "number that day; smsctl stopped searching"
+        )
 
     def journal(self, **params: str) -> list[dict[str, Any]]:
         """Outbound journal rows (§2.9), e.g. journal(id=...) or journal(to=..., date_from=...)."""

@@ -257,3 +257,50 @@ def test_connectel_a_refused_bulk_with_a_bulk_id_is_unknown_keeping_it(
     assert code == 8
     assert [(r["status"], r["bulk_id"]) for r in results] == [("unknown", "B77")] * 2
     assert {r["status"] for r in rows()} == {"unknown"}
+
+
+# -- 6. seven.io: a journal search that never ends ----------------------------------------------
+
+
+def test_a_journal_that_ignores_the_offset_stops_and_cannot_settle(seven: Gateway) -> None:
+    """The journal answered the same 100 rows to every offset: `status` asked 7,721 times in
+    20 s and never returned. Now a repeated page stops the search: cannot settle, never
+    "probably not sent"."""
+    page = [{"id": str(77000 + i), "to": A[1:], "foreign_id": "other"} for i in range(100)]
+
+    def handler(method: str, path: str, query: dict[str, str], fields: Any) -> Reply:
+        if path.endswith("/sms"):
+            return 200, {}  # no messages: unknown
+        # Ends after 200 requests only so that a regression fails instead of hanging.
+        return 200, page if "to" in query and len(seven.requests) < 200 else []
+
+    seven.handler = handler
+    code, (item,), _ = send("--foreign-id", "ref-1", "--to", A, "hello")
+    assert (code, item["status"]) == (8, "unknown")
+    result = run("status", "--last", "--json")
+    text = result.stdout + result.stderr
+    assert "probably not sent" not in text
+    assert "cannot be settled" in text and "repeats the same page" in text
+    searches = [q for _, p, q in seven.requests if "journal" in p and "to" in q]
+    assert 1 < len(searches) <= 3
+
+
+def test_a_journal_search_is_bounded_in_pages(seven: Gateway) -> None:
+    """A server that pages forever with new ids: at most 50 pages, then cannot settle."""
+
+    def handler(method: str, path: str, query: dict[str, str], fields: Any) -> Reply:
+        if path.endswith("/sms"):
+            return 200, {}
+        if "to" not in query:
+            return 200, []
+        offset = int(query.get("offset") or 0)
+        if offset >= 6000:  # a bound of the test's own: a regression fails instead of hanging
+            return 200, []
+        return 200, [{"id": str(offset + i), "foreign_id": "other"} for i in range(100)]
+
+    seven.handler = handler
+    send("--foreign-id", "ref-1", "--to", A, "hello")
+    result = run("status", "--last", "--json")
+    text = result.stdout + result.stderr
+    assert "probably not sent" not in text and "cannot be settled" in text
+    assert len([p for p in seven.paths() if "journal" in p]) <= 52
