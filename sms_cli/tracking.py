@@ -231,7 +231,12 @@ def refresh_external(identifier: str, clients: Clients) -> list[Tracked]:
     """Ids the history does not know: ask the profile the command resolves. An id the provider
     does not know either is named in an InputError (exit 2): nobody knows such a message."""
     name, client = clients.for_name(None)
-    reports = [r for r in client.status([identifier]) if not not_found(r)]
+    # A report about another id is no answer about this one; a bulk id's answer lists its items.
+    reports = [
+        r
+        for r in client.status([identifier])
+        if not not_found(r) and identifier in (r.id, r.bulk_id)
+    ]
     if not reports:
         raise UnknownId(identifier, client.info.title, name)
     return [

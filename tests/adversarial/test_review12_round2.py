@@ -304,3 +304,18 @@ def test_a_journal_search_is_bounded_in_pages(seven: Gateway) -> None:
     text = result.stdout + result.stderr
     assert "probably not sent" not in text and "cannot be settled" in text
     assert len([p for p in seven.paths() if "journal" in p]) <= 52
+
+
+# -- 7. status for an id the history does not know ---------------------------------------------
+
+
+def test_status_for_an_unknown_id_ignores_an_answer_about_another_id(connectel: Gateway) -> None:
+    connectel.answer({"requestid": "OTHER", "statusStr": "DELIVRD", "statusInt": 1})
+    result = run("status", "BOGUS", "--json")
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "OTHER" not in result.stdout and "BOGUS" in result.stderr
+    # A bulk id's answer legitimately lists its items' own ids.
+    connectel.answer({"bulkid": "B9", "recipient": [{"requestid": "R1", "statusStr": "DELIVRD"}]})
+    result = run("status", "B9", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "R1" in result.stdout
