@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING
 from sms_cli.errors import ConfigError, ExitCode, InputError
 from sms_cli.history import NOT_SENT
 from sms_cli.profiles import ProfileFile, ProfileStore, resolve
-from sms_cli.providers.base import FINAL_STATUSES, address_book_name, not_found
+from sms_cli.providers.base import (
+    FINAL_STATUSES,
+    SearchIncomplete,
+    address_book_name,
+    not_found,
+)
 from sms_cli.providers.registry import REGISTRY, load
 
 if TYPE_CHECKING:
@@ -192,11 +197,14 @@ def refresh_row(row: sqlite3.Row, history: History, clients: Clients) -> Tracked
             note="sent to an address-book entry, which the journal cannot be searched by: it "
             "cannot be settled; check the provider's web interface before resending",
         )
-    found = client.find_sent(
-        foreign_id=row["foreign_id"],
-        recipient=row["recipient"],
-        sent_on=row["submitted_at"][:10],
-    )
+    try:
+        found = client.find_sent(
+            foreign_id=row["foreign_id"],
+            recipient=row["recipient"],
+            sent_on=row["submitted_at"][:10],
+        )
+    except SearchIncomplete as exc:
+        return from_row(row, note=f"{exc}: it cannot be settled; check again before resending")
     if found is None:
         return from_row(
             row,
@@ -223,7 +231,12 @@ def refresh_external(identifier: str, clients: Clients) -> list[Tracked]:
     """Ids the history does not know: ask the profile the command resolves. An id the provider
     does not know either is named in an InputError (exit 2): nobody knows such a message."""
     name, client = clients.for_name(None)
-    reports = [r for r in client.status([identifier]) if not not_found(r)]
+    # A report about another id is no answer about this one; a bulk id's answer lists its items.
+    reports = [
+        r
+        for r in client.status([identifier])
+        if not not_found(r) and identifier in (r.id, r.bulk_id)
+    ]
     if not reports:
         raise UnknownId(identifier, client.info.title, name)
     return [

@@ -285,6 +285,7 @@ def _explain(report: SendReport) -> None:
             f"the outcome of {len(unknown)} message(s) is unknown ({why}). They may "
             "have been sent; smsctl did not resend them, and recorded them in its history"
         )
-    if report.plan.options.test and not report.dry_run:
+    honoured = not any(r.test_not_honoured for r in report.results)
+    if report.plan.options.test and not report.dry_run and honoured:
         title = report.plan.provider.title
         output.info(f"test mode: {title} checked the request; nothing was sent or charged")

@@ -156,9 +156,16 @@ class SendResult:
     # recipient of the request, which nothing records).
     answer_total_price: float | None = None
     answer_notes: tuple[str, ...] = ()
+    # A --test send the provider answered as a real one (ids, a price, `debug: false`).
+    test_not_honoured: bool = False
     # The HTTP status of a 4xx the whole request was answered with: then provider_code is that
     # status, not a state of the message, and the history keeps no provider state for it.
     http_status: int | None = None
+
+
+class SearchIncomplete(Exception):
+    """A search for a sent message (`find_sent`) that had to stop before the end: finding
+    nothing proves nothing, so the message cannot be settled. The text says why."""
 
 
 class NotSupported(Exception):

@@ -8,6 +8,7 @@ matched back by key. Reports from `/api/v2/delivery/` (token and id in the query
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
@@ -200,6 +201,8 @@ class Connectel(Provider):
         self, request: SendRequest, document: dict[str, Any], response: Reply, bulk: bool
     ) -> list[SendResult]:
         word = str(_field(document, "statusStr") or "").upper()
+        if (word in AUTH_WORDS or word in REQUEST_ERROR_WORDS) and _says_accepted(document):
+            return self._contradicted(request, document, bulk, word)
         if word in AUTH_WORDS:
             raise AuthError(
                 f"{self.info.title} refused the token ({word})",
@@ -230,6 +233,35 @@ class Connectel(Provider):
                 provider_text=_said(_text(_field(document, "statusDesc"))),
                 error=_refusal(status),
             )
+        ]
+
+    def _contradicted(
+        self, request: SendRequest, document: dict[str, Any], bulk: bool, word: str
+    ) -> list[SendResult]:
+        """An error word (ERROR, UNAUTHORIZED ...) beside a request id, a bulk id or an accepted
+        state: the answer contradicts itself, so each message is unknown, keeping its ids; only
+        an item's own refusal stands."""
+        error = (
+            f"{self.info.title} answered {word} but also gives a request id or an accepted "
+            "state: it may have been sent"
+        )
+        if not bulk:
+            recipient = request.recipients[0]
+            return [
+                SendResult(
+                    recipient=recipient.number,
+                    local_id=recipient.local_id,
+                    status="unknown",
+                    id=_text(_field(document, "requestid")),
+                    provider_code=word,
+                    error=error,
+                )
+            ]
+        return [
+            r
+            if r.status in REFUSED or r.status == "unknown"
+            else replace(r, status="unknown", error=error)
+            for r in self._bulk_results(request, document)
         ]
 
     def _bulk_results(self, request: SendRequest, document: dict[str, Any]) -> list[SendResult]:
@@ -272,8 +304,17 @@ class Connectel(Provider):
         for item in items:
             if isinstance(item, dict) and _field(item, "key") is not None:
                 by_key.setdefault(str(_field(item, "key")), []).append(item)
+        # The request's refusal is the items' only when the answer names no job at all: a bulk
+        # id or any request id says messages were created.
+        inherit = (
+            bulk_id is None
+            and _text(_field(document, "requestid")) is None
+            and not any(isinstance(i, dict) and _text(_field(i, "requestid")) for i in items)
+        )
         return [
-            self._bulk_item(recipient, by_key.get(recipient.local_id, []), document, bulk_id)
+            self._bulk_item(
+                recipient, by_key.get(recipient.local_id, []), document, bulk_id, inherit
+            )
             for recipient in request.recipients
         ]
 
@@ -283,6 +324,7 @@ class Connectel(Provider):
         items: list[dict[str, Any]],
         document: dict[str, Any],
         bulk_id: str | None,
+        inherit: bool = True,
     ) -> SendResult:
         def unknown(error: str, request_id: str | None = None) -> SendResult:
             return SendResult(
@@ -315,6 +357,11 @@ class Connectel(Provider):
         refused = status in REFUSED and (own or status == "rejected")
         if request_id is None and not refused:
             return unknown("the bulk answer gives no request id for this recipient")
+        if request_id is None and not own and refused and not inherit:
+            return unknown(
+                "the bulk answer refuses the request but names a bulk job; this recipient has "
+                "no state of its own"
+            )
         if request_id is not None and not own and status in REFUSED:
             return unknown(
                 "the bulk answer refuses the request but gives this recipient a request id",

@@ -26,6 +26,7 @@ from sms_cli.providers.base import (
     Hook,
     Provider,
     Recipient,
+    SearchIncomplete,
     SendRequest,
     SendResult,
     Status,
@@ -100,6 +101,7 @@ STATUS_MAP: Final[dict[str, Status]] = {
 HOOK_EVENTS: Final = ("all", "dlr", "sms_mo")
 HOOK_METHODS: Final = ("POST", "GET", "JSON")
 SIGNATURE_MAX_AGE: Final = 300.0  # seconds, as the official WebhookVerifier (§2.10.2)
+JOURNAL_PAGES: Final = 50  # find_sent reads at most 5,000 journal rows
 
 
 def signature(secret: str, timestamp: str, nonce: str, method: str, url: str, body: bytes) -> str:
@@ -224,22 +226,55 @@ class Seven(Provider):
         if code is None and isinstance(body, dict) and not isinstance(body.get("messages"), list):
             code = code_of(body.get("success"))  # {"success": "900"}: the code, in JSON
         if code is not None:
+            if code not in ("100", "101") and _body_says_accepted(body):
+                # {"success": "100", "code": 900}: accepted and refused at once. It may have
+                # been sent: neither a refusal nor an auth failure can be believed.
+                text = CODE_TEXTS.get(code, f"code {code}")
+                return results_for_all(
+                    request,
+                    "unknown",
+                    error=f"the answer says both accepted (success 100) and {text} (code {code})",
+                    provider_code=code,
+                )
             return self._request_level(request, code)
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             return results_for_all(request, "unknown", error="the send answer has no messages")
         return self._per_message(request, body)
 
-    def _check_debug(self, request: SendRequest, debug: Any) -> None:
-        """An answer in debug mode to a send that did not ask for one: nothing went out (§2.3:
-        `debug` sends nothing and charges nothing), whatever the answer says of the messages.
-        Only the gateway's configuration can cause it (a test base URL, an account or key in
-        test mode), so it is a configuration error and the messages are recorded as not sent."""
+    def _debug_error(self, request: SendRequest, debug: Any, nothing_sent: bool) -> str | None:
+        """An answer in debug mode to a send that did not ask for one. Only the documented debug
+        shape (no message id, nothing charged) proves nothing went out (§2.3: `debug` sends
+        nothing and charges nothing); then only the gateway's configuration can cause it (a test
+        base URL, an account or key in test mode), so it is a configuration error and the
+        messages are recorded as not sent. A debug answer that gives an id or a price
+        contradicts itself: the returned text makes the messages unknown, keeping their ids."""
         if request.options.test or not _flag(debug):
-            return
-        raise AnsweredInDebugMode(
-            f"{self.info.title} answered in debug mode: nothing was sent",
-            hint="is the profile's base URL or account in test mode? check with "
-            "`smsctl profile show`",
+            return None
+        if nothing_sent:
+            raise AnsweredInDebugMode(
+                f"{self.info.title} answered in debug mode: nothing was sent",
+                hint="is the profile's base URL or account in test mode? check with "
+                "`smsctl profile show`",
+            )
+        return (
+            "the answer says debug mode (nothing sent) but gives a message id or a price: "
+            "it may have been sent"
+        )
+
+    def _test_not_honoured(self, request: SendRequest, debug: Any, sent: bool) -> str | None:
+        """With --test, an answer that says debug false, or gives an id or a price, was a real
+        send: the warning to show, None when the test flag was honoured."""
+        if not request.options.test:
+            return None
+        said_false = debug is False or (
+            isinstance(debug, str | int) and str(debug).strip().lower() in ("0", "false")
+        )
+        if not (said_false or sent):
+            return None
+        return (
+            f"{self.info.title} did NOT honour the test flag: its answer "
+            + ("says debug false" if said_false else "gives message ids or a price")
+            + "; these messages were treated as REALLY SENT (and may be charged)"
         )
 
     def _request_level(self, request: SendRequest, code: str) -> list[SendResult]:
@@ -271,14 +306,23 @@ class Seven(Provider):
         """The legacy text answer (seeds 001/002): a code, then an id or labelled details."""
         if answer.code != "100":
             return self._request_level(request, answer.code)
-        self._check_debug(request, answer.details.get("debug"))
-        one = len(request.recipients) == 1
         details = answer.details
+        booked = _float(details.get("booked"))
+        contradiction = self._debug_error(
+            request, details.get("debug"), answer.id is None and booked == 0
+        )
+        warning = self._test_not_honoured(
+            request, details.get("debug"), answer.id is not None or bool(booked)
+        )
+        one = len(request.recipients) == 1
         return [
             SendResult(
                 recipient=r.number,
                 local_id=r.local_id,
-                status="queued",
+                status="unknown" if contradiction else "queued",
+                error=contradiction,
+                answer_notes=(warning,) if warning else (),
+                test_not_honoured=warning is not None,
                 # One id for several recipients cannot be told apart: keep none.
                 id=answer.id if one else None,
                 price=_float(details.get("price")) if one else None,
@@ -292,8 +336,13 @@ class Seven(Provider):
         ]
 
     def _per_message(self, request: SendRequest, body: dict[str, Any]) -> list[SendResult]:
-        self._check_debug(request, body.get("debug"))
         entries = [m for m in body["messages"] if isinstance(m, dict)]
+        total = _float(body.get("total_price"))
+        sent = bool(total) or any(
+            _message_id(e.get("id")) is not None or bool(_float(e.get("price"))) for e in entries
+        )
+        contradiction = self._debug_error(request, body.get("debug"), not sent)
+        warning = self._test_not_honoured(request, body.get("debug"), sent)
         balance = _float(body.get("balance"))  # §7.D.1: the account balance after this request
         if any(address_book_name(r.number) is not None for r in request.recipients):
             results, extra = self._with_address_book(request, entries)
@@ -307,9 +356,21 @@ class Seven(Provider):
                 f"{self.info.title}'s answer lists {len(extra)} message(s) for no recipient of "
                 f"this send{named}; smsctl did not record them",
             )
-        total = _float(body.get("total_price"))
+        if warning:
+            notes = (warning, *notes)
+        if contradiction:
+            results = [
+                r if r.status == "rejected" else replace(r, status="unknown", error=contradiction)
+                for r in results
+            ]
         return [
-            replace(r, balance=balance, answer_total_price=total, answer_notes=notes)
+            replace(
+                r,
+                balance=balance,
+                answer_total_price=total,
+                answer_notes=notes,
+                test_not_honoured=warning is not None,
+            )
             for r in results
         ]
 
@@ -470,11 +531,16 @@ class Seven(Provider):
         )
 
     def find_sent(self, *, foreign_id: str, recipient: str, sent_on: str) -> DeliveryReport | None:
-        """PROVIDERS.md §4.5: the journal by recipient and day, matched on our foreign_id."""
-        offset = 0
-        while True:
+        """PROVIDERS.md §4.5: the journal by recipient and day, matched on our foreign_id. At most
+        JOURNAL_PAGES pages within the timeout; a page that repeats the previous one (a gateway
+        ignoring `offset`) or a search cut short raises SearchIncomplete: not finding the message
+        then proves nothing."""
+        clock = self.transport.clock
+        end = clock() + self.transport.timeout
+        previous: list[str] | None = None
+        for page in range(JOURNAL_PAGES):
             rows = self.journal(
-                to=digits(recipient), date_from=sent_on, limit="100", offset=str(offset)
+                to=digits(recipient), date_from=sent_on, limit="100", offset=str(page * 100)
             )
             for row in rows:
                 if row.get("foreign_id") == foreign_id:
@@ -487,7 +553,20 @@ class Seven(Provider):
                     )
             if len(rows) < 100:
                 return None
-            offset += 100
+            ids = [str(row.get("id")) for row in rows]
+            if ids == previous:
+                raise SearchIncomplete(
+                    f"{self.info.title}'s journal repeats the same page (it ignores the offset)"
+                )
+            previous = ids
+            if clock() >= end:
+                raise SearchIncomplete(
+                    f"searching {self.info.title}'s journal took longer than the timeout"
+                )
+        raise SearchIncomplete(
+            f"{self.info.title}'s journal holds more than {JOURNAL_PAGES * 100} messages to this "
+            "number that day; smsctl stopped searching"
+        )
 
     def journal(self, **params: str) -> list[dict[str, Any]]:
         """Outbound journal rows (§2.9), e.g. journal(id=...) or journal(to=..., date_from=...)."""
@@ -627,23 +706,29 @@ class Seven(Provider):
 
 
 def _says_accepted(response: Reply) -> bool:
-    """Whether an answer, whatever its HTTP status, says messages were accepted: the success
-    code 100 or 101 (bare, as text, or as `success`), or any message with an id or success."""
+    """Whether an answer, whatever its HTTP status, says messages were accepted."""
     try:
         body = response.json()
     except ValueError:
         legacy = parse_text_answer(response.text)
         return legacy is not None and legacy.code in ("100", "101")
+    return _body_says_accepted(body)
+
+
+def _body_says_accepted(body: Any) -> bool:
+    """The success code 100 or 101 (bare, as text, or as `success` in any spelling `_success`
+    reads: 100, 100.0, true, "1"), or any message with an id or a success."""
     if code_of(body) in ("100", "101"):
         return True
     if not isinstance(body, dict):
         return False
-    if str(body.get("success")) in ("100", "101"):
+    top = body.get("success")
+    if _success(top) is True or code_of(top) == "101":
         return True
     messages = body.get("messages")
     return isinstance(messages, list) and any(
         isinstance(m, dict)
-        and (m.get("id") not in (None, "") or m.get("success") in (True, "true", 1, "1"))
+        and (_message_id(m.get("id")) is not None or _success(m.get("success")) is True)
         for m in messages
     )
 
