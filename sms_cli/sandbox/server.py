@@ -34,6 +34,7 @@ import http.client
 import json
 import queue
 import socket
+import sys
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -450,6 +451,16 @@ class SandboxServer(ThreadingHTTPServer):
         self.emulators = emulators
         self.log_requests = log_requests
         super().__init__((host, port), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (a timeout, a dropped connection: what smsctl's
+        own fault tests do) is no error of the emulator's: quiet. Anything else is one line on
+        stderr, never a traceback into the output of whoever runs the sandbox."""
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError | ValueError):  # reset, broken pipe, timeout, closed file
+            return
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"sandbox: a request failed: {type(error).__name__}: {error}\n")
 
     @property
     def url(self) -> str:

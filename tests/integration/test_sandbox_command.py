@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.integration.test_send_contract import free_port
 
 
@@ -64,3 +66,29 @@ def test_sandbox_serves_both_providers_and_stops_on_ctrl_c(tmp_path: Path) -> No
         assert server.wait(timeout=20) == 0
     assert server.stderr is not None
     assert "sandbox stopped" in server.stderr.read()
+
+
+def test_a_client_gone_mid_request_prints_no_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    """A client that times out or drops its connection (smsctl's own fault tests do) must not
+    put a traceback into the output of whoever runs the sandbox; other failures are one line."""
+    from sms_cli.sandbox.server import SandboxServer, all_emulators
+
+    server = SandboxServer(all_emulators())
+    try:
+        for gone in (
+            ConnectionResetError(104, "reset"),
+            BrokenPipeError(32, "pipe"),
+            TimeoutError(),
+        ):
+            try:
+                raise gone
+            except OSError:
+                server.handle_error(None, ("127.0.0.1", 1))
+        assert capsys.readouterr().err == ""
+        try:
+            raise RuntimeError("emulator bug")
+        except RuntimeError:
+            server.handle_error(None, ("127.0.0.1", 1))
+        assert capsys.readouterr().err == "sandbox: a request failed: RuntimeError: emulator bug\n"
+    finally:
+        server.server_close()
