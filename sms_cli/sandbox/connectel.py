@@ -190,7 +190,9 @@ class ConnectelEmulator(Emulator):
             return self._send(request)
         if path == "/api/v2/delivery" and request.method == "GET":
             return self._delivery(request)
-        return EmuResponse.json({"statusInt": -1, "statusStr": "NOTFOUND"}, status=404)
+        # A path the API does not have is the web server's plain 404, as behind a wrong base
+        # URL; only the delivery endpoint answers an unknown request id with its JSON object.
+        return EmuResponse.text("Not Found", status=404)
 
     def _unauthorized(self) -> EmuResponse:
         body = {"statusInt": -1, "statusStr": "UNAUTHORIZED", "statusDesc": "invalid authorization"}

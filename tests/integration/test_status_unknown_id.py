@@ -128,3 +128,17 @@ def test_an_id_in_the_history_the_provider_does_not_know_keeps_its_state(
     human = status("local-ghost")
     assert "ghost-77" in human.stdout
     assert "does not know this id" in human.stderr
+
+
+def test_a_wrong_base_url_is_exit_4_against_the_sandbox_too(emu: Emu) -> None:
+    """The emulators answer a path their API lacks as a web server does, so a base URL with a
+    wrong path is told apart from an id the provider does not know, for status as for send."""
+    result = run(
+        ["profile", "add", "wrong", "--provider", emu.name, "--base-url", f"{emu.root}/wrong",
+         "--token-stdin"],
+        input=CANARY,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    result = run(["status", "--profile", "wrong", "ghost-4711"])
+    assert result.exit_code == 4, (result.stdout, result.stderr)
+    assert "--base-url" in result.stderr and "not found at the provider" not in result.stderr
