@@ -623,6 +623,9 @@ class EngineResult:
     pause_exit: int | None = None
     interrupted: bool = False
     elapsed: float = 0.0
+    # What answers said about themselves that no row records (messages an answer lists for no
+    # recipient of the request): shown once each after the run.
+    answer_notes: tuple[str, ...] = ()
 
 
 class Engine:
@@ -658,6 +661,7 @@ class Engine:
         self.lock = threading.Lock()
         self.unknown_streak = 0
         self.progress = Progress()
+        self.answer_notes: dict[str, None] = {}  # insertion-ordered, each note once
 
     def _client(self) -> Provider:
         client: Provider | None = getattr(self.local, "client", None)
@@ -829,6 +833,8 @@ class Engine:
 
         self.writer.write_later(after)
         with self.lock:
+            for result in results:
+                self.answer_notes.update(dict.fromkeys(result.answer_notes))
             progress = self.progress
             progress.requests += 1
             progress.accepted += states.count("accepted")
@@ -881,7 +887,14 @@ class Engine:
         if failures:
             raise failures[0]
         elapsed = time.monotonic() - self.progress.started
-        return EngineResult(self.progress, self.pause_reason, self.pause_exit, interrupted, elapsed)
+        return EngineResult(
+            self.progress,
+            self.pause_reason,
+            self.pause_exit,
+            interrupted,
+            elapsed,
+            tuple(self.answer_notes),
+        )
 
     def _worker(self, take: Callable[[], Batch | None], failures: list[BaseException]) -> None:
         # Whatever ends a worker is recorded: a worker that died quietly would leave its share

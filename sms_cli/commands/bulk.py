@@ -466,6 +466,8 @@ def _send_pending(
     finally:
         pending.close()  # a stopped run leaves the read open otherwise
         display.close()
+    for note in result.answer_notes:
+        output.warning(note)
     counts = journal.counts(job_id)
     if result.interrupted:
         journal.set_state(job_id, "interrupted")

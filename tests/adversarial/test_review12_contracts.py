@@ -481,3 +481,22 @@ def test_seven_extra_messages_are_named_and_the_total_is_the_answers(seven: Gate
     assert [r["id"] for r in document["results"]] == ["1", "2"]
     assert document["total_price"] == 0.225
     assert "1 message(s) for no recipient of this send (ids 3)" in result.stderr
+
+
+def test_bulk_names_extra_messages_an_answer_lists(seven: Gateway, tmp_path: Any) -> None:
+    """The same answer through `bulk`: its third message, for no row, is named on stderr (the
+    summary's charge counts only what the rows recorded, so the warning is the only trace)."""
+    seven.answer(
+        answer(
+            message(A[1:], id="1"),
+            message(B[1:], id="2"),
+            message(B[1:], id="3"),
+            total_price=0.225,
+        )
+    )
+    campaign = tmp_path / "campaign.csv"
+    campaign.write_text(f"phone,message\n{A},hello\n{B},hello\n", encoding="utf-8")
+    result = run("bulk", str(campaign), "--yes", "--timeout", "5")
+    assert result.exit_code == 0, result.stderr
+    assert [p for p in seven.paths() if "sms" in p] == ["/api/sms"]  # one request, both rows
+    assert "1 message(s) for no recipient of this send (ids 3)" in result.stderr
