@@ -10,17 +10,15 @@ the request where the answer must echo smsctl's own keys).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from sms_cli.app import app
 from sms_cli.history import History
+from tests.adversarial.loopback import LoopbackServer, Reply, encoded, fields_of
 
 TOKEN = "CANARY-9d1e-4c6b-a7f2-31b8e05c"
 A, B = "+4917612345678", "+4917612345679"
@@ -28,53 +26,27 @@ Body = dict[str, Any] | list[Any] | str
 Answer = Body | Callable[[dict[str, Any]], Body]
 
 
-class Gateway:
+class Gateway(LoopbackServer):
     """Answers request i with `answers[i]` (the last repeats): a body, or a function of the
     request's JSON body (Connectel) or form fields (seven.io). Records every request."""
 
     def __init__(self) -> None:
         self.answers: list[Answer] = [{}]
         self.requests: list[tuple[str, str, dict[str, Any]]] = []
-        owner = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def _any(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if "json" in (self.headers.get("Content-Type") or ""):
-                    fields: dict[str, Any] = json.loads(raw or b"{}")
-                else:
-                    fields = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-                owner.requests.append((self.command, self.path, fields))
-                answer = owner.answers[min(len(owner.requests), len(owner.answers)) - 1]
-                body = answer(fields) if callable(answer) else answer
-                data = (body if isinstance(body, str) else json.dumps(body)).encode()
-                kind = "text/plain" if isinstance(body, str) else "application/json"
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_DELETE = _any
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
+    def reply(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Reply:
+        fields = fields_of(headers, raw)
+        self.requests.append((method, path, fields))
+        answer = self.answers[min(len(self.requests), len(self.answers)) - 1]
+        kind, data = encoded(answer(fields) if callable(answer) else answer)
+        return 200, kind, data
 
     def answer(self, *answers: Answer) -> None:
         self.answers = list(answers)
 
     def paths(self) -> list[str]:
         return [path for _, path, _ in self.requests]
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
 
 
 @pytest.fixture
@@ -95,18 +67,14 @@ def run(*args: str, input: str | None = None) -> Result:
 
 @pytest.fixture
 def seven(gateway: Gateway) -> Gateway:
-    add_profile("seven", f"{url(gateway)}/api")
+    add_profile("seven", f"{gateway.url}/api")
     return gateway
 
 
 @pytest.fixture
 def connectel(gateway: Gateway) -> Gateway:
-    add_profile("connectel", url(gateway))
+    add_profile("connectel", gateway.url)
     return gateway
-
-
-def url(gateway: Gateway) -> str:
-    return f"http://127.0.0.1:{gateway.httpd.server_address[1]}"
 
 
 def add_profile(provider: str, base_url: str) -> None:

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from sms_cli import output
-from tests.adversarial.test_review12_http import JSON, TOKEN, Server, add_profile, run
+from tests.adversarial.test_review12_http import JSON, Server
+from tests.adversarial.test_send_http_status import TOKEN, add_profile, run
 
 ESCAPES = "\x1b]0;PWNED\x07\x1b[2J"
 

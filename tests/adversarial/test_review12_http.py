@@ -11,73 +11,45 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from sms_cli.app import app
 from sms_cli.errors import ProviderUnavailable
 from sms_cli.history import History
 from sms_cli.providers.http import Transport
 from sms_cli.providers.registry import REGISTRY
-from tests.adversarial.test_send_http_status import FakeTime
+from tests.adversarial.loopback import LoopbackServer, Reply
+from tests.adversarial.test_send_http_status import (
+    OTHER,
+    TO,
+    FakeTime,
+    add_profile,
+    run,
+)
 from tests.conftest import record_sent
 
-TOKEN = "CANARY-5e7a-41c9-b2d0-8f3e6a1c"
-TO = "+46701234567"
-OTHER = "+46701234568"
 JSON = {"Content-Type": "application/json"}
 
 Answer = tuple[int, dict[str, str], bytes]
 Responder = Callable[[str, str, bytes], Answer]
 
 
-class Server:
+class Server(LoopbackServer):
     """Answers each request with what `respond(method, path, body)` returns; records them."""
 
     def __init__(self) -> None:
         self.respond: Responder = lambda method, path, body: (200, JSON, b"{}")
         self.requests: list[tuple[str, str, bytes]] = []
-        owner = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def _any(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                owner.requests.append((self.command, self.path, body))
-                status, headers, content = owner.respond(self.command, self.path, body)
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
-
-            do_GET = do_POST = do_DELETE = _any
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+    def reply(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Reply:
+        self.requests.append((method, path, raw))
+        return self.respond(method, path, raw)
 
     def always(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.respond = lambda method, path, sent: (status, headers or JSON, body)
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
 
 
 @pytest.fixture
@@ -91,25 +63,6 @@ def server() -> Iterator[Server]:
 def provider(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     return name
-
-
-def run(args: list[str], input: str | None = None) -> Result:
-    result = CliRunner().invoke(app, args, input=input, prog_name="smsctl")
-    text = result.stdout + result.stderr
-    assert "Traceback" not in text and "bug in smsctl" not in text, text
-    assert "None" not in text, text
-    pieces = {TOKEN[i : i + 6] for i in range(len(TOKEN) - 5)}
-    assert [p for p in pieces if p in text] == [], text
-    return result
-
-
-def add_profile(provider: str, url: str) -> None:
-    result = run(
-        ["profile", "add", provider, "--provider", provider, "--base-url", url,
-         "--sender", "Acme", "--token-stdin"],
-        input=TOKEN,
-    )  # fmt: skip
-    assert result.exit_code == 0, result.stderr
 
 
 def logged() -> list[dict[str, Any]]:

@@ -9,21 +9,21 @@ loopback with the literal bodies each test gives.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.adversarial import loopback
+from tests.adversarial.loopback import LoopbackServer, encoded, fields_of
 from tests.adversarial.test_review12_contracts import A, B, add_profile, answer, message, rows, run
 
 Reply = tuple[int, Any]  # (HTTP status, body: JSON, or text when a str)
 
 
-class Gateway:
+class Gateway(LoopbackServer):
     """Answers every request with `handler(method, path, query, fields)` or, by default, the
     last `answer(...)` given, HTTP 200. Records every request as (method, path, query)."""
 
@@ -32,55 +32,25 @@ class Gateway:
         self.body: Any = {}
         self.handler: Callable[[str, str, dict[str, str], dict[str, Any]], Reply] | None = None
         self.requests: list[tuple[str, str, dict[str, str]]] = []
-        owner = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def _any(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if "json" in (self.headers.get("Content-Type") or ""):
-                    fields: dict[str, Any] = json.loads(raw or b"{}")
-                else:
-                    fields = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-                split = urlsplit(self.path)
-                query = {k: v[0] for k, v in parse_qs(split.query).items()}
-                owner.requests.append((self.command, split.path, query))
-                if owner.handler is not None:
-                    status, body = owner.handler(self.command, split.path, query, fields)
-                else:
-                    status = owner.status
-                    body = owner.body(fields) if callable(owner.body) else owner.body
-                data = (body if isinstance(body, str) else json.dumps(body)).encode()
-                self.send_response(status)
-                kind = "text/plain" if isinstance(body, str) else "application/json"
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_DELETE = _any
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+    def reply(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> loopback.Reply:
+        fields = fields_of(headers, raw)
+        split = urlsplit(path)
+        query = {key: values[0] for key, values in parse_qs(split.query).items()}
+        self.requests.append((method, split.path, query))
+        if self.handler is not None:
+            status, body = self.handler(method, split.path, query, fields)
+        else:
+            status, body = self.status, self.body(fields) if callable(self.body) else self.body
+        kind, data = encoded(body)
+        return status, kind, data
 
     def answer(self, body: Any, status: int = 200) -> None:
         self.body, self.status = body, status
 
     def paths(self) -> list[str]:
         return [path for _, path, _ in self.requests]
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
 
 
 @pytest.fixture

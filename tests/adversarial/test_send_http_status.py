@@ -10,9 +10,7 @@ Retry-After is what is waited, and a wait past the cap ends at once with exit 6 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from sms_cli.errors import ProviderUnavailable
 from sms_cli.providers.http import Transport
 from sms_cli.providers.registry import REGISTRY
 from sms_cli.sandbox.server import SandboxServer, all_emulators
+from tests.adversarial.loopback import LoopbackServer, Reply
 
 TOKEN = "CANARY-5e7a-41c9-b2d0-8f3e6a1c"
 TO = "+46701234567"
@@ -46,49 +45,21 @@ class Answer:
         self.headers = headers or {}
 
 
-class Server:
+class Server(LoopbackServer):
     """Answers every request with `answers[i]` (the last one repeats); records each request."""
 
     def __init__(self) -> None:
         self.answers: list[Answer] = [Answer(200, b"{}")]
         self.requests: list[tuple[str, str]] = []
-        owner = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def _any(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
-                owner.requests.append((self.command, self.path))
-                index = min(len(owner.requests), len(owner.answers)) - 1
-                answer = owner.answers[index]
-                self.send_response(answer.status)
-                for name, value in answer.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer.body)))
-                self.end_headers()
-                self.wfile.write(answer.body)
-
-            do_GET = do_POST = do_PUT = _any
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+    def reply(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Reply:
+        self.requests.append((method, path))
+        answer = self.answers[min(len(self.requests), len(self.answers)) - 1]
+        return answer.status, answer.headers, answer.body
 
     def answer(self, *answers: Answer) -> None:
         self.answers = list(answers)
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
 
 
 @pytest.fixture
