@@ -621,7 +621,7 @@ class Seven(Provider):
                 hint="check with: smsctl hooks list",
             ) from None
         body = self._hooks_body(reply)
-        if not isinstance(body, dict) or not _truthy(body.get("success")):
+        if not isinstance(body, dict) or _success(body.get("success")) is not True:
             detail = body.get("error_message") if isinstance(body, dict) else None
             code = body.get("code") if isinstance(body, dict) else None
             # The provider's words, withheld whole when they echo any piece of the token.
@@ -632,7 +632,7 @@ class Seven(Provider):
 
     def remove_hook(self, hook_id: str) -> bool:
         body = self._hooks_body(self.transport.query("DELETE", "hooks", params={"id": hook_id}))
-        return isinstance(body, dict) and _truthy(body.get("success"))
+        return isinstance(body, dict) and _success(body.get("success")) is True
 
     def _hooks_body(self, response: Reply) -> Any:
         body = _body(response)
@@ -878,10 +878,6 @@ def _flag(value: Any) -> bool:
     return value is True or (
         isinstance(value, str | int) and str(value).strip().lower() in ("1", "true")
     )
-
-
-def _truthy(value: Any) -> bool:
-    return value is True or str(value).lower() in ("1", "true", "100")
 
 
 def _parts(value: Any) -> int | None:
