@@ -451,6 +451,8 @@ def _cell(value: object) -> str:
 
 
 def send_human(report: SendReport) -> None:
+    from sms_cli.providers.base import address_book_name
+
     plan = report.plan
     if report.dry_run:
         split_human(plan.preview)
@@ -461,7 +463,7 @@ def send_human(report: SendReport) -> None:
                 (
                     number,
                     "not sent (dry run); numbers unknown until sent"
-                    if ":" in number
+                    if address_book_name(number) is not None
                     else "not sent (dry run)",
                 )
                 for number in plan.recipients

@@ -27,7 +27,7 @@ from sms_cli.errors import (
 from sms_cli.numbers import normalise_all
 from sms_cli.preview import Preview, build_preview
 from sms_cli.profiles import ProfileStore, ResolvedProfile, resolve, validate_sender
-from sms_cli.providers.base import ACCEPTED_STATUSES
+from sms_cli.providers.base import ACCEPTED_STATUSES, address_book_name
 from sms_cli.providers.registry import REGISTRY, ProviderInfo, load
 from sms_cli.times import parse_send_time as parse_send_time
 
@@ -292,7 +292,7 @@ def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
             hint="shorten it; smsctl split shows where the segments break",
         )
     preview = build_preview(text, force_ucs2=args.unicode, udh=args.udh)
-    books = [r for r in recipients if ":" in r]
+    books = [r for r in recipients if address_book_name(r) is not None]
     if books:
         notes.append(
             f"{', '.join(books)}: {provider.title} resolves address-book entries itself, so how "

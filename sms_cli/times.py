@@ -13,6 +13,10 @@ from typing import Final
 
 from sms_cli.errors import InputError
 
+# The longest wait a user may ask of one network call (`--timeout`), in seconds: past it a
+# value is a usage error at parsing, and the transport clamps to it as well.
+MAX_TIMEOUT: Final = 3600.0
+
 # Times outside these years are mistakes: SMS did not exist before 1970, and datetime ends at 9999.
 MIN_YEAR: Final = 1970
 MAX_YEAR: Final = 9999

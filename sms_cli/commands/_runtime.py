@@ -17,6 +17,7 @@ import typer
 from sms_cli import output
 from sms_cli.errors import ConfigError, ExitCode, InputError, SmsError
 from sms_cli.redaction import redact
+from sms_cli.times import MAX_TIMEOUT
 
 # Options several commands share, spelled once.
 TextArgument = Annotated[
@@ -37,7 +38,6 @@ SinceOption = Annotated[
 # Bounds that keep numbers the user types inside what SQLite, sockets and timers can hold: a
 # value past them is a usage error at parsing (exit 2), never an overflow deep inside.
 MAX_LIMIT = 1_000_000
-MAX_TIMEOUT = 3600.0
 LimitOption = Annotated[
     int, typer.Option("-n", "--limit", min=1, max=MAX_LIMIT, help="At most this many.")
 ]

@@ -92,18 +92,13 @@ def map_status(status_str: Any, status_int: Any) -> tuple[Status, str | None]:
     word = status_str.strip().upper() if isinstance(status_str, str) else ""
     if word in STATUS_BY_STR:
         return STATUS_BY_STR[word], word
-    code = _code(status_int)
+    code = whole_number(status_int)
     if code is None:
-        code = _code(status_str)
+        code = whole_number(status_str)
     if code is not None:
         status = STATUS_BY_INT.get(code, "unknown")
-        return status, (word if word and _code(word) is None else str(code))
+        return status, (word if word and whole_number(word) is None else str(code))
     return "unknown", word or None
-
-
-def _code(value: Any) -> int | None:
-    """A status code sent as a number or a numeric string (`1.0` too); None for anything else."""
-    return whole_number(value)
 
 
 def _parse_date(value: Any) -> datetime | None:

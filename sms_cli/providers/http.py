@@ -59,13 +59,12 @@ from sms_cli.errors import (
     NetworkError,
     ProviderUnavailable,
 )
+from sms_cli.printable import visible
+from sms_cli.times import MAX_TIMEOUT  # the transport clamps to it too
 
 USER_AGENT = f"smsctl/{__version__}"
 MAX_ANSWER_BYTES: Final = 1 << 20  # 1 MiB: real answers are a few kilobytes
 _MIB: Final = MAX_ANSWER_BYTES >> 20
-# The longest a request may take: sockets and timers overflow long before 1e10 s, and an hour
-# is already far past any provider's answer (the commands refuse more at parsing).
-MAX_TIMEOUT: Final = 3600.0
 
 
 class OutcomeUnknown(Exception):
@@ -711,7 +710,7 @@ class Transport:
         else:
             what = f"HTTP {code}"
         words = refusal_text(response) if 400 <= code < 500 else None
-        said = f": {visible_text(words)}" if words else ""
+        said = f": {visible(words)}" if words else ""
         raise ProviderUnavailable(
             f"{self.title} answered {what}{said}; try again later",
             hint="check the profile's --base-url if this persists",
@@ -731,9 +730,10 @@ class Transport:
         """A send's answer other than 2xx, 401/403 and 429 (handled before): raise what it means,
         or return for the provider to report a refusal (the other 4xx)."""
         code = response.status_code
-        if send_status(code) == "not_sent":
+        kind = send_status(code)
+        if kind == "not_sent":
             raise self._endpoint_not_found(code, "nothing was sent")
-        if send_status(code) == "unknown":
+        if kind == "unknown":
             if code == 408:
                 what = "HTTP 408 (request timeout)"
             elif code in REDIRECTS:
@@ -928,11 +928,3 @@ def json_object(response: Reply) -> dict[str, Any] | None:
     except ValueError:
         return None
     return document if isinstance(document, dict) else None
-
-
-def visible_text(text: str) -> str:
-    """A provider's text as a terminal may show it: escape sequences and line breaks shown as
-    symbols, never obeyed (render.visible)."""
-    from sms_cli.printable import visible
-
-    return visible(text)

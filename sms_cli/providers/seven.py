@@ -248,7 +248,7 @@ class Seven(Provider):
         base URL, an account or key in test mode), so it is a configuration error and the
         messages are recorded as not sent. A debug answer that gives an id or a price
         contradicts itself: the returned text makes the messages unknown, keeping their ids."""
-        if request.options.test or not _flag(debug):
+        if request.options.test or _success(debug) is not True:
             return None
         if nothing_sent:
             raise AnsweredInDebugMode(
@@ -266,9 +266,7 @@ class Seven(Provider):
         send: the warning to show, None when the test flag was honoured."""
         if not request.options.test:
             return None
-        said_false = debug is False or (
-            isinstance(debug, str | int) and str(debug).strip().lower() in ("0", "false")
-        )
+        said_false = _success(debug) is False
         if not (said_false or sent):
             return None
         return (
@@ -434,15 +432,11 @@ class Seven(Provider):
                         break
         empty = [r for r in names if r.local_id not in found]
         if left and empty:
-            shared = ",".join(r.number for r in empty)
+            # With several names there is no way to tell whose numbers these are (equal counts
+            # prove nothing: a group may hold any number of members). The first name holds them,
+            # labelled with every name; the others stay unknown.
+            owner, label = empty[0], ",".join(r.number for r in empty)
             for entry in left:
-                if len(empty) == 1:
-                    owner, label = empty[0], empty[0].number
-                else:
-                    # Several names and no way to tell whose numbers these are: equal counts
-                    # prove nothing (a group may hold any number of members). The first name
-                    # holds them, labelled with every name; the others stay unknown.
-                    owner, label = empty[0], shared
                 number = str(entry.get("recipient") or "")
                 shown = f"+{number}" if _ascii_digits(number) else (number or owner.number)
                 result = self._result(shown, owner.local_id, entry)
@@ -871,13 +865,6 @@ def _body(response: Reply) -> Any:
     except ValueError:
         text = response.text.strip()
         return text if _ascii_digits(text) else None
-
-
-def _flag(value: Any) -> bool:
-    """A boolean the gateway writes as true, "true" or 1 (§2.5.1: `debug` is the string)."""
-    return value is True or (
-        isinstance(value, str | int) and str(value).strip().lower() in ("1", "true")
-    )
 
 
 def _parts(value: Any) -> int | None:
