@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from sms_cli.sandbox.server import SandboxServer, all_emulators
+from sms_cli.providers.emulation import SandboxServer, all_emulators
 
 HERE = Path(__file__).resolve().parent.parent
 PREFIXES = ("4670", "4672", "4673", "4676", "4679")  # valid Swedish mobile ranges

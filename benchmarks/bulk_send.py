@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 
-from sms_cli.sandbox.server import SandboxServer, all_emulators
+from sms_cli.providers.emulation import SandboxServer, all_emulators
 
 THROUGHPUT_SHARE = 0.9
 CPU_MS_GOAL = 1.0

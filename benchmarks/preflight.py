@@ -17,7 +17,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from sms_cli.bulk import RowRules, Source, Totals, find_recipient_column, open_table, preflight
+from sms_cli.services.bulk.input import (
+    RowRules,
+    Source,
+    Totals,
+    find_recipient_column,
+    open_table,
+    preflight,
+)
 
 TIME_GOAL = 25.0
 MEMORY_GOAL_MB = 200.0

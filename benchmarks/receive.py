@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from sms_cli.history import History, MessageRecord, Outcome, text_hash
+from sms_cli.storage.messages import History, MessageRecord, Outcome, text_hash
 
 SECRET = "benchmark-secret-0123456789"
 

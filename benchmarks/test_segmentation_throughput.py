@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from benchmarks.corpus import corpus
-from sms_cli.segments import UCS2, count, split
+from sms_cli.core.segments import UCS2, count, split
 
 MESSAGES = corpus(20_000)
 COUNT_GOAL = 200_000

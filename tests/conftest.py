@@ -14,7 +14,7 @@ import pytest
 def forget_registered_secrets() -> Iterator[None]:
     """The redaction registry is process-wide: a token one test loads (hypothesis may draw
     `seven`) must not redact another test's output."""
-    from sms_cli import redaction
+    from sms_cli.core import redaction
 
     yield
     redaction._secrets.clear()
@@ -44,7 +44,7 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def record_sent(history: Any, local_id: str, provider: str, provider_id: str, status: str) -> None:
     """A message in the history as if smsctl had sent it: what callbacks and reports refer to."""
-    from sms_cli.history import MessageRecord, Outcome, text_hash
+    from sms_cli.storage.messages import MessageRecord, Outcome, text_hash
 
     record = MessageRecord(
         local_id=local_id,

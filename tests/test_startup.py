@@ -24,12 +24,12 @@ FORBIDDEN_PREFIXES = (
 FORBIDDEN_PACKAGES = (
     "sms_cli.providers.base",
     "sms_cli.providers.http",
-    "sms_cli.providers.connectel",
-    "sms_cli.providers.seven",
-    "sms_cli.sandbox",
-    "sms_cli.history",
-    "sms_cli.receiver",
-    "sms_cli.webhooks",
+    "sms_cli.providers.connectel.client",
+    "sms_cli.providers.seven.client",
+    "sms_cli.providers.emulation",
+    "sms_cli.storage.messages",
+    "sms_cli.services.receiving",
+    "sms_cli.core.callbacks",
 )
 
 PROBE = """

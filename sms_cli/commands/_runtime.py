@@ -14,10 +14,10 @@ from typing import Annotated
 
 import typer
 
-from sms_cli import output
+from sms_cli.core.redaction import redact
+from sms_cli.core.times import MAX_TIMEOUT
 from sms_cli.errors import ConfigError, ExitCode, InputError, SmsError
-from sms_cli.redaction import redact
-from sms_cli.times import MAX_TIMEOUT
+from sms_cli.render import output
 
 # Options several commands share, spelled once.
 TextArgument = Annotated[
@@ -139,7 +139,7 @@ def _last_resort(exc: Exception) -> SmsError | None:
         )
     if type(exc).__module__ == "sqlite3":
         # sqlite3 is not imported at startup: its errors are recognised by their module.
-        from sms_cli.history import data_dir, storage_error
+        from sms_cli.storage.messages import data_dir, storage_error
 
         return storage_error(exc, data_dir() / "history.sqlite3")
     if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:

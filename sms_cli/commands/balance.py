@@ -11,7 +11,8 @@ def balance_command(
 ) -> None:
     """Show the account balance (seven.io; Connectel has no balance API)."""
     with handled_errors():
-        from sms_cli import account, output
+        from sms_cli.render import output
+        from sms_cli.services import account
 
         with account.client(profile, timeout) as (resolved, provider):
             balance = account.supported(provider.balance, resolved)
@@ -25,7 +26,7 @@ def balance_command(
                 }
             )
         else:
-            from sms_cli.printable import visible
+            from sms_cli.core.printable import visible
 
             # The currency is the provider's text: shown, never obeyed by the terminal.
             line = f"{balance.amount:.2f} {visible(balance.currency)}".rstrip()

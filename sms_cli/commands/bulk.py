@@ -15,8 +15,8 @@ from sms_cli.commands._runtime import JsonFlag, TimeoutOption, handled_errors
 from sms_cli.commands.profile import ProfileOption
 
 if TYPE_CHECKING:
-    from sms_cli.bulk import RowCheck, Totals
-    from sms_cli.bulk_jobs import Journal
+    from sms_cli.services.bulk.engine import Journal
+    from sms_cli.services.bulk.input import RowCheck, Totals
 
 
 @dataclass(frozen=True)
@@ -238,8 +238,11 @@ def _new_job(
     import hashlib
     import os
 
-    from sms_cli import output
-    from sms_cli.bulk import (
+    from sms_cli.errors import InputError
+    from sms_cli.providers.registry import REGISTRY
+    from sms_cli.render import output
+    from sms_cli.services.bulk.engine import Journal, job_lock
+    from sms_cli.services.bulk.input import (
         RowRules,
         Source,
         Totals,
@@ -247,11 +250,8 @@ def _new_job(
         open_table,
         preflight,
     )
-    from sms_cli.bulk_jobs import Journal, job_lock
-    from sms_cli.errors import InputError
-    from sms_cli.history import History, new_id
-    from sms_cli.profiles import ProfileStore, resolve, validate_sender
-    from sms_cli.providers.registry import REGISTRY
+    from sms_cli.storage.messages import History, new_id
+    from sms_cli.storage.profiles import ProfileStore, resolve, validate_sender
 
     resolved = resolve(ProfileStore().load(), profile_flag, require_token=not dry_run)
     provider = REGISTRY[resolved.provider]
@@ -386,8 +386,8 @@ def _with_sender(row: RowCheck, default: str | None, provider: str, required: bo
 def _confirm(yes: bool, totals: Totals, profile: str, job_id: str, price: float | None) -> None:
     import sys
 
-    from sms_cli import output
     from sms_cli.errors import InputError
+    from sms_cli.render import output
 
     if yes:
         return
@@ -422,12 +422,12 @@ def _run(journal: Journal, history: Any, job_id: str, profile_name: str, run: Ru
 def _send_pending(
     journal: Journal, history: Any, job_id: str, profile_name: str, run: RunOptions
 ) -> int:
-    from sms_cli import output
-    from sms_cli.bulk_jobs import Engine, batches
     from sms_cli.errors import InputError
-    from sms_cli.history import History
-    from sms_cli.profiles import ProfileStore, resolve
     from sms_cli.providers.registry import REGISTRY, load
+    from sms_cli.render import output
+    from sms_cli.services.bulk.engine import Engine, batches
+    from sms_cli.storage.messages import History
+    from sms_cli.storage.profiles import ProfileStore, resolve
 
     resolved = resolve(ProfileStore().load(), profile_name)
     provider = REGISTRY[resolved.provider]
@@ -517,10 +517,10 @@ def _exit_code(counts: dict[str, int]) -> int:
 def _resume(
     job_id: str, retry_unknown: bool, profile_flag: str | None, yes: bool, run: RunOptions
 ) -> int:
-    from sms_cli import output
-    from sms_cli.bulk_jobs import Journal, job_lock
     from sms_cli.errors import InputError
-    from sms_cli.history import History
+    from sms_cli.render import output
+    from sms_cli.services.bulk.engine import Journal, job_lock
+    from sms_cli.storage.messages import History
 
     history = History()
     journal = Journal(history)
@@ -576,7 +576,7 @@ def _check_provider(job: dict[str, object], profile_name: str, *, required: bool
     """A job was checked for one provider (its sender rules, its text limits): it is never
     resumed through a profile of another."""
     from sms_cli.errors import ConfigError, InputError
-    from sms_cli.profiles import ProfileStore, resolve
+    from sms_cli.storage.profiles import ProfileStore, resolve
 
     try:
         resolved = resolve(ProfileStore().load(), profile_name, require_token=False)
@@ -632,7 +632,7 @@ def _open_binary(path: str) -> tuple[Any, str]:
 def _print_row(row: RowCheck, json: bool) -> None:
     import json as json_module
 
-    from sms_cli import output
+    from sms_cli.render import output
 
     if json:
         document = {
@@ -656,7 +656,7 @@ def _print_row(row: RowCheck, json: bool) -> None:
 def _print_totals(totals: Totals, *, price: float | None, json: bool, dry_run: bool) -> None:
     import json as json_module
 
-    from sms_cli import output
+    from sms_cli.render import output
 
     summary = {
         "rows": totals.rows,
@@ -696,7 +696,9 @@ def _print_totals(totals: Totals, *, price: float | None, json: bool, dry_run: b
 def _print_summary(
     journal: Journal, job_id: str, requests: int, json: bool, elapsed: float = 0.0
 ) -> None:
-    from sms_cli import output, render
+    from sms_cli.core.printable import visible
+    from sms_cli.render import output
+    from sms_cli.render.table import table
 
     outcome = journal.outcome(job_id)
     job = journal.job(job_id) or {}
@@ -714,12 +716,12 @@ def _print_summary(
     rows: dict[str, int] = outcome["rows"]  # type: ignore[assignment]
     lines = [(state, str(n)) for state, n in sorted(rows.items())]
     reasons: dict[str, int] = outcome["failed_by_reason"]  # type: ignore[assignment]
-    # A reason is the provider's words: shown, never obeyed (render.visible).
-    lines += [(f"  {render.visible(reason)}", str(n)) for reason, n in reasons.items()]
+    # A reason is the provider's words: shown, never obeyed (visible).
+    lines += [(f"  {visible(reason)}", str(n)) for reason, n in reasons.items()]
     lines.append(("segments sent", str(outcome["segments_sent"])))
     if outcome["provider_price"] is not None:
         lines.append(("charged", str(outcome["provider_price"])))
-    render.table(("Rows", "Count"), lines)
+    table(("Rows", "Count"), lines)
     rate = f" in {elapsed:.1f} s ({requests / elapsed:.1f}/s)" if elapsed > 0 else ""
     output.info(f"job {job_id}: {requests} requests{rate}")
 
@@ -740,9 +742,10 @@ def _write_report(journal: Journal, job_id: str, path: Path) -> None:
 
 
 def _list_jobs(json: bool) -> None:
-    from sms_cli import output, render
-    from sms_cli.bulk_jobs import Journal
-    from sms_cli.history import History
+    from sms_cli.render import output
+    from sms_cli.render.table import table
+    from sms_cli.services.bulk.engine import Journal
+    from sms_cli.storage.messages import History
 
     history = History()
     try:
@@ -766,7 +769,7 @@ def _list_jobs(json: bool) -> None:
         )
         for j in jobs
     ]
-    render.table(
+    table(
         ("Job", "Created", "State", "Source", "Rows", "Pending", "Accepted", "Failed", "Unknown"),
         rows,
     )
@@ -778,7 +781,7 @@ class ProgressDisplay:
     def __init__(self, total: int) -> None:
         import threading
 
-        from sms_cli import output
+        from sms_cli.render import output
 
         self.total = total
         self.last = 0.0
@@ -825,7 +828,7 @@ class ProgressDisplay:
             self._show(done, detail)
 
     def _show(self, done: int, detail: str) -> None:
-        from sms_cli import output
+        from sms_cli.render import output
 
         try:
             if self.bar is not None:

@@ -52,9 +52,10 @@ def add_command(
 ) -> None:
     """Register a webhook: the provider will push events to URL."""
     with handled_errors():
-        from sms_cli import account, output
         from sms_cli.errors import InputError
-        from sms_cli.profiles import validate_base_url
+        from sms_cli.render import output
+        from sms_cli.services import account
+        from sms_cli.storage.profiles import validate_base_url
 
         if event not in EVENTS:
             raise InputError(f"--event must be one of {', '.join(EVENTS)}")
@@ -68,7 +69,7 @@ def add_command(
         if json:
             output.print_json({"id": hook_id, "url": url, "event": event, "method": method})
         else:
-            from sms_cli.printable import visible
+            from sms_cli.core.printable import visible
 
             output.stdout().write(f"{visible(hook_id)}\n")  # the provider's text: never obeyed
             output.info(f"registered hook {hook_id}: {event} events to {url}")
@@ -80,14 +81,16 @@ def list_command(
 ) -> None:
     """List the registered webhooks."""
     with handled_errors():
-        from sms_cli import account, output, render
+        from sms_cli.render import output
+        from sms_cli.render.hooks import hooks_human, hooks_json
+        from sms_cli.services import account
 
         with account.client(profile, timeout) as (resolved, provider):
             hooks = account.supported(provider.hooks, resolved)
         if json:
-            output.print_json(render.hooks_json(hooks))
+            output.print_json(hooks_json(hooks))
         else:
-            render.hooks_human(hooks)
+            hooks_human(hooks)
 
 
 @hooks_app.command("remove")
@@ -98,8 +101,9 @@ def remove_command(
 ) -> None:
     """Remove a webhook."""
     with handled_errors():
-        from sms_cli import account, output
         from sms_cli.errors import InputError
+        from sms_cli.render import output
+        from sms_cli.services import account
 
         with account.client(profile, timeout) as (resolved, provider):
             removed = account.supported(lambda: provider.remove_hook(hook_id), resolved)

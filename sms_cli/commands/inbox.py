@@ -39,11 +39,12 @@ def inbox_command(
 ) -> None:
     """Show received SMS, newest first (stored by `smsctl listen`)."""
     with handled_errors():
-        from sms_cli import output, render
+        from sms_cli.core.callbacks import phone
         from sms_cli.errors import InputError
-        from sms_cli.history import History, parse_since
-        from sms_cli.profiles import validate_provider
-        from sms_cli.webhooks import phone
+        from sms_cli.render import output
+        from sms_cli.render.received import inbox_human, inbox_json
+        from sms_cli.storage.messages import History, parse_since
+        from sms_cli.storage.profiles import validate_provider
 
         if provider is not None:
             validate_provider(provider)
@@ -62,6 +63,6 @@ def inbox_command(
         finally:
             history.close()
         if json:
-            output.print_json(render.inbox_json(rows))
+            output.print_json(inbox_json(rows))
         else:
-            render.inbox_human(rows)
+            inbox_human(rows)

@@ -20,9 +20,9 @@ from sms_cli.commands._runtime import JsonFlag, handled_errors
 from sms_cli.commands.profile import complete_profile_name
 
 if TYPE_CHECKING:
-    from sms_cli.history import Received
-    from sms_cli.profiles import ProfileFile
-    from sms_cli.receiver import Refusal
+    from sms_cli.services.receiving import Refusal
+    from sms_cli.storage.messages import Received
+    from sms_cli.storage.profiles import ProfileFile
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
@@ -124,7 +124,7 @@ class _Printer:
     """Each stored event as a table row or a JSON line, written off the event loop."""
 
     def __init__(self, as_json: bool) -> None:
-        from sms_cli import output
+        from sms_cli.render import output
 
         self.as_json = as_json
         self.header_shown = False
@@ -151,20 +151,25 @@ class _Printer:
     def event(self, received: Received) -> None:
         import json
 
-        from sms_cli import render
-        from sms_cli.redaction import redact
+        from sms_cli.core.redaction import redact
+        from sms_cli.render.received import (
+            RECEIVED_HEADER,
+            received_json,
+            received_line,
+            received_row,
+        )
 
         if received.duplicate:
             self.duplicates += 1
             return
         self.events += 1
         if self.as_json:
-            line = json.dumps(render.received_json(received), ensure_ascii=False)
+            line = json.dumps(received_json(received), ensure_ascii=False)
             text = redact(line, urls=False) + "\n"
         else:
-            text = render.received_line(render.received_row(received)) + "\n"
+            text = received_line(received_row(received)) + "\n"
             if not self.header_shown:
-                text = render.received_line(render.RECEIVED_HEADER) + "\n" + text
+                text = received_line(RECEIVED_HEADER) + "\n" + text
         if self.out.put(text):
             self.header_shown = True
         elif self.out.dropped == 1:
@@ -174,7 +179,7 @@ class _Printer:
             )
 
     def refusal(self, refusal: Refusal) -> None:
-        from sms_cli.printable import visible
+        from sms_cli.core.printable import visible
         from sms_cli.providers.registry import REGISTRY
 
         info = REGISTRY.get(refusal.provider or "")
@@ -188,7 +193,7 @@ class _Printer:
     def warning_line(self, text: str) -> None:
         """A line for stderr, at most WARNINGS_PER_SECOND a second: the rest are counted, and
         the count is shown with the next warning or at stop."""
-        from sms_cli.redaction import redact
+        from sms_cli.core.redaction import redact
 
         with self.lock:
             now = time.monotonic()
@@ -213,8 +218,8 @@ class _Printer:
     def last_line(self, text: str, timeout: float = 1.0) -> None:
         """The final line on stderr: written within `timeout` seconds, or left out when stderr
         is not being read (a write to a full pipe would keep the process from exiting)."""
-        from sms_cli import output
-        from sms_cli.redaction import redact
+        from sms_cli.core.redaction import redact
+        from sms_cli.render import output
 
         if not self.err.done:
             return
@@ -233,7 +238,7 @@ class _LogToStderr(logging.Handler):
         self.printer = printer
 
     def emit(self, record: logging.LogRecord) -> None:
-        from sms_cli.printable import visible
+        from sms_cli.core.printable import visible
 
         try:
             message = record.getMessage()
@@ -319,12 +324,12 @@ def listen_command(
         import secrets
         import signal
 
-        from sms_cli import output
         from sms_cli.errors import InputError
-        from sms_cli.history import History
-        from sms_cli.profiles import ProfileStore, validate_base_url
         from sms_cli.providers.registry import REGISTRY
-        from sms_cli.receiver import Receiver, ReceiverConfig, bind, make_server
+        from sms_cli.render import output
+        from sms_cli.services.receiving import Receiver, ReceiverConfig, bind, make_server
+        from sms_cli.storage.messages import History
+        from sms_cli.storage.profiles import ProfileStore, validate_base_url
 
         generated = secret is None
         secret = secret or secrets.token_urlsafe(18)

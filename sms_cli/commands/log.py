@@ -11,8 +11,8 @@ from sms_cli.commands.profile import complete_profile_name
 
 
 def _complete_status(incomplete: str) -> list[str]:
-    from sms_cli.history import NOT_SENT
-    from sms_cli.providers.base import STATUSES
+    from sms_cli.core.status import STATUSES
+    from sms_cli.storage.messages import NOT_SENT
 
     return [s for s in (*STATUSES, NOT_SENT) if s.startswith(incomplete)]
 
@@ -47,15 +47,16 @@ def log_command(
 ) -> None:
     """Show the local history of sent messages, newest first."""
     with handled_errors():
-        from sms_cli import output, render
+        from sms_cli.core.numbers import check as check_number
         from sms_cli.errors import InputError
-        from sms_cli.history import History, parse_since
-        from sms_cli.numbers import check as check_number
+        from sms_cli.render import output
+        from sms_cli.render.log import log_csv, log_human, log_json
+        from sms_cli.storage.messages import History, parse_since
 
         if json and csv:
             raise InputError("choose --json or --csv, not both")
-        from sms_cli.history import NOT_SENT
-        from sms_cli.providers.base import STATUSES
+        from sms_cli.core.status import STATUSES
+        from sms_cli.storage.messages import NOT_SENT
 
         known = (*STATUSES, NOT_SENT)
         if status is not None and status not in known:
@@ -76,8 +77,8 @@ def log_command(
         finally:
             history.close()
         if json:
-            output.print_json(render.log_json(rows))
+            output.print_json(log_json(rows))
         elif csv:
-            render.log_csv(rows)
+            log_csv(rows)
         else:
-            render.log_human(rows)
+            log_human(rows)

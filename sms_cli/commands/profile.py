@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sms_cli import output
 from sms_cli.commands._runtime import JsonFlag, handled_errors
 from sms_cli.commands._runtime import TimeoutOption as TimeoutOption
 from sms_cli.providers.registry import PROVIDER_NAMES
+from sms_cli.render import output
 
 if TYPE_CHECKING:
-    from sms_cli.profiles import ProfileFile
+    from sms_cli.storage.profiles import ProfileFile
 
 # The store, the renderers and their imports load inside each command, not here: every command
 # module is imported for `smsctl --help` and `smsctl split`, which must start fast.
@@ -27,7 +27,7 @@ profile_app = typer.Typer(
 
 def complete_profile_name(incomplete: str) -> list[str]:
     """Shell completion of profile names; silent when the file cannot be read."""
-    from sms_cli.profiles import ProfileStore
+    from sms_cli.storage.profiles import ProfileStore
 
     try:
         profiles = ProfileStore().load()
@@ -63,7 +63,7 @@ def _read_token(
 ) -> tuple[str | None, str | None]:
     """The token to store, or the variable to read it from; never from a command-line argument."""
     from sms_cli.errors import InputError
-    from sms_cli.profiles import validate_env_name
+    from sms_cli.storage.profiles import validate_env_name
 
     if token_stdin and token_env:
         raise InputError("give --token-stdin or --token-env, not both")
@@ -76,7 +76,7 @@ def _read_token(
 def _read_secret(prompt: str, what: str, from_stdin: bool, hint: str) -> str:
     """A secret from standard input or a hidden prompt: never from an argument (`ps` shows it)."""
     from sms_cli.errors import InputError
-    from sms_cli.profiles import validate_secret
+    from sms_cli.storage.profiles import validate_secret
 
     stdin = sys.stdin
     if stdin is None:  # `<&-`: fd 0 is not open
@@ -168,8 +168,10 @@ def add_command(
     A token is never accepted as a command-line argument: other users could read it in `ps`.
     """
     with handled_errors():
-        from sms_cli import render
-        from sms_cli.profiles import (
+        from sms_cli.render.profile import (
+            profile_json,
+        )
+        from sms_cli.storage.profiles import (
             Profile,
             ProfileStore,
             validate_base_url,
@@ -208,7 +210,7 @@ def add_command(
         updated = store.update(change)
         is_default = updated.default == name
         if json:
-            output.print_json(render.profile_json(profile, is_default=is_default))
+            output.print_json(profile_json(profile, is_default=is_default))
         output.info(
             f"added profile {name!r} ({provider}{', default' if is_default else ''}) "
             f"to {store.path}"
@@ -219,16 +221,19 @@ def add_command(
 def list_command(json: JsonFlag = False) -> None:
     """List the profiles; the default is marked, broken ones are flagged. Tokens are masked."""
     with handled_errors():
-        from sms_cli import render
-        from sms_cli.profiles import ProfileStore
+        from sms_cli.render.profile import (
+            profile_list_human,
+            profile_list_json,
+        )
+        from sms_cli.storage.profiles import ProfileStore
 
         profiles = ProfileStore().load()
         if json:
-            output.print_json(render.profile_list_json(profiles))
+            output.print_json(profile_list_json(profiles))
         elif not profiles.profiles and not profiles.broken:
             output.info("no profiles yet; add one with: smsctl profile add NAME --provider ...")
         else:
-            render.profile_list_human(profiles)
+            profile_list_human(profiles)
         for broken in profiles.broken.values():
             output.warning(f"{broken.message} (unusable until fixed or removed)")
 
@@ -248,17 +253,20 @@ def show_command(
 ) -> None:
     """Show one profile with the source of each value (flag, environment, profile, default)."""
     with handled_errors():
-        from sms_cli import render
-        from sms_cli.profiles import ProfileStore, resolve
+        from sms_cli.render.profile import (
+            resolved_profile_human,
+            resolved_profile_json,
+        )
+        from sms_cli.storage.profiles import ProfileStore, resolve
 
         profiles = ProfileStore().load()
         resolved = resolve(profiles, name, require_token=False, flag_source="named")
         is_default = profiles.default == resolved.profile.name
         if json:
-            document = render.resolved_profile_json(resolved, is_default=is_default, reveal=reveal)
+            document = resolved_profile_json(resolved, is_default=is_default, reveal=reveal)
             output.print_json(document, reveal=reveal)
         else:
-            render.resolved_profile_human(resolved, is_default=is_default, reveal=reveal)
+            resolved_profile_human(resolved, is_default=is_default, reveal=reveal)
 
 
 @profile_app.command("signing-key")
@@ -274,7 +282,7 @@ def signing_key_command(
     The key comes from a hidden prompt or --stdin, never from an argument.
     """
     with handled_errors():
-        from sms_cli.profiles import ProfileStore, with_signing_key
+        from sms_cli.storage.profiles import ProfileStore, with_signing_key
 
         store = ProfileStore()
         key = None
@@ -294,7 +302,7 @@ def signing_key_command(
 def use_command(name: ProfileName) -> None:
     """Make a profile the default."""
     with handled_errors():
-        from sms_cli.profiles import ProfileStore, with_default
+        from sms_cli.storage.profiles import ProfileStore, with_default
 
         ProfileStore().update(lambda current: (with_default(current, name), None))
         output.info(f"default profile is now {name!r}")
@@ -304,7 +312,7 @@ def use_command(name: ProfileName) -> None:
 def remove_command(name: ProfileName) -> None:
     """Remove a profile and its stored token."""
     with handled_errors():
-        from sms_cli.profiles import ProfileStore, without
+        from sms_cli.storage.profiles import ProfileStore, without
 
         was_default = ProfileStore().update(
             lambda current: (without(current, name), current.default == name)
@@ -321,7 +329,7 @@ def rename_command(
 ) -> None:
     """Rename a profile (it stays the default if it was)."""
     with handled_errors():
-        from sms_cli.profiles import ProfileStore, renamed
+        from sms_cli.storage.profiles import ProfileStore, renamed
 
         ProfileStore().update(lambda current: (renamed(current, old, new), None))
         output.info(f"renamed profile {old!r} to {new!r}")
@@ -331,7 +339,7 @@ def rename_command(
 def path_command(json: JsonFlag = False) -> None:
     """Print where the profiles file is (set SMSCTL_CONFIG_DIR to move it)."""
     with handled_errors():
-        from sms_cli.profiles import ProfileStore
+        from sms_cli.storage.profiles import ProfileStore
 
         path = ProfileStore().path
         if json:

@@ -43,10 +43,10 @@ def sandbox_command(
     `sandbox-token` is accepted.
     """
     with handled_errors():
-        from sms_cli import output
         from sms_cli.errors import InputError
+        from sms_cli.providers.emulation import SandboxServer, all_emulators
         from sms_cli.providers.registry import REGISTRY
-        from sms_cli.sandbox.server import SandboxServer, all_emulators
+        from sms_cli.render import output
 
         try:
             emulators = all_emulators()

@@ -19,7 +19,7 @@ from sms_cli.commands._runtime import (
 from sms_cli.commands.profile import ProfileOption
 
 if TYPE_CHECKING:
-    from sms_cli.sending import SendReport
+    from sms_cli.services.sending import SendReport
 
 SEVEN = "seven.io options"
 
@@ -182,11 +182,12 @@ def send_command(
     with handled_errors():
         import os
 
-        from sms_cli import output, render
+        from sms_cli.core.redaction import register_secret
         from sms_cli.errors import InputError, StorageError
-        from sms_cli.history import History
-        from sms_cli.redaction import register_secret
-        from sms_cli.sending import SendArgs, dry_run_report, execute, plan_send
+        from sms_cli.render import output
+        from sms_cli.render.send import send_human, send_json
+        from sms_cli.services.sending import SendArgs, dry_run_report, execute, plan_send
+        from sms_cli.storage.messages import History
 
         if not to:
             raise InputError("no recipients: give at least one --to NUMBER")
@@ -242,9 +243,9 @@ def send_command(
                 history.close()
         with results_written(None if dry_run else _what_went_out(report)):
             if json:
-                output.print_json(render.send_json(report))
+                output.print_json(send_json(report))
             else:
-                render.send_human(report)
+                send_human(report)
         _explain(report)
         raise typer.Exit(int(report.exit_code))
 
@@ -261,7 +262,7 @@ def _what_went_out(report: SendReport) -> str:
 
 def _explain(report: SendReport) -> None:
     """What a script's exit code cannot say: why outcomes are unknown, what test mode did."""
-    from sms_cli import output
+    from sms_cli.render import output
 
     if report.record_error is not None:
         # The send happened; only its record failed. The exit code still tells what the provider

@@ -64,9 +64,10 @@ def split_command(
     line break of a file or of standard input is dropped.
     """
     with handled_errors():
-        from sms_cli import output, render
         from sms_cli.errors import LimitExceeded
-        from sms_cli.preview import build_preview
+        from sms_cli.render import output
+        from sms_cli.render.split import split_human, split_json
+        from sms_cli.services.preview import build_preview
 
         message = read_text(text, file)
         preview = build_preview(
@@ -77,9 +78,9 @@ def split_command(
             national=[lang.value for lang in national or ()],
         )
         if json:
-            output.print_json(render.split_json(preview))
+            output.print_json(split_json(preview))
         else:
-            render.split_human(preview)
+            split_human(preview)
         for warning in preview.warnings:
             output.warning(warning.message)
         count = preview.segmentation.segment_count

@@ -64,10 +64,12 @@ def status_command(
     an id is neither in the history nor known to the provider.
     """
     with handled_errors():
-        from sms_cli import output, render
-        from sms_cli.history import History
-        from sms_cli.tracking import Clients, Tracked, UnknownIds, check, exit_code, select
-        from sms_cli.tracking import wait as wait_for
+        from sms_cli.core.printable import visible
+        from sms_cli.render import output
+        from sms_cli.render.status import status_human, status_json
+        from sms_cli.services.tracking import Clients, Tracked, UnknownIds, check, exit_code, select
+        from sms_cli.services.tracking import wait as wait_for
+        from sms_cli.storage.messages import History
 
         def progress(tracked: list[Tracked]) -> None:
             if output.is_terminal(output.stderr()):
@@ -100,12 +102,12 @@ def status_command(
             clients.close()
             history.close()
         if json:
-            output.print_json(render.status_json(tracked, waited=wait))
+            output.print_json(status_json(tracked, waited=wait))
         else:
-            render.status_human(tracked)
+            status_human(tracked)
         for item in tracked:
             # A report on an id the provider does not know has no recipient: name the id.
-            who = render.visible(str(item.recipient or item.id or item.local_id))
+            who = visible(str(item.recipient or item.id or item.local_id))
             if item.note and item.status == "unknown":
                 output.warning(f"{who}: {item.note}")
             elif item.note:

@@ -12,26 +12,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from sms_cli.errors import ConfigError
 from sms_cli.providers.registry import ProviderInfo
 
 if TYPE_CHECKING:
-    from sms_cli.webhooks import CallbackEvent, CallbackRequest
+    from sms_cli.core.callbacks import CallbackEvent, CallbackRequest
 
-Status = Literal["queued", "enroute", "delivered", "failed", "expired", "rejected", "unknown"]
-STATUSES: Final[tuple[Status, ...]] = (
-    "queued",
-    "enroute",
-    "delivered",
-    "failed",
-    "expired",
-    "rejected",
-    "unknown",
-)
-FINAL_STATUSES: Final = frozenset({"delivered", "failed", "expired", "rejected"})
-ACCEPTED_STATUSES: Final = frozenset({"queued", "enroute", "delivered"})
+from sms_cli.core.status import FINAL_STATUSES, Status
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ from urllib.parse import urlencode, urlsplit
 import httpcore
 
 from sms_cli import __version__
+from sms_cli.core.printable import visible
+from sms_cli.core.times import MAX_TIMEOUT  # the transport clamps to it too
 from sms_cli.errors import (
     AuthError,
     EndpointNotFound,
@@ -59,8 +61,6 @@ from sms_cli.errors import (
     NetworkError,
     ProviderUnavailable,
 )
-from sms_cli.printable import visible
-from sms_cli.times import MAX_TIMEOUT  # the transport clamps to it too
 
 USER_AGENT = f"smsctl/{__version__}"
 MAX_ANSWER_BYTES: Final = 1 << 20  # 1 MiB: real answers are a few kilobytes
@@ -910,7 +910,7 @@ _TEXT_KEYS: Final = ("error_text", "detail", "message", "error", "description", 
 def refusal_text(response: Reply) -> str | None:
     """The provider's words in an error answer, as a message may show them: a JSON object's
     text field, else the body; redacted whole, then cut (redaction.shorten)."""
-    from sms_cli.redaction import shorten
+    from sms_cli.core.redaction import shorten
 
     document = json_object(response)
     text = response.text

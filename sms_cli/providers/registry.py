@@ -44,7 +44,7 @@ class ProviderInfo:
     max_text_chars: int
     sender: SenderRule
     client: str  # "module:Class", imported only when a command needs the network
-    emulator: str  # "module:Class" of its local emulator in sms_cli.sandbox
+    emulator: str  # "module:Class" of its local emulator (providers/NAME/emulator.py)
     requires_sender: bool = False
     send_options: frozenset[str] = frozenset()  # `smsctl send` options it understands
     max_requests_per_second: float | None = None  # a documented rate limit, the bulk default
@@ -60,8 +60,8 @@ REGISTRY: Final[dict[str, ProviderInfo]] = {
         default_base_url="https://smsapi.connectel.se",
         max_text_chars=1600,
         sender=SenderRule(11, 20, re.compile(r"[A-Za-z0-9 ]+")),
-        client="sms_cli.providers.connectel:Connectel",
-        emulator="sms_cli.sandbox.connectel:ConnectelEmulator",
+        client="sms_cli.providers.connectel.client:Connectel",
+        emulator="sms_cli.providers.connectel.emulator:ConnectelEmulator",
         requires_sender=True,
         callback_setup="set this URL on the token in Connectel's web interface",
     ),
@@ -73,8 +73,8 @@ REGISTRY: Final[dict[str, ProviderInfo]] = {
         default_base_url="https://gateway.seven.io/api",
         max_text_chars=1520,
         sender=SenderRule(11, 16, re.compile(r"[A-Za-z0-9 /.\-@_!()+$,&]+")),
-        client="sms_cli.providers.seven:Seven",
-        emulator="sms_cli.sandbox.seven:SevenEmulator",
+        client="sms_cli.providers.seven.client:Seven",
+        emulator="sms_cli.providers.seven.emulator:SevenEmulator",
         max_requests_per_second=50.0,  # §2.11: 50 connections a second in total
         signed_callbacks=True,  # §2.10.2
         callback_setup="register it with: smsctl hooks add URL --event all",

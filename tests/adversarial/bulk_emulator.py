@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from sms_cli.providers.emulation import SandboxServer, all_emulators
 from sms_cli.providers.registry import REGISTRY
-from sms_cli.sandbox.server import SandboxServer, all_emulators
 from tests.integration.conftest import CANARY, Emu, run
 
 __all__ = ["emu", "profile", "server"]

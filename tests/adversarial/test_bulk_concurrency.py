@@ -99,9 +99,9 @@ def test_a_resume_during_a_live_run_is_refused_and_touches_nothing(
 def test_the_engine_sends_only_rows_it_claims(emu: Emu, profile: str, tmp_path: Path) -> None:
     """The claim is a compare-and-set: a row another runner took between the read of the
     pending rows and the claim is not sent, lock or no lock."""
-    from sms_cli.bulk_jobs import Engine, Journal, batches
-    from sms_cli.history import History
     from sms_cli.providers.registry import REGISTRY, load
+    from sms_cli.services.bulk.engine import Engine, Journal, batches
+    from sms_cli.storage.messages import History
 
     job = ready_job(tmp_path / "r.csv", 10)
     history = History()

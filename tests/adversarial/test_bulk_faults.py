@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sms_cli.sandbox.server import SandboxServer
+from sms_cli.providers.emulation import SandboxServer
 from tests.adversarial.bulk_emulator import *  # noqa: F403  (the emu and profile fixtures)
 from tests.adversarial.test_bulk_concurrency import finish, ready_job, smsctl, wait_for_sends
 from tests.integration.conftest import CANARY, Emu, run
@@ -78,7 +78,7 @@ def test_a_job_left_running_by_a_dead_process_is_resumable(
 
 
 def test_a_lock_taken_on_a_file_deleted_meanwhile_is_taken_again() -> None:
-    from sms_cli.bulk_jobs import JobLock
+    from sms_cli.services.bulk.engine import JobLock
 
     first = JobLock("a" * 32)
     assert first.try_acquire()
@@ -128,9 +128,9 @@ def test_a_stderr_reader_that_goes_away_does_not_stop_the_run(
 def test_a_worker_that_dies_is_never_a_quiet_finish(emu: Emu, profile: str, tmp_path: Path) -> None:
     """Whatever ends a worker (here the progress callback) reaches the caller: the run does
     not return as if every row had been sent."""
-    from sms_cli.bulk_jobs import Engine, Journal, batches
-    from sms_cli.history import History
     from sms_cli.providers.registry import REGISTRY, load
+    from sms_cli.services.bulk.engine import Engine, Journal, batches
+    from sms_cli.storage.messages import History
 
     job = ready_job(tmp_path / "r.csv", 6)
 

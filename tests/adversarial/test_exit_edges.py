@@ -28,9 +28,9 @@ from typer.testing import CliRunner, Result
 
 from sms_cli.app import app
 from sms_cli.errors import InputError, StorageError
-from sms_cli.history import History, MessageRecord, text_hash
+from sms_cli.providers.emulation import SandboxServer, all_emulators
 from sms_cli.providers.http import MAX_TIMEOUT, Transport
-from sms_cli.sandbox.server import SandboxServer, all_emulators
+from sms_cli.storage.messages import History, MessageRecord, text_hash
 
 TOKEN = "CANARY-edges-3f9b1d7c5e2a4086"
 NUMBER = "+46701234567"

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from sms_cli.errors import ExitCode
-from sms_cli.sandbox.server import SandboxServer, all_emulators
+from sms_cli.providers.emulation import SandboxServer, all_emulators
 
 CANARY = "CANARY-exits-5d1c0e7a9b3f4a28"
 NUMBER = "+46701234567"
@@ -115,7 +115,7 @@ PREEXEC: dict[str, Callable[[], None]] = {
 
 def _template_history(path: Path) -> None:
     """A history with one sent message, written by smsctl's own code."""
-    from sms_cli.history import History, MessageRecord, Outcome, text_hash
+    from sms_cli.storage.messages import History, MessageRecord, Outcome, text_hash
 
     history = History(path)
     history.record_intent(

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sms_cli.history import History
+from sms_cli.storage.messages import History
 
 OPEN_AND_CLOSE = """
 import sqlite3, sys

@@ -25,8 +25,8 @@ from typing import Any
 import httpx
 import pytest
 
-from sms_cli.history import History, Received
-from sms_cli.receiver import Receiver, ReceiverConfig, Refusal, bind, make_server
+from sms_cli.services.receiving import Receiver, ReceiverConfig, Refusal, bind, make_server
+from sms_cli.storage.messages import History, Received
 
 SECRET = "hostile-secret-0123456789"
 SIGNING_KEY = "sign-key-5c1d9e7f3a"
@@ -141,7 +141,7 @@ def test_escape_sequences_from_a_callback_are_shown_not_obeyed(
     """Connectel callbacks are unsigned: anyone with the URL chooses every field."""
     import io
 
-    from sms_cli import render
+    from sms_cli.render.received import inbox_human, received_line, received_row
     from tests.integration.conftest import run
 
     pushes = [
@@ -156,9 +156,7 @@ def test_escape_sequences_from_a_callback_are_shown_not_obeyed(
             assert httpx.post(served.url("connectel"), json=payload).status_code == 200
     assert len(served.events) == 3
 
-    listen_lines = "\n".join(
-        render.received_line(render.received_row(received)) for received in served.events
-    )
+    listen_lines = "\n".join(received_line(received_row(received)) for received in served.events)
     inbox = run(["inbox"])
     assert inbox.exit_code == 0, inbox.stderr
     for shown in (listen_lines, inbox.stdout):
@@ -173,11 +171,11 @@ def test_escape_sequences_from_a_callback_are_shown_not_obeyed(
     terminal = Terminal()
     monkeypatch.setattr("sys.stdout", terminal)
     monkeypatch.setenv("COLUMNS", "200")
-    from sms_cli.history import History
+    from sms_cli.storage.messages import History
 
     history = History()
     try:
-        render.inbox_human(history.inbox())
+        inbox_human(history.inbox())
     finally:
         history.close()
     drawn = terminal.getvalue()

@@ -259,8 +259,8 @@ def test_profile_add_refuses_what_a_load_refuses(option: str, value: str) -> Non
 
 
 def test_json_output_never_carries_nan() -> None:
-    from sms_cli import output
     from sms_cli.errors import SmsError
+    from sms_cli.render import output
 
     with pytest.raises(SmsError, match="NaN or infinity"):
         output.print_json({"cost": math.nan})
@@ -316,9 +316,9 @@ def test_any_toml_value_gives_a_valid_profile_or_a_config_error(
     key: str, value: Any, name: str
 ) -> None:
     """The store and the renderer, fast enough for many examples; the CLI is sampled below."""
-    from sms_cli import render
     from sms_cli.errors import ConfigError
-    from sms_cli.profiles import ProfileStore, resolve
+    from sms_cli.render.profile import profile_list_json, resolved_profile_json
+    from sms_cli.storage.profiles import ProfileStore, resolve
 
     path = _hostile_file(key, value, name)
     profiles = ProfileStore(path).load()
@@ -330,9 +330,9 @@ def test_any_toml_value_gives_a_valid_profile_or_a_config_error(
         assert str(path) in exc.message
         assert not any(raw in exc.message for raw in RAW_ESCAPES)
     else:
-        document = render.resolved_profile_json(resolved, is_default=True, reveal=False)
+        document = resolved_profile_json(resolved, is_default=True, reveal=False)
         json.dumps(document, allow_nan=False)
-    listed = json.dumps(render.profile_list_json(profiles), allow_nan=False, ensure_ascii=False)
+    listed = json.dumps(profile_list_json(profiles), allow_nan=False, ensure_ascii=False)
     assert not any(raw in listed for raw in RAW_ESCAPES)
 
 

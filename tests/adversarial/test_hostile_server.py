@@ -19,9 +19,9 @@ from typer.testing import CliRunner, Result
 
 from sms_cli.app import app
 from sms_cli.errors import NetworkError, ProviderUnavailable
-from sms_cli.history import History
 from sms_cli.providers.http import OutcomeUnknown, Transport
 from sms_cli.providers.registry import REGISTRY
+from sms_cli.storage.messages import History
 from tests.conftest import record_sent
 
 TOKEN = "CANARY-c0ffee-7d41b9e28a6f305c"

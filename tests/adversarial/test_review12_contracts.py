@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from sms_cli.app import app
-from sms_cli.history import History
+from sms_cli.storage.messages import History
 from tests.adversarial.loopback import LoopbackServer, Reply, encoded, fields_of
 
 TOKEN = "CANARY-9d1e-4c6b-a7f2-31b8e05c"

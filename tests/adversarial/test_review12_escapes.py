@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from sms_cli import output
+from sms_cli.render import output
 from tests.adversarial.test_review12_http import JSON, Server
 from tests.adversarial.test_send_http_status import TOKEN, add_profile, run
 

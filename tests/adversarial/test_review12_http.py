@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from sms_cli.errors import ProviderUnavailable
-from sms_cli.history import History
 from sms_cli.providers.http import Transport
 from sms_cli.providers.registry import REGISTRY
+from sms_cli.storage.messages import History
 from tests.adversarial.loopback import LoopbackServer, Reply
 from tests.adversarial.test_send_http_status import (
     OTHER,

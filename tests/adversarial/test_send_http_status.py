@@ -19,9 +19,9 @@ from typer.testing import CliRunner, Result
 
 from sms_cli.app import app
 from sms_cli.errors import ProviderUnavailable
+from sms_cli.providers.emulation import SandboxServer, all_emulators
 from sms_cli.providers.http import Transport
 from sms_cli.providers.registry import REGISTRY
-from sms_cli.sandbox.server import SandboxServer, all_emulators
 from tests.adversarial.loopback import LoopbackServer, Reply
 
 TOKEN = "CANARY-5e7a-41c9-b2d0-8f3e6a1c"

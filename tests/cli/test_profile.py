@@ -274,7 +274,7 @@ def test_debug_traceback_is_redacted(
     config_file(tmp_path).write_text(
         f'version = 1\ndefault = "live"\n[profiles.live]\nprovider = "seven"\ntoken = "{CANARY}"\n'
     )
-    from sms_cli import profiles
+    from sms_cli.storage import profiles
 
     def broken_get(self: profiles.ProfileFile, name: str) -> profiles.Profile:
         raise RuntimeError(f"bug while handling {self.profiles[name].token}")

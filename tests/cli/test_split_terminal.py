@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from sms_cli import render
-from sms_cli.preview import build_preview
+from sms_cli.render.split import split_human
+from sms_cli.services.preview import build_preview
 
 
 class Terminal(io.StringIO):
@@ -20,7 +20,7 @@ def render_on_terminal(text: str, monkeypatch: pytest.MonkeyPatch) -> str:
     screen = Terminal()
     monkeypatch.setattr(sys, "stdout", screen)
     monkeypatch.setenv("COLUMNS", "100")
-    render.split_human(build_preview(text))
+    split_human(build_preview(text))
     return screen.getvalue()
 
 

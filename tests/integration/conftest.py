@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from sms_cli.app import app
+from sms_cli.providers.emulation import SandboxServer, all_emulators
 from sms_cli.providers.registry import REGISTRY
-from sms_cli.sandbox.server import SandboxServer, all_emulators
 
 CANARY = "CANARY-tok-3e8f1a2b9c7d4e60"
 
@@ -25,7 +25,7 @@ def sandbox() -> Iterator[SandboxServer]:
 
 
 class Emu:
-    """The control API of one emulator (sms_cli/sandbox/server.py), over HTTP."""
+    """The control API of one emulator (sms_cli/providers/emulation.py), over HTTP."""
 
     def __init__(self, server: SandboxServer, name: str) -> None:
         self.name = name

@@ -72,7 +72,7 @@ def test_bad_request_rejects_every_recipient(emu: Emu, profile: str, style: str)
 def test_emulator_refuses_what_the_api_refuses(emu: Emu, profile: str) -> None:
     """The client checks before sending; the emulator must still refuse on its own."""
     from sms_cli.providers.base import Recipient, SendRequest
-    from sms_cli.providers.connectel import Connectel
+    from sms_cli.providers.connectel.client import Connectel
 
     client = Connectel(CANARY, emu.base_url, timeout=5)
     try:
@@ -113,7 +113,7 @@ def test_the_token_in_href_never_reaches_output(emu: Emu, profile: str) -> None:
 
 
 def test_delivery_reports(emu: Emu, profile: str) -> None:
-    from sms_cli.providers.connectel import Connectel
+    from sms_cli.providers.connectel.client import Connectel
 
     emu.control("script", {"number": FIRST, "statuses": ["EXPIRED"]})
     doc = document(send("--to", FIRST, "--to", SECOND, "Hi"))

@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from sms_cli.history import History
 from sms_cli.providers.base import Recipient, SendRequest
-from sms_cli.providers.connectel import Connectel
+from sms_cli.providers.connectel.client import Connectel
+from sms_cli.storage.messages import History
 from tests.conftest import record_sent
 from tests.fixtures import fixture_json, fixture_text
 from tests.integration.conftest import CANARY, Emu

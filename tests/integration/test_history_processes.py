@@ -9,12 +9,12 @@ import sys
 import time
 from pathlib import Path
 
-from sms_cli.history import MIGRATIONS, History, MessageRecord, Outcome, new_id
+from sms_cli.storage.messages import MIGRATIONS, History, MessageRecord, Outcome, new_id
 
 WRITER = """
 import sys
 from pathlib import Path
-from sms_cli.history import History, MessageRecord, Outcome, new_id
+from sms_cli.storage.messages import History, MessageRecord, Outcome, new_id
 
 history = History(Path(sys.argv[1]))
 prefix, count = sys.argv[2], int(sys.argv[3])

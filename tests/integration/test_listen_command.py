@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sms_cli.history import History
+from sms_cli.storage.messages import History
 from tests.conftest import record_sent
 from tests.integration.conftest import run
 from tests.integration.test_receiving import SECRET, Listener, start_listener

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from sms_cli.profiles import ProfileStore
+from sms_cli.storage.profiles import ProfileStore
 
 WRITER = """
 import sys
 from pathlib import Path
-from sms_cli.profiles import Profile, ProfileStore, with_added
+from sms_cli.storage.profiles import Profile, ProfileStore, with_added
 
 store = ProfileStore(Path(sys.argv[1]))
 prefix, count = sys.argv[2], int(sys.argv[3])

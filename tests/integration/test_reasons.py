@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
-from sms_cli.history import MIGRATIONS, History, now_iso
-from sms_cli.providers.connectel import Connectel
-from sms_cli.redaction import WITHHELD
-from sms_cli.render import LOG_KEYS
-from sms_cli.webhooks import DeliveryEvent
+from sms_cli.core.callbacks import DeliveryEvent
+from sms_cli.core.redaction import WITHHELD
+from sms_cli.providers.connectel.client import Connectel
+from sms_cli.render.log import LOG_KEYS
+from sms_cli.storage.messages import MIGRATIONS, History, now_iso
 from tests.conftest import record_sent
 from tests.integration.conftest import CANARY, Emu, run
 from tests.integration.test_receiving import Listener, point_callbacks_at, start_listener

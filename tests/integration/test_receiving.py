@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from sms_cli.history import History, Received
-from sms_cli.receiver import Receiver, ReceiverConfig, Refusal, bind, make_server
+from sms_cli.services.receiving import Receiver, ReceiverConfig, Refusal, bind, make_server
+from sms_cli.storage.messages import History, Received
 from tests.integration.conftest import CANARY, Emu, run
 from tests.integration.test_send_contract import FIRST, document, send
 

@@ -71,7 +71,7 @@ def test_sandbox_serves_both_providers_and_stops_on_ctrl_c(tmp_path: Path) -> No
 def test_a_client_gone_mid_request_prints_no_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     """A client that times out or drops its connection (smsctl's own fault tests do) must not
     put a traceback into the output of whoever runs the sandbox; other failures are one line."""
-    from sms_cli.sandbox.server import SandboxServer, all_emulators
+    from sms_cli.providers.emulation import SandboxServer, all_emulators
 
     server = SandboxServer(all_emulators())
     try:

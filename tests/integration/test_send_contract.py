@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
-from sms_cli.history import History
 from sms_cli.providers.registry import REGISTRY
+from sms_cli.storage.messages import History
 from tests.integration.conftest import CANARY, Emu, run
 
 FIRST, SECOND = "+46701234567", "+46731234567"

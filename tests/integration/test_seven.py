@@ -144,7 +144,7 @@ def test_reload_lock_blocks_an_identical_resend(emu: Emu, profile: str) -> None:
 
 
 def test_status_then_journal_reports(emu: Emu, profile: str) -> None:
-    from sms_cli.providers.seven import Seven
+    from sms_cli.providers.seven.client import Seven
 
     doc = document(send("--to", FIRST, "Hi"))
     message_id = doc["results"][0]["id"]
@@ -158,7 +158,7 @@ def test_status_then_journal_reports(emu: Emu, profile: str) -> None:
 
 
 def test_status_falls_back_to_the_status_endpoint(emu: Emu, profile: str) -> None:
-    from sms_cli.providers.seven import Seven
+    from sms_cli.providers.seven.client import Seven
 
     emu.set(journal_enabled=False)
     message_id = document(send("--to", FIRST, "Hi"))["results"][0]["id"]

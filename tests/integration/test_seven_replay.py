@@ -13,9 +13,9 @@ import httpx
 import pytest
 from typer.testing import Result
 
-from sms_cli.history import History
-from sms_cli.providers.seven import CODE_TEXTS
-from sms_cli.sandbox.server import SandboxServer
+from sms_cli.providers.emulation import SandboxServer
+from sms_cli.providers.seven.client import CODE_TEXTS
+from sms_cli.storage.messages import History
 from tests.fixtures import fixture_json, fixture_text
 from tests.integration.conftest import CANARY, Emu, run
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
-from sms_cli.history import History
+from sms_cli.storage.messages import History
 from tests.integration.conftest import Emu, run
 from tests.integration.test_send_contract import FIRST, SECOND, document, send
 

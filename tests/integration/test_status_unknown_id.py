@@ -12,7 +12,7 @@ import json
 import pytest
 from typer.testing import Result
 
-from sms_cli.history import History
+from sms_cli.storage.messages import History
 from tests.conftest import record_sent
 from tests.integration.conftest import CANARY, Emu, run
 from tests.integration.test_send_contract import FIRST, document, send

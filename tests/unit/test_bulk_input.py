@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sms_cli.bulk import (
+from sms_cli.errors import InputError
+from sms_cli.services.bulk.input import (
     CHUNK_ROWS,
     RowRules,
     Source,
@@ -16,7 +17,6 @@ from sms_cli.bulk import (
     open_table,
     preflight,
 )
-from sms_cli.errors import InputError
 
 
 def table_of(text: str):  # type: ignore[no-untyped-def]

@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from sms_cli.history import History
-from sms_cli.providers.connectel import Connectel, map_status
-from sms_cli.webhooks import DeliveryEvent, InboundEvent, decode_fields
+from sms_cli.core.callbacks import DeliveryEvent, InboundEvent, decode_fields
+from sms_cli.providers.connectel.client import Connectel, map_status
+from sms_cli.storage.messages import History
 from tests.conftest import record_sent
 from tests.fixtures import fixture_json, fixture_text
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from sms_cli.core.numbers import check, digits, normalise, normalise_all
 from sms_cli.errors import InputError
-from sms_cli.numbers import check, digits, normalise, normalise_all
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sms_cli.errors import ConfigError, InputError
-from sms_cli.profiles import (
+from sms_cli.storage.profiles import (
     REGIONS,
     Profile,
     ProfileFile,
@@ -276,7 +276,7 @@ def test_the_region_list_is_the_one_phonenumbers_supports() -> None:
     import phonenumbers
 
     assert set(phonenumbers.SUPPORTED_REGIONS) == REGIONS, (
-        "phonenumbers changed its regions: update REGIONS in sms_cli/profiles.py"
+        "phonenumbers changed its regions: update REGIONS in sms_cli/storage/profiles.py"
     )
 
 

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from sms_cli import render
-from sms_cli.tracking import Tracked
+from sms_cli.render.log import LOG_KEYS, log_human
+from sms_cli.render.received import received_json, received_row
+from sms_cli.render.status import status_human, status_json
+from sms_cli.services.tracking import Tracked
 
 LONG_ID = "R8F1C2A9B3D4E5F60718.1234567890"
 HOSTILE = "Absent subscriber\x1b]0;pwned\x07\x1b[2J and the handset stayed off for days on end"
@@ -63,12 +65,12 @@ def test_status_has_a_reason_column_only_when_a_message_has_a_reason(
     monkeypatch: pytest.MonkeyPatch, terminal: bool
 ) -> None:
     without = shown(
-        monkeypatch, lambda: render.status_human([tracked(None)]), terminal=terminal, columns=200
+        monkeypatch, lambda: status_human([tracked(None)]), terminal=terminal, columns=200
     )
     assert "Reason" not in without
     with_one = shown(
         monkeypatch,
-        lambda: render.status_human([tracked(None), tracked("Absent subscriber")]),
+        lambda: status_human([tracked(None), tracked("Absent subscriber")]),
         terminal=terminal,
         columns=200,
     )
@@ -80,12 +82,12 @@ def test_log_has_a_reason_column_only_when_a_row_has_a_reason(
     monkeypatch: pytest.MonkeyPatch, terminal: bool
 ) -> None:
     without = shown(
-        monkeypatch, lambda: render.log_human(log_rows(None, "")), terminal=terminal, columns=200
+        monkeypatch, lambda: log_human(log_rows(None, "")), terminal=terminal, columns=200
     )
     assert "Reason" not in without
     with_one = shown(
         monkeypatch,
-        lambda: render.log_human(log_rows(None, "Validity period expired")),
+        lambda: log_human(log_rows(None, "Validity period expired")),
         terminal=terminal,
         columns=200,
     )
@@ -97,8 +99,8 @@ def test_escape_sequences_in_a_reason_are_shown_not_obeyed(
     monkeypatch: pytest.MonkeyPatch, terminal: bool
 ) -> None:
     for draw in (
-        lambda: render.status_human([tracked(HOSTILE)]),
-        lambda: render.log_human(log_rows(HOSTILE)),
+        lambda: status_human([tracked(HOSTILE)]),
+        lambda: log_human(log_rows(HOSTILE)),
     ):
         text = shown(monkeypatch, draw, terminal=terminal, columns=300)
         # rich's own styling (bold headers) is the only escape sequence written.
@@ -113,7 +115,7 @@ def test_on_a_narrow_terminal_the_reason_wraps_and_no_id_or_number_is_cut(
     reason = "Absent subscriber: the handset was switched off for longer than the validity period"
     status = shown(
         monkeypatch,
-        lambda: render.status_human([tracked(reason), tracked(None, id="R2")]),
+        lambda: status_human([tracked(reason), tracked(None, id="R2")]),
         terminal=True,
         columns=columns,
     )
@@ -125,7 +127,7 @@ def test_on_a_narrow_terminal_the_reason_wraps_and_no_id_or_number_is_cut(
     assert all(word in status for word in reason.replace(":", "").split())
     log = shown(
         monkeypatch,
-        lambda: render.log_human(log_rows(reason, None)),
+        lambda: log_human(log_rows(reason, None)),
         terminal=True,
         columns=columns,
     )
@@ -136,20 +138,18 @@ def test_on_a_narrow_terminal_the_reason_wraps_and_no_id_or_number_is_cut(
 
 def test_a_wide_terminal_shows_the_reason_on_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     reason = "Absent subscriber: the handset was switched off"
-    status = shown(
-        monkeypatch, lambda: render.status_human([tracked(reason)]), terminal=True, columns=200
-    )
+    status = shown(monkeypatch, lambda: status_human([tracked(reason)]), terminal=True, columns=200)
     assert reason in status
 
 
 def test_status_json_has_the_reason_key_for_every_message() -> None:
-    document = render.status_json([tracked("Absent subscriber"), tracked(None)], waited=False)
+    document = status_json([tracked("Absent subscriber"), tracked(None)], waited=False)
     assert [m["reason"] for m in document["messages"]] == ["Absent subscriber", None]
 
 
 def test_log_json_and_csv_end_with_the_reason() -> None:
-    assert render.LOG_KEYS[-1] == "reason"
-    assert render.LOG_KEYS[:-1] == (
+    assert LOG_KEYS[-1] == "reason"
+    assert LOG_KEYS[:-1] == (
         "local_id", "batch_id", "submitted_at", "profile", "provider", "id", "bulk_id",
         "recipient", "sender", "text", "text_sha256", "segments", "encoding", "parts", "price",
         "status", "provider_status", "error", "updated_at", "test",
@@ -157,19 +157,19 @@ def test_log_json_and_csv_end_with_the_reason() -> None:
 
 
 def test_listen_shows_a_reports_reason_in_json_and_visibly_in_the_table() -> None:
-    from sms_cli.history import Received
-    from sms_cli.webhooks import DeliveryEvent
+    from sms_cli.core.callbacks import DeliveryEvent
+    from sms_cli.storage.messages import Received
 
     event = DeliveryEvent("connectel", LONG_ID, "failed", "UNDELIV", reason=HOSTILE)
     received = Received(event, "2026-03-01T10:00:00.000Z", local_ids=("L1",), changed=True)
-    assert render.received_json(received)["reason"] == HOSTILE
-    detail = render.received_row(received)[-1]
+    assert received_json(received)["reason"] == HOSTILE
+    detail = received_row(received)[-1]
     assert detail.startswith("failed (UNDELIV): Absent subscriber")
     assert "\x1b" not in detail and "\x07" not in detail
 
     silent = Received(DeliveryEvent("connectel", LONG_ID, "delivered", "DELIVRD"), "x")
-    assert render.received_json(silent)["reason"] is None
-    assert render.received_row(silent)[-1] == "delivered (DELIVRD), not in the history"
+    assert received_json(silent)["reason"] is None
+    assert received_row(silent)[-1] == "delivered (DELIVRD), not in the history"
 
 
 @pytest.mark.parametrize("terminal", [True, False], ids=["terminal", "plain"])
@@ -185,7 +185,7 @@ def test_a_providers_state_and_id_are_shown_not_obeyed(
         updated_at=None,
         provider="connectel",
     )
-    text = shown(monkeypatch, lambda: render.status_human([item]), terminal=terminal)
+    text = shown(monkeypatch, lambda: status_human([item]), terminal=terminal)
     assert "\x1b]" not in text and "\x1b[2J" not in text and "\x07" not in text
     assert "UNDELIV" in text and "R-1" in text
 
@@ -205,6 +205,6 @@ def test_a_logged_provider_id_is_shown_not_obeyed(
         ("R-1\x1b[2J\x1b]0;pwned\x07",),
     )
     rows = list(db.execute("SELECT * FROM m"))
-    text = shown(monkeypatch, lambda: render.log_human(rows), terminal=terminal)
+    text = shown(monkeypatch, lambda: log_human(rows), terminal=terminal)
     assert "\x1b[2J" not in text and "\x1b]" not in text and "\x07" not in text
     assert "R-1" in text

@@ -10,7 +10,14 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from sms_cli.redaction import REDACTED, WITHHELD, provider_text, redact, register_secret, shorten
+from sms_cli.core.redaction import (
+    REDACTED,
+    WITHHELD,
+    provider_text,
+    redact,
+    register_secret,
+    shorten,
+)
 
 TOKEN = 'CANARY-u7/+q 9"z\\x-4e1f0c2b'  # characters every encoding treats differently
 

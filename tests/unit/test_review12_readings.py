@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from sms_cli.core.callbacks import DeliveryEvent, InboundEvent
 from sms_cli.providers.base import whole_number
-from sms_cli.providers.connectel import Connectel, map_status
-from sms_cli.providers.seven import code_of
-from sms_cli.webhooks import DeliveryEvent, InboundEvent
+from sms_cli.providers.connectel.client import Connectel, map_status
+from sms_cli.providers.seven.client import code_of
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ def test_connectel_callback_with_a_whole_float_code() -> None:
 
 
 def test_seven_reads_only_ascii_digits_as_ids_and_numbers() -> None:
-    from sms_cli.providers.seven import _echoed_number, parse_text_answer
+    from sms_cli.providers.seven.client import _echoed_number, parse_text_answer
 
     # str.isdigit() takes other scripts' digits and superscripts: no id or number is made of them.
     assert parse_text_answer("100\n123456789") == parse_text_answer("100 123456789")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sms_cli.segments import GSM7, GSM_BASIC_TABLE, GSM_EXTENSION_CHARS, count, split
+from sms_cli.core.segments import GSM7, GSM_BASIC_TABLE, GSM_EXTENSION_CHARS, count, split
 
 BASIC = GSM_BASIC_TABLE.replace("\x1b", "")
 NON_GSM_BMP = "жçáΑ`\t∞中\u0301\u200d\x1b"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sms_cli.segments import (
+from sms_cli.core.segments import (
     GSM7,
     GSM_BASIC_TABLE,
     UCS2,

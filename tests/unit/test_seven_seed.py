@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from sms_cli.providers.seven import CODE_TEXTS, code_of, encoding_of, parse_text_answer
-from sms_cli.segments import split_binary
+from sms_cli.core.segments import split_binary
+from sms_cli.providers.seven.client import CODE_TEXTS, code_of, encoding_of, parse_text_answer
 from tests.fixtures import fixture_json, fixture_text
 
 CODES = fixture_json("seven", "return_codes.json")

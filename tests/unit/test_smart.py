@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sms_cli.preview import build_preview
-from sms_cli.segments import GSM7, UCS2, is_gsm
-from sms_cli.smart import LOOKALIKES, smart_encode
+from sms_cli.core.segments import GSM7, UCS2, is_gsm
+from sms_cli.core.smart import LOOKALIKES, smart_encode
+from sms_cli.services.preview import build_preview
 
 
 @pytest.mark.parametrize(("source", "target"), sorted(LOOKALIKES.items()))

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sms_cli.templates import MissingValue, Template, TemplateError
+from sms_cli.core.templates import MissingValue, Template, TemplateError
 
 
 def test_render() -> None:

@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-from sms_cli.history import History
-from sms_cli.providers.connectel import Connectel
-from sms_cli.providers.seven import Seven
-from sms_cli.webhooks import (
+from sms_cli.core.callbacks import (
     BadCallback,
     CallbackRequest,
     DeliveryEvent,
     InboundEvent,
     decode_fields,
 )
+from sms_cli.providers.connectel.client import Connectel
+from sms_cli.providers.seven.client import Seven
+from sms_cli.storage.messages import History
 from tests.conftest import record_sent
 
 FORM = "application/x-www-form-urlencoded"

@@ -17,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sms_cli.history import History, Received
+from sms_cli.core.callbacks import BadCallback, CallbackRequest, decode_fields
 from sms_cli.providers.base import NotSupported, Provider
 from sms_cli.providers.registry import REGISTRY, load
-from sms_cli.webhooks import BadCallback, CallbackRequest, decode_fields
+from sms_cli.storage.messages import History, Received
 
 MAX_BODY: Final = 64 * 1024
 Scope = MutableMapping[str, Any]

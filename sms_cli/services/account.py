@@ -7,8 +7,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
 from sms_cli.errors import InputError
-from sms_cli.profiles import ProfileStore, ResolvedProfile, resolve
 from sms_cli.providers.registry import REGISTRY, load
+from sms_cli.storage.profiles import ProfileStore, ResolvedProfile, resolve
 
 if TYPE_CHECKING:
     from sms_cli.providers.base import Provider

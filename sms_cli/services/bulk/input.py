@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from sms_cli.core.numbers import InvalidNumber, check
+from sms_cli.core.segments import count
+from sms_cli.core.templates import MissingValue, Template, TemplateError
 from sms_cli.errors import InputError
-from sms_cli.numbers import InvalidNumber, check
-from sms_cli.segments import count
-from sms_cli.templates import MissingValue, Template, TemplateError
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult

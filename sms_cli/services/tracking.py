@@ -13,20 +13,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from sms_cli.core.status import FINAL_STATUSES
 from sms_cli.errors import ConfigError, ExitCode, InputError
-from sms_cli.history import NOT_SENT
-from sms_cli.profiles import ProfileFile, ProfileStore, resolve
-from sms_cli.providers.base import (
-    FINAL_STATUSES,
-    SearchIncomplete,
-    address_book_name,
-    not_found,
-)
+from sms_cli.providers.base import SearchIncomplete, address_book_name, not_found
 from sms_cli.providers.registry import REGISTRY, load
+from sms_cli.storage.messages import NOT_SENT
+from sms_cli.storage.profiles import ProfileFile, ProfileStore, resolve
 
 if TYPE_CHECKING:
-    from sms_cli.history import History
     from sms_cli.providers.base import DeliveryReport, Provider
+    from sms_cli.storage.messages import History
 
 FINAL = FINAL_STATUSES
 FAILED = FINAL_STATUSES - {"delivered"}
@@ -266,7 +262,7 @@ SHOWN_IDS = 10  # the most ids one message names
 
 def shown_id(identifier: str) -> str:
     """An id as an error message shows it: escape sequences visible, never obeyed, and cut."""
-    from sms_cli.render import visible
+    from sms_cli.core.printable import visible
 
     text = visible(identifier)
     return text if len(text) <= SHOWN_ID else text[: SHOWN_ID - 1] + "…"

@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from sms_cli.sandbox.server import (
+from sms_cli.providers.emulation import (
     Callback,
     Emulator,
     EmuRequest,

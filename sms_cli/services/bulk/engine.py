@@ -22,6 +22,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sms_cli.core.status import ACCEPTED_STATUSES
 from sms_cli.errors import (
     AuthError,
     ConfigError,
@@ -31,7 +32,8 @@ from sms_cli.errors import (
     ProviderUnavailable,
     SmsError,
 )
-from sms_cli.history import (
+from sms_cli.providers.registry import REGISTRY
+from sms_cli.storage.messages import (
     History,
     MessageRecord,
     Outcome,
@@ -42,12 +44,10 @@ from sms_cli.history import (
     now_iso,
     text_hash,
 )
-from sms_cli.providers.base import ACCEPTED_STATUSES
-from sms_cli.providers.registry import REGISTRY
 
 if TYPE_CHECKING:
-    from sms_cli.bulk import RowCheck
     from sms_cli.providers.base import Provider, Recipient, SendResult
+    from sms_cli.services.bulk.input import RowCheck
 
 PAUSE_AFTER_UNKNOWN_BATCHES = 3
 
@@ -671,8 +671,8 @@ class Engine:
         return client
 
     def _send(self, batch: Batch) -> None:
+        from sms_cli.core.segments import count
         from sms_cli.providers.base import Recipient, SendOptions, SendRequest
-        from sms_cli.segments import count
 
         if self.stop.is_set():
             return

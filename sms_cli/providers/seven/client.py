@@ -18,28 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
-from sms_cli.errors import AuthError, ExitCode, NetworkError, ProviderUnavailable
-from sms_cli.numbers import digits
-from sms_cli.providers.base import (
-    Balance,
-    DeliveryReport,
-    Hook,
-    Provider,
-    Recipient,
-    SearchIncomplete,
-    SendRequest,
-    SendResult,
-    Status,
-    accepted_despite_http,
-    address_book_name,
-    refused_by_http,
-    results_for_all,
-    whole_number,
-)
-from sms_cli.providers.http import OutcomeUnknown, Reply, refusal_text
-from sms_cli.providers.registry import REGISTRY, ProviderInfo
-from sms_cli.redaction import shorten
-from sms_cli.webhooks import (
+from sms_cli.core.callbacks import (
     BadCallback,
     CallbackEvent,
     CallbackRequest,
@@ -50,6 +29,27 @@ from sms_cli.webhooks import (
     phone,
     text_field,
 )
+from sms_cli.core.numbers import digits
+from sms_cli.core.redaction import shorten
+from sms_cli.core.status import Status
+from sms_cli.errors import AuthError, ExitCode, NetworkError, ProviderUnavailable
+from sms_cli.providers.base import (
+    Balance,
+    DeliveryReport,
+    Hook,
+    Provider,
+    Recipient,
+    SearchIncomplete,
+    SendRequest,
+    SendResult,
+    accepted_despite_http,
+    address_book_name,
+    refused_by_http,
+    results_for_all,
+    whole_number,
+)
+from sms_cli.providers.http import OutcomeUnknown, Reply, refusal_text
+from sms_cli.providers.registry import REGISTRY, ProviderInfo
 
 # PROVIDERS.md §2.4, the mutually consistent older tables. 901 means "invalid message id" on
 # /status and "signing failed" elsewhere.

@@ -24,12 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, ParamSpec, TypeVar
 
+from sms_cli.core.times import parse_since as parse_since
 from sms_cli.errors import StorageError
-from sms_cli.times import parse_since as parse_since
 
 if TYPE_CHECKING:
+    from sms_cli.core.callbacks import CallbackEvent
     from sms_cli.providers.base import SendResult
-    from sms_cli.webhooks import CallbackEvent
 
 ENV_DATA_DIR: Final = "SMSCTL_DATA_DIR"
 FILE_NAME: Final = "history.sqlite3"
@@ -571,7 +571,7 @@ class History:
         in one immediate transaction. A report that moves the state on brings its own reason
         (or none); one for the same state without a reason keeps the reason already known.
         """
-        from sms_cli.providers.base import FINAL_STATUSES
+        from sms_cli.core.status import FINAL_STATUSES
 
         reason = reason_text(reason)
         with self.transaction() as db:
@@ -608,7 +608,7 @@ class History:
     def receive(self, event: CallbackEvent) -> Received:
         """Store a pushed event once: a delivery report moves its messages on (never back), an
         inbound message is kept. A repeat of an event already stored changes nothing."""
-        from sms_cli.providers.base import FINAL_STATUSES
+        from sms_cli.core.status import FINAL_STATUSES
 
         stamp = now_iso()
         with self.transaction() as db:

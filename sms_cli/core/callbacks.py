@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import parse_qsl
 
 if TYPE_CHECKING:
-    from sms_cli.providers.base import Status
+    from sms_cli.core.status import Status
 
 MAX_FIELD_CHARS: Final = 10_000
 MAX_FIELDS: Final = 200

@@ -12,25 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
-from sms_cli.errors import AuthError, ProviderUnavailable
-from sms_cli.numbers import digits
-from sms_cli.providers.base import (
-    ACCEPTED_STATUSES,
-    DeliveryReport,
-    Provider,
-    Recipient,
-    SendRequest,
-    SendResult,
-    Status,
-    accepted_despite_http,
-    refused_by_http,
-    results_for_all,
-    whole_number,
-)
-from sms_cli.providers.http import OutcomeUnknown, Reply, json_object, refusal_text
-from sms_cli.providers.registry import REGISTRY, ProviderInfo
-from sms_cli.redaction import shorten
-from sms_cli.webhooks import (
+from sms_cli.core.callbacks import (
     BadCallback,
     CallbackEvent,
     DeliveryEvent,
@@ -38,6 +20,23 @@ from sms_cli.webhooks import (
     phone,
     text_field,
 )
+from sms_cli.core.numbers import digits
+from sms_cli.core.redaction import shorten
+from sms_cli.core.status import ACCEPTED_STATUSES, Status
+from sms_cli.errors import AuthError, ProviderUnavailable
+from sms_cli.providers.base import (
+    DeliveryReport,
+    Provider,
+    Recipient,
+    SendRequest,
+    SendResult,
+    accepted_despite_http,
+    refused_by_http,
+    results_for_all,
+    whole_number,
+)
+from sms_cli.providers.http import OutcomeUnknown, Reply, json_object, refusal_text
+from sms_cli.providers.registry import REGISTRY, ProviderInfo
 
 SEND_PATH: Final = "api/v2/send/"  # the trailing slash is part of the documented URL (§3.2)
 DELIVERY_PATH: Final = "api/v2/delivery/"

@@ -15,6 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sms_cli.core.numbers import normalise_all
+from sms_cli.core.status import ACCEPTED_STATUSES
+from sms_cli.core.times import parse_send_time as parse_send_time
 from sms_cli.errors import (
     AuthError,
     ExitCode,
@@ -24,16 +27,14 @@ from sms_cli.errors import (
     ProviderUnavailable,
     StorageError,
 )
-from sms_cli.numbers import normalise_all
-from sms_cli.preview import Preview, build_preview
-from sms_cli.profiles import ProfileStore, ResolvedProfile, resolve, validate_sender
-from sms_cli.providers.base import ACCEPTED_STATUSES, address_book_name
+from sms_cli.providers.base import address_book_name
 from sms_cli.providers.registry import REGISTRY, ProviderInfo, load
-from sms_cli.times import parse_send_time as parse_send_time
+from sms_cli.services.preview import Preview, build_preview
+from sms_cli.storage.profiles import ProfileStore, ResolvedProfile, resolve, validate_sender
 
 if TYPE_CHECKING:
-    from sms_cli.history import History, MessageRecord
     from sms_cli.providers.base import Attachment, Provider, Recipient, SendOptions, SendResult
+    from sms_cli.storage.messages import History, MessageRecord
 
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 # A name seven.io would read as a number: only digits, + and separators (§7.D.3).
@@ -200,7 +201,7 @@ def _check_binary_text(text: str) -> None:
 def _recipients(args: SendArgs, provider: ProviderInfo, region: str | None) -> list[str]:
     """E.164 numbers, and `group:NAME` / `contact:NAME` address-book entries kept by name, in
     the order given, duplicates dropped."""
-    from sms_cli.numbers import check, split_recipients
+    from sms_cli.core.numbers import check, split_recipients
     from sms_cli.providers.base import address_book_name
 
     given = split_recipients(args.to)
@@ -263,7 +264,7 @@ def _with_placeholders(text: str, options: SendOptions) -> tuple[str, list[str]]
 
 
 def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
-    from sms_cli.history import new_id
+    from sms_cli.storage.messages import new_id
 
     profiles = ProfileStore().load()
     resolved = resolve(profiles, args.profile, require_token=not dry_run)
@@ -331,7 +332,8 @@ def make_client(plan: SendPlan, timeout: float) -> Provider:
 
 def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
     """Record, send once, record the answer. Auth and network errors propagate."""
-    from sms_cli.history import (
+    from sms_cli.providers.base import Recipient, SendRequest
+    from sms_cli.storage.messages import (
         MessageRecord,
         Outcome,
         insert_answered,
@@ -339,7 +341,6 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
         text_hash,
         update_outcomes,
     )
-    from sms_cli.providers.base import Recipient, SendRequest
 
     seg = plan.preview.segmentation
     recipients = tuple(Recipient(number, new_id()) for number in plan.recipients)
@@ -405,7 +406,7 @@ def _expanded(
     its recipient, so every provider id can be followed with `smsctl status`."""
     from dataclasses import replace
 
-    from sms_cli.history import new_id
+    from sms_cli.storage.messages import new_id
 
     seen: set[str] = set()
     extra: dict[str, MessageRecord] = {}
@@ -421,14 +422,14 @@ def _expanded(
 
 
 def _record_not_sent(history: History, recipients: tuple[Recipient, ...], reason: str) -> None:
-    from sms_cli.history import NOT_SENT, Outcome
+    from sms_cli.storage.messages import NOT_SENT, Outcome
 
     try:
         history.record_outcomes(
             [Outcome(r.local_id, NOT_SENT, error=f"not sent: {reason}") for r in recipients]
         )
     except StorageError as record_exc:
-        from sms_cli import output
+        from sms_cli.render import output
 
         output.warning(
             f"could not record that nothing was sent: {record_exc.message}; the history "

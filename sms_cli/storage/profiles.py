@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 
 import tomli_w
 
+from sms_cli.core.redaction import register_secret
 from sms_cli.errors import ConfigError, InputError
 from sms_cli.providers.registry import REGISTRY, provider_info
-from sms_cli.redaction import register_secret
 
 FORMAT_VERSION: Final = 1
 FILE_NAME: Final = "profiles.toml"
@@ -460,7 +460,7 @@ def _register_secrets_of(table: object) -> None:
 
 def _check_private(path: Path, mode: int) -> None:
     if sys.platform != "win32" and mode & 0o077:
-        from sms_cli import output
+        from sms_cli.render import output
 
         output.warning(
             f"{path} can be read by other users (mode {stat.S_IMODE(mode):04o}); "
@@ -535,7 +535,7 @@ def _lock_within_bound(fd: int, fcntl: Any, path: Path) -> None:
     process holding it: a lock held forever must not hang every `profile` command."""
     import time
 
-    from sms_cli.history import default_busy_timeout
+    from sms_cli.storage.messages import default_busy_timeout
 
     waited = default_busy_timeout()
     deadline = time.monotonic() + waited

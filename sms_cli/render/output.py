@@ -12,9 +12,9 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from sms_cli.core.printable import visible_lines
+from sms_cli.core.redaction import redact
 from sms_cli.errors import SmsError
-from sms_cli.printable import visible_lines
-from sms_cli.redaction import redact
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -29,14 +29,14 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from sms_cli.sandbox.server import (
+from sms_cli.core.segments import count
+from sms_cli.providers.emulation import (
     Callback,
     Emulator,
     EmuRequest,
     EmuResponse,
     normalise_number,
 )
-from sms_cli.segments import count
 
 HOOK_EVENTS = ("all", "dlr", "sms_mo", "voice_status", "voice_call", "voice_dtmf", "tracking")
 HOOK_METHODS = ("POST", "GET", "JSON")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sms_cli.providers.registry import REGISTRY
-from sms_cli.segments import (
+from sms_cli.core.segments import (
     MAX_PARTS,
     NATIONAL_LANGUAGES,
     Segmentation,
@@ -14,7 +13,8 @@ from sms_cli.segments import (
     split,
     split_binary,
 )
-from sms_cli.smart import SmartResult, smart_encode
+from sms_cli.core.smart import SmartResult, smart_encode
+from sms_cli.providers.registry import REGISTRY
 
 
 @dataclass(frozen=True, slots=True)

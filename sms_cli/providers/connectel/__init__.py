@@ -1,0 +1,1 @@
+"""Connectel SMS Gateway API v2: client and emulator."""

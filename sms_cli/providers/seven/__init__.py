@@ -1,0 +1,1 @@
+"""seven.io (formerly sms77.io): client and emulator."""

@@ -1,0 +1,205 @@
+"""What `smsctl split` shows: segmentation, encoding, the characters that cost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TextIO
+
+from sms_cli.core.printable import codepoint, visible, visible_char
+from sms_cli.core.segments import GSM7, NonGsm
+from sms_cli.render import output
+
+if TYPE_CHECKING:
+    from sms_cli.services.preview import Preview
+
+ENCODING_LABELS = {"gsm7": "GSM-7", "ucs2": "UCS-2", "binary": "8-bit binary (--udh, hex text)"}
+UNIT_NAMES = {"gsm7": "septets", "ucs2": "UTF-16 code units", "binary": "octets"}
+UNIT_KEYS = {"gsm7": "septet", "ucs2": "utf16_code_unit", "binary": "octet"}
+NATIONAL_NAMES = {"tr": "Turkish", "es": "Spanish", "pt": "Portuguese"}
+
+
+def split_json(preview: Preview) -> dict[str, Any]:
+    """The stable `smsctl split --json` document (README, "split")."""
+    seg = preview.segmentation
+    document: dict[str, Any] = {
+        "text": seg.text,
+        "encoding": seg.encoding,
+        "unicode_forced": preview.unicode_forced,
+        "characters": seg.characters,
+        "units": seg.units,
+        "unit": UNIT_KEYS[seg.encoding],
+        "segment_count": seg.segment_count,
+        "per_segment_limit": seg.limit,
+        "single_segment_limit": seg.single_limit,
+        "multi_segment_limit": seg.per_segment_limit,
+        "remaining": seg.remaining,
+        "segments": [
+            {
+                "index": s.number,
+                "text": s.text,
+                "units": s.units,
+                "remaining": s.remaining,
+                "start": s.start,
+            }
+            for s in seg.segments
+        ],
+        "non_gsm": [
+            {"char": c.char, "index": c.index, "codepoint": codepoint(c.char)} for c in seg.non_gsm
+        ],
+        "national": {"locking_shift": seg.locking_shift, "single_shift": seg.single_shift},
+        "warnings": [{"code": w.code, "message": w.message} for w in preview.warnings],
+    }
+    if preview.smart is not None:
+        document["replacements"] = [
+            {"index": r.index, "char": r.char, "replacement": r.replacement}
+            for r in preview.smart.replacements
+        ]
+        document["smart"] = {
+            "applied": preview.smart.applied,
+            "segment_count_without": preview.segments_without_smart,
+            "segments_saved": preview.segments_saved,
+        }
+    return document
+
+
+def _group_non_gsm(chars: Iterable[NonGsm], limit: int = 8) -> list[tuple[str, list[int]]]:
+    """Distinct characters in order of first appearance, each with its positions."""
+    groups: dict[str, list[int]] = {}
+    for item in chars:
+        groups.setdefault(item.char, []).append(item.index)
+    return list(groups.items())[:limit]
+
+
+def _positions(indexes: list[int], shown: int = 5) -> str:
+    text = ", ".join(str(i) for i in indexes[:shown])
+    if len(indexes) > shown:
+        text += f" (+{len(indexes) - shown} more)"
+    return text
+
+
+def _summary_rows(preview: Preview) -> list[tuple[str, str]]:
+    seg = preview.segmentation
+    unit = UNIT_NAMES[seg.encoding]
+    encoding = ENCODING_LABELS[seg.encoding]
+    if preview.unicode_forced:
+        encoding += " (forced with --unicode)"
+    tables = [
+        f"{NATIONAL_NAMES[lang]} {kind}"
+        for lang, kind in ((seg.locking_shift, "locking shift"), (seg.single_shift, "single shift"))
+        if lang
+    ]
+    if tables:
+        encoding += f" with {' and '.join(tables)}"
+    limit_text = f"{seg.limit} {unit} per segment"
+    if seg.segment_count == 1 and seg.per_segment_limit != seg.single_limit:
+        limit_text += f" ({seg.per_segment_limit} once split)"
+    rows = [
+        ("Encoding", encoding),
+        ("Characters", str(seg.characters)),
+        ("Units", f"{seg.units} {unit}"),
+        ("Segments", str(seg.segment_count)),
+        ("Limit", limit_text),
+        ("Left in last", f"{seg.remaining} {unit}"),
+    ]
+    if seg.encoding != GSM7 and seg.non_gsm:
+        groups = _group_non_gsm(seg.non_gsm)
+        reasons = "; ".join(
+            f"{visible(char)} {codepoint(char)} at {_positions(idx)}" for char, idx in groups
+        )
+        distinct = len({c.char for c in seg.non_gsm})
+        if distinct > len(groups):
+            reasons += f"; and {distinct - len(groups)} more"
+        rows.append(("UCS-2 because of", reasons))
+    if preview.smart is not None:
+        rows.append(("Smart encoding", _smart_summary(preview)))
+    return rows
+
+
+def _smart_summary(preview: Preview) -> str:
+    smart = preview.smart
+    assert smart is not None
+    if not smart.candidates:
+        return "nothing to replace"
+    if not smart.applied:
+        return (
+            f"not applied: {len(smart.candidates)} look-alike(s) found, but the text needs "
+            "UCS-2 anyway, so it is left unchanged"
+        )
+    saved = preview.segments_saved
+    return (
+        f"{len(smart.replacements)} replacement(s); {preview.segments_without_smart} → "
+        f"{preview.segmentation.segment_count} segments (saves {saved})"
+    )
+
+
+def _replacement_lines(preview: Preview) -> list[str]:
+    if preview.smart is None or not preview.smart.applied:
+        return []
+    return [
+        f"  {visible(r.char)} ({codepoint(r.char)}) at {r.index} → "
+        + (visible(r.replacement) or "(removed)")
+        for r in preview.smart.replacements
+    ]
+
+
+def split_human(preview: Preview) -> None:
+    stream = output.stdout()
+    if output.is_terminal(stream):
+        _split_rich(preview, stream)
+    else:
+        _split_plain(preview, stream)
+
+
+def _split_plain(preview: Preview, stream: TextIO) -> None:
+    rows = _summary_rows(preview)
+    width = max(len(label) for label, _ in rows) + 1
+    lines = [f"{label + ':':<{width}} {value}" for label, value in rows]
+    replacements = _replacement_lines(preview)
+    if replacements:
+        lines += ["Replaced:", *replacements]
+    lines.append("")
+    seg = preview.segmentation
+    table = [("#", "Units", "Left", "Text")] + [
+        (str(s.number), str(s.units), str(s.remaining), visible(s.text)) for s in seg.segments
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(3)]
+    for row in table:
+        lines.append(
+            f"{row[0]:>{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}"
+        )
+    stream.write("\n".join(lines) + "\n")
+
+
+def _split_rich(preview: Preview, stream: TextIO) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    console = output.rich_console(stream)
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column(style="bold")
+    summary.add_column()
+    for label, value in _summary_rows(preview):
+        summary.add_row(label, value)
+    console.print(summary)
+    for line in _replacement_lines(preview):
+        console.print(Text(line, style="green"))
+
+    seg = preview.segmentation
+    marked = {c.index for c in seg.non_gsm} if seg.encoding != GSM7 else set()
+    segments = Table(show_header=True, header_style="bold", expand=False)
+    segments.add_column("#", justify="right")
+    segments.add_column("Text", overflow="fold")
+    segments.add_column("Units", justify="right")
+    segments.add_column("Left", justify="right")
+    for s in seg.segments:
+        text = Text()
+        for offset, char in enumerate(s.text):
+            shown = visible_char(char)
+            if s.start + offset in marked:
+                text.append(shown, style="bold reverse red")
+            elif shown != char:
+                text.append(shown, style="dim cyan")
+            else:
+                text.append(shown)
+        segments.add_row(str(s.number), text, str(s.units), str(s.remaining))
+    console.print(segments)

@@ -1,0 +1,1 @@
+"""Storage: the history database and the profile file. Each module owns its SQL or file format."""
