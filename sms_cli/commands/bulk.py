@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import typer
 
 from sms_cli.commands._runtime import JsonFlag, TimeoutOption, handled_errors
 from sms_cli.commands.profile import ProfileOption
+from sms_cli.errors import ExitCode, Outcome, exit_code_for
 
 if TYPE_CHECKING:
     from sms_cli.services.bulk.engine import Journal
@@ -145,7 +147,7 @@ def bulk_command(
                 raise InputError("give a FILE or --resume JOB, not both")
             _check_argv_text("--resume", resume)
             code = _resume(resume, retry_unknown, profile, yes, run)
-            raise typer.Exit(code)
+            raise typer.Exit(int(code))
         if retry_unknown:
             raise InputError("--retry-unknown goes with --resume JOB")
         if file is None:
@@ -164,7 +166,7 @@ def bulk_command(
             new_job,
             run,
         )
-        raise typer.Exit(code)
+        raise typer.Exit(int(code))
 
 
 @contextmanager
@@ -233,7 +235,7 @@ def _new_job(
     allow_duplicates: bool,
     new_job: bool,
     run: RunOptions,
-) -> int:
+) -> ExitCode:
     import contextlib
     import hashlib
     import os
@@ -293,7 +295,7 @@ def _new_job(
             totals.add(row)
             _print_row(row, run.json)
         _print_totals(totals, price=price, json=run.json, dry_run=True)
-        return 0
+        return ExitCode.OK
     options = "\x00".join(
         str(x)
         for x in (
@@ -356,7 +358,7 @@ def _new_job(
             if totals.messages == 0:
                 journal.set_state(job_id, "done", "nothing to send")
                 output.info("nothing to send")
-                return 2 if totals.errors else 0
+                return ExitCode.USAGE if totals.errors else ExitCode.OK
             _confirm(yes, totals, resolved.profile.name, job_id, price)
             return _run(journal, history, job_id, resolved.profile.name, run)
     finally:
@@ -402,10 +404,12 @@ def _confirm(yes: bool, totals: Totals, profile: str, job_id: str, price: float 
         f"with profile {profile!r}?"
     )
     if not typer.confirm(question, default=False, err=True):
-        raise typer.Exit(0)
+        raise typer.Exit(int(ExitCode.OK))
 
 
-def _run(journal: Journal, history: Any, job_id: str, profile_name: str, run: RunOptions) -> int:
+def _run(
+    journal: Journal, history: Any, job_id: str, profile_name: str, run: RunOptions
+) -> ExitCode:
     """Send the job's pending rows; a history that fails meanwhile names the job to resume."""
     from sms_cli.errors import StorageError
 
@@ -421,7 +425,7 @@ def _run(journal: Journal, history: Any, job_id: str, profile_name: str, run: Ru
 
 def _send_pending(
     journal: Journal, history: Any, job_id: str, profile_name: str, run: RunOptions
-) -> int:
+) -> ExitCode:
     from sms_cli.errors import InputError
     from sms_cli.providers.registry import REGISTRY, load
     from sms_cli.render import output
@@ -472,14 +476,14 @@ def _send_pending(
     if result.interrupted:
         journal.set_state(job_id, "interrupted")
         output.error("interrupted", hint=f"continue with: smsctl bulk --resume {job_id}")
-        code = 130
+        code = exit_code_for({}, interrupted=True)
     elif result.paused:
         journal.set_state(job_id, "paused", result.paused)
         output.error(
             f"job paused: {result.paused}",
             hint=f"continue later with: smsctl bulk --resume {job_id}",
         )
-        code = result.pause_exit or 6
+        code = result.pause_exit or ExitCode.NETWORK
     elif counts.get("pending", 0) or counts.get("in_flight", 0):
         # Never `done` with rows left: a run that ended early says so, and can be resumed.
         left = counts.get("pending", 0) + counts.get("in_flight", 0)
@@ -488,7 +492,7 @@ def _send_pending(
             f"the run stopped with {left} row(s) not sent or not answered",
             hint=f"continue with: smsctl bulk --resume {job_id}",
         )
-        code = 8 if counts.get("in_flight", 0) else 6
+        code = exit_code_for({Outcome.UNKNOWN: counts.get("in_flight", 0), Outcome.NOT_SENT: left})
     else:
         journal.set_state(job_id, "done")
         code = _exit_code(counts)
@@ -504,19 +508,22 @@ def _send_pending(
     return code
 
 
-def _exit_code(counts: dict[str, int]) -> int:
-    accepted = counts.get("accepted", 0)
-    if counts.get("unknown", 0) or counts.get("in_flight", 0):
-        return 8
-    problems = sum(n for state, n in counts.items() if state not in ("accepted", "skipped"))
-    if not problems:
-        return 0
-    return 7 if accepted == 0 else 3
+def _exit_code(counts: dict[str, int]) -> ExitCode:
+    """A finished job: every row's state counts, but a duplicate skipped."""
+    outcomes: Counter[Outcome] = Counter()
+    for state, n in counts.items():
+        if state == "accepted":
+            outcomes[Outcome.DONE] += n
+        elif state in ("unknown", "in_flight"):
+            outcomes[Outcome.UNKNOWN] += n
+        elif state != "skipped":
+            outcomes[Outcome.FAILED] += n
+    return exit_code_for(outcomes)
 
 
 def _resume(
     job_id: str, retry_unknown: bool, profile_flag: str | None, yes: bool, run: RunOptions
-) -> int:
+) -> ExitCode:
     from sms_cli.errors import InputError
     from sms_cli.render import output
     from sms_cli.services.bulk.engine import Journal, job_lock
@@ -566,7 +573,7 @@ def _resume(
                     raise InputError("not on a terminal, so not asking: pass --yes to send")
                 question = f"Send the {pending} pending messages of job {job_id}?"
                 if not typer.confirm(question, err=True):
-                    return 0
+                    return ExitCode.OK
             return _run(journal, history, job_id, profile_name, run)
     finally:
         history.close()

@@ -620,7 +620,7 @@ class Progress:
 class EngineResult:
     progress: Progress
     paused: str | None = None
-    pause_exit: int | None = None
+    pause_exit: ExitCode | None = None
     interrupted: bool = False
     elapsed: float = 0.0
     # What answers said about themselves that no row records (messages an answer lists for no
@@ -657,7 +657,7 @@ class Engine:
         self.local = threading.local()
         self.stop = threading.Event()
         self.pause_reason: str | None = None
-        self.pause_exit: int | None = None
+        self.pause_exit: ExitCode | None = None
         self.lock = threading.Lock()
         self.unknown_streak = 0
         self.progress = Progress()
@@ -760,9 +760,9 @@ class Engine:
     def _journal_failed(self, exc: BaseException) -> None:
         """The history database refused a write: stop sending; the job stays resumable."""
         with self.lock:
-            if self.pause_reason is None or self.pause_exit != int(ExitCode.CONFIG):
+            if self.pause_reason is None or self.pause_exit != ExitCode.CONFIG:
                 self.pause_reason = f"could not record the job in the history ({_reason(exc)})"
-                self.pause_exit = int(ExitCode.CONFIG)
+                self.pause_exit = ExitCode.CONFIG
         self.stop.set()
 
     def _not_sent(
@@ -792,7 +792,7 @@ class Engine:
         with self.lock:
             if self.pause_reason is None:
                 self.pause_reason = exc.message
-                self.pause_exit = int(exc.exit_code)
+                self.pause_exit = exc.exit_code
         self.stop.set()
 
     def _record(
@@ -846,7 +846,7 @@ class Engine:
                     f"{self.unknown_streak} requests in a row had an unknown outcome "
                     f"({results[0].error}); paused so nothing more is risked"
                 )
-                self.pause_exit = 8
+                self.pause_exit = ExitCode.UNKNOWN_OUTCOME
                 self.stop.set()
 
     def run(self, pending: Iterator[Batch]) -> EngineResult:
