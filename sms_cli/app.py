@@ -17,6 +17,7 @@ import typer
 
 from sms_cli import __version__
 from sms_cli.commands._runtime import RunState
+from sms_cli.errors import ExitCode
 
 if TYPE_CHECKING:
     app: typer.Typer
@@ -103,7 +104,7 @@ def _prepare_process() -> None:
     if sys.stdout is None:
         # `smsctl log >&-`: fd 1 is not open, so no result could be shown; do nothing at all.
         sys.stderr.write("smsctl: error: standard output is closed; nothing was done\n")
-        raise SystemExit(141)
+        raise SystemExit(int(ExitCode.BROKEN_PIPE))
     # A terminal or pipe that cannot show a character (LANG=C, PYTHONIOENCODING=ascii) must not
     # turn a name or a provider's answer into a crash: show it escaped, in the same encoding.
     for stream in (sys.stdout, sys.stderr):
@@ -128,10 +129,10 @@ def _flush_stdout() -> None:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(devnull, stream.fileno())
         if isinstance(exc, BrokenPipeError):
-            raise SystemExit(141) from None
+            raise SystemExit(int(ExitCode.BROKEN_PIPE)) from None
         # Results that could not be written (a full disk behind `> file`): say so, exit 4.
         sys.stderr.write(f"smsctl: error: cannot write standard output: {exc.strerror or exc}\n")
-        raise SystemExit(4) from None
+        raise SystemExit(int(ExitCode.CONFIG)) from None
 
 
 def _stdout_identity() -> tuple[int, int] | None:
@@ -150,11 +151,11 @@ def _output_failed(exc: OSError) -> SystemExit:
         os.dup2(devnull, 1)
     os.close(devnull)
     if isinstance(exc, BrokenPipeError):
-        return SystemExit(141)
+        return SystemExit(int(ExitCode.BROKEN_PIPE))
     with contextlib.suppress(OSError, ValueError):
         sys.stderr.write(f"smsctl: error: cannot write the output: {exc.strerror or exc}\n")
         sys.stderr.flush()
-    return SystemExit(4)
+    return SystemExit(int(ExitCode.CONFIG))
 
 
 def main() -> None:
@@ -171,8 +172,10 @@ def main() -> None:
     except SystemExit as exc:
         # Click (a usage error, --version) and rich (help) meet a closed pipe by replacing
         # sys.stdout, or pointing fd 1 at /dev/null, and exiting 1: that is 141 here.
-        if exc.code == 1 and (sys.stdout is not stdout or _stdout_identity() != stdout_file):
-            raise SystemExit(141) from None
+        if exc.code == ExitCode.INTERNAL and (
+            sys.stdout is not stdout or _stdout_identity() != stdout_file
+        ):
+            raise SystemExit(int(ExitCode.BROKEN_PIPE)) from None
         raise
     except OSError as exc:
         raise _output_failed(exc) from None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from enum import IntEnum, StrEnum
 
 
 class ExitCode(IntEnum):
@@ -21,6 +23,68 @@ class ExitCode(IntEnum):
     LIMIT = 10
     INTERRUPTED = 130
     BROKEN_PIPE = 141
+
+    @property
+    def keyword(self) -> str:
+        """The word README's exit-code table uses for this code (tests/test_exit_codes.py)."""
+        return _KEYWORDS[self]
+
+
+_KEYWORDS: dict[ExitCode, str] = {
+    ExitCode.OK: "success",
+    ExitCode.INTERNAL: "internal error",
+    ExitCode.USAGE: "usage",
+    ExitCode.PARTIAL: "partial",
+    ExitCode.CONFIG: "configuration",
+    ExitCode.AUTH: "authentication",
+    ExitCode.NETWORK: "network",
+    ExitCode.REJECTED: "rejected",
+    ExitCode.UNKNOWN_OUTCOME: "outcome unknown",
+    ExitCode.PENDING: "pending",
+    ExitCode.LIMIT: "limit",
+    ExitCode.INTERRUPTED: "interrupted",
+    ExitCode.BROKEN_PIPE: "closed early",
+}
+
+
+class Outcome(StrEnum):
+    """What became of one message, as far as the exit code cares. Each command sorts its own
+    states into these (send: the provider's answer; status: the delivery state; bulk: a row)."""
+
+    DONE = "done"  # accepted (a send) or in a state that needs nothing more (status)
+    FAILED = "failed"  # refused, undelivered, invalid
+    UNKNOWN = "unknown"  # may have been sent: never resent silently
+    NOT_SENT = "not_sent"  # certainly not sent, can be sent again
+    PENDING = "pending"  # not final yet
+
+
+def exit_code_for(
+    outcomes: Iterable[Outcome] | Mapping[Outcome, int],
+    *,
+    partial: bool = True,
+    waited: bool = False,
+    interrupted: bool = False,
+) -> ExitCode:
+    """The one outcome -> exit-code mapping (README, "Exit codes"), first match wins:
+    interrupted 130; any unknown 8; any failed 3 when `partial` and some done, else 7; any not
+    sent 6; pending after a wait (`waited`) 9; else 0. `partial=False` (status) makes any
+    failure 7 however many were delivered; nothing at all is 0."""
+    counts: Counter[Outcome] = Counter()
+    if isinstance(outcomes, Mapping):
+        counts.update(outcomes)
+    else:
+        counts.update(outcomes)
+    if interrupted:
+        return ExitCode.INTERRUPTED
+    if counts[Outcome.UNKNOWN] > 0:
+        return ExitCode.UNKNOWN_OUTCOME
+    if counts[Outcome.FAILED] > 0:
+        return ExitCode.PARTIAL if partial and counts[Outcome.DONE] > 0 else ExitCode.REJECTED
+    if counts[Outcome.NOT_SENT] > 0:
+        return ExitCode.NETWORK
+    if waited and counts[Outcome.PENDING] > 0:
+        return ExitCode.PENDING
+    return ExitCode.OK
 
 
 class SmsError(Exception):

@@ -42,13 +42,18 @@ def stderr() -> TextIO:
     return sys.stderr
 
 
-def print_json(document: Any, *, reveal: bool = False) -> None:
-    """One JSON document on stdout: UTF-8 text as is, two-space indent, a final newline.
+def print_json(
+    document: Any, *, reveal: bool = False, line: bool = False, ensure_ascii: bool = False
+) -> None:
+    """One JSON document on stdout: UTF-8 text as is, two-space indent, a final newline; or,
+    with `line`, on one line (a JSON Lines stream).
 
     Known secrets are redacted unless the user explicitly asked to see them (`reveal`).
     """
     try:
-        text = json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)
+        text = json.dumps(
+            document, ensure_ascii=ensure_ascii, indent=None if line else 2, allow_nan=False
+        )
     except ValueError:  # NaN or infinity: json.dumps would write invalid JSON, never print it
         raise SmsError(
             "a result held NaN or infinity, which JSON cannot carry; this is a bug"

@@ -24,8 +24,10 @@ from sms_cli.errors import (
     InputError,
     LimitExceeded,
     NetworkError,
+    Outcome,
     ProviderUnavailable,
     StorageError,
+    exit_code_for,
 )
 from sms_cli.providers.base import address_book_name
 from sms_cli.providers.registry import REGISTRY, ProviderInfo, load
@@ -97,13 +99,14 @@ class SendReport:
         """0 all accepted; 8 any outcome unknown; 7 none accepted; 3 some accepted."""
         if self.dry_run:
             return ExitCode.OK
-        statuses = [r.status for r in self.results]
-        if "unknown" in statuses:
-            return ExitCode.UNKNOWN_OUTCOME
-        accepted = sum(s in ACCEPTED_STATUSES for s in statuses)
-        if accepted == len(statuses):
-            return ExitCode.OK
-        return ExitCode.REJECTED if accepted == 0 else ExitCode.PARTIAL
+        return exit_code_for(
+            Outcome.UNKNOWN
+            if r.status == "unknown"
+            else Outcome.DONE
+            if r.status in ACCEPTED_STATUSES
+            else Outcome.FAILED
+            for r in self.results
+        )
 
     @property
     def balance(self) -> float | None:

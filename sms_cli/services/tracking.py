@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sms_cli.core.status import FINAL_STATUSES
-from sms_cli.errors import ConfigError, ExitCode, InputError
+from sms_cli.errors import ConfigError, ExitCode, InputError, Outcome, exit_code_for
 from sms_cli.providers.base import SearchIncomplete, address_book_name, not_found
 from sms_cli.providers.registry import REGISTRY, load
 from sms_cli.storage.messages import NOT_SENT
@@ -349,13 +349,14 @@ def wait(
 def exit_code(tracked: Sequence[Tracked], *, waited: bool) -> ExitCode:
     """8 any unknown; 7 any failed, rejected or expired; 6 any never sent; 9 pending after
     --wait; else 0."""
-    statuses = {t.status for t in tracked}
-    if "unknown" in statuses:
-        return ExitCode.UNKNOWN_OUTCOME
-    if statuses & FAILED:
-        return ExitCode.REJECTED
-    if NOT_SENT in statuses:
-        return ExitCode.NETWORK
-    if waited and not statuses <= FINAL:
-        return ExitCode.PENDING
-    return ExitCode.OK
+    return exit_code_for((_outcome(t.status) for t in tracked), partial=False, waited=waited)
+
+
+def _outcome(status: str) -> Outcome:
+    if status == "unknown":
+        return Outcome.UNKNOWN
+    if status in FAILED:
+        return Outcome.FAILED
+    if status == NOT_SENT:
+        return Outcome.NOT_SENT
+    return Outcome.DONE if status in FINAL else Outcome.PENDING

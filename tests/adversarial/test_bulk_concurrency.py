@@ -100,7 +100,8 @@ def test_the_engine_sends_only_rows_it_claims(emu: Emu, profile: str, tmp_path: 
     """The claim is a compare-and-set: a row another runner took between the read of the
     pending rows and the claim is not sent, lock or no lock."""
     from sms_cli.providers.registry import REGISTRY, load
-    from sms_cli.services.bulk.engine import Engine, Journal, batches
+    from sms_cli.services.bulk.engine import Engine, batches
+    from sms_cli.storage.jobs import Journal
     from sms_cli.storage.messages import History
 
     job = ready_job(tmp_path / "r.csv", 10)

@@ -78,7 +78,7 @@ def test_a_job_left_running_by_a_dead_process_is_resumable(
 
 
 def test_a_lock_taken_on_a_file_deleted_meanwhile_is_taken_again() -> None:
-    from sms_cli.services.bulk.engine import JobLock
+    from sms_cli.storage.jobs import JobLock
 
     first = JobLock("a" * 32)
     assert first.try_acquire()
@@ -129,7 +129,8 @@ def test_a_worker_that_dies_is_never_a_quiet_finish(emu: Emu, profile: str, tmp_
     """Whatever ends a worker (here the progress callback) reaches the caller: the run does
     not return as if every row had been sent."""
     from sms_cli.providers.registry import REGISTRY, load
-    from sms_cli.services.bulk.engine import Engine, Journal, batches
+    from sms_cli.services.bulk.engine import Engine, batches
+    from sms_cli.storage.jobs import Journal
     from sms_cli.storage.messages import History
 
     job = ready_job(tmp_path / "r.csv", 6)

@@ -1,0 +1,226 @@
+"""What `smsctl bulk` shows: pre-flight verdicts and totals, the progress bar, the summary, the
+job list, and the report CSV. JSON goes through output.print_json, which redacts."""
+
+from __future__ import annotations
+
+import csv
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from sms_cli.core.printable import visible
+from sms_cli.errors import InputError
+from sms_cli.render import output
+from sms_cli.render.table import table
+from sms_cli.services.bulk.engine import Progress
+from sms_cli.services.bulk.input import RowCheck, Totals
+from sms_cli.storage.jobs import JobOutcome, JobSummary
+
+
+class BulkRenderer:
+    """The BulkView of services/bulk/jobs.py: human text on stderr, results (or JSON) on stdout."""
+
+    def __init__(self, *, json: bool) -> None:
+        self.json = json
+
+    def checked(self, row: RowCheck) -> None:
+        error = row.error or (f"duplicate of line {row.duplicate_of}" if row.duplicate_of else None)
+        if self.json:
+            document = {
+                "line": row.line,
+                "recipient": row.recipient,
+                "text": row.text,
+                "encoding": row.encoding,
+                "segment_count": row.segments,
+                "sender": row.sender,
+                "error": error,
+            }
+            output.print_json(document, line=True)
+            return
+        verdict = row.error or (
+            f"skipped: duplicate of line {row.duplicate_of}" if row.duplicate_of else "ok"
+        )
+        output.stdout().write(
+            f"line {row.line}\t{row.recipient or '-'}\t{row.segments}\t{verdict}\n"
+        )
+
+    def invalid(self, row: RowCheck) -> None:
+        output.info(f"line {row.line}: {row.error}")
+
+    def totals(self, totals: Totals, *, price: float | None, dry_run: bool) -> None:
+        invalid = sum(totals.errors.values())
+        if self.json and dry_run:
+            summary = {
+                "rows": totals.rows,
+                "messages": totals.messages,
+                "duplicates_skipped": totals.duplicates,
+                "invalid": invalid,
+                "errors": totals.errors,
+                "error_lines": totals.error_lines,
+                "messages_gsm": totals.messages_gsm,
+                "messages_ucs2": totals.messages_ucs2,
+                "segments_gsm": totals.segments_gsm,
+                "segments_ucs2": totals.segments_ucs2,
+                "cost": round(totals.segments * price, 6) if price is not None else None,
+            }
+            output.print_json({"totals": summary}, line=True, ensure_ascii=True)
+            return
+        lines = [
+            f"rows: {totals.rows}; messages: {totals.messages}; "
+            f"duplicates skipped: {totals.duplicates}; invalid: {invalid}"
+            + (f" ({totals.error_lines} lines in error)" if totals.error_lines > invalid else ""),
+            f"segments: {totals.segments} (GSM-7 {totals.segments_gsm} in {totals.messages_gsm} "
+            f"messages, UCS-2 {totals.segments_ucs2} in {totals.messages_ucs2})",
+        ]
+        if price is not None:
+            lines.append(f"cost: {totals.segments * price:.4f} ({price:g} per segment)")
+        lines += [f"  {kind}: {n}" for kind, n in sorted(totals.errors.items())]
+        for line in lines:
+            output.info(line)
+
+    def info(self, message: str) -> None:
+        output.info(message)
+
+    def warning(self, message: str) -> None:
+        output.warning(message)
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        output.error(message, hint=hint)
+
+    def interactive(self) -> bool:
+        return output.is_terminal(sys.stdin)
+
+    def confirm(self, question: str) -> bool:
+        return typer.confirm(question, default=False, err=True)
+
+    def progress(self, total: int) -> ProgressDisplay:
+        return ProgressDisplay(total)
+
+    def summary(
+        self, job_id: str, state: str | None, outcome: JobOutcome, requests: int, elapsed: float
+    ) -> None:
+        if self.json:
+            output.print_json(
+                {
+                    "job_id": job_id,
+                    "state": state,
+                    "requests": requests,
+                    "seconds": round(elapsed, 3),
+                    **outcome.as_dict(),
+                }
+            )
+            return
+        lines = [(row_state, str(n)) for row_state, n in sorted(outcome.rows.items())]
+        # A reason is the provider's words: shown, never obeyed (visible).
+        lines += [
+            (f"  {visible(reason)}", str(n)) for reason, n in outcome.failed_by_reason.items()
+        ]
+        lines.append(("segments sent", str(outcome.segments_sent)))
+        if outcome.provider_price is not None:
+            lines.append(("charged", str(outcome.provider_price)))
+        table(("Rows", "Count"), lines)
+        rate = f" in {elapsed:.1f} s ({requests / elapsed:.1f}/s)" if elapsed > 0 else ""
+        output.info(f"job {job_id}: {requests} requests{rate}")
+
+    def report(self, path: Path, rows: Iterable[tuple[object, ...]]) -> None:
+        """Every row's outcome as CSV; an InputError when the file cannot be written."""
+        try:
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["line", "recipient", "status", "id", "bulk_id", "error", "text"])
+                for row in rows:
+                    writer.writerow(["" if v is None else v for v in row])
+        except OSError as exc:
+            raise InputError(f"cannot write the report {path}: {exc.strerror or exc}") from None
+
+
+def jobs(listed: list[JobSummary], *, json: bool) -> None:
+    if json:
+        output.print_json({"jobs": [job.as_dict() for job in listed]})
+        return
+    rows = [
+        (
+            j.job_id,
+            str(j.created_at)[:19],
+            j.state,
+            j.source,
+            str(j.rows),
+            str(j.pending or 0),
+            str(j.accepted or 0),
+            str(j.failed or 0),
+            str(j.unknown or 0),
+        )
+        for j in listed
+    ]
+    table(
+        ("Job", "Created", "State", "Source", "Rows", "Pending", "Accepted", "Failed", "Unknown"),
+        rows,
+    )
+
+
+class ProgressDisplay:
+    """Progress on stderr: a rich bar on a terminal, a plain line a second otherwise."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.last = 0.0
+        self.lock = threading.Lock()  # updated from every worker thread
+        self.bar: Any = None
+        self.broken = 0  # writes that failed: after the first, nothing more is shown
+        if output.is_terminal(output.stderr()):
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+            from rich.progress import Progress as Bar
+
+            self.bar = Bar(
+                TextColumn("sending"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[detail]}"),
+                TimeRemainingColumn(),
+                console=output.rich_console(output.stderr()),
+                transient=False,
+            )
+            self.task = self.bar.add_task("send", total=total, detail="")
+            self.bar.start()
+
+    def update(self, progress: Progress) -> None:
+        """Show the progress; a display that cannot be written stops displaying, and never
+        stops the sending (`2> >(head -c 150)`)."""
+        now = time.monotonic()
+        with self.lock:  # every worker calls this after every request: decide first, then format
+            if self.broken or now - self.last < (0.1 if self.bar is not None else 1.0):
+                return
+            self.last = now
+            done = progress.accepted + progress.failed + progress.unknown
+            elapsed = max(now - progress.started, 1e-6)
+            detail = (
+                f"{progress.accepted} accepted, {progress.failed} failed, "
+                f"{progress.unknown} unknown, {done / elapsed:.1f}/s"
+            )
+            self._show(done, detail)
+
+    def _show(self, done: int, detail: str) -> None:
+        try:
+            if self.bar is not None:
+                self.bar.update(self.task, completed=done, detail=detail)
+            elif not output.diagnostic(f"answered {done} of {self.total}: {detail}\n"):
+                self.broken += 1
+        except OSError:
+            self.broken += 1
+
+    def close(self) -> None:
+        if self.bar is not None:
+            try:
+                self.bar.stop()
+            except OSError:
+                self.broken += 1
