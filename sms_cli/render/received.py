@@ -10,7 +10,7 @@ from sms_cli.render import output
 from sms_cli.render.table import cell, short, table
 
 if TYPE_CHECKING:
-    from sms_cli.storage.messages import Received
+    from sms_cli.storage.messages import Received, ReceivedMessage
 
 
 def received_json(received: Received) -> dict[str, Any]:
@@ -75,36 +75,36 @@ def received_line(cells: Sequence[str]) -> str:
     return "  ".join([*fixed, *cells[len(RECEIVED_WIDTHS) :]]).rstrip()
 
 
-def inbox_json(rows: Sequence[Any]) -> dict[str, Any]:
+def inbox_json(rows: Sequence[ReceivedMessage]) -> dict[str, Any]:
     return {
         "messages": [
             {
-                "number": row["number"],
-                "provider": row["provider"],
-                "id": row["provider_id"],
-                "from": row["sender"],
-                "to": row["recipient"],
-                "text": row["text"],
-                "sent_at": row["sent_at"],
-                "received_at": row["received_at"],
+                "number": row.number,
+                "provider": row.provider,
+                "id": row.provider_id,
+                "from": row.sender,
+                "to": row.recipient,
+                "text": row.text,
+                "sent_at": row.sent_at,
+                "received_at": row.received_at,
             }
             for row in rows
         ]
     }
 
 
-def inbox_human(rows: Sequence[Any]) -> None:
+def inbox_human(rows: Sequence[ReceivedMessage]) -> None:
     if not rows:
         output.info("no received messages match")
         return
     # Sender, recipient and text are whatever the caller of `listen` sent: shown, not obeyed.
     lines = [
         (
-            row["received_at"][:19].replace("T", " "),
-            visible(row["sender"]),
-            visible(cell(row["recipient"])),
-            visible(row["provider"]),
-            short(row["text"], 60),
+            row.received_at[:19].replace("T", " "),
+            visible(row.sender),
+            visible(cell(row.recipient)),
+            visible(row.provider),
+            short(row.text, 60),
         )
         for row in rows
     ]
