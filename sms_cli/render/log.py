@@ -100,3 +100,13 @@ def log_human(rows: Sequence[SentMessage]) -> None:
         header += (REASON,)
         lines = [(*line, reason_cell(row.reason)) for line, row in zip(lines, rows, strict=True)]
     table(header, lines, wrap=REASON)
+
+
+def emit(messages: Sequence[SentMessage], *, json: bool, csv: bool) -> None:
+    """`smsctl log`'s result: JSON, CSV, or a table."""
+    if json:
+        output.print_json(log_json(messages))
+    elif csv:
+        log_csv(messages)
+    else:
+        log_human(messages)

@@ -109,3 +109,34 @@ def inbox_human(rows: Sequence[ReceivedMessage]) -> None:
         for row in rows
     ]
     table(("Received (UTC)", "From", "To", "Provider", "Text"), lines)
+
+
+def emit(messages: Sequence[ReceivedMessage], *, json: bool) -> None:
+    """`smsctl inbox`'s result: JSON or a table."""
+    if json:
+        output.print_json(inbox_json(messages))
+    else:
+        inbox_human(messages)
+
+
+def event_line(received: Received, *, json: bool, header: bool) -> str:
+    """One event of `smsctl listen`: a JSON line, or a row of the live table (after its header,
+    when `header`)."""
+    if json:
+        import json as json_module
+
+        from sms_cli.core.redaction import redact
+
+        line = json_module.dumps(received_json(received), ensure_ascii=False)
+        return redact(line, urls=False) + "\n"
+    text = received_line(received_row(received)) + "\n"
+    if header:
+        text = received_line(RECEIVED_HEADER) + "\n" + text
+    return text
+
+
+def listening_line(base: str, urls: dict[str, str]) -> str:
+    """`smsctl listen --json`'s first line: where it listens."""
+    import json as json_module
+
+    return json_module.dumps({"event": "listening", "url": base, "urls": urls}) + "\n"
