@@ -27,6 +27,7 @@ FORBIDDEN_PACKAGES = (
     "sms_cli.providers.connectel.client",
     "sms_cli.providers.seven.client",
     "sms_cli.providers.emulation",
+    "sms_cli.storage.db",
     "sms_cli.storage.messages",
     "sms_cli.services.receiving",
     "sms_cli.core.callbacks",

@@ -69,6 +69,9 @@ def handled_errors() -> Iterator[None]:
     except (typer.Exit, typer.Abort, typer.TyperException):
         raise
     except SmsError as exc:
+        # Notes a service added on the way out (a record it could not write): warnings, first.
+        for note in getattr(exc, "__notes__", ()):
+            output.warning(str(note))
         output.error(exc.message, exc.hint)
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt:

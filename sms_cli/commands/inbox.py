@@ -41,8 +41,7 @@ def inbox_command(
     with handled_errors():
         from sms_cli.core.callbacks import phone
         from sms_cli.errors import InputError
-        from sms_cli.render import output
-        from sms_cli.render.received import inbox_human, inbox_json
+        from sms_cli.render.received import emit
         from sms_cli.storage.messages import History, parse_since
         from sms_cli.storage.profiles import validate_provider
 
@@ -62,7 +61,4 @@ def inbox_command(
             )
         finally:
             history.close()
-        if json:
-            output.print_json(inbox_json(rows))
-        else:
-            inbox_human(rows)
+        emit(rows, json=json)

@@ -149,27 +149,13 @@ class _Printer:
         self.err.close()
 
     def event(self, received: Received) -> None:
-        import json
-
-        from sms_cli.core.redaction import redact
-        from sms_cli.render.received import (
-            RECEIVED_HEADER,
-            received_json,
-            received_line,
-            received_row,
-        )
+        from sms_cli.render.received import event_line
 
         if received.duplicate:
             self.duplicates += 1
             return
         self.events += 1
-        if self.as_json:
-            line = json.dumps(received_json(received), ensure_ascii=False)
-            text = redact(line, urls=False) + "\n"
-        else:
-            text = received_line(received_row(received)) + "\n"
-            if not self.header_shown:
-                text = received_line(RECEIVED_HEADER) + "\n" + text
+        text = event_line(received, json=self.as_json, header=not self.header_shown)
         if self.out.put(text):
             self.header_shown = True
         elif self.out.dropped == 1:
@@ -367,11 +353,9 @@ def listen_command(
                 "path guards it"
             )
         if json:
-            import json as json_module
+            from sms_cli.render.received import listening_line
 
-            output.stdout().write(
-                json_module.dumps({"event": "listening", "url": base, "urls": urls}) + "\n"
-            )
+            output.stdout().write(listening_line(base, urls))
             output.stdout().flush()
 
         printer = _Printer(json)

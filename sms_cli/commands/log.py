@@ -49,8 +49,7 @@ def log_command(
     with handled_errors():
         from sms_cli.core.numbers import check as check_number
         from sms_cli.errors import InputError
-        from sms_cli.render import output
-        from sms_cli.render.log import log_csv, log_human, log_json
+        from sms_cli.render.log import emit
         from sms_cli.storage.messages import History, parse_since
 
         if json and csv:
@@ -76,9 +75,4 @@ def log_command(
             )
         finally:
             history.close()
-        if json:
-            output.print_json(log_json(rows))
-        elif csv:
-            log_csv(rows)
-        else:
-            log_human(rows)
+        emit(rows, json=json, csv=csv)

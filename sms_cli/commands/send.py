@@ -184,8 +184,7 @@ def send_command(
 
         from sms_cli.core.redaction import register_secret
         from sms_cli.errors import InputError, StorageError
-        from sms_cli.render import output
-        from sms_cli.render.send import send_human, send_json
+        from sms_cli.render.send import emit, explain, plan_notes
         from sms_cli.services.sending import SendArgs, dry_run_report, execute, plan_send
         from sms_cli.storage.messages import History
 
@@ -224,10 +223,7 @@ def send_command(
             store_text=not no_store_text,
         )
         plan = plan_send(args, dry_run=dry_run)
-        for note in plan.notes:
-            output.info(f"note: {note}")
-        for warning in plan.preview.warnings:
-            output.warning(warning.message)
+        plan_notes(plan)
         if dry_run:
             report = dry_run_report(plan)
         else:
@@ -242,11 +238,8 @@ def send_command(
             finally:
                 history.close()
         with results_written(None if dry_run else _what_went_out(report)):
-            if json:
-                output.print_json(send_json(report))
-            else:
-                send_human(report)
-        _explain(report)
+            emit(report, json=json)
+        explain(report)
         raise typer.Exit(int(report.exit_code))
 
 
@@ -258,35 +251,3 @@ def _what_went_out(report: SendReport) -> str:
         ExitCode.PARTIAL: "some of the messages WERE sent",
         ExitCode.UNKNOWN_OUTCOME: "the messages may have been sent",
     }.get(report.exit_code, "the provider refused the messages")
-
-
-def _explain(report: SendReport) -> None:
-    """What a script's exit code cannot say: why outcomes are unknown, what test mode did."""
-    from sms_cli.render import output
-
-    if report.record_error is not None:
-        # The send happened; only its record failed. The exit code still tells what the provider
-        # answered, so a script never resends a message that went out.
-        # Name the provider's ids: a provider that cannot look a message up without its id
-        # (Connectel) could never settle these from the history alone.
-        ids = [f"{r.recipient} {r.id or r.bulk_id}" for r in report.results if r.id or r.bulk_id]
-        named = f"; the provider's ids: {', '.join(ids)}" if ids else ""
-        output.warning(
-            f"the results above are what the provider answered, but they could not be recorded: "
-            f"{report.record_error.message}. The history shows these messages as in flight"
-            f"{named}. `smsctl status ID` asks the provider about one once the history is "
-            "writable again"
-        )
-    for note in dict.fromkeys(n for r in report.results for n in r.answer_notes):
-        output.warning(note)
-    unknown = [r for r in report.results if r.status == "unknown"]
-    if unknown:
-        why = unknown[0].error or "the provider's answer did not settle it"
-        output.warning(
-            f"the outcome of {len(unknown)} message(s) is unknown ({why}). They may "
-            "have been sent; smsctl did not resend them, and recorded them in its history"
-        )
-    honoured = not any(r.test_not_honoured for r in report.results)
-    if report.plan.options.test and not report.dry_run and honoured:
-        title = report.plan.provider.title
-        output.info(f"test mode: {title} checked the request; nothing was sent or charged")

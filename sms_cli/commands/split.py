@@ -65,8 +65,7 @@ def split_command(
     """
     with handled_errors():
         from sms_cli.errors import LimitExceeded
-        from sms_cli.render import output
-        from sms_cli.render.split import split_human, split_json
+        from sms_cli.render.split import emit
         from sms_cli.services.preview import build_preview
 
         message = read_text(text, file)
@@ -77,12 +76,7 @@ def split_command(
             ref16=ref16,
             national=[lang.value for lang in national or ()],
         )
-        if json:
-            output.print_json(split_json(preview))
-        else:
-            split_human(preview)
-        for warning in preview.warnings:
-            output.warning(warning.message)
+        emit(preview, json=json)
         count = preview.segmentation.segment_count
         if max_segments is not None and count > max_segments:
             raise LimitExceeded(

@@ -64,9 +64,8 @@ def status_command(
     an id is neither in the history nor known to the provider.
     """
     with handled_errors():
-        from sms_cli.core.printable import visible
         from sms_cli.render import output
-        from sms_cli.render.status import status_human, status_json
+        from sms_cli.render.status import emit
         from sms_cli.services.tracking import Clients, Tracked, UnknownIds, check, exit_code, select
         from sms_cli.services.tracking import wait as wait_for
         from sms_cli.storage.messages import History
@@ -101,17 +100,7 @@ def status_command(
         finally:
             clients.close()
             history.close()
-        if json:
-            output.print_json(status_json(tracked, waited=wait))
-        else:
-            status_human(tracked)
-        for item in tracked:
-            # A report on an id the provider does not know has no recipient: name the id.
-            who = visible(str(item.recipient or item.id or item.local_id))
-            if item.note and item.status == "unknown":
-                output.warning(f"{who}: {item.note}")
-            elif item.note:
-                output.info(f"{who}: {item.note}")
+        emit(tracked, json=json, waited=wait)
         if missing is not None:
             raise missing
         raise typer.Exit(int(exit_code(tracked, waited=wait)))

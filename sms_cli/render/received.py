@@ -10,7 +10,7 @@ from sms_cli.render import output
 from sms_cli.render.table import cell, short, table
 
 if TYPE_CHECKING:
-    from sms_cli.storage.messages import Received
+    from sms_cli.storage.messages import Received, ReceivedMessage
 
 
 def received_json(received: Received) -> dict[str, Any]:
@@ -75,37 +75,68 @@ def received_line(cells: Sequence[str]) -> str:
     return "  ".join([*fixed, *cells[len(RECEIVED_WIDTHS) :]]).rstrip()
 
 
-def inbox_json(rows: Sequence[Any]) -> dict[str, Any]:
+def inbox_json(rows: Sequence[ReceivedMessage]) -> dict[str, Any]:
     return {
         "messages": [
             {
-                "number": row["number"],
-                "provider": row["provider"],
-                "id": row["provider_id"],
-                "from": row["sender"],
-                "to": row["recipient"],
-                "text": row["text"],
-                "sent_at": row["sent_at"],
-                "received_at": row["received_at"],
+                "number": row.number,
+                "provider": row.provider,
+                "id": row.provider_id,
+                "from": row.sender,
+                "to": row.recipient,
+                "text": row.text,
+                "sent_at": row.sent_at,
+                "received_at": row.received_at,
             }
             for row in rows
         ]
     }
 
 
-def inbox_human(rows: Sequence[Any]) -> None:
+def inbox_human(rows: Sequence[ReceivedMessage]) -> None:
     if not rows:
         output.info("no received messages match")
         return
     # Sender, recipient and text are whatever the caller of `listen` sent: shown, not obeyed.
     lines = [
         (
-            row["received_at"][:19].replace("T", " "),
-            visible(row["sender"]),
-            visible(cell(row["recipient"])),
-            visible(row["provider"]),
-            short(row["text"], 60),
+            row.received_at[:19].replace("T", " "),
+            visible(row.sender),
+            visible(cell(row.recipient)),
+            visible(row.provider),
+            short(row.text, 60),
         )
         for row in rows
     ]
     table(("Received (UTC)", "From", "To", "Provider", "Text"), lines)
+
+
+def emit(messages: Sequence[ReceivedMessage], *, json: bool) -> None:
+    """`smsctl inbox`'s result: JSON or a table."""
+    if json:
+        output.print_json(inbox_json(messages))
+    else:
+        inbox_human(messages)
+
+
+def event_line(received: Received, *, json: bool, header: bool) -> str:
+    """One event of `smsctl listen`: a JSON line, or a row of the live table (after its header,
+    when `header`)."""
+    if json:
+        import json as json_module
+
+        from sms_cli.core.redaction import redact
+
+        line = json_module.dumps(received_json(received), ensure_ascii=False)
+        return redact(line, urls=False) + "\n"
+    text = received_line(received_row(received)) + "\n"
+    if header:
+        text = received_line(RECEIVED_HEADER) + "\n" + text
+    return text
+
+
+def listening_line(base: str, urls: dict[str, str]) -> str:
+    """`smsctl listen --json`'s first line: where it listens."""
+    import json as json_module
+
+    return json_module.dumps({"event": "listening", "url": base, "urls": urls}) + "\n"

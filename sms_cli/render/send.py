@@ -11,7 +11,7 @@ from sms_cli.render.table import cell, table
 
 if TYPE_CHECKING:
     from sms_cli.providers.base import SendResult
-    from sms_cli.services.sending import SendReport
+    from sms_cli.services.sending import SendPlan, SendReport
 
 
 def _result_json(result: SendResult) -> dict[str, Any]:
@@ -115,3 +115,50 @@ def send_human(report: SendReport) -> None:
     table(("Recipient", "Status", "ID", "Parts", "Price", "Error"), rows, title=None)
     if report.balance is not None:
         output.stdout().write(f"Balance: {report.balance}\n")
+
+
+def plan_notes(plan: SendPlan) -> None:
+    """What the plan found worth saying before anything is sent: notes, then the text's
+    warnings, on stderr."""
+    for note in plan.notes:
+        output.info(f"note: {note}")
+    for warning in plan.preview.warnings:
+        output.warning(warning.message)
+
+
+def emit(report: SendReport, *, json: bool) -> None:
+    """`smsctl send`'s result on stdout: the JSON document or a table."""
+    if json:
+        output.print_json(send_json(report))
+    else:
+        send_human(report)
+
+
+def explain(report: SendReport) -> None:
+    """What a script's exit code cannot say: why outcomes are unknown, what test mode did."""
+    if report.record_error is not None:
+        # The send happened; only its record failed. The exit code still tells what the provider
+        # answered, so a script never resends a message that went out.
+        # Name the provider's ids: a provider that cannot look a message up without its id
+        # (Connectel) could never settle these from the history alone.
+        ids = [f"{r.recipient} {r.id or r.bulk_id}" for r in report.results if r.id or r.bulk_id]
+        named = f"; the provider's ids: {', '.join(ids)}" if ids else ""
+        output.warning(
+            f"the results above are what the provider answered, but they could not be recorded: "
+            f"{report.record_error.message}. The history shows these messages as in flight"
+            f"{named}. `smsctl status ID` asks the provider about one once the history is "
+            "writable again"
+        )
+    for note in dict.fromkeys(n for r in report.results for n in r.answer_notes):
+        output.warning(note)
+    unknown = [r for r in report.results if r.status == "unknown"]
+    if unknown:
+        why = unknown[0].error or "the provider's answer did not settle it"
+        output.warning(
+            f"the outcome of {len(unknown)} message(s) is unknown ({why}). They may "
+            "have been sent; smsctl did not resend them, and recorded them in its history"
+        )
+    honoured = not any(r.test_not_honoured for r in report.results)
+    if report.plan.options.test and not report.dry_run and honoured:
+        title = report.plan.provider.title
+        output.info(f"test mode: {title} checked the request; nothing was sent or charged")

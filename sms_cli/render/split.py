@@ -203,3 +203,13 @@ def _split_rich(preview: Preview, stream: TextIO) -> None:
                 text.append(shown)
         segments.add_row(str(s.number), text, str(s.units), str(s.remaining))
     console.print(segments)
+
+
+def emit(preview: Preview, *, json: bool) -> None:
+    """`smsctl split`'s result: the JSON document or the human preview, then its warnings."""
+    if json:
+        output.print_json(split_json(preview))
+    else:
+        split_human(preview)
+    for warning in preview.warnings:
+        output.warning(warning.message)

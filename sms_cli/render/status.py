@@ -56,3 +56,20 @@ def status_human(tracked: Sequence[Tracked]) -> None:
         header += (REASON,)
         rows = [(*row, reason_cell(t.reason)) for row, t in zip(rows, tracked, strict=True)]
     table(header, rows, title=None, wrap=REASON)
+
+
+def emit(tracked: Sequence[Tracked], *, json: bool, waited: bool) -> None:
+    """`smsctl status`'s result: JSON or a table, then each message's note on stderr."""
+    from sms_cli.render import output
+
+    if json:
+        output.print_json(status_json(tracked, waited=waited))
+    else:
+        status_human(tracked)
+    for item in tracked:
+        # A report on an id the provider does not know has no recipient: name the id.
+        who = visible(str(item.recipient or item.id or item.local_id))
+        if item.note and item.status == "unknown":
+            output.warning(f"{who}: {item.note}")
+        elif item.note:
+            output.info(f"{who}: {item.note}")

@@ -383,7 +383,9 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
             # Refused before processing: nothing was sent, which is not a delivery state.
             # Anything else (Ctrl-C while waiting, a bug) leaves the messages recorded as in
             # flight, which is what they are.
-            _record_not_sent(history, recipients, exc.message)
+            problem = _record_not_sent(history, recipients, exc.message)
+            if problem is not None:
+                exc.add_note(problem)  # shown as a warning before the error (commands/_runtime)
             raise
     finally:
         client.close()
@@ -424,7 +426,10 @@ def _expanded(
     return out, extra
 
 
-def _record_not_sent(history: History, recipients: tuple[Recipient, ...], reason: str) -> None:
+def _record_not_sent(
+    history: History, recipients: tuple[Recipient, ...], reason: str
+) -> str | None:
+    """Record that nothing was sent; what went wrong when that could not be recorded."""
     from sms_cli.storage.messages import NOT_SENT, Outcome
 
     try:
@@ -432,9 +437,8 @@ def _record_not_sent(history: History, recipients: tuple[Recipient, ...], reason
             [Outcome(r.local_id, NOT_SENT, error=f"not sent: {reason}") for r in recipients]
         )
     except StorageError as record_exc:
-        from sms_cli.render import output
-
-        output.warning(
+        return (
             f"could not record that nothing was sent: {record_exc.message}; the history "
             "shows the messages in flight"
         )
+    return None

@@ -7,7 +7,6 @@ sent them; ids the history does not know go to the profile the command resolves.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -22,7 +21,7 @@ from sms_cli.storage.profiles import ProfileFile, ProfileStore, resolve
 
 if TYPE_CHECKING:
     from sms_cli.providers.base import DeliveryReport, Provider
-    from sms_cli.storage.messages import History
+    from sms_cli.storage.messages import History, SentMessage
 
 FINAL = FINAL_STATUSES
 FAILED = FINAL_STATUSES - {"delivered"}
@@ -54,19 +53,19 @@ class Tracked:
         return self.final or self.status == NOT_SENT
 
 
-def from_row(row: sqlite3.Row, note: str | None = None) -> Tracked:
+def from_row(row: SentMessage, note: str | None = None) -> Tracked:
     return Tracked(
-        id=row["provider_id"],
-        recipient=row["recipient"],
-        status=row["status"],
-        provider_status=row["provider_status"],
-        updated_at=row["status_at"],
-        provider=row["provider"],
-        profile=row["profile"],
-        local_id=row["local_id"],
-        bulk_id=row["bulk_id"],
+        id=row.provider_id,
+        recipient=row.recipient,
+        status=row.status,
+        provider_status=row.provider_status,
+        updated_at=row.status_at,
+        provider=row.provider,
+        profile=row.profile,
+        local_id=row.local_id,
+        bulk_id=row.bulk_id,
         note=note,
-        reason=row["reason"],
+        reason=row.reason,
     )
 
 
@@ -74,7 +73,7 @@ def from_row(row: sqlite3.Row, note: str | None = None) -> Tracked:
 class Selection:
     """What the ids named: rows of the history, and ids it does not know."""
 
-    rows: list[sqlite3.Row]
+    rows: list[SentMessage]
     external: list[str]
 
 
@@ -92,7 +91,7 @@ def select(history: History, ids: Sequence[str], last: bool) -> Selection:
         raise InputError(
             "an empty message id", hint="check the id: `smsctl log` lists the messages sent"
         )
-    rows: list[sqlite3.Row] = []
+    rows: list[SentMessage] = []
     external: list[str] = []
     seen: set[str] = set()
     for identifier in ids:
@@ -100,8 +99,8 @@ def select(history: History, ids: Sequence[str], last: bool) -> Selection:
         if not found:
             external.append(identifier)
         for row in found:
-            if row["local_id"] not in seen:
-                seen.add(row["local_id"])
+            if row.local_id not in seen:
+                seen.add(row.local_id)
                 rows.append(row)
     return Selection(rows, external)
 
@@ -155,37 +154,37 @@ def _report_time(report: DeliveryReport) -> str | None:
     return report.updated_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def refresh_row(row: sqlite3.Row, history: History, clients: Clients) -> Tracked:
+def refresh_row(row: SentMessage, history: History, clients: Clients) -> Tracked:
     """Ask the provider about one recorded message; settle a lost answer if it can be."""
-    if row["status"] in FINAL:
+    if row.status in FINAL:
         return from_row(row)
-    _, client = clients.for_name(row["profile"], row["provider"])
-    if row["provider_id"]:
-        reports = client.status([row["provider_id"]])
+    _, client = clients.for_name(row.profile, row.provider)
+    if row.provider_id:
+        reports = client.status([row.provider_id])
         # Only a report about this very id counts: a provider answering for another id (or an
         # empty batch item) says nothing about this message.
-        report = next((r for r in reports if r.id == row["provider_id"]), None)
+        report = next((r for r in reports if r.id == row.provider_id), None)
         if report is None or not_found(report):
             # The provider does not know the id (yet, or any more): keep what we recorded.
             return from_row(
                 row, note=f"{client.info.title} does not know this id; the recorded state is kept"
             )
         history.update_status(
-            row["local_id"],
+            row.local_id,
             report.status,
             report.provider_status,
             _report_time(report),
             reason=report.reason,
         )
         return from_row(_reread(history, row))
-    if row["status"] != "unknown":
+    if row.status != "unknown":
         return from_row(row)
     # A send whose answer was lost: look for it by the reference smsctl sent with it.
     if not client.can_find_sent:
         return from_row(row, note=client.why_not_findable())
-    if not row["foreign_id"]:
+    if not row.foreign_id:
         return from_row(row, note="no reference was sent with it, so it cannot be settled")
-    if address_book_name(row["recipient"]) is not None:
+    if address_book_name(row.recipient) is not None:
         # The journal is searched by number; a group or contact name has none, so finding
         # nothing there would prove nothing.
         return from_row(
@@ -195,9 +194,9 @@ def refresh_row(row: sqlite3.Row, history: History, clients: Clients) -> Tracked
         )
     try:
         found = client.find_sent(
-            foreign_id=row["foreign_id"],
-            recipient=row["recipient"],
-            sent_on=row["submitted_at"][:10],
+            foreign_id=row.foreign_id,
+            recipient=row.recipient,
+            sent_on=row.submitted_at[:10],
         )
     except SearchIncomplete as exc:
         return from_row(row, note=f"{exc}: it cannot be settled; check again before resending")
@@ -208,7 +207,7 @@ def refresh_row(row: sqlite3.Row, history: History, clients: Clients) -> Tracked
             "resending)",
         )
     history.update_status(
-        row["local_id"],
+        row.local_id,
         found.status,
         found.provider_status,
         _report_time(found),
@@ -218,8 +217,8 @@ def refresh_row(row: sqlite3.Row, history: History, clients: Clients) -> Tracked
     return from_row(_reread(history, row), note="settled from the provider's journal")
 
 
-def _reread(history: History, row: sqlite3.Row) -> sqlite3.Row:
-    (fresh,) = [r for r in history.find(row["local_id"]) if r["local_id"] == row["local_id"]]
+def _reread(history: History, row: SentMessage) -> SentMessage:
+    (fresh,) = [r for r in history.find(row.local_id) if r.local_id == row.local_id]
     return fresh
 
 

@@ -1,301 +1,45 @@
-"""The local history of what was sent: SQLite in the user data directory.
+"""The local history of what was sent and received, on the database of `storage/db.py`.
 
 Every message is written *before* its request leaves, as `unknown` / in flight, and updated with
 the provider's answer after; so a crash, a kill or a lost answer leaves a record that a later
-`status` can settle, never a send nobody knows about. WAL mode and a busy timeout let several
-smsctl processes write at once. The schema is an ordered list of named migrations.
+`status` can settle, never a send nobody knows about. Reads return typed frozen records
+(`SentMessage`, `ReceivedMessage`), never database rows.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import functools
 import hashlib
-import math
-import os
 import sqlite3
-import stat
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Final, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Final, Protocol
 
 from sms_cli.core.times import parse_since as parse_since
-from sms_cli.errors import StorageError
+from sms_cli.storage.db import DEFAULT_BUSY_TIMEOUT as DEFAULT_BUSY_TIMEOUT
+from sms_cli.storage.db import ENV_BUSY_TIMEOUT as ENV_BUSY_TIMEOUT
+from sms_cli.storage.db import ENV_DATA_DIR as ENV_DATA_DIR
+from sms_cli.storage.db import FILE_NAME as FILE_NAME
+from sms_cli.storage.db import MIGRATIONS as MIGRATIONS
+from sms_cli.storage.db import Database, guarded
+from sms_cli.storage.db import data_dir as data_dir
+from sms_cli.storage.db import default_busy_timeout as default_busy_timeout
+from sms_cli.storage.db import new_id as new_id
+from sms_cli.storage.db import now_iso as now_iso
+from sms_cli.storage.db import storage_error as storage_error
 
 if TYPE_CHECKING:
     from sms_cli.core.callbacks import CallbackEvent
-    from sms_cli.providers.base import SendResult
 
-ENV_DATA_DIR: Final = "SMSCTL_DATA_DIR"
-FILE_NAME: Final = "history.sqlite3"
 IN_FLIGHT: Final = "in_flight"
 # A message that never left: refused before the provider processed it (authentication, a rate
 # limit that never cleared, no connection). Not a delivery state: nothing will ever report on it.
 NOT_SENT: Final = "not_sent"
-# How long a write waits for another smsctl process holding the history (seconds).
-ENV_BUSY_TIMEOUT: Final = "SMSCTL_BUSY_TIMEOUT"
-DEFAULT_BUSY_TIMEOUT: Final = 10.0
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
-    (
-        "0001_messages",
-        """
-        CREATE TABLE messages (
-            local_id        TEXT PRIMARY KEY,
-            batch_id        TEXT NOT NULL,
-            profile         TEXT,
-            provider        TEXT NOT NULL,
-            provider_id     TEXT,
-            bulk_id         TEXT,
-            foreign_id      TEXT,
-            recipient       TEXT NOT NULL,
-            sender          TEXT,
-            text            TEXT,
-            text_sha256     TEXT NOT NULL,
-            segments        INTEGER NOT NULL,
-            encoding        TEXT NOT NULL,
-            parts           INTEGER,
-            price           REAL,
-            test            INTEGER NOT NULL DEFAULT 0,
-            submitted_at    TEXT NOT NULL,
-            status          TEXT NOT NULL,
-            provider_status TEXT,
-            provider_code   TEXT,
-            error           TEXT,
-            status_at       TEXT NOT NULL
-        );
-        CREATE INDEX messages_provider_id ON messages (provider, provider_id);
-        CREATE INDEX messages_bulk_id ON messages (bulk_id);
-        CREATE INDEX messages_batch_id ON messages (batch_id);
-        """,
-    ),
-    (
-        "0002_bulk_jobs",
-        """
-        CREATE TABLE jobs (
-            job_id        TEXT PRIMARY KEY,
-            created_at    TEXT NOT NULL,
-            source        TEXT NOT NULL,
-            fingerprint   TEXT NOT NULL,
-            profile       TEXT,
-            provider      TEXT NOT NULL,
-            state         TEXT NOT NULL,
-            rows          INTEGER NOT NULL,
-            note          TEXT,
-            updated_at    TEXT NOT NULL
-        );
-        CREATE INDEX jobs_fingerprint ON jobs (fingerprint);
-        CREATE TABLE job_rows (
-            job_id        TEXT NOT NULL,
-            line          INTEGER NOT NULL,
-            recipient     TEXT,
-            sender        TEXT,
-            text          TEXT,
-            encoding      TEXT,
-            segments      INTEGER NOT NULL DEFAULT 0,
-            state         TEXT NOT NULL,
-            local_id      TEXT,
-            foreign_id    TEXT,
-            provider_id   TEXT,
-            bulk_id       TEXT,
-            error         TEXT,
-            updated_at    TEXT NOT NULL,
-            PRIMARY KEY (job_id, line)
-        );
-        """,
-    ),
-    (
-        "0003_receiving",
-        """
-        CREATE TABLE inbound (
-            provider      TEXT NOT NULL,
-            provider_id   TEXT,
-            sender        TEXT NOT NULL,
-            recipient     TEXT,
-            text          TEXT NOT NULL,
-            sent_at       TEXT,
-            received_at   TEXT NOT NULL
-        );
-        CREATE TABLE callback_events (
-            key           TEXT PRIMARY KEY,
-            provider      TEXT NOT NULL,
-            kind          TEXT NOT NULL,
-            received_at   TEXT NOT NULL
-        );
-        """,
-    ),
-    (
-        "0004_bulk_runner",
-        """
-        ALTER TABLE jobs ADD COLUMN runner_pid INTEGER;
-        ALTER TABLE jobs ADD COLUMN runner_token TEXT;
-        """,
-    ),
-    (
-        # Why a message is in its state, in the provider's words (Connectel statusDesc, seven.io
-        # error_text) or smsctl's (why a send was refused or never left). A history from before
-        # keeps its send-time errors as reasons: a row whose state is still the send answer's
-        # (provider_status IS provider_code) has an error that explains that state.
-        "0005_reasons",
-        """
-        ALTER TABLE messages ADD COLUMN reason TEXT;
-        UPDATE messages SET reason = error
-            WHERE error IS NOT NULL AND error != '' AND provider_status IS provider_code;
-        """,
-    ),
-    (
-        # What the provider reported for each message, next to our own prediction (`encoding`,
-        # `segments`) and its `parts` and `price`: to check the bill later (seven.io §7.D.1).
-        # `provider_recipient`: the number a `group:`/`contact:` send went to (§7.D.3).
-        "0006_provider_billing",
-        """
-        ALTER TABLE messages ADD COLUMN provider_encoding TEXT;
-        ALTER TABLE messages ADD COLUMN provider_recipient TEXT;
-        """,
-    ),
-)
 # Non-final states in the order a message passes them; a late report never moves one back.
 PROGRESS: Final[dict[str, int]] = {"unknown": 0, "queued": 1, "enroute": 2}
 
 
-def data_dir() -> Path:
-    override = os.environ.get(ENV_DATA_DIR)
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return platformdirs.user_data_path("smsctl", appauthor=False)
-
-
-def default_busy_timeout() -> float:
-    """Seconds a write waits for the lock: $SMSCTL_BUSY_TIMEOUT, else 10."""
-    raw = os.environ.get(ENV_BUSY_TIMEOUT, "")
-    try:
-        value = float(raw)
-    except ValueError:
-        return DEFAULT_BUSY_TIMEOUT
-    if not math.isfinite(value):
-        return DEFAULT_BUSY_TIMEOUT
-    return min(max(value, 0.0), 3600.0)
-
-
-_FULL_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)})
-_READ_ONLY_ERRNOS: Final = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
-
-
-def storage_error(exc: BaseException, path: Path, *, waited: float | None = None) -> StorageError:
-    """What a failure of the history's file means to the user, naming the file and the fix."""
-    text = str(exc).lower()
-    code = getattr(exc, "errno", None)
-    if "locked" in text or "busy" in text:
-        seconds = f" (waited {waited:g} s)" if waited else ""
-        return StorageError(
-            f"cannot write the history at {path}: the database is locked by another smsctl "
-            f"process{seconds}; try again",
-            path=path,
-            hint=f"a long `smsctl bulk` or `smsctl listen` may hold it; ${ENV_BUSY_TIMEOUT} "
-            "sets how long to wait",
-        )
-    # Only SQLite's own word on the file: a constraint or trigger refusing a write is a
-    # DatabaseError too, and telling the user to move a sound history away would lose it.
-    damaged = type(exc) is sqlite3.DatabaseError or any(
-        word in text for word in ("malformed", "not a database", "corrupt")
-    )
-    if damaged:
-        return StorageError(
-            f"the history at {path} is damaged: move it away: mv {path} {path}.broken",
-            path=path,
-            hint="smsctl then starts a new history; `sqlite3 FILE .recover` may save the old one",
-        )
-    if code in _FULL_ERRNOS or "disk is full" in text or "too large" in text:
-        return StorageError(
-            f"cannot write the history at {path}: the disk is full (or the file size limit "
-            "was reached)",
-            path=path,
-            hint="free some space, or set SMSCTL_DATA_DIR to another disk",
-        )
-    if code in _READ_ONLY_ERRNOS or "readonly" in text or "read-only" in text:
-        return StorageError(
-            f"cannot write the history at {path}: it or its directory is read-only",
-            path=path,
-            hint=f"make {path.parent} and the files in it writable, or set SMSCTL_DATA_DIR to "
-            "a writable directory",
-        )
-    if "disk i/o error" in text:
-        return StorageError(
-            f"cannot write the history at {path}: disk I/O error{_why_io_failed(path)}",
-            path=path,
-            hint="check the free space (df) and the file size limit (ulimit -f), or set "
-            "SMSCTL_DATA_DIR to another disk",
-        )
-    if "unable to open" in text:
-        return StorageError(
-            f"cannot open the history at {path}: unable to open the database file",
-            path=path,
-            hint=f"check that {path.parent} exists and is writable, or set SMSCTL_DATA_DIR",
-        )
-    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return StorageError(
-        f"cannot use the history at {path}: {reason}",
-        path=path,
-        hint="check the disk, or set SMSCTL_DATA_DIR to another directory",
-    )
-
-
-def _why_io_failed(path: Path) -> str:
-    """The likely cause of a disk I/O error, when the machine can tell: a full disk, or a file
-    size limit (SQLite cannot size its shared-memory index past RLIMIT_FSIZE)."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        stats = os.statvfs(path.parent)
-        if stats.f_bavail * stats.f_frsize < 1 << 20:
-            return " (the disk is full)"
-    with contextlib.suppress(ImportError, OSError, ValueError):
-        import resource
-
-        soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
-        if soft != resource.RLIM_INFINITY:
-            return f" (the file size limit of {soft} bytes was reached)"
-    return ""
-
-
-def _guarded(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """A History method whose SQLite failures become StorageError naming the file."""
-
-    @functools.wraps(method)
-    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:
-            return method(*args, **kwargs)
-        except sqlite3.Error as exc:
-            history = args[0]
-            assert isinstance(history, History)
-            raise storage_error(exc, history.path, waited=history.busy_timeout) from None
-
-    return wrapper
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def new_id() -> str:
-    """A UUIDv7-style id: sortable by creation time, unique across processes."""
-    millis = time.time_ns() // 1_000_000
-    value = (millis << 80) | int.from_bytes(os.urandom(10), "big")
-    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
-    return f"{value:032x}"
 
 
 @dataclass(frozen=True)
@@ -339,7 +83,7 @@ class Outcome:
         return reason_text(self.reason) or reason_text(self.error)
 
     @classmethod
-    def of(cls, result: SendResult) -> Outcome:
+    def of(cls, result: SendAnswer) -> Outcome:
         """What a provider's answer for one message puts in the history."""
         return cls(
             local_id=result.local_id,
@@ -379,138 +123,128 @@ class Received:
     recipient: str | None = None  # from the history when the report does not say
 
 
-def _create_private(path: Path) -> None:
-    """Create the database file 0600 (SQLite gives its -wal and -shm files the same mode).
+class SendAnswer(Protocol):
+    """What the history needs of a provider's answer for one message (providers.base.SendResult
+    has it): storage stays below the providers."""
 
-    Only ever a new file (O_EXCL): closing any descriptor of a file releases every POSIX lock
-    this process holds on it, so opening and closing an existing history beside a live
-    connection (a bulk run has two) would let another process checkpoint and delete the WAL
-    under it, and that connection's later commits would be lost.
-    """
-    with contextlib.suppress(FileExistsError):
-        # O_NONBLOCK: should a FIFO appear in its place meanwhile, the open must not block.
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NONBLOCK, 0o600))
+    @property
+    def local_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def bulk_id(self) -> str | None: ...
+    @property
+    def parts(self) -> int | None: ...
+    @property
+    def price(self) -> float | None: ...
+    @property
+    def provider_encoding(self) -> str | None: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def address_book(self) -> str | None: ...
+    @property
+    def http_status(self) -> int | None: ...
+    @property
+    def provider_code(self) -> str | None: ...
+    @property
+    def provider_text(self) -> str | None: ...
+    @property
+    def error(self) -> str | None: ...
 
 
-class History:
-    def __init__(self, path: Path | None = None, *, busy_timeout: float | None = None) -> None:
-        self.path = path or data_dir() / FILE_NAME
-        self.busy_timeout = default_busy_timeout() if busy_timeout is None else busy_timeout
-        self.connection = self._connect()
-        try:
-            self._migrate()
-        except BaseException:
-            self.close()
-            raise
+@dataclass(frozen=True)
+class SentMessage:
+    """One sent message as the history holds it."""
 
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _create_private(self.path)
-            # stat, not open: closing a descriptor would drop this process's SQLite locks.
-            regular = stat.S_ISREG(os.stat(self.path).st_mode)
-        except OSError as exc:
-            raise storage_error(exc, self.path) from None
-        if not regular:
-            # A link to /dev/null or a FIFO: SQLite would "work" and keep nothing, or hang.
-            raise StorageError(
-                f"the history at {self.path} is not a regular file; smsctl will not use it",
-                path=self.path,
-                hint=f"move it away (smsctl then starts a new history), or set {ENV_DATA_DIR}",
-            )
-        connection = None
-        try:
-            # Not tied to its creating thread: a bulk worker opens it, the main thread closes it.
-            connection = sqlite3.connect(
-                self.path,
-                timeout=self.busy_timeout,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = NORMAL")
-        except sqlite3.Error as exc:
-            if connection is not None:
-                connection.close()
-            raise storage_error(exc, self.path, waited=self.busy_timeout) from None
-        connection.row_factory = sqlite3.Row
-        return connection
+    local_id: str
+    batch_id: str
+    profile: str | None
+    provider: str
+    provider_id: str | None
+    bulk_id: str | None
+    foreign_id: str | None
+    recipient: str
+    sender: str | None
+    text: str | None  # None: kept as its hash only (--no-store-text)
+    text_sha256: str
+    segments: int
+    encoding: str
+    parts: int | None
+    price: float | None
+    test: bool
+    submitted_at: str
+    status: str
+    provider_status: str | None
+    provider_code: str | None
+    error: str | None
+    status_at: str
+    reason: str | None
+    provider_encoding: str | None
+    provider_recipient: str | None
 
-    def close(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self.connection.close()
+    @classmethod
+    def of(cls, row: sqlite3.Row) -> SentMessage:
+        return cls(
+            local_id=row["local_id"],
+            batch_id=row["batch_id"],
+            profile=row["profile"],
+            provider=row["provider"],
+            provider_id=row["provider_id"],
+            bulk_id=row["bulk_id"],
+            foreign_id=row["foreign_id"],
+            recipient=row["recipient"],
+            sender=row["sender"],
+            text=row["text"],
+            text_sha256=row["text_sha256"],
+            segments=row["segments"],
+            encoding=row["encoding"],
+            parts=row["parts"],
+            price=row["price"],
+            test=bool(row["test"]),
+            submitted_at=row["submitted_at"],
+            status=row["status"],
+            provider_status=row["provider_status"],
+            provider_code=row["provider_code"],
+            error=row["error"],
+            status_at=row["status_at"],
+            reason=row["reason"],
+            provider_encoding=row["provider_encoding"],
+            provider_recipient=row["provider_recipient"],
+        )
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE: take the write lock up front, so concurrent writers queue, not fail.
 
-        A SQLite failure inside (locked past the busy timeout, a full disk, a damaged file)
-        rolls back and becomes a StorageError naming the file.
-        """
-        try:
-            self.connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise storage_error(exc, self.path, waited=self.busy_timeout) from None
-        try:
-            yield self.connection
-            self.connection.execute("COMMIT")
-        except BaseException as exc:
-            if self.connection.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    self.connection.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise storage_error(exc, self.path, waited=self.busy_timeout) from None
-            raise
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """One SMS received by `smsctl listen`."""
 
-    def _migrate(self) -> None:
-        # Read first: an up-to-date history needs no write lock, so reading commands work while
-        # another process writes, and on a history they may not write.
-        try:
-            applied = {r[0] for r in self.connection.execute("SELECT name FROM schema_migrations")}
-        except sqlite3.OperationalError as exc:
-            if "no such table" not in str(exc):
-                raise storage_error(exc, self.path, waited=self.busy_timeout) from None
-            applied = set()
-        except sqlite3.Error as exc:
-            raise storage_error(exc, self.path, waited=self.busy_timeout) from None
-        self._refuse_newer(applied)
-        if all(name in applied for name, _ in MIGRATIONS):
-            return
-        with self.transaction() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
-            applied = {row[0] for row in db.execute("SELECT name FROM schema_migrations")}
-            self._refuse_newer(applied)
-            for name, script in MIGRATIONS:
-                if name in applied:
-                    continue
-                for statement in script.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(
-                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
-                    (name, now_iso()),
-                )
+    number: int  # its place in the inbox, in the order received
+    provider: str
+    provider_id: str | None
+    sender: str
+    recipient: str | None
+    text: str
+    sent_at: str | None
+    received_at: str
 
-    def _refuse_newer(self, applied: Iterable[str]) -> None:
-        """A migration we do not know was applied by a newer smsctl: its schema may mean things
-        this version would misread or break, so refuse rather than use it."""
-        known = {name for name, _ in MIGRATIONS}
-        unknown = sorted(name for name in applied if name not in known)
-        if unknown:
-            raise StorageError(
-                f"the history at {self.path} is from a newer smsctl (migration {unknown[-1]}); "
-                f"upgrade smsctl or set {ENV_DATA_DIR}",
-                path=self.path,
-            )
+    @classmethod
+    def of(cls, row: sqlite3.Row) -> ReceivedMessage:
+        return cls(
+            number=row["number"],
+            provider=row["provider"],
+            provider_id=row["provider_id"],
+            sender=row["sender"],
+            recipient=row["recipient"],
+            text=row["text"],
+            sent_at=row["sent_at"],
+            received_at=row["received_at"],
+        )
 
-    @_guarded
-    def applied_migrations(self) -> list[str]:
-        return [r[0] for r in self.connection.execute("SELECT name FROM schema_migrations")]
+
+class History(Database):
+    """The sent messages and the received ones."""
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -525,19 +259,21 @@ class History:
 
     # -- reading -------------------------------------------------------------------------------
 
-    @_guarded
-    def by_batch(self, batch_id: str) -> list[sqlite3.Row]:
-        return list(
-            self.connection.execute(
+    @guarded
+    def by_batch(self, batch_id: str) -> list[SentMessage]:
+        return [
+            SentMessage.of(row)
+            for row in self.connection.execute(
                 "SELECT * FROM messages WHERE batch_id = ? ORDER BY rowid", (batch_id,)
             )
-        )
+        ]
 
-    @_guarded
-    def find(self, identifier: str) -> list[sqlite3.Row]:
+    @guarded
+    def find(self, identifier: str) -> list[SentMessage]:
         """Messages an id names: a local id, a provider message id, or a (bulk) batch id."""
-        return list(
-            self.connection.execute(
+        return [
+            SentMessage.of(row)
+            for row in self.connection.execute(
                 """
                 SELECT * FROM messages
                 WHERE local_id = ? OR provider_id = ? OR bulk_id = ?
@@ -545,16 +281,16 @@ class History:
                 """,
                 (identifier, identifier, identifier),
             )
-        )
+        ]
 
-    @_guarded
-    def last_batch(self) -> list[sqlite3.Row]:
+    @guarded
+    def last_batch(self) -> list[SentMessage]:
         row = self.connection.execute(
             "SELECT batch_id FROM messages ORDER BY rowid DESC LIMIT 1"
         ).fetchone()
         return self.by_batch(row["batch_id"]) if row else []
 
-    @_guarded
+    @guarded
     def update_status(
         self,
         local_id: str,
@@ -663,7 +399,7 @@ class History:
                 recipient=event.recipient or (rows[0]["recipient"] if rows else None),
             )
 
-    @_guarded
+    @guarded
     def inbox(
         self,
         *,
@@ -672,16 +408,17 @@ class History:
         provider: str | None = None,
         since: str | None = None,
         limit: int | None = None,
-    ) -> list[sqlite3.Row]:
+    ) -> list[ReceivedMessage]:
         """Received messages, newest first, filtered."""
-        return self._newest_first(
+        rows = self._newest_first(
             "SELECT rowid AS number, * FROM inbound",
             {"sender": sender, "recipient": recipient, "provider": provider},
             ("received_at", since),
             limit,
         )
+        return [ReceivedMessage.of(row) for row in rows]
 
-    @_guarded
+    @guarded
     def query(
         self,
         *,
@@ -690,16 +427,17 @@ class History:
         since: str | None = None,
         profile: str | None = None,
         limit: int | None = None,
-    ) -> list[sqlite3.Row]:
+    ) -> list[SentMessage]:
         """The history, newest first, filtered."""
-        return self._newest_first(
+        rows = self._newest_first(
             "SELECT * FROM messages",
             {"recipient": recipient, "status": status, "profile": profile},
             ("submitted_at", since),
             limit,
         )
+        return [SentMessage.of(row) for row in rows]
 
-    @_guarded
+    @guarded
     def _newest_first(
         self,
         select: str,

@@ -279,8 +279,8 @@ def test_a_send_refused_before_it_left_is_not_sent_and_status_does_not_say_undel
     history = History()
     (row,) = history.query()
     history.close()
-    assert row["status"] == "not_sent"
-    assert row["error"].startswith("not sent: ")
+    assert row.status == "not_sent"
+    assert row.error.startswith("not sent: ")
 
     status = run(["status", "--last", "--json"])
     assert status.exit_code == 6, status.stderr  # not 7: nothing was undelivered

@@ -330,7 +330,7 @@ def test_a_reader_that_went_away_stops_listen_quietly_with_141() -> None:
         assert process.stderr is not None
         errors = process.stderr.read().decode()
         assert "Traceback" not in errors and "error" not in errors, errors
-        assert [row["text"] for row in History().inbox()] == ["a"]
+        assert [row.text for row in History().inbox()] == ["a"]
     finally:
         stop(process)
 

@@ -172,7 +172,7 @@ def test_the_seed_dlr_pushed_by_the_emulator_delivers(
     (received,) = listener.events
     assert (received.changed, received.status, received.local_ids) == (True, "delivered",
                                                                        ("L-SEED",))  # fmt: skip
-    assert History().find("L-SEED")[0]["status"] == "delivered"
+    assert History().find("L-SEED")[0].status == "delivered"
 
 
 def test_listen_prints_updated_for_the_seed_dlr() -> None:
@@ -274,5 +274,5 @@ def test_send_exit_codes_when_bulk_items_are_refused_without_id(
     assert statuses(result) == expected
     rows = {r["recipient"]: r for r in document(result)["results"]}
     assert rows[FIRST]["id"] is None and rows[FIRST]["provider_code"] == "REJECTD"
-    shown = [dict(row) for row in History().find(rows[FIRST]["local_id"])]
-    assert shown[0]["status"] == "rejected"
+    shown = History().find(rows[FIRST]["local_id"])
+    assert shown[0].status == "rejected"

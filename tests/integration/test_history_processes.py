@@ -61,7 +61,7 @@ def test_final_states_never_move_back(tmp_path: Path) -> None:
     assert not history.update_status(local_id, "enroute", "TRANSMITTED")
     assert not history.update_status(local_id, "failed", "NOTDELIVERED")
     (row,) = history.find(local_id)
-    assert (row["status"], row["provider_status"]) == ("delivered", "DELIVERED")
+    assert (row.status, row.provider_status) == ("delivered", "DELIVERED")
     history.close()
 
 
@@ -70,10 +70,10 @@ def test_in_flight_until_the_answer(tmp_path: Path) -> None:
     local_id = new_id()
     history.record_intent([record(local_id)])
     (row,) = history.find(local_id)
-    assert (row["status"], row["provider_status"]) == ("unknown", "in_flight")
+    assert (row.status, row.provider_status) == ("unknown", "in_flight")
     history.record_outcomes([Outcome(local_id, "queued", provider_id="77")])
     (row,) = history.find("77")
-    assert row["status"] == "queued"
+    assert row.status == "queued"
     history.close()
 
 
@@ -85,8 +85,8 @@ def test_concurrent_writers(tmp_path: Path) -> None:
     history = History(path)
     rows = history.query()
     assert len(rows) == 240
-    assert {r["status"] for r in rows} == {"queued"}
-    assert {r["batch_id"] for r in rows} == {f"{p}-{i}" for p in "abcd" for i in range(60)}
+    assert {r.status for r in rows} == {"queued"}
+    assert {r.batch_id for r in rows} == {f"{p}-{i}" for p in "abcd" for i in range(60)}
     history.close()
 
 
@@ -104,8 +104,8 @@ def test_history_survives_a_killed_writer(tmp_path: Path) -> None:
     assert rows
     # Every message is either answered, or still recorded as in flight: never lost.
     assert all(
-        (r["status"], r["provider_id"]) == ("queued", r["batch_id"])
-        or (r["status"], r["provider_status"]) == ("unknown", "in_flight")
+        (r.status, r.provider_id) == ("queued", r.batch_id)
+        or (r.status, r.provider_status) == ("unknown", "in_flight")
         for r in rows
     )
     history.close()

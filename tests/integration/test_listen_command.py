@@ -83,7 +83,7 @@ def test_listen_prints_events_as_json_lines_and_stops_cleanly(
     errors = process.stderr.read()
     assert "stopped; 2 event(s) received, 1 repeated" in errors
     assert "Traceback" not in errors
-    assert [row["text"] for row in History().inbox()] == ["Hallo"]
+    assert [row.text for row in History().inbox()] == ["Hallo"]
 
 
 def test_human_output_is_a_table_and_the_secret_is_generated() -> None:
@@ -278,7 +278,7 @@ def test_fuzzed_callbacks_never_get_a_5xx_or_corrupt_the_history(
 ) -> None:
     listener, history = fuzz_target
     content_type, content = body
-    before = {r["local_id"]: r["status"] for r in history.query()}
+    before = {r.local_id: r.status for r in history.query()}
     url = listener.url(provider)
     if method == "GET":  # the payload as a query string, as seven.io's GET hooks send it
         url += "?" + quote(content, safe="=&[]") + (f"&q={quote(query)}" if query else "")
@@ -289,7 +289,7 @@ def test_fuzzed_callbacks_never_get_a_5xx_or_corrupt_the_history(
                             headers=headers)  # fmt: skip
     assert answer.status_code in (200, 400, 401, 404, 413, 415, 422), answer.text
     assert not [r for r in listener.refusals if r.status >= 500]
-    after = {r["local_id"]: r["status"] for r in history.query()}
+    after = {r.local_id: r.status for r in history.query()}
     assert after["DONE"] == "delivered"  # final: never replaced
     if before["OPEN"] in RANK and after["OPEN"] in RANK:
         assert RANK[after["OPEN"]] >= RANK[before["OPEN"]]

@@ -162,7 +162,7 @@ def test_a_reason_echoing_the_token_is_withheld(emu: Emu, profile: str) -> None:
         assert CANARY not in shown.stdout + shown.stderr
         assert CANARY[:8] not in shown.stdout + shown.stderr
     (stored,) = History().query()
-    assert stored["reason"] == WITHHELD  # never stored either
+    assert stored.reason == WITHHELD  # never stored either
 
 
 @pytest.fixture
@@ -198,14 +198,14 @@ def test_same_state_without_a_reason_keeps_it_a_new_state_replaces_it() -> None:
     assert history.update_status("m1", "enroute", "ENROUTE", reason="Buffered at the SMSC")
     assert not history.update_status("m1", "enroute", "ENROUTE", reason=None)
     assert not history.update_status("m1", "enroute", "ENROUTE", reason="  ")  # blank: none
-    assert history.find("m1")[0]["reason"] == "Buffered at the SMSC"
+    assert history.find("m1")[0].reason == "Buffered at the SMSC"
     assert history.update_status("m1", "failed", "UNDELIV", reason=None)
-    assert history.find("m1")[0]["reason"] is None
+    assert history.find("m1")[0].reason is None
     # The same final state, now with the provider's reason for it: kept, the state unchanged.
     assert history.update_status("m1", "failed", "UNDELIV", reason=UNDELIVERED)
     assert history.update_status("m1", "delivered", "DELIVRD", reason="late") is False
     row = history.find("m1")[0]
-    assert (row["status"], row["reason"]) == ("failed", UNDELIVERED)
+    assert (row.status, row.reason) == ("failed", UNDELIVERED)
     history.close()
 
 
@@ -220,10 +220,10 @@ def test_pushed_reports_keep_or_replace_the_reason_as_polling_does() -> None:
 
     push("enroute", "ENROUTE", "Handed to the operator")
     push("enroute", "ENROUTE", None)  # the same state again, without a statusDesc
-    assert history.find("m1")[0]["reason"] == "Handed to the operator"
+    assert history.find("m1")[0].reason == "Handed to the operator"
     push("failed", "UNDELIV", UNDELIVERED)
     row = history.find("m1")[0]
-    assert (row["status"], row["reason"]) == ("failed", UNDELIVERED)
+    assert (row.status, row.reason) == ("failed", UNDELIVERED)
     history.close()
 
 
@@ -253,7 +253,7 @@ def test_migration_keeps_send_time_errors_as_reasons(tmp_path: Path) -> None:
     db.close()
     history = History(path)
     assert "0005_reasons" in history.applied_migrations()
-    reasons = {row["local_id"]: row["reason"] for row in history.query()}
+    reasons = {row.local_id: row.reason for row in history.query()}
     history.close()
     assert reasons == {
         "refused": "Invalid recipient",

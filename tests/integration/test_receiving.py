@@ -126,7 +126,7 @@ def test_every_push_style_is_understood(
     delivered(emu)
     assert not listener.refusals
     rows = History().find(sent["results"][0]["local_id"])
-    assert rows[0]["status"] == "delivered"
+    assert rows[0].status == "delivered"
     emu.control("inbound", {"from": "+46709999999", "to": "+46700000000", "text": "Svar: ja"})
     emu.control("flush")
     inbox = run(["inbox", "--json"])
@@ -174,7 +174,7 @@ def test_a_final_state_is_never_replaced_by_a_late_report(
     }[emu.name]
     answer = httpx.post(listener.url(emu.name), json=late)
     assert answer.status_code == 200
-    assert History().find(sent["results"][0]["local_id"])[0]["status"] == "delivered"
+    assert History().find(sent["results"][0]["local_id"])[0].status == "delivered"
 
 
 # -- seven.io signatures --------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def test_signed_pushes_are_accepted_and_forged_ones_refused(
     assert refused and signed_listener.refusals[0].status == 401
     assert "does not match" in signed_listener.refusals[0].reason
     assert len(signed_listener.events) == 1
-    assert History().find(sent["results"][0]["local_id"])[0]["provider_status"] == "ACCEPTED"
+    assert History().find(sent["results"][0]["local_id"])[0].provider_status == "ACCEPTED"
 
     unsigned = httpx.post(
         signed_listener.url("seven"),

@@ -168,8 +168,8 @@ def test_unknown_outcomes_are_in_the_history(emu: Emu, profile: str) -> None:
         (row,) = history.by_batch(batch)
     finally:
         history.close()
-    assert (row["recipient"], row["status"], row["provider"]) == (FIRST, "unknown", emu.name)
-    assert row["text"] == "Hi there"
+    assert (row.recipient, row.status, row.provider) == (FIRST, "unknown", emu.name)
+    assert row.text == "Hi there"
 
 
 def test_accepted_messages_are_in_the_history(emu: Emu, profile: str) -> None:
@@ -180,10 +180,10 @@ def test_accepted_messages_are_in_the_history(emu: Emu, profile: str) -> None:
         rows = history.by_batch(doc["batch_id"])
     finally:
         history.close()
-    assert [(r["recipient"], r["provider_id"]) for r in rows] == [
+    assert [(r.recipient, r.provider_id) for r in rows] == [
         (item["recipient"], item["id"]) for item in doc["results"]
     ]
-    assert {r["status"] for r in rows} <= {"queued", "enroute"}
+    assert {r.status for r in rows} <= {"queued", "enroute"}
 
 
 def free_port() -> int:
@@ -338,6 +338,6 @@ def test_ctrl_c_while_waiting_leaves_the_message_recorded_in_flight(emu: Emu, pr
         (row,) = history.query()
     finally:
         history.close()
-    assert (row["status"], row["provider_status"]) == ("unknown", "in_flight")
+    assert (row.status, row.provider_status) == ("unknown", "in_flight")
     time.sleep(3.2)
     assert len(emu.sends()) == 1

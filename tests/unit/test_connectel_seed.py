@@ -64,8 +64,8 @@ def test_the_seed_dlr_moves_a_sent_message_to_delivered() -> None:
             "delivered",
             ("L-1",),
         )
-        assert history.find("L-1")[0]["status"] == "delivered"
-        assert history.find("L-1")[0]["provider_status"] == "1"
+        assert history.find("L-1")[0].status == "delivered"
+        assert history.find("L-1")[0].provider_status == "1"
     finally:
         history.close()
 

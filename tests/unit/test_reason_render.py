@@ -5,7 +5,6 @@ numbers stay whole."""
 from __future__ import annotations
 
 import io
-import sqlite3
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from sms_cli.render.log import LOG_KEYS, log_human
 from sms_cli.render.received import received_json, received_row
 from sms_cli.render.status import status_human, status_json
 from sms_cli.services.tracking import Tracked
+from sms_cli.storage.messages import SentMessage
 
 LONG_ID = "R8F1C2A9B3D4E5F60718.1234567890"
 HOSTILE = "Absent subscriber\x1b]0;pwned\x07\x1b[2J and the handset stayed off for days on end"
@@ -36,19 +36,38 @@ def tracked(reason: str | None, *, id: str = LONG_ID, recipient: str = "+4670123
     )
 
 
-def log_rows(*reasons: str | None) -> list[sqlite3.Row]:
-    db = sqlite3.connect(":memory:")
-    db.row_factory = sqlite3.Row
-    db.execute(
-        "CREATE TABLE m (submitted_at, recipient, status, provider, provider_id, text, reason)"
+def sent(recipient: str, provider_id: str, reason: str | None) -> SentMessage:
+    return SentMessage(
+        local_id="L1",
+        batch_id="B1",
+        profile=None,
+        provider="connectel",
+        provider_id=provider_id,
+        bulk_id=None,
+        foreign_id=None,
+        recipient=recipient,
+        sender=None,
+        text="Hello",
+        text_sha256="x",
+        segments=1,
+        encoding="gsm7",
+        parts=None,
+        price=None,
+        test=False,
+        submitted_at="2026-03-01T10:00:00.000Z",
+        status="failed",
+        provider_status=None,
+        provider_code=None,
+        error=None,
+        status_at="2026-03-01T10:00:00.000Z",
+        reason=reason,
+        provider_encoding=None,
+        provider_recipient=None,
     )
-    for n, reason in enumerate(reasons):
-        db.execute(
-            "INSERT INTO m VALUES ('2026-03-01T10:00:00.000Z', ?, 'failed', 'connectel', ?, "
-            "'Hello', ?)",
-            (f"+4670123456{n}", f"{LONG_ID}{n}", reason),
-        )
-    return list(db.execute("SELECT * FROM m"))
+
+
+def log_rows(*reasons: str | None) -> list[SentMessage]:
+    return [sent(f"+4670123456{n}", f"{LONG_ID}{n}", reason) for n, reason in enumerate(reasons)]
 
 
 def shown(monkeypatch: pytest.MonkeyPatch, draw: Any, *, terminal: bool, columns: int = 80) -> str:
@@ -194,17 +213,7 @@ def test_a_providers_state_and_id_are_shown_not_obeyed(
 def test_a_logged_provider_id_is_shown_not_obeyed(
     monkeypatch: pytest.MonkeyPatch, terminal: bool
 ) -> None:
-    db = sqlite3.connect(":memory:")
-    db.row_factory = sqlite3.Row
-    db.execute(
-        "CREATE TABLE m (submitted_at, recipient, status, provider, provider_id, text, reason)"
-    )
-    db.execute(
-        "INSERT INTO m VALUES ('2026-03-01T10:00:00.000Z', '+46701234567', 'failed', "
-        "'connectel', ?, 'Hello', NULL)",
-        ("R-1\x1b[2J\x1b]0;pwned\x07",),
-    )
-    rows = list(db.execute("SELECT * FROM m"))
+    rows = [sent("+46701234567", "R-1\x1b[2J\x1b]0;pwned\x07", None)]
     text = shown(monkeypatch, lambda: log_human(rows), terminal=terminal)
     assert "\x1b[2J" not in text and "\x1b]" not in text and "\x07" not in text
     assert "R-1" in text

@@ -236,7 +236,7 @@ def test_a_report_moves_the_message_on_once(history: History) -> None:
     )
     again = history.receive(dlr("enroute", "ACCEPTED"))
     assert again.duplicate and not again.changed
-    assert history.find("L1")[0]["provider_status"] == "ACCEPTED"
+    assert history.find("L1")[0].provider_status == "ACCEPTED"
 
 
 def test_late_reports_never_move_a_message_back(history: History) -> None:
@@ -247,7 +247,7 @@ def test_late_reports_never_move_a_message_back(history: History) -> None:
     assert (late.changed, late.status) == (False, "delivered")
     late_failure = history.receive(dlr("failed", "NOTDELIVERED"))
     assert not late_failure.changed
-    assert history.find("L1")[0]["status"] == "delivered"
+    assert history.find("L1")[0].status == "delivered"
 
 
 def test_a_report_for_a_message_not_sent_from_here_is_kept_as_seen(history: History) -> None:
@@ -261,7 +261,7 @@ def test_inbound_messages_are_stored_once(history: History) -> None:
     assert not history.receive(event).duplicate
     assert history.receive(event).duplicate
     rows = history.inbox()
-    assert [(r["provider_id"], r["sender"], r["text"]) for r in rows] == [
+    assert [(r.provider_id, r.sender, r.text) for r in rows] == [
         ("681590", "+4917612345678", "Hello")
     ]
     assert history.inbox(sender="+4917612345678") and not history.inbox(sender="+1")
