@@ -27,7 +27,8 @@ from sms_cli.errors import (
     StorageError,
     exit_code_for,
 )
-from sms_cli.providers.registry import REGISTRY, load
+from sms_cli.providers import registry
+from sms_cli.providers.registry import load
 from sms_cli.services.bulk.engine import Engine, Progress, batches, tune_gc
 from sms_cli.services.bulk.input import (
     RowCheck,
@@ -134,7 +135,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
     """Check every row of a CSV; with --dry-run show the verdicts, else journal the job and
     send it."""
     resolved = resolve(ProfileStore().load(), job.profile, require_token=not job.dry_run)
-    provider = REGISTRY[resolved.provider]
+    provider = registry.get(resolved.provider)
     price = resolved.profile.price_per_segment
     default_sender = job.sender if job.sender is not None else resolved.profile.sender
     if default_sender is not None:
@@ -308,7 +309,7 @@ def _with_sender(row: RowCheck, default: str | None, provider: str, required: bo
                 row, error="no sender: give --from, --sender-column, or a profile sender"
             )
         return row
-    problem = REGISTRY[provider].sender.problem(sender)
+    problem = registry.get(provider).sender.problem(sender)
     if problem:
         return replace(row, error=f"invalid sender: {sender!r} ({problem})")
     return replace(row, sender=sender)
@@ -349,10 +350,9 @@ def _send_pending(
     journal: Journal, job_id: str, profile_name: str, run: RunOptions, view: BulkView
 ) -> ExitCode:
     resolved = resolve(ProfileStore().load(), profile_name)
-    provider = REGISTRY[resolved.provider]
+    provider = registry.get(resolved.provider)
     client_class = load(provider.client)
-    token = resolved.token
-    assert token is not None
+    credentials = resolved.credentials
     tune_gc()
     display = view.progress(journal.counts(job_id).get("pending", 0))
     journal.start_run(job_id)
@@ -361,7 +361,7 @@ def _send_pending(
         profile=resolved.profile.name,
         provider=provider.name,
         make_client=lambda: client_class(
-            token, resolved.profile.base_url, timeout=run.timeout, lean_http=True
+            credentials, resolved.profile.base_url, timeout=run.timeout, lean_http=True
         ),
         history_factory=History,
         store_text=resolved.profile.store_text,
