@@ -18,7 +18,7 @@ Refusals: a recipient on the `reject` list (or not a number of 8 to 15 digits) i
 REJECTD (statusInt 2), with a request id; after `set {"reject_without_id": true}` without one,
 as an operator that refuses a number before assigning it an id (§3.8).
 
-Answers follow the seed's shapes (tests/integration/test_connectel_replay.py compares them):
+Answers follow the seed's shapes (tests/providers/connectel/test_replay.py compares them):
 `href` points at `/api/status/` with the token and `message=` or `bulkid=`, as in the seed.
 
 Failure reasons (§3.5): an UNDELIV, REJECTD or EXPIRED state carries a `statusDesc` (texts from
