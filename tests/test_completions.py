@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from sms_cli.providers import registry
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -47,7 +49,7 @@ def bash_complete(words: str, **extra_env: str) -> list[str]:
         ("smsctl split --sm", ["--smart"]),
         ("smsctl split --national ", ["tr", "es", "pt"]),
         ("smsctl pro", ["profile"]),
-        ("smsctl profile add x --provider ", ["connectel", "seven"]),
+        ("smsctl profile add x --provider ", sorted(registry.builtin())),
     ],
 )
 def test_bash_completion_protocol_completes_commands_and_options(
