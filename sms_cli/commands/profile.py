@@ -278,7 +278,7 @@ def signing_key_command(
     ] = False,
     remove: Annotated[bool, typer.Option("--remove", help="Forget the stored key.")] = False,
 ) -> None:
-    """Store the seven.io signing key that `smsctl listen` checks webhook signatures with.
+    """Store the key `smsctl listen` checks signed webhooks with (providers that sign them).
 
     The key comes from a hidden prompt or --stdin, never from an argument.
     """

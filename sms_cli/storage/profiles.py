@@ -79,7 +79,7 @@ class Profile:
     region: str | None = None
     store_text: bool = True  # False: the history keeps only a hash of each text
     price_per_segment: float | None = None  # for cost estimates before a bulk job
-    signing_key: str | None = field(default=None, repr=False)  # verifies seven.io webhooks
+    signing_key: str | None = field(default=None, repr=False)  # verifies signed callbacks
 
     def __post_init__(self) -> None:
         register_secret(self.token)
@@ -181,7 +181,7 @@ class ProfileFile:
 
 def _known_hint(profiles: ProfileFile) -> str:
     if not profiles.profiles and not profiles.broken:
-        return "add one with: smsctl profile add NAME --provider {connectel,seven}"
+        return "add one with: smsctl profile add NAME --provider NAME (see: smsctl providers)"
     names = [*profiles.profiles, *(b.shown_name for b in profiles.broken.values())]
     return "known profiles: " + ", ".join(sorted(names))
 
@@ -247,7 +247,7 @@ def validate_sender(provider: str, sender: str) -> str:
 
 def validate_base_url(url: str) -> str:
     """An http(s) URL with a host and nothing secret or ambiguous in it; never echoed back."""
-    example = "for example https://gateway.seven.io/api or http://127.0.0.1:8025"
+    example = "for example https://api.example.com/v1 or http://127.0.0.1:8025"
     if "@" in url:
         raise InputError(
             "the base URL contains a user name or password",
@@ -619,7 +619,7 @@ def select_profile_name(
     if not profiles.profiles and not profiles.broken:
         raise ConfigError(
             "no profile configured",
-            hint="add one with: smsctl profile add NAME --provider {connectel,seven}",
+            hint="add one with: smsctl profile add NAME --provider NAME (see: smsctl providers)",
         )
     raise ConfigError(
         "no default profile",
