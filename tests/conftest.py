@@ -34,6 +34,16 @@ def _build_each_app_once() -> None:
 _build_each_app_once()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile sms_cli to bytecode once: the suite starts smsctl as a real process a few hundred
+    times, and under PYTHONDONTWRITEBYTECODE each would compile every module it imports from
+    source again. Python reads bytecode that exists whatever that setting says, and checks it
+    against the source, so what runs is the same."""
+    import compileall
+
+    compileall.compile_dir(Path(__file__).parent.parent / "sms_cli", quiet=1)
+
+
 @pytest.fixture(autouse=True)
 def forget_registered_secrets() -> Iterator[None]:
     """The redaction registry is process-wide: a token one test loads (hypothesis may draw
