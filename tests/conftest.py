@@ -3,11 +3,45 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+
+def _build_each_app_once() -> None:
+    """typer's CliRunner builds the click command tree from the Typer app on every invoke
+    (0.1 to 0.25 s on this machine, and the suite invokes about a thousand times); smsctl's
+    own process builds it once. Build it once per app here too: the tree is what click runs,
+    with a fresh context per invocation, so a test sees exactly what a user's process does."""
+    import typer.testing
+
+    build = typer.testing._get_command
+    built: dict[int, tuple[Any, Any]] = {}
+
+    def get_command(app: Any) -> Any:
+        hit = built.get(id(app))
+        if hit is None or hit[0] is not app:
+            hit = built[id(app)] = (app, build(app))
+        return hit[1]
+
+    typer.testing._get_command = get_command  # type: ignore[attr-defined]
+
+
+_build_each_app_once()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile sms_cli to bytecode once: the suite starts smsctl as a real process a few hundred
+    times, and under PYTHONDONTWRITEBYTECODE each would compile every module it imports from
+    source again. Python reads bytecode that exists whatever that setting says, and checks it
+    against the source, so what runs is the same."""
+    import compileall
+
+    compileall.compile_dir(Path(__file__).parent.parent / "sms_cli", quiet=1)
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +54,48 @@ def forget_registered_secrets() -> Iterator[None]:
     redaction._secrets.clear()
     redaction._variants.clear()
     redaction._pieces.clear()
+
+
+class FakeClock:
+    """Sleeps that return at once. Each is recorded in `sleeps` and moves the clocks of the
+    thread that slept on by its length, as a real wait would: a retry loop that checks its
+    deadline after a wait sees the time it waited (each bulk worker thread its own)."""
+
+    def __init__(self) -> None:
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def _offset(self) -> float:
+        offset: float = getattr(self._local, "offset", 0.0)
+        return offset
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+        self._local.offset = self._offset() + max(0.0, seconds)
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self._offset()
+
+    def time(self) -> float:
+        return time.time() + self._offset()
+
+
+@pytest.fixture(autouse=True)
+def retry_clock() -> Iterator[FakeClock]:
+    """Every Transport built in this process (CLI runs in-process included) waits on a fake
+    clock: retries after a 429 or a refused connection go at once, and `retry_clock.sleeps`
+    says which waits were asked for. A test that passes its own `sleep=` keeps it."""
+    from sms_cli.providers.http import RetryPolicy, set_retry_policy
+
+    clock = FakeClock()
+    policy = RetryPolicy(sleep=clock.sleep, clock=clock.monotonic, wall=clock.time)
+    previous = set_retry_policy(policy)
+    try:
+        yield clock
+    finally:
+        set_retry_policy(previous)
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,11 @@ and takes orders on its control API under /<name>/__emu/:
     POST inbound             {"from": ..., "to": ..., "text": ...}: someone texts the account
     GET  callbacks           every callback attempt made (url, method, status, attempt, body)
     POST flush               wait until every queued callback has been delivered or given up
+    POST idle                {"timeout": s, "hurry": bool}: wait until no request is being
+                             answered and no callback is queued or being delivered (200
+                             {"ok": true}; 504 {"ok": false} after `timeout`, default 10 s);
+                             `hurry` ends `latency` waits under way at once, so a test need
+                             not sit out a slow answer its client stopped waiting for
     POST ticker              {"every": s}: advance every message every s seconds (0: stop)
 
 Callbacks: each change of a message's delivery state, and each inbound message, is pushed to
@@ -233,6 +238,9 @@ class Emulator(ABC):
         self.callbacks = CallbackSender()
         self.ticker: threading.Thread | None = None
         self.tick_every = 0.0
+        self.busy = threading.Condition()  # guards in_flight: requests being answered
+        self.in_flight = 0
+        self.hurry = threading.Event()  # set: latency waits end at once
         self.reset()
 
     def reset(self) -> None:
@@ -303,6 +311,30 @@ class Emulator(ABC):
     def handle(self, request: EmuRequest) -> EmuResponse:
         if request.path.startswith("/__emu/"):
             return self._control(request)
+        with self.busy:
+            self.in_flight += 1
+        try:
+            return self._answer(request)
+        finally:
+            with self.busy:
+                self.in_flight -= 1
+                self.busy.notify_all()
+
+    def wait_idle(self, timeout: float, hurry: bool = False) -> bool:
+        """Wait until no request is being answered and no callback is pending; False when
+        `timeout` seconds passed first. `hurry` cuts latency waits under way short."""
+        deadline = time.monotonic() + timeout
+        if hurry:
+            self.hurry.set()
+        try:
+            with self.busy:
+                if not self.busy.wait_for(lambda: self.in_flight == 0, timeout):
+                    return False
+        finally:
+            self.hurry.clear()
+        return self.callbacks.flush(max(0.0, deadline - time.monotonic()))
+
+    def _answer(self, request: EmuRequest) -> EmuResponse:
         with self.lock:
             self.requests.append(request)
             faults = self.faults
@@ -312,7 +344,7 @@ class Emulator(ABC):
                 if faults.times <= 0:
                     self.faults = Faults(latency=faults.latency)
         if faults.latency:
-            time.sleep(faults.latency)
+            self.hurry.wait(faults.latency)
         if mode == "drop_before":
             raise Drop
         if mode == "error_5xx":
@@ -336,6 +368,13 @@ class Emulator(ABC):
         payload = request.json() or {}
         if action == "flush":  # waits without the lock, so the emulator keeps answering
             done = self.callbacks.flush(float(payload.get("timeout", 30.0)))
+            return EmuResponse.json({"ok": done}, status=200 if done else 504)
+        if action == "idle":  # also without the lock: the requests it waits for need it
+            try:
+                timeout = min(max(0.0, float(payload.get("timeout", 10.0))), 60.0)
+            except (TypeError, ValueError) as exc:
+                return EmuResponse.json({"error": str(exc)}, status=400)
+            done = self.wait_idle(timeout, hurry=bool(payload.get("hurry", False)))
             return EmuResponse.json({"ok": done}, status=200 if done else 504)
         try:
             with self.lock:

@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import httpcore
@@ -258,6 +258,7 @@ class _HttpxWire:
                 timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
                 headers=dict(headers),
                 follow_redirects=False,
+                verify=tls_context(),
             )
         except (httpx.InvalidURL, UnicodeError) as exc:  # an IP literal out of range, say
             raise _unencodable(exc, self.deadline) from None
@@ -299,6 +300,25 @@ class _HttpxWire:
 
     def close(self) -> None:
         self.client.close()
+
+
+_TLS_CONTEXTS: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
+
+
+def tls_context() -> ssl.SSLContext:
+    """The context httpx would build for `verify=True` (certifi's CAs, or SSL_CERT_FILE /
+    SSL_CERT_DIR), built once per process and setting: loading the CA bundle takes 20 to 300
+    ms, and a process that makes several clients (the tests, above all) need not pay it each
+    time."""
+    import os
+
+    import httpx
+
+    key = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    context = _TLS_CONTEXTS.get(key)
+    if context is None:
+        context = _TLS_CONTEXTS[key] = httpx.create_ssl_context()
+    return context
 
 
 _UNSET: Any = object()
@@ -547,8 +567,52 @@ def _unencodable(exc: Exception, deadline: _Deadline) -> Exception:
     return _NotSent(name)
 
 
+_T = TypeVar("_T")
+
+
+def _given(value: _T | None, default: _T) -> _T:
+    return default if value is None else value
+
+
 def _dumps(document: Any) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often a Transport retries, how long it waits between tries, and the clocks it waits
+    by: the defaults every Transport takes unless its caller passes its own.
+
+    Production never changes it. A test installs one whose `sleep` records the wait and
+    returns at once (advancing `clock` and `wall` by it), so a command run in-process retries
+    at full speed while the test still sees every wait that was asked for.
+    """
+
+    connect_retries: int = 3
+    rate_limit_retries: int = 3
+    query_retries: int = 2
+    backoff: float = 0.25
+    max_retry_after: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    wall: Callable[[], float] = time.time
+
+
+DEFAULT_RETRY_POLICY: Final = RetryPolicy()
+_retry_policy = DEFAULT_RETRY_POLICY
+
+
+def retry_policy() -> RetryPolicy:
+    """The policy new Transports take their defaults from."""
+    return _retry_policy
+
+
+def set_retry_policy(policy: RetryPolicy) -> RetryPolicy:
+    """Make `policy` the process-wide default for Transports built from now on; returns the
+    previous one, to put back."""
+    global _retry_policy
+    previous, _retry_policy = _retry_policy, policy
+    return previous
 
 
 class Transport:
@@ -560,16 +624,18 @@ class Transport:
         timeout: float,
         headers: Mapping[str, str] | None = None,
         lean: bool = False,
-        connect_retries: int = 3,
-        rate_limit_retries: int = 3,
-        query_retries: int = 2,
-        backoff: float = 0.25,
-        max_retry_after: float = 60.0,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
+        connect_retries: int | None = None,
+        rate_limit_retries: int | None = None,
+        query_retries: int | None = None,
+        backoff: float | None = None,
+        max_retry_after: float | None = None,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+        wall: Callable[[], float] | None = None,
         default_base_url: str | None = None,
     ) -> None:
+        """Retries, waits and clocks not given come from the process-wide RetryPolicy."""
+        policy = _retry_policy
         self.title = title
         self.default_base_url = default_base_url
         if not (isinstance(timeout, int | float) and math.isfinite(timeout) and timeout > 0):
@@ -577,14 +643,14 @@ class Transport:
         timeout = min(float(timeout), MAX_TIMEOUT)
         self.timeout = timeout
         self.host = urlsplit(base_url).netloc or base_url
-        self.connect_retries = connect_retries
-        self.rate_limit_retries = rate_limit_retries
-        self.query_retries = query_retries
-        self.backoff = backoff
-        self.max_retry_after = max_retry_after
-        self.sleep = sleep
-        self.clock = clock
-        self.wall = wall  # what an HTTP date in Retry-After is relative to
+        self.connect_retries = _given(connect_retries, policy.connect_retries)
+        self.rate_limit_retries = _given(rate_limit_retries, policy.rate_limit_retries)
+        self.query_retries = _given(query_retries, policy.query_retries)
+        self.backoff = _given(backoff, policy.backoff)
+        self.max_retry_after = _given(max_retry_after, policy.max_retry_after)
+        self.sleep = _given(sleep, policy.sleep)
+        self.clock = _given(clock, policy.clock)
+        self.wall = _given(wall, policy.wall)  # what an HTTP date in Retry-After is relative to
         wire = _LeanWire if lean else _HttpxWire
         try:
             self.wire = wire(

@@ -14,6 +14,8 @@ from sms_cli.providers import registry
 from sms_cli.providers.emulation import SandboxServer, all_emulators
 
 CANARY = "CANARY-tok-3e8f1a2b9c7d4e60"
+# One client for every control call: each new httpx client loads the CA bundle (30 to 300 ms).
+CONTROL = httpx.Client(timeout=30)
 
 
 @pytest.fixture(scope="session")
@@ -34,12 +36,12 @@ class Emu:
         self.base_url = self.root + ("/api" if info.default_base_url.endswith("/api") else "")
 
     def control(self, action: str, payload: dict[str, Any] | None = None) -> Any:
-        response = httpx.post(f"{self.root}/__emu/{action}", json=payload or {}, timeout=10)
+        response = CONTROL.post(f"{self.root}/__emu/{action}", json=payload or {})
         response.raise_for_status()
         return response.json()
 
     def requests(self) -> list[dict[str, Any]]:
-        response = httpx.get(f"{self.root}/__emu/requests", timeout=10)
+        response = CONTROL.get(f"{self.root}/__emu/requests")
         response.raise_for_status()
         return response.json()  # type: ignore[no-any-return]
 
@@ -55,6 +57,11 @@ class Emu:
     def set(self, **settings: Any) -> None:
         self.control("set", settings)
 
+    def wait_idle(self, hurry: bool = True, timeout: float = 10.0) -> None:
+        """Until no request is being answered and no callback is pending (bounded); `hurry`
+        ends slow answers (`latency`) under way at once."""
+        self.control("idle", {"hurry": hurry, "timeout": timeout})
+
 
 @pytest.fixture(params=sorted(registry.builtin()))
 def provider(request: pytest.FixtureRequest) -> str:
@@ -65,6 +72,7 @@ def provider(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def emu(sandbox: SandboxServer, provider: str) -> Emu:
     control = Emu(sandbox, provider)
+    control.wait_idle()  # a slow answer an earlier test gave up on must not land in this one
     control.control("reset")
     control.set(tokens=[CANARY])
     return control

@@ -195,7 +195,7 @@ def test_kill_9_mid_job_then_resume_sends_each_recipient_once(
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    time.sleep(0.2)  # requests the emulator was still answering
+    emu.wait_idle()  # requests the emulator was still answering
     emu.faults()
     (job,) = job_ids()
     report = tmp_path / "report.csv"

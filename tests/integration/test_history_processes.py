@@ -43,6 +43,22 @@ def writer(path: Path, prefix: str, count: int) -> subprocess.Popen[str]:
     return process
 
 
+def wait_for_rows(path: Path, count: int, within: float = 20.0) -> None:
+    """Until the history holds `count` messages (another process writing them)."""
+    deadline = time.monotonic() + within
+    while True:
+        with sqlite3.connect(path, timeout=5) as connection:
+            try:
+                (found,) = connection.execute("SELECT COUNT(*) FROM messages").fetchone()
+            except sqlite3.OperationalError:  # the tables are not there yet
+                found = 0
+        connection.close()
+        if found >= count:
+            return
+        assert time.monotonic() < deadline, f"{found} of {count} messages written"
+        time.sleep(0.01)
+
+
 def test_migrations_are_applied_once_in_order(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     History(path).close()
@@ -93,7 +109,7 @@ def test_concurrent_writers(tmp_path: Path) -> None:
 def test_history_survives_a_killed_writer(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     process = writer(path, "k", 1_000_000)
-    time.sleep(0.5)
+    wait_for_rows(path, 50)  # killed mid-stream, not before the first write
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     connection = sqlite3.connect(path)

@@ -114,11 +114,12 @@ def read_request(connection: socket.socket) -> tuple[bytes, bytes] | None:
 
 
 @pytest.fixture
-def closes_after_each_answer() -> Iterator[tuple[str, list[bytes]]]:
+def closes_after_each_answer() -> Iterator[tuple[str, list[bytes], list[int]]]:
     """A server that answers one request per connection, then closes it while idle: what a
     keep-alive timeout on the provider's side looks like to the next request."""
     server = socket.create_server(("127.0.0.1", 0))
     received: list[bytes] = []
+    closed: list[int] = []  # one entry per connection the server has closed
 
     def serve() -> None:
         while True:
@@ -136,23 +137,27 @@ def closes_after_each_answer() -> Iterator[tuple[str, list[bytes]]]:
                     b"Content-Length: 2\r\nConnection: keep-alive\r\n\r\n{}"
                 )
                 time.sleep(0.05)  # idle, then closed (leaving the with block)
+            closed.append(len(received))
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}", received
+    yield f"http://127.0.0.1:{server.getsockname()[1]}", received, closed
     server.close()
 
 
 def test_a_connection_closed_while_idle_is_replaced_not_reported(
-    closes_after_each_answer: tuple[str, list[bytes]], lean: bool
+    closes_after_each_answer: tuple[str, list[bytes], list[int]], lean: bool
 ) -> None:
-    url, received = closes_after_each_answer
+    url, received, closed = closes_after_each_answer
     transport = Transport(url, title="Closer", timeout=2, lean=lean)
     try:
         for n in range(3):
             reply = transport.send("POST", "send", json={"n": n})
             assert reply.status_code == 200
-            time.sleep(0.2)  # long enough for the server to close the idle connection
+            deadline = time.monotonic() + 5  # until the server closed the idle connection
+            while len(closed) <= n:
+                assert time.monotonic() < deadline, "the server never closed the connection"
+                time.sleep(0.005)
         assert [r.rsplit(b"\r\n\r\n", 1)[1] for r in received] == [
             b'{"n":0}',
             b'{"n":1}',

@@ -3,6 +3,8 @@ hypothesis fuzz of the receiver with malformed requests."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -13,13 +15,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sms_cli.services.receiving import Receiver, ReceiverConfig, Refusal
 from sms_cli.storage.messages import History
 from tests.conftest import record_sent
 from tests.integration.conftest import run
@@ -241,17 +244,36 @@ def _form(payload: dict[str, Any]) -> bytes:
     return urlencode(pairs).encode()
 
 
+# One client for the HTTP runs: each new httpx client loads the CA bundle (30 to 300 ms).
+HTTP = httpx.Client(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Listener, History]]:
-    data_dir = tmp_path_factory.mktemp("fuzz-data")
-    previous = os.environ.get("SMSCTL_DATA_DIR")
-    os.environ["SMSCTL_DATA_DIR"] = str(data_dir)
-    try:
-        history = History()
-        seeded = (("DONE", "seven", "77", "delivered"), ("OPEN", "connectel", "r-1", "queued"))
-        for local_id, provider, provider_id, status in seeded:
-            record_sent(history, local_id, provider, provider_id, status)
+    with data_dir_for_module(tmp_path_factory.mktemp("fuzz-data")):
+        history = seeded_history()
         yield from ((listener, history) for listener in start_listener())
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcess, History]]:
+    """The same receiver as `fuzz_target`, its ASGI app called directly: no server, no socket."""
+    with data_dir_for_module(tmp_path_factory.mktemp("fuzz-app")):
+        history = seeded_history()
+        target = InProcess(ReceiverConfig(secret=SECRET), history)
+        try:
+            yield target, history
+        finally:
+            target.close()
+            history.close()
+
+
+@contextlib.contextmanager
+def data_dir_for_module(path: Path) -> Iterator[None]:
+    previous = os.environ.get("SMSCTL_DATA_DIR")
+    os.environ["SMSCTL_DATA_DIR"] = str(path)
+    try:
+        yield
     finally:
         if previous is None:
             os.environ.pop("SMSCTL_DATA_DIR", None)
@@ -259,36 +281,118 @@ def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[List
             os.environ["SMSCTL_DATA_DIR"] = previous
 
 
+def seeded_history() -> History:
+    history = History()
+    seeded = (("DONE", "seven", "77", "delivered"), ("OPEN", "connectel", "r-1", "queued"))
+    for local_id, provider, provider_id, status in seeded:
+        record_sent(history, local_id, provider, provider_id, status)
+    return history
+
+
+class InProcess:
+    """The receiver's ASGI app, called with the scope uvicorn's h11 server builds from the same
+    request bytes (target split at "?", the path percent-decoded, header names lower case).
+    What the server itself refuses before the app sees a request is left to the HTTP runs."""
+
+    base = "http://127.0.0.1:9"  # only the URL's shape matters: nothing connects to it
+
+    def __init__(self, config: ReceiverConfig, history: History) -> None:
+        self.refusals: list[Refusal] = []
+        self.app = Receiver(config, history, on_event=lambda event: None,
+                            on_refusal=self.refusals.append)  # fmt: skip
+
+    def url(self, provider: str) -> str:
+        return f"{self.base}/{SECRET}/{provider}"
+
+    def close(self) -> None:
+        self.app.close()
+
+    def call(self, request: httpx.Request) -> tuple[int, bytes]:
+        raw_path, _, query = request.url.raw_path.partition(b"?")
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "server": ("127.0.0.1", 9),
+            "client": ("127.0.0.1", 40000),
+            "scheme": "http",
+            "method": request.method,
+            "root_path": "",
+            "path": unquote(raw_path.decode("ascii")),
+            "raw_path": raw_path,
+            "query_string": query,
+            "headers": [(name.lower(), value) for name, value in request.headers.raw],
+        }
+        body = request.read()
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        asyncio.run(self.app(scope, receive, send))
+        status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+        content = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+        return status, content
+
+
 RANK = {"unknown": 0, "queued": 1, "enroute": 2}
+CALLBACK = {
+    "body": bodies,
+    "provider": st.sampled_from(["seven", "connectel"]),
+    "method": st.sampled_from(["POST", "POST", "GET"]),
+    "query": st.text(max_size=40),
+}
+
+
+def fuzzed_callback(url: str, body: tuple[str, bytes], method: str, query: str) -> httpx.Request:
+    content_type, content = body
+    if method == "GET":  # the payload as a query string, as seven.io's GET hooks send it
+        url += "?" + quote(content, safe="=&[]") + (f"&q={quote(query)}" if query else "")
+        return httpx.Request("GET", url)
+    headers = {"content-type": content_type} if content_type else {}
+    return httpx.Request("POST", url, params={"q": query} if query else None, content=content,
+                         headers=headers)  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    body=bodies,
-    provider=st.sampled_from(["seven", "connectel"]),
-    method=st.sampled_from(["POST", "POST", "GET"]),
-    query=st.text(max_size=40),
-)
+@given(**CALLBACK)
 def test_fuzzed_callbacks_never_get_a_5xx_or_corrupt_the_history(
+    fuzz_app: tuple[InProcess, History],
+    body: tuple[str, bytes],
+    provider: str,
+    method: str,
+    query: str,
+) -> None:
+    target, history = fuzz_app
+    before = {r.local_id: r.status for r in history.query()}
+    status, text = target.call(fuzzed_callback(target.url(provider), body, method, query))
+    assert status in (200, 400, 401, 404, 413, 415, 422), text
+    assert not [r for r in target.refusals if r.status >= 500]
+    assert_history_sound(history, before)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(**CALLBACK)
+def test_fuzzed_callbacks_over_http_never_get_a_5xx_or_corrupt_the_history(
     fuzz_target: tuple[Listener, History],
     body: tuple[str, bytes],
     provider: str,
     method: str,
     query: str,
 ) -> None:
+    """A few of the same through uvicorn on a real socket."""
     listener, history = fuzz_target
-    content_type, content = body
     before = {r.local_id: r.status for r in history.query()}
-    url = listener.url(provider)
-    if method == "GET":  # the payload as a query string, as seven.io's GET hooks send it
-        url += "?" + quote(content, safe="=&[]") + (f"&q={quote(query)}" if query else "")
-        answer = httpx.get(url)
-    else:
-        headers = {"content-type": content_type} if content_type else {}
-        answer = httpx.post(url, params={"q": query} if query else None, content=content,
-                            headers=headers)  # fmt: skip
+    answer = HTTP.send(fuzzed_callback(listener.url(provider), body, method, query))
     assert answer.status_code in (200, 400, 401, 404, 413, 415, 422), answer.text
     assert not [r for r in listener.refusals if r.status >= 500]
+    assert_history_sound(history, before)
+
+
+def assert_history_sound(history: History, before: dict[str, str]) -> None:
     after = {r.local_id: r.status for r in history.query()}
     assert after["DONE"] == "delivered"  # final: never replaced
     if before["OPEN"] in RANK and after["OPEN"] in RANK:
@@ -302,13 +406,14 @@ header_text = st.text(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    signature=header_text, timestamp=header_text | st.just(str(int(time.time()))), nonce=header_text
-)
-def test_fuzzed_signature_headers_get_a_401(
-    signed_fuzz_target: Listener, signature: str, timestamp: str, nonce: str
-) -> None:
+SIGNATURE = {
+    "signature": header_text,
+    "timestamp": header_text | st.just(str(int(time.time()))),
+    "nonce": header_text,
+}
+
+
+def signed_callback(url: str, signature: str, timestamp: str, nonce: str) -> httpx.Request:
     body = b"webhook_event=sms_mo&data%5Bid%5D=5&data%5Bsender%5D=4917612345678"
     headers = [(b"content-type", b"application/x-www-form-urlencoded")] + [
         (name, value.strip().encode("latin-1"))
@@ -319,20 +424,46 @@ def test_fuzzed_signature_headers_get_a_401(
         )
         if value.strip()
     ]
-    answer = httpx.post(signed_fuzz_target.url("seven"), content=body, headers=headers)
+    return httpx.Request("POST", url, content=body, headers=headers)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(**SIGNATURE)
+def test_fuzzed_signature_headers_get_a_401(
+    signed_fuzz_app: InProcess, signature: str, timestamp: str, nonce: str
+) -> None:
+    url = signed_fuzz_app.url("seven")
+    status, text = signed_fuzz_app.call(signed_callback(url, signature, timestamp, nonce))
+    assert status == 401, text
+    assert not [r for r in signed_fuzz_app.refusals if r.status != 401]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(**SIGNATURE)
+def test_fuzzed_signature_headers_over_http_get_a_401(
+    signed_fuzz_target: Listener, signature: str, timestamp: str, nonce: str
+) -> None:
+    """A few of the same through uvicorn on a real socket."""
+    url = signed_fuzz_target.url("seven")
+    answer = HTTP.send(signed_callback(url, signature, timestamp, nonce))
     assert answer.status_code == 401, answer.text
     assert not [r for r in signed_fuzz_target.refusals if r.status != 401]
 
 
 @pytest.fixture(scope="module")
 def signed_fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Listener]:
-    data_dir = tmp_path_factory.mktemp("fuzz-signed")
-    previous = os.environ.get("SMSCTL_DATA_DIR")
-    os.environ["SMSCTL_DATA_DIR"] = str(data_dir)
-    try:
+    with data_dir_for_module(tmp_path_factory.mktemp("fuzz-signed")):
         yield from start_listener({"seven": ["sign-key-0123456789"]})
-    finally:
-        if previous is None:
-            os.environ.pop("SMSCTL_DATA_DIR", None)
-        else:
-            os.environ["SMSCTL_DATA_DIR"] = previous
+
+
+@pytest.fixture(scope="module")
+def signed_fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
+    with data_dir_for_module(tmp_path_factory.mktemp("fuzz-signed-app")):
+        history = History()
+        config = ReceiverConfig(secret=SECRET, signing_keys={"seven": ["sign-key-0123456789"]})
+        target = InProcess(config, history)
+        try:
+            yield target
+        finally:
+            target.close()
+            history.close()

@@ -16,6 +16,7 @@ from typer.testing import Result
 
 from sms_cli.providers import registry
 from sms_cli.storage.messages import History
+from tests.conftest import FakeClock
 from tests.integration.conftest import CANARY, Emu, run
 
 FIRST, SECOND = "+46701234567", "+46731234567"
@@ -100,21 +101,25 @@ def test_bad_token_is_an_auth_error(emu: Emu, profile: str) -> None:
     assert "smsctl profile show" in result.stderr
 
 
-def test_rate_limit_is_waited_out_and_retried(emu: Emu, profile: str) -> None:
+def test_rate_limit_is_waited_out_and_retried(
+    emu: Emu, profile: str, retry_clock: FakeClock
+) -> None:
     emu.faults(mode="rate_limit", times=1, retry_after=0.6)
-    started = time.monotonic()
     result = send("--to", FIRST, "Hi")
     assert result.exit_code == 0, result.stderr
-    assert time.monotonic() - started >= 0.6  # the sandbox's Retry-After, not the 0.25 s backoff
+    assert retry_clock.sleeps == [0.6]  # the sandbox's Retry-After, not the 0.25 s backoff
     assert len(emu.sends()) == 2  # the 429 was not processed, so the retry is the only send
 
 
-def test_rate_limit_that_never_clears_exits_6(emu: Emu, profile: str) -> None:
+def test_rate_limit_that_never_clears_exits_6(
+    emu: Emu, profile: str, retry_clock: FakeClock
+) -> None:
     emu.faults(mode="rate_limit", retry_after=0.05)
     result = send("--to", FIRST, "Hi")
     assert result.exit_code == 6
     assert "rate limited" in result.stderr
     assert len(emu.sends()) == 4  # the first try and three retries
+    assert retry_clock.sleeps == [0.05] * 3
 
 
 def test_a_response_slower_than_the_timeout_is_unknown_and_not_resent(
@@ -127,7 +132,7 @@ def test_a_response_slower_than_the_timeout_is_unknown_and_not_resent(
     assert result.exit_code == 8, result.stderr
     assert statuses(result) == ["unknown"]
     assert "within the timeout" in document(result)["results"][0]["error"]
-    time.sleep(1.3)  # let the emulator finish the slow answer, then check it got one request
+    emu.wait_idle()  # let the emulator finish the slow answer, then check it got one request
     assert len(emu.sends()) == 1
 
 
@@ -151,7 +156,9 @@ def free_port() -> int:
     return port
 
 
-def test_connection_refused_is_retried_then_a_clear_error(provider: str) -> None:
+def test_connection_refused_is_retried_then_a_clear_error(
+    provider: str, retry_clock: FakeClock
+) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
     added = run(
         [
@@ -169,12 +176,10 @@ def test_connection_refused_is_retried_then_a_clear_error(provider: str) -> None
         input=CANARY,
     )
     assert added.exit_code == 0
-    started = time.monotonic()
     result = send("--to", FIRST, "Hi")
-    elapsed = time.monotonic() - started
     assert result.exit_code == 6
     assert "cannot reach" in result.stderr and "nothing was sent" in result.stderr
-    assert elapsed >= 0.25 + 0.5 + 1.0  # three retries with backoff before giving up
+    assert retry_clock.sleeps == [0.25, 0.5, 1.0]  # three retries with backoff before giving up
     history = History()
     try:
         rows = list(history.connection.execute("SELECT status, error FROM messages"))
@@ -297,5 +302,5 @@ def test_ctrl_c_while_waiting_leaves_the_message_recorded_in_flight(emu: Emu, pr
     finally:
         history.close()
     assert (row.status, row.provider_status) == ("unknown", "in_flight")
-    time.sleep(3.2)
+    emu.wait_idle()
     assert len(emu.sends()) == 1
