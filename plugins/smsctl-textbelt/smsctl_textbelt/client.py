@@ -137,10 +137,23 @@ class Textbelt(Provider, StatusReader, AccountReader, CallbackReader):
 
     def send(self, request: SendRequest) -> list[SendResult]:
         """One POST per recipient (max_recipients_per_request is 1; a caller passing more gets
-        them in turn). Once a request may have gone out, a later failure to reach Textbelt is
-        that recipient's result, never an exception that would lose the earlier ids."""
+        them in turn, until one's outcome is unknown). Once a request may have gone out, a later
+        failure to reach Textbelt is that recipient's result, never an exception that would
+        lose the earlier ids."""
         results: list[SendResult] = []
         for recipient in request.recipients:
+            if results and results[-1].status == "unknown":
+                # Textbelt answered ambiguously: it may be failing half-way. Sending on could
+                # repeat that for every recipient; the rest are not sent, and say so.
+                results.append(
+                    _result(
+                        recipient,
+                        "unknown",
+                        error="not sent: smsctl stopped after the previous message's outcome "
+                        "was unknown",
+                    )
+                )
+                continue
             try:
                 results.append(self._send_one(request, recipient))
             except SmsError as exc:

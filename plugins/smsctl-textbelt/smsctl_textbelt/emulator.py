@@ -13,7 +13,8 @@ nothing and spends no quota, as the docs describe. Each accepted message costs o
 Knobs (`set`): `quota` (int), `auth_style` ("200": an unknown key is answered 200 with
 success false, the default; "401"/"403": that HTTP status), `replay` (literal answers for the
 next API requests, in order: a body text or {body, status, content_type}: the docs' examples),
-`reply_url` (where replies go for a number whose messages named no replyWebhookUrl).
+`callback_url` (where replies go for a number whose messages named no replyWebhookUrl: the
+URL a user would give with each send).
 
 Delivery: each message goes SENDING, then the `script` for its number (default DELIVERED); a
 status query moves it one state on (`auto_advance`). Textbelt pushes no delivery reports.
@@ -32,7 +33,7 @@ import itertools
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote
 
 from sms_cli.providers.emulation import Callback, Emulator, EmuRequest, EmuResponse
@@ -72,6 +73,14 @@ def signature(key: str, timestamp: str, body: bytes) -> str:
 
 class TextbeltEmulator(Emulator):
     name = "textbelt"
+    # The raw states that end in each common status (`script {"outcome": ...}`); Textbelt has no
+    # word for an expiry or an operator's refusal, so those outcomes cannot be scripted.
+    outcomes: ClassVar[dict[str, list[str]]] = {
+        "delivered": ["SENT", "DELIVERED"],
+        "failed": ["SENT", "FAILED"],
+        "unknown": ["UNKNOWN"],
+        "enroute": ["SENT"] * 200,
+    }
 
     def reset_state(self) -> None:
         self.messages: dict[str, _Text] = {}
@@ -79,7 +88,7 @@ class TextbeltEmulator(Emulator):
         self.quota = DEFAULT_QUOTA
         self.auth_style = "200"
         self.replays: list[EmuResponse] = []
-        self.reply_url: str | None = None
+        self.callback_url: str | None = None
         self.clock = time.time
 
     def configure(self, settings: dict[str, Any]) -> None:
@@ -91,8 +100,8 @@ class TextbeltEmulator(Emulator):
             elif key == "replay":
                 answers = value if isinstance(value, list) else [value]
                 self.replays.extend(_literal(answer) for answer in answers)
-            elif key == "reply_url":
-                self.reply_url = None if value is None else str(value)
+            elif key == "callback_url":
+                self.callback_url = None if value is None else str(value)
             else:
                 raise ValueError(f"unknown setting {key}={value!r}")
 
@@ -104,7 +113,7 @@ class TextbeltEmulator(Emulator):
         digits = _digits(sender)
         sent = [m for m in self.messages.values() if _same_number(m.phone, digits)]
         last = sent[-1] if sent else None
-        url = (last.reply_url if last else None) or self.reply_url
+        url = (last.reply_url if last else None) or self.callback_url
         if url is None:
             return
         key = last.key if last else next(iter(sorted(self.tokens)), "")

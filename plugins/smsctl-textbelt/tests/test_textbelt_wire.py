@@ -223,7 +223,7 @@ def test_the_emulator_pushes_replies_signed_as_textbelt_does(
     thread = threading.Thread(target=sink.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        emulator.reply_url = f"http://127.0.0.1:{sink.server_address[1]}/hook"
+        emulator.callback_url = f"http://127.0.0.1:{sink.server_address[1]}/hook"
         (result,) = client.send(one())
         control(base_url, "inbound", {"from": "+15555555555", "to": "", "text": "yes"})
         control(base_url, "flush", {"timeout": 5})
@@ -237,3 +237,14 @@ def test_the_emulator_pushes_replies_signed_as_textbelt_does(
     assert isinstance(event, InboundEvent)
     assert (event.sender, event.text) == ("+15555555555", "yes")
     assert json.loads(body)["textId"] == result.id
+
+
+def test_after_an_ambiguous_answer_the_other_recipients_are_not_sent(
+    client: Textbelt, base_url: str, emulator: TextbeltEmulator
+) -> None:
+    control(base_url, "faults", {"mode": "error_5xx"})
+    two = (Recipient("+15555555555", "L1"), Recipient("+15555555556", "L2"))
+    results = client.send(SendRequest("hi", two, None))
+    assert [r.status for r in results] == ["unknown", "unknown"]
+    assert results[1].error is not None and results[1].error.startswith("not sent")
+    assert len([r for r in emulator.requests if r.path == "/text"]) == 1
