@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "hooks": "sms_cli.commands.hooks:hooks_app",
     "balance": "sms_cli.commands.balance:balance_command",
     "profile": "sms_cli.commands.profile:profile_app",
+    "providers": "sms_cli.commands.providers:providers_command",
     "sandbox": "sms_cli.commands.sandbox:sandbox_command",
 }
 
@@ -55,7 +56,8 @@ def root(
         typer.Option("--debug", envvar="SMSCTL_DEBUG", help="Show tracebacks of internal errors."),
     ] = False,
 ) -> None:
-    """smsctl: send SMS through Connectel or seven.io, and preview segmentation offline."""
+    """smsctl: send SMS through the providers installed (smsctl providers), and preview
+    segmentation offline."""
     RunState.debug = debug
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from sms_cli.providers import registry
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -46,8 +48,8 @@ def bash_complete(words: str, **extra_env: str) -> list[str]:
         ("smsctl sp", ["split"]),
         ("smsctl split --sm", ["--smart"]),
         ("smsctl split --national ", ["tr", "es", "pt"]),
-        ("smsctl pro", ["profile"]),
-        ("smsctl profile add x --provider ", ["connectel", "seven"]),
+        ("smsctl pro", ["providers", "profile"]),
+        ("smsctl profile add x --provider ", sorted(registry.available())),
     ],
 )
 def test_bash_completion_protocol_completes_commands_and_options(
@@ -56,11 +58,14 @@ def test_bash_completion_protocol_completes_commands_and_options(
     assert bash_complete(words) == expected
 
 
+SOME = sorted(registry.builtin())[0]
+
+
 def test_profile_names_complete(tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.mkdir()
     (config / "profiles.toml").write_text(
-        'version = 1\n[profiles.live]\nprovider = "seven"\n[profiles.lab]\nprovider = "seven"\n'
+        f'version = 1\n[profiles.live]\nprovider = "{SOME}"\n[profiles.lab]\nprovider = "{SOME}"\n'
     )
     found = bash_complete("smsctl profile use l", SMSCTL_CONFIG_DIR=str(config))
     assert found == ["lab", "live"]

@@ -9,13 +9,12 @@ from sms_cli.commands.profile import ProfileOption, TimeoutOption
 def balance_command(
     profile: ProfileOption = None, timeout: TimeoutOption = 30.0, json: JsonFlag = False
 ) -> None:
-    """Show the account balance (seven.io; Connectel has no balance API)."""
+    """Show the account balance, for providers with a balance API (see smsctl providers)."""
     with handled_errors():
         from sms_cli.render import output
         from sms_cli.services import account
 
-        with account.client(profile, timeout) as (resolved, provider):
-            balance = account.supported(provider.balance, resolved)
+        resolved, balance = account.balance(profile, timeout)
         if json:
             output.print_json(
                 {

@@ -239,7 +239,7 @@ def _new_job(
     import os
 
     from sms_cli.errors import InputError
-    from sms_cli.providers.registry import REGISTRY
+    from sms_cli.providers import registry
     from sms_cli.render import output
     from sms_cli.services.bulk.engine import Journal, job_lock
     from sms_cli.services.bulk.input import (
@@ -254,7 +254,7 @@ def _new_job(
     from sms_cli.storage.profiles import ProfileStore, resolve, validate_sender
 
     resolved = resolve(ProfileStore().load(), profile_flag, require_token=not dry_run)
-    provider = REGISTRY[resolved.provider]
+    provider = registry.get(resolved.provider)
     price = resolved.profile.price_per_segment
     default_sender = sender if sender is not None else resolved.profile.sender
     if default_sender is not None:
@@ -366,7 +366,7 @@ def _new_job(
 def _with_sender(row: RowCheck, default: str | None, provider: str, required: bool) -> RowCheck:
     from dataclasses import replace
 
-    from sms_cli.providers.registry import REGISTRY
+    from sms_cli.providers import registry
 
     if row.error is not None:
         return row
@@ -377,7 +377,7 @@ def _with_sender(row: RowCheck, default: str | None, provider: str, required: bo
                 row, error="no sender: give --from, --sender-column, or a profile sender"
             )
         return row
-    problem = REGISTRY[provider].sender.problem(sender)
+    problem = registry.get(provider).sender.problem(sender)
     if problem:
         return replace(row, error=f"invalid sender: {sender!r} ({problem})")
     return replace(row, sender=sender)
@@ -423,17 +423,17 @@ def _send_pending(
     journal: Journal, history: Any, job_id: str, profile_name: str, run: RunOptions
 ) -> int:
     from sms_cli.errors import InputError
-    from sms_cli.providers.registry import REGISTRY, load
+    from sms_cli.providers import registry
+    from sms_cli.providers.registry import load
     from sms_cli.render import output
     from sms_cli.services.bulk.engine import Engine, batches
     from sms_cli.storage.messages import History
     from sms_cli.storage.profiles import ProfileStore, resolve
 
     resolved = resolve(ProfileStore().load(), profile_name)
-    provider = REGISTRY[resolved.provider]
+    provider = registry.get(resolved.provider)
     client_class = load(provider.client)
-    token = resolved.token
-    assert token is not None
+    credentials = resolved.credentials
 
     import gc
 
@@ -448,7 +448,7 @@ def _send_pending(
         profile=resolved.profile.name,
         provider=provider.name,
         make_client=lambda: client_class(
-            token, resolved.profile.base_url, timeout=run.timeout, lean_http=True
+            credentials, resolved.profile.base_url, timeout=run.timeout, lean_http=True
         ),
         history_factory=History,
         store_text=resolved.profile.store_text,

@@ -1,4 +1,4 @@
-"""`smsctl hooks`: register, list and remove the provider's webhooks (seven.io `/api/hooks`)."""
+"""`smsctl hooks`: register, list and remove the provider's webhooks, where its API allows."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ METHODS = ("POST", "GET", "JSON")
 
 hooks_app = typer.Typer(
     name="hooks",
-    help="Register the URLs the provider pushes delivery reports and inbound SMS to (seven.io).",
+    help="Register the URLs the provider pushes delivery reports and inbound SMS to (providers "
+    "with a webhook API; see smsctl providers).",
     no_args_is_help=True,
 )
 
@@ -62,10 +63,8 @@ def add_command(
         if method.upper() not in METHODS:
             raise InputError(f"--method must be one of {', '.join(METHODS)}")
         validate_base_url(url)
-        with account.client(profile, timeout) as (resolved, provider):
-            hook_id = account.supported(
-                lambda: provider.add_hook(url, event, method.upper()), resolved
-            )
+        with account.hook_manager(profile, timeout) as manager:
+            hook_id = manager.add_hook(url, event, method.upper())
         if json:
             output.print_json({"id": hook_id, "url": url, "event": event, "method": method})
         else:
@@ -85,8 +84,8 @@ def list_command(
         from sms_cli.render.hooks import hooks_human, hooks_json
         from sms_cli.services import account
 
-        with account.client(profile, timeout) as (resolved, provider):
-            hooks = account.supported(provider.hooks, resolved)
+        with account.hook_manager(profile, timeout) as manager:
+            hooks = manager.hooks()
         if json:
             output.print_json(hooks_json(hooks))
         else:
@@ -105,8 +104,8 @@ def remove_command(
         from sms_cli.render import output
         from sms_cli.services import account
 
-        with account.client(profile, timeout) as (resolved, provider):
-            removed = account.supported(lambda: provider.remove_hook(hook_id), resolved)
+        with account.hook_manager(profile, timeout) as manager:
+            removed = manager.remove_hook(hook_id)
         if not removed:
             raise InputError(f"the provider has no hook {hook_id!r}", hint="smsctl hooks list")
         output.info(f"removed hook {hook_id}")

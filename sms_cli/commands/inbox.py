@@ -10,9 +10,9 @@ from sms_cli.commands._runtime import JsonFlag, LimitOption, SinceOption, handle
 
 
 def _complete_provider(incomplete: str) -> list[str]:
-    from sms_cli.providers.registry import PROVIDER_NAMES
+    from sms_cli.providers import registry
 
-    return [name for name in PROVIDER_NAMES if name.startswith(incomplete)]
+    return [name for name in registry.available() if name.startswith(incomplete)]
 
 
 def inbox_command(

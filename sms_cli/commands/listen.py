@@ -180,9 +180,9 @@ class _Printer:
 
     def refusal(self, refusal: Refusal) -> None:
         from sms_cli.core.printable import visible
-        from sms_cli.providers.registry import REGISTRY
+        from sms_cli.providers import registry
 
-        info = REGISTRY.get(refusal.provider or "")
+        info = registry.available().get(refusal.provider or "")
         source = f"a {info.title} callback" if info else "a request"
         # The reason may quote the request: shown through `visible`, never obeyed.
         self._warn(f"refused {source} (HTTP {refusal.status}): {visible(refusal.reason)}")
@@ -325,7 +325,7 @@ def listen_command(
         import signal
 
         from sms_cli.errors import InputError
-        from sms_cli.providers.registry import REGISTRY
+        from sms_cli.providers import registry
         from sms_cli.render import output
         from sms_cli.services.receiving import Receiver, ReceiverConfig, bind, make_server
         from sms_cli.storage.messages import History
@@ -348,15 +348,20 @@ def listen_command(
         bound_port = sock.getsockname()[1]
         shown_host = f"[{host}]" if ":" in host else host
         base = public_url or f"http://{shown_host}:{bound_port}"
-        urls = {name: f"{base}/{secret}/{name}" for name in REGISTRY}
+        listeners = {
+            name: info
+            for name, info in registry.available().items()
+            if info.supports(registry.Capability.CALLBACKS)
+        }
+        urls = {name: f"{base}/{secret}/{name}" for name in listeners}
 
         output.info(f"smsctl listen on http://{shown_host}:{bound_port} (Ctrl-C to stop)")
         if generated:
             output.info(f"  secret: {secret} (generated; pass --secret to keep these URLs)")
-        for name, info in REGISTRY.items():
+        for name, info in listeners.items():
             output.info(f"  {info.title}: {urls[name]}")
             output.info(f"    {info.callback_setup}")
-            if info.signed_callbacks:
+            if info.supports(registry.Capability.SIGNED_CALLBACKS):
                 checked = f"checked with {len(keys.get(name, []))} signing key(s)"
                 output.info(
                     f"    signatures: {checked if keys.get(name) else 'not checked (no key)'}"

@@ -9,7 +9,6 @@ import typer
 
 from sms_cli.commands._runtime import JsonFlag, handled_errors
 from sms_cli.commands._runtime import TimeoutOption as TimeoutOption
-from sms_cli.providers.registry import PROVIDER_NAMES
 from sms_cli.render import output
 
 if TYPE_CHECKING:
@@ -50,7 +49,9 @@ ProfileOption = Annotated[
 
 
 def _complete_provider(incomplete: str) -> list[str]:
-    return [name for name in PROVIDER_NAMES if name.startswith(incomplete)]
+    from sms_cli.providers import registry
+
+    return [name for name in registry.available() if name.startswith(incomplete)]
 
 
 ProfileName = Annotated[
@@ -102,7 +103,7 @@ def add_command(
         str,
         typer.Option(
             "--provider",
-            help=f"The provider: {', '.join(PROVIDER_NAMES)}.",
+            help="The provider (smsctl providers lists those installed).",
             autocompletion=_complete_provider,
             show_default=False,
         ),
@@ -277,7 +278,7 @@ def signing_key_command(
     ] = False,
     remove: Annotated[bool, typer.Option("--remove", help="Forget the stored key.")] = False,
 ) -> None:
-    """Store the seven.io signing key that `smsctl listen` checks webhook signatures with.
+    """Store the key `smsctl listen` checks signed webhooks with (providers that sign them).
 
     The key comes from a hidden prompt or --stdin, never from an argument.
     """

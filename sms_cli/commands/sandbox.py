@@ -44,8 +44,8 @@ def sandbox_command(
     """
     with handled_errors():
         from sms_cli.errors import InputError
+        from sms_cli.providers import registry
         from sms_cli.providers.emulation import SandboxServer, all_emulators
-        from sms_cli.providers.registry import REGISTRY
         from sms_cli.render import output
 
         try:
@@ -62,7 +62,9 @@ def sandbox_command(
                 f"listening on {host}: other machines can reach this sandbox; it has no real "
                 "authentication and is meant for loopback"
             )
-        for name, info in REGISTRY.items():
+        for name, info in registry.available().items():
+            if name not in emulators:
+                continue
             url = f"{base}/{name}" + ("/api" if info.default_base_url.endswith("/api") else "")
             output.info(
                 f"  {info.title}: printf sandbox-token | smsctl profile add sandbox-{name} "

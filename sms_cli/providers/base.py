@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from sms_cli.errors import ConfigError
-from sms_cli.providers.registry import ProviderInfo
+from sms_cli.providers.info import Credential, ProviderInfo
 
 if TYPE_CHECKING:
     from sms_cli.core.callbacks import CallbackEvent, CallbackRequest
@@ -256,31 +256,37 @@ class Hook:
     created: str | None = None
 
 
-def check_token(token: str) -> None:
-    """Refuse, before anything is recorded or sent, a token no request could carry.
+def check_credential(credential: Credential, value: str) -> None:
+    """Refuse, before anything is recorded or sent, a credential no request could carry.
 
-    Tokens travel in headers, query strings and bodies; a line break or a non-ASCII character
-    is refused by the HTTP client (or, worse, would split a header), so it is a configuration
-    error here, for every provider, and the message never shows the token.
+    Credentials travel in headers, query strings and bodies; a line break or a non-ASCII
+    character is refused by the HTTP client (or, worse, would split a header), so it is a
+    configuration error here, for every provider, and the message never shows the value.
     """
-    for position, char in enumerate(token, 1):
+    for position, char in enumerate(value, 1):
         if not " " <= char <= "~":
             kind = "a non-ASCII character" if ord(char) > 127 else "a control character"
             if char in "\r\n":
                 kind = "a line break"
+            what = "token" if credential.name == "token" else credential.label
+            how = "--token-stdin" if credential.env else f"--credential-stdin {credential.name}"
+            fix = f", or fix {credential.env}" if credential.env else ""
             raise ConfigError(
-                "the token contains characters that cannot be sent in an HTTP header "
+                f"the {what} contains characters that cannot be sent in an HTTP header "
                 f"({kind} at position {position}); nothing was sent",
-                hint="set the token again (smsctl profile add NAME --token-stdin), or fix "
-                "SMSCTL_TOKEN",
+                hint=f"set the {what} again (smsctl profile add NAME {how}){fix}",
             )
 
 
 class Provider(ABC):
-    """A provider client. The token is passed in; a provider never looks it up itself."""
+    """Every client: credentials in, one transport, send, close.
+
+    The credentials are passed in; a provider never looks them up itself. What a provider can
+    do beyond sending it declares in `info.capabilities` and by inheriting the matching ABC
+    below (StatusReader, SentFinder, AccountReader, HookManager, CallbackReader).
+    """
 
     info: ClassVar[ProviderInfo]
-    can_find_sent: ClassVar[bool] = False  # can find a message by the reference sent with it
     # Request-level codes that concern the account, not the message (out of credit): nothing
     # was sent, and no other message would be either, so a bulk job pauses rather than
     # marking every row rejected.
@@ -288,7 +294,7 @@ class Provider(ABC):
 
     def __init__(
         self,
-        token: str,
+        credentials: Mapping[str, str],
         base_url: str | None = None,
         *,
         timeout: float = 30.0,
@@ -301,68 +307,86 @@ class Provider(ABC):
         """
         from sms_cli.providers.http import Transport  # httpcore loads only for network commands
 
-        check_token(token)
-        self.token = token
+        for credential in self.info.credentials:
+            value = credentials.get(credential.name)
+            if value is None:
+                raise ConfigError(
+                    f"no {credential.label} given for {self.info.title}",
+                    hint="add the profile again with every credential (smsctl profile add)",
+                )
+            check_credential(credential, value)
+        self.credentials: dict[str, str] = dict(credentials)
         self.transport = Transport(
             base_url or self.info.default_base_url,
             title=self.info.title,
             timeout=timeout,
             lean=lean_http,
-            headers=self.headers(token),
+            headers=self.headers(),
             default_base_url=self.info.default_base_url,
         )
 
     @abstractmethod
-    def headers(self, token: str) -> dict[str, str]:
+    def headers(self) -> dict[str, str]:
         """Headers on every request (authentication, content negotiation)."""
 
     @abstractmethod
     def send(self, request: SendRequest) -> list[SendResult]:
         """Send one text to every recipient; one result per recipient, in request order."""
 
+    def close(self) -> None:
+        """Release connections."""
+        self.transport.close()
+
+
+class StatusReader(ABC):
+    """Capability.STATUS: delivery reports by the provider's message ids."""
+
     @abstractmethod
     def status(self, ids: Sequence[str]) -> list[DeliveryReport]:
         """Delivery reports for provider message ids (or a provider's batch id)."""
 
+
+class SentFinder(ABC):
+    """Capability.FIND_SENT: find a message whose send answer was lost."""
+
+    @abstractmethod
     def find_sent(self, *, foreign_id: str, recipient: str, sent_on: str) -> DeliveryReport | None:
-        """Find a message whose send answer was lost, by the reference smsctl sent with it.
+        """Find a message by the reference smsctl sent with it; None when there is none.
 
-        None when the provider has no such message. Providers without any way to look a message
-        up (no client reference) raise NotSupported.
-        """
-        raise NotSupported(self.why_not_findable())
+        SearchIncomplete when the search had to stop before the end."""
 
-    def why_not_findable(self) -> str:
-        return (
-            f"{self.info.title} offers no way to find a message without its id, so a send whose "
-            "answer was lost cannot be settled; check the provider's web interface before resending"
-        )
 
+class AccountReader(ABC):
+    """Capability.BALANCE: the account's credit."""
+
+    @abstractmethod
     def balance(self) -> Balance:
-        """The account balance; NotSupported when the provider has no such endpoint."""
-        raise NotSupported(f"{self.info.title} has no balance API")
+        """The account balance."""
 
-    # -- webhooks: registration through the API, and reading what the provider pushes ---------
 
+class HookManager(ABC):
+    """Capability.HOOKS: webhooks registered through the provider's API."""
+
+    @abstractmethod
     def hooks(self) -> list[Hook]:
-        raise NotSupported(self.why_no_hooks())
+        """The registered webhooks."""
 
+    @abstractmethod
     def add_hook(self, url: str, event: str, method: str | None = None) -> str:
         """Register `url` for `event`; the provider's id of the new hook."""
-        raise NotSupported(self.why_no_hooks())
 
+    @abstractmethod
     def remove_hook(self, hook_id: str) -> bool:
         """False when the provider has no such hook."""
-        raise NotSupported(self.why_no_hooks())
+
+
+class CallbackReader(ABC):
+    """Capability.CALLBACKS (and SIGNED_CALLBACKS): what the provider pushes to smsctl listen."""
 
     @classmethod
-    def why_no_hooks(cls) -> str:
-        return f"{cls.info.title} has no API to register webhooks"
-
-    @classmethod
+    @abstractmethod
     def parse_callback(cls, fields: Mapping[str, Any]) -> CallbackEvent:
         """The event in a request the provider pushed; BadCallback when it is not one."""
-        raise NotSupported(f"{cls.info.title} sends no callbacks smsctl understands")
 
     @classmethod
     def callback_problem(
@@ -372,6 +396,20 @@ class Provider(ABC):
         path is the only guard."""
         return None
 
-    def close(self) -> None:
-        """Release connections."""
-        self.transport.close()
+
+# The ABC each capability is inherited as; SEND is Provider itself, SIGNED_CALLBACKS a kind of
+# CALLBACKS (callback_problem checks the signature).
+CAPABILITY_CLASSES: Final[Mapping[str, type]] = {
+    "status": StatusReader,
+    "find_sent": SentFinder,
+    "balance": AccountReader,
+    "hooks": HookManager,
+    "callbacks": CallbackReader,
+}
+
+
+def inherited_capabilities(client: type) -> frozenset[str]:
+    """The capabilities a client class implements, read from the ABCs it inherits."""
+    found = {"send"} if issubclass(client, Provider) else set()
+    found.update(name for name, abc in CAPABILITY_CLASSES.items() if issubclass(client, abc))
+    return frozenset(found)

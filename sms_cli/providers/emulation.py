@@ -480,6 +480,11 @@ class SandboxServer(ThreadingHTTPServer):
 
 def all_emulators() -> dict[str, Emulator]:
     """One fresh emulator per registered provider, keyed by provider name."""
-    from sms_cli.providers.registry import REGISTRY, load
+    from sms_cli.providers import registry
+    from sms_cli.providers.registry import load
 
-    return {name: load(info.emulator)() for name, info in REGISTRY.items()}
+    return {
+        name: load(info.emulator)()
+        for name, info in registry.available().items()
+        if info.emulator is not None
+    }

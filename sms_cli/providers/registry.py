@@ -1,118 +1,182 @@
-"""The explicit provider registry: what smsctl knows about each provider without loading it.
+"""The provider registry: built-ins declared explicitly, plugins through entry points.
 
-Validation (profiles, senders, text limits) works from these entries alone, so commands that do
-not talk to a provider never import httpx or a client module. Adding a provider takes one entry
-here, one client module and one emulator.
+Built-in providers are packages under `sms_cli/providers/`, each with an `INFO` in its
+`__init__`; `builtin()` imports only those (no httpx). Third-party providers are entry points of
+the group `smsctl.providers` whose value is `package:INFO`; the group is scanned once, lazily,
+only when a name is not built-in or when every provider is listed, never for `--help` or `split`.
+A plugin that fails to load is reported by `broken()` and skipped, never a traceback.
 """
 
 from __future__ import annotations
 
-import re
+import importlib
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+from sms_cli.providers.info import Capability, Credential, ProviderInfo, SenderRule
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
+__all__ = [
+    "BrokenPlugin",
+    "Capability",
+    "Credential",
+    "PluginSource",
+    "ProviderInfo",
+    "SenderRule",
+    "UnknownProvider",
+    "available",
+    "broken",
+    "builtin",
+    "get",
+    "load",
+    "source",
+]
+
+GROUP: Final = "smsctl.providers"
+
+# The packages of the built-in providers, in the order help and listings show them.
+_BUILTIN_PACKAGES: Final = ("sms_cli.providers.connectel", "sms_cli.providers.seven")
+
+
+class UnknownProvider(ValueError):
+    """No built-in provider and no installed plugin has this name; the message lists the known."""
 
 
 @dataclass(frozen=True)
-class SenderRule:
-    """A sender is either alphanumeric (up to `alnum_max`) or numeric (up to `digits_max`)."""
+class BrokenPlugin:
+    """An entry point that could not be used: why, in one line (never a traceback)."""
 
-    alnum_max: int
-    digits_max: int
-    alnum_pattern: re.Pattern[str]
-
-    def problem(self, sender: str) -> str | None:
-        """Why a sender would be refused, or None when it is fine."""
-        digits = sender[1:] if sender.startswith("+") else sender
-        if digits.isdigit() and digits.isascii():
-            if len(digits) > self.digits_max:
-                return f"a numeric sender has at most {self.digits_max} digits"
-            return None
-        if not sender.strip():
-            return "the sender is empty"
-        if len(sender) > self.alnum_max:
-            return f"an alphanumeric sender has at most {self.alnum_max} characters"
-        if not self.alnum_pattern.fullmatch(sender):
-            return "an alphanumeric sender may only use letters A-Z, digits and spaces"
-        return None
-
-
-@dataclass(frozen=True)
-class ProviderInfo:
     name: str
-    title: str
-    default_base_url: str
-    max_text_chars: int
-    sender: SenderRule
-    client: str  # "module:Class", imported only when a command needs the network
-    emulator: str  # "module:Class" of its local emulator (providers/NAME/emulator.py)
-    requires_sender: bool = False
-    send_options: frozenset[str] = frozenset()  # `smsctl send` options it understands
-    max_requests_per_second: float | None = None  # a documented rate limit, the bulk default
-    signed_callbacks: bool = False  # signs what it pushes, with a key the user can store
-    callback_setup: str = ""  # how a user points the provider at `smsctl listen`
+    distribution: str
+    reason: str
 
 
-REGISTRY: Final[dict[str, ProviderInfo]] = {
-    # shared/PROVIDERS.md §3.2-3.3: sender alphanumeric max 11 or numeric max 20; message max 1600.
-    "connectel": ProviderInfo(
-        name="connectel",
-        title="Connectel",
-        default_base_url="https://smsapi.connectel.se",
-        max_text_chars=1600,
-        sender=SenderRule(11, 20, re.compile(r"[A-Za-z0-9 ]+")),
-        client="sms_cli.providers.connectel.client:Connectel",
-        emulator="sms_cli.providers.connectel.emulator:ConnectelEmulator",
-        requires_sender=True,
-        callback_setup="set this URL on the token in Connectel's web interface",
-    ),
-    # shared/PROVIDERS.md §2.1, §2.5.1: max 11 alphanumeric (the PHP validator also allows
-    # / . - @ _ ! ( ) + $ , & and space) or 16 numeric characters; text max 1520.
-    "seven": ProviderInfo(
-        name="seven",
-        title="seven.io",
-        default_base_url="https://gateway.seven.io/api",
-        max_text_chars=1520,
-        sender=SenderRule(11, 16, re.compile(r"[A-Za-z0-9 /.\-@_!()+$,&]+")),
-        client="sms_cli.providers.seven.client:Seven",
-        emulator="sms_cli.providers.seven.emulator:SevenEmulator",
-        max_requests_per_second=50.0,  # §2.11: 50 connections a second in total
-        signed_callbacks=True,  # §2.10.2
-        callback_setup="register it with: smsctl hooks add URL --event all",
-        send_options=frozenset(
-            {
-                "--flash",
-                "--at",
-                "--ttl",
-                "--label",
-                "--foreign-id",
-                "--performance-tracking",
-                "--no-reload",
-                "--unicode",
-                "--utf8",
-                "--udh",
-                "--to group:/contact:",  # address-book recipients (§7.D.3)
-                "--attach",
-                "--test",
-            }
-        ),
-    ),
-}
+@dataclass(frozen=True)
+class PluginSource:
+    """Where a provider comes from: "built-in", or a distribution and its version."""
 
-PROVIDER_NAMES: Final = tuple(REGISTRY)
+    distribution: str
+    version: str | None = None
+
+    @property
+    def builtin(self) -> bool:
+        return self.distribution == "built-in"
+
+    def __str__(self) -> str:
+        return self.distribution if self.version is None else f"{self.distribution} {self.version}"
 
 
-def provider_info(name: str) -> ProviderInfo:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        known = ", ".join(REGISTRY)
-        raise ValueError(f"unknown provider {name!r} (known: {known})") from None
+BUILT_IN: Final = PluginSource("built-in")
+
+_builtin: dict[str, ProviderInfo] | None = None
+_plugins: dict[str, tuple[ProviderInfo, PluginSource]] | None = None
+_broken: list[BrokenPlugin] = []
+
+
+def builtin() -> dict[str, ProviderInfo]:
+    """The built-in providers by name (imports only their packages' `__init__`)."""
+    global _builtin
+    if _builtin is None:
+        infos = (importlib.import_module(package).INFO for package in _BUILTIN_PACKAGES)
+        _builtin = {info.name: info for info in infos}
+    return dict(_builtin)
+
+
+def get(name: str) -> ProviderInfo:
+    """A provider by name: built-in first; plugins are scanned only for another name."""
+    found = builtin().get(name)
+    if found is not None:
+        return found
+    plugin = _scanned().get(name)
+    if plugin is None:
+        known = ", ".join(available())
+        raise UnknownProvider(f"unknown provider {name!r} (known: {known})")
+    return plugin[0]
+
+
+def available() -> dict[str, ProviderInfo]:
+    """Every usable provider: the built-ins, then each plugin that loaded."""
+    return {**builtin(), **{name: info for name, (info, _) in _scanned().items()}}
+
+
+def broken() -> list[BrokenPlugin]:
+    """The plugins that could not be loaded, and why."""
+    _scanned()
+    return list(_broken)
+
+
+def source(name: str) -> PluginSource:
+    """Where a provider comes from; UnknownProvider for a name nothing provides."""
+    if name in builtin():
+        return BUILT_IN
+    get(name)
+    return _scanned()[name][1]
 
 
 def load(path: str) -> type:
     """Import the class a registry entry names ("module:Class")."""
-    import importlib
-
     module_name, _, class_name = path.partition(":")
     cls: type = getattr(importlib.import_module(module_name), class_name)
     return cls
+
+
+def rescan() -> None:
+    """Forget what the entry points held (tests that install a plugin while running)."""
+    global _plugins
+    _plugins = None
+    _broken.clear()
+
+
+def _scanned() -> dict[str, tuple[ProviderInfo, PluginSource]]:
+    global _plugins
+    if _plugins is None:
+        from importlib.metadata import entry_points
+
+        plugins: dict[str, tuple[ProviderInfo, PluginSource]] = {}
+        found: list[BrokenPlugin] = []
+        for entry in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+            info, where, problem = _load_entry(entry)
+            if info is None:
+                found.append(BrokenPlugin(entry.name, where.distribution, problem or "unusable"))
+                continue
+            if info.name in builtin():
+                problem = (
+                    f"the name {info.name!r} is a built-in provider; a plugin cannot replace it"
+                )
+            if problem is None and info.name in plugins:
+                other = plugins[info.name][1]
+                problem = f"the name {info.name!r} is provided by {other} already"
+            if problem is not None:
+                found.append(BrokenPlugin(entry.name, where.distribution, problem))
+                continue
+            plugins[info.name] = (info, where)
+        _plugins = plugins
+        _broken[:] = found
+    return _plugins
+
+
+def _load_entry(
+    entry: EntryPoint,
+) -> tuple[ProviderInfo, PluginSource, None] | tuple[None, PluginSource, str]:
+    dist = entry.dist
+    where = PluginSource(dist.name, dist.version) if dist is not None else PluginSource("unknown")
+    try:
+        value = entry.load()
+    except (Exception, SystemExit) as exc:  # a plugin's bug must not stop smsctl: one line
+        detail = " ".join(str(exc).split())[:200]
+        return (
+            None,
+            where,
+            f"cannot load {entry.value}: {type(exc).__name__}: {detail}".rstrip(": "),
+        )
+    if not isinstance(value, ProviderInfo):
+        return None, where, f"{entry.value} is a {type(value).__name__}, not a ProviderInfo"
+    if value.name != entry.name:
+        return (
+            None,
+            where,
+            f"the entry point is named {entry.name!r} but INFO.name is {value.name!r}",
+        )
+    return value, where, None

@@ -1,42 +1,93 @@
-"""Account-level requests: the balance and webhook registrations of the profile in use."""
+"""Account-level requests: the balance and webhook registrations of the profile in use.
+
+A provider declares what it can do (`ProviderInfo.capabilities`); these services check it before
+any request, so a provider without a balance or webhook API gets one clear error naming it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sms_cli.errors import InputError
-from sms_cli.providers.registry import REGISTRY, load
+from sms_cli.errors import ConfigError, InputError
+from sms_cli.providers import registry
+from sms_cli.providers.info import Capability, ProviderInfo
 from sms_cli.storage.profiles import ProfileStore, ResolvedProfile, resolve
 
 if TYPE_CHECKING:
-    from sms_cli.providers.base import Provider
+    from sms_cli.providers.base import Balance, HookManager, Provider
 
 T = TypeVar("T")
 
+# What each account capability is called in the error a provider without it gets.
+_LACKS: dict[Capability, str] = {
+    Capability.BALANCE: "has no balance API",
+    Capability.HOOKS: "has no API to register webhooks",
+}
+
+
+def require(info: ProviderInfo, capability: Capability, profile: str | None = None) -> None:
+    """An InputError (exit 2) when the provider does not declare `capability`."""
+    if info.supports(capability):
+        return
+    lacks = _LACKS.get(capability, f"cannot do {capability.value}")
+    able = [i.title for i in registry.available().values() if i.supports(capability)]
+    hints = []
+    if profile is not None:
+        hints.append(f"profile {profile!r} uses {info.title}")
+    if capability is Capability.HOOKS and info.callback_setup:
+        hints.append(f"instead, {info.callback_setup}")
+    if able:
+        hints.append(f"providers that can: {', '.join(able)}")
+    raise InputError(
+        f"not supported by this provider: {info.title} {lacks}", hint="; ".join(hints) or None
+    )
+
 
 @contextmanager
-def client(profile: str | None, timeout: float) -> Iterator[tuple[ResolvedProfile, Provider]]:
-    """The resolved profile and a client for it, closed afterwards."""
+def client(
+    profile: str | None, timeout: float, needs: Capability = Capability.SEND
+) -> Iterator[tuple[ResolvedProfile, Provider]]:
+    """The resolved profile and a client for it, closed afterwards; `needs` is checked first."""
     resolved = resolve(ProfileStore().load(), profile)
-    client_class = load(REGISTRY[resolved.provider].client)
-    assert resolved.token is not None  # resolve() requires one
-    provider: Provider = client_class(resolved.token, resolved.profile.base_url, timeout=timeout)
+    info = registry.get(resolved.provider)
+    require(info, needs, resolved.profile.name)
+    client_class = registry.load(info.client)
+    provider: Provider = client_class(
+        resolved.credentials, resolved.profile.base_url, timeout=timeout
+    )
     try:
         yield resolved, provider
     finally:
         provider.close()
 
 
-def supported(call: Callable[[], T], profile: ResolvedProfile) -> T:
-    """Run a provider call; a provider that cannot do it is a usage error naming the profile."""
-    from sms_cli.providers.base import NotSupported
+def _as(provider: Provider, kind: Any, info: ProviderInfo) -> Any:
+    """The client as the capability's interface; a client that declares a capability it does
+    not implement is the plugin's bug, reported as a configuration error, not a traceback."""
+    if not isinstance(provider, kind):
+        raise ConfigError(
+            f"{info.title}'s client declares {kind.__name__} but does not implement it",
+            hint="report it to the provider plugin's author (smsctl providers)",
+        )
+    return provider
 
-    try:
-        return call()
-    except NotSupported as exc:
-        raise InputError(
-            f"not supported by this provider: {exc}",
-            hint=f"profile {profile.profile.name!r} uses {REGISTRY[profile.provider].title}",
-        ) from None
+
+def balance(profile: str | None, timeout: float) -> tuple[ResolvedProfile, Balance]:
+    """The account balance of the profile's provider (Capability.BALANCE)."""
+    from sms_cli.providers.base import AccountReader
+
+    with client(profile, timeout, Capability.BALANCE) as (resolved, provider):
+        reader: AccountReader = _as(provider, AccountReader, provider.info)
+        return resolved, reader.balance()
+
+
+@contextmanager
+def hook_manager(profile: str | None, timeout: float) -> Iterator[HookManager]:
+    """The client as a HookManager (Capability.HOOKS), closed afterwards."""
+    from sms_cli.providers.base import HookManager
+
+    with client(profile, timeout, Capability.HOOKS) as (_, provider):
+        manager: HookManager = _as(provider, HookManager, provider.info)
+        yield manager

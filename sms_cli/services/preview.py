@@ -14,7 +14,7 @@ from sms_cli.core.segments import (
     split_binary,
 )
 from sms_cli.core.smart import SmartResult, smart_encode
-from sms_cli.providers.registry import REGISTRY
+from sms_cli.providers import registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,7 @@ def _warnings(seg: Segmentation) -> list[PreviewWarning]:
                 "UCS-2, and most handsets show it as a space",
             )
         )
-    for provider in REGISTRY.values():
+    for provider in registry.builtin().values():
         if seg.characters > provider.max_text_chars:
             found.append(
                 PreviewWarning(

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from sms_cli.core.callbacks import BadCallback, CallbackRequest, decode_fields
-from sms_cli.providers.base import NotSupported, Provider
-from sms_cli.providers.registry import REGISTRY, load
+from sms_cli.providers import registry
+from sms_cli.providers.base import CallbackReader
+from sms_cli.providers.registry import load
 from sms_cli.storage.messages import History, Received
 
 MAX_BODY: Final = 64 * 1024
@@ -72,16 +73,17 @@ class Receiver:
         self.on_event = on_event
         self.on_refusal = on_refusal
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smsctl-listen-db")
-        self.providers: dict[str, type[Provider]] = {}
+        self.providers: dict[str, type[CallbackReader]] = {}
 
     def close(self) -> None:
         self.writer.shutdown(wait=True)
 
-    def provider_class(self, name: str) -> type[Provider] | None:
-        if name not in REGISTRY:
+    def provider_class(self, name: str) -> type[CallbackReader] | None:
+        info = registry.available().get(name)
+        if info is None or not info.supports(registry.Capability.CALLBACKS):
             return None
         if name not in self.providers:
-            self.providers[name] = load(REGISTRY[name].client)
+            self.providers[name] = load(info.client)
         return self.providers[name]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -126,10 +128,7 @@ class Receiver:
                 raise BadCallback(problem, status=401)
             query = scope.get("query_string", b"").decode("latin-1")
             fields = decode_fields(method, headers.get("content-type", ""), query, body)
-            try:
-                event = provider.parse_callback(fields)
-            except NotSupported as exc:
-                raise BadCallback(str(exc), status=404) from None
+            event = provider.parse_callback(fields)
         except BadCallback as exc:
             # The reason may quote what the caller sent: keep it to a line of readable size.
             reason = exc.reason if len(exc.reason) <= 200 else exc.reason[:199] + "…"

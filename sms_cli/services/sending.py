@@ -27,8 +27,9 @@ from sms_cli.errors import (
     ProviderUnavailable,
     StorageError,
 )
+from sms_cli.providers import registry
 from sms_cli.providers.base import address_book_name
-from sms_cli.providers.registry import REGISTRY, ProviderInfo, load
+from sms_cli.providers.registry import ProviderInfo, load
 from sms_cli.services.preview import Preview, build_preview
 from sms_cli.storage.profiles import ProfileStore, ResolvedProfile, resolve, validate_sender
 
@@ -268,7 +269,7 @@ def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
 
     profiles = ProfileStore().load()
     resolved = resolve(profiles, args.profile, require_token=not dry_run)
-    provider = REGISTRY[resolved.provider]
+    provider = registry.get(resolved.provider)
     recipients = _recipients(args, provider, resolved.profile.region)
     sender = args.sender if args.sender is not None else resolved.profile.sender
     if sender is not None:
@@ -324,9 +325,9 @@ def dry_run_report(plan: SendPlan) -> SendReport:
 
 def make_client(plan: SendPlan, timeout: float) -> Provider:
     client_class = load(plan.provider.client)
-    token = plan.resolved.token
-    assert token is not None  # resolve(require_token=True) guarantees it
-    client: Provider = client_class(token, plan.resolved.profile.base_url, timeout=timeout)
+    client: Provider = client_class(
+        plan.resolved.credentials, plan.resolved.profile.base_url, timeout=timeout
+    )
     return client
 
 

@@ -15,8 +15,16 @@ from typing import TYPE_CHECKING
 
 from sms_cli.core.status import FINAL_STATUSES
 from sms_cli.errors import ConfigError, ExitCode, InputError
-from sms_cli.providers.base import SearchIncomplete, address_book_name, not_found
-from sms_cli.providers.registry import REGISTRY, load
+from sms_cli.providers import registry
+from sms_cli.providers.base import (
+    SearchIncomplete,
+    SentFinder,
+    StatusReader,
+    address_book_name,
+    not_found,
+)
+from sms_cli.providers.info import Capability
+from sms_cli.providers.registry import load
 from sms_cli.storage.messages import NOT_SENT
 from sms_cli.storage.profiles import ProfileFile, ProfileStore, resolve
 
@@ -137,10 +145,9 @@ class Clients:
             )
         key = resolved.profile.name
         if key not in self._clients:
-            client_class = load(REGISTRY[resolved.provider].client)
-            assert resolved.token is not None
+            client_class = load(registry.get(resolved.provider).client)
             self._clients[key] = client_class(
-                resolved.token, resolved.profile.base_url, timeout=self.timeout
+                resolved.credentials, resolved.profile.base_url, timeout=self.timeout
             )
         return key, self._clients[key]
 
@@ -160,16 +167,17 @@ def refresh_row(row: sqlite3.Row, history: History, clients: Clients) -> Tracked
     if row["status"] in FINAL:
         return from_row(row)
     _, client = clients.for_name(row["profile"], row["provider"])
+    title = client.info.title
     if row["provider_id"]:
+        if not isinstance(client, StatusReader) or not client.info.supports(Capability.STATUS):
+            return from_row(row, note=f"{title} offers no delivery reports to ask for")
         reports = client.status([row["provider_id"]])
         # Only a report about this very id counts: a provider answering for another id (or an
         # empty batch item) says nothing about this message.
         report = next((r for r in reports if r.id == row["provider_id"]), None)
         if report is None or not_found(report):
             # The provider does not know the id (yet, or any more): keep what we recorded.
-            return from_row(
-                row, note=f"{client.info.title} does not know this id; the recorded state is kept"
-            )
+            return from_row(row, note=f"{title} does not know this id; the recorded state is kept")
         history.update_status(
             row["local_id"],
             report.status,
@@ -181,8 +189,13 @@ def refresh_row(row: sqlite3.Row, history: History, clients: Clients) -> Tracked
     if row["status"] != "unknown":
         return from_row(row)
     # A send whose answer was lost: look for it by the reference smsctl sent with it.
-    if not client.can_find_sent:
-        return from_row(row, note=client.why_not_findable())
+    if not isinstance(client, SentFinder) or not client.info.supports(Capability.FIND_SENT):
+        return from_row(
+            row,
+            note=f"{title} offers no way to find a message without its id, so a send whose "
+            "answer was lost cannot be settled; check the provider's web interface before "
+            "resending",
+        )
     if not row["foreign_id"]:
         return from_row(row, note="no reference was sent with it, so it cannot be settled")
     if address_book_name(row["recipient"]) is not None:
@@ -227,6 +240,11 @@ def refresh_external(identifier: str, clients: Clients) -> list[Tracked]:
     """Ids the history does not know: ask the profile the command resolves. An id the provider
     does not know either is named in an InputError (exit 2): nobody knows such a message."""
     name, client = clients.for_name(None)
+    if not isinstance(client, StatusReader) or not client.info.supports(Capability.STATUS):
+        raise InputError(
+            f"{client.info.title} offers no delivery reports to ask for",
+            hint=f"profile {name!r} uses {client.info.title}",
+        )
     # A report about another id is no answer about this one; a bulk id's answer lists its items.
     reports = [
         r

@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 
 import tomli_w
 
+import sms_cli.providers.registry as registry  # to be removed: storage must not know providers
 from sms_cli.core.redaction import register_secret
 from sms_cli.errors import ConfigError, InputError
-from sms_cli.providers.registry import REGISTRY, provider_info
 
 FORMAT_VERSION: Final = 1
 FILE_NAME: Final = "profiles.toml"
@@ -79,7 +79,7 @@ class Profile:
     region: str | None = None
     store_text: bool = True  # False: the history keeps only a hash of each text
     price_per_segment: float | None = None  # for cost estimates before a bulk job
-    signing_key: str | None = field(default=None, repr=False)  # verifies seven.io webhooks
+    signing_key: str | None = field(default=None, repr=False)  # verifies signed callbacks
 
     def __post_init__(self) -> None:
         register_secret(self.token)
@@ -87,7 +87,7 @@ class Profile:
 
     @property
     def effective_base_url(self) -> str:
-        return self.base_url or REGISTRY[self.provider].default_base_url
+        return self.base_url or registry.get(self.provider).default_base_url
 
     def to_toml(self) -> dict[str, str]:
         return {key: value for key in _PROFILE_KEYS if (value := getattr(self, key)) is not None}
@@ -181,7 +181,7 @@ class ProfileFile:
 
 def _known_hint(profiles: ProfileFile) -> str:
     if not profiles.profiles and not profiles.broken:
-        return "add one with: smsctl profile add NAME --provider {connectel,seven}"
+        return "add one with: smsctl profile add NAME --provider NAME (see: smsctl providers)"
     names = [*profiles.profiles, *(b.shown_name for b in profiles.broken.values())]
     return "known profiles: " + ", ".join(sorted(names))
 
@@ -231,23 +231,23 @@ def validate_name(name: str) -> str:
 
 def validate_provider(provider: str) -> str:
     try:
-        return provider_info(provider).name
-    except ValueError:
-        known = ", ".join(REGISTRY)
+        return registry.get(provider).name
+    except registry.UnknownProvider:
+        known = ", ".join(registry.available())
         raise InputError(f"unknown provider {shown(provider)} (known: {known})") from None
 
 
 def validate_sender(provider: str, sender: str) -> str:
-    problem = provider_info(provider).sender.problem(sender)
+    problem = registry.get(provider).sender.problem(sender)
     if problem:
-        title = provider_info(provider).title
+        title = registry.get(provider).title
         raise InputError(f"sender {shown(sender)} does not fit {title}: {problem}")
     return sender
 
 
 def validate_base_url(url: str) -> str:
     """An http(s) URL with a host and nothing secret or ambiguous in it; never echoed back."""
-    example = "for example https://gateway.seven.io/api or http://127.0.0.1:8025"
+    example = "for example https://api.example.com/v1 or http://127.0.0.1:8025"
     if "@" in url:
         raise InputError(
             "the base URL contains a user name or password",
@@ -424,7 +424,7 @@ def _profile_from_table(name: str, table: object) -> Profile:
             raise InputError(f"{key!r} must be {word}")
         values[key] = value
     if "provider" not in values:
-        raise InputError("'provider' is missing", hint=f"one of {', '.join(REGISTRY)}")
+        raise InputError("'provider' is missing", hint=f"one of {', '.join(registry.available())}")
     checks: dict[str, Callable[[Any], Any]] = {
         "provider": validate_provider,
         "token": validate_secret,
@@ -599,6 +599,11 @@ class ResolvedProfile:
     def provider(self) -> str:
         return self.profile.provider
 
+    @property
+    def credentials(self) -> dict[str, str]:
+        """Every credential resolved, by its name (what a provider client is built with)."""
+        return {} if self.token is None else {"token": self.token}
+
 
 def select_profile_name(
     profiles: ProfileFile, flag: str | None, flag_source: str = "--profile"
@@ -614,7 +619,7 @@ def select_profile_name(
     if not profiles.profiles and not profiles.broken:
         raise ConfigError(
             "no profile configured",
-            hint="add one with: smsctl profile add NAME --provider {connectel,seven}",
+            hint="add one with: smsctl profile add NAME --provider NAME (see: smsctl providers)",
         )
     raise ConfigError(
         "no default profile",
@@ -705,10 +710,10 @@ def with_default(profiles: ProfileFile, name: str) -> ProfileFile:
 def with_signing_key(profiles: ProfileFile, name: str, key: str | None) -> ProfileFile:
     profiles.require_sound()
     profile = profiles.get(name)
-    if key is not None and not REGISTRY[profile.provider].signed_callbacks:
+    info = registry.get(profile.provider)
+    if key is not None and not info.supports(registry.Capability.SIGNED_CALLBACKS):
         raise InputError(
-            f"{REGISTRY[profile.provider].title} does not sign its callbacks; "
-            f"profile {name!r} needs no signing key"
+            f"{info.title} does not sign its callbacks; profile {name!r} needs no signing key"
         )
     updated = replace(profile, signing_key=key)
     return replace(profiles, profiles={**profiles.profiles, name: updated})

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from sms_cli.providers import registry
 from sms_cli.providers.emulation import SandboxServer, all_emulators
-from sms_cli.providers.registry import REGISTRY
 from tests.integration.conftest import CANARY, Emu, run
 
 __all__ = ["emu", "profile", "server"]
@@ -21,7 +21,7 @@ def server() -> Iterator[SandboxServer]:
     sandbox.stop()
 
 
-@pytest.fixture(params=sorted(REGISTRY))
+@pytest.fixture(params=sorted(registry.builtin()))
 def emu(server: SandboxServer, request: pytest.FixtureRequest) -> Emu:
     control = Emu(server, request.param)
     control.control("reset")

@@ -99,7 +99,8 @@ def test_a_resume_during_a_live_run_is_refused_and_touches_nothing(
 def test_the_engine_sends_only_rows_it_claims(emu: Emu, profile: str, tmp_path: Path) -> None:
     """The claim is a compare-and-set: a row another runner took between the read of the
     pending rows and the claim is not sent, lock or no lock."""
-    from sms_cli.providers.registry import REGISTRY, load
+    from sms_cli.providers import registry
+    from sms_cli.providers.registry import load
     from sms_cli.services.bulk.engine import Engine, Journal, batches
     from sms_cli.storage.messages import History
 
@@ -113,12 +114,12 @@ def test_the_engine_sends_only_rows_it_claims(emu: Emu, profile: str, tmp_path: 
             db.execute(
                 "UPDATE job_rows SET state = 'in_flight' WHERE job_id = ? AND line <= 6", (job,)
             )
-        client_class = load(REGISTRY[emu.name].client)
+        client_class = load(registry.get(emu.name).client)
         engine = Engine(
             job_id=job,
             profile=profile,
             provider=emu.name,
-            make_client=lambda: client_class(CANARY, emu.base_url, timeout=5.0),
+            make_client=lambda: client_class({"token": CANARY}, emu.base_url, timeout=5.0),
             history_factory=History,
             concurrency=3,
             rate=None,

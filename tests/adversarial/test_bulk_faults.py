@@ -128,7 +128,8 @@ def test_a_stderr_reader_that_goes_away_does_not_stop_the_run(
 def test_a_worker_that_dies_is_never_a_quiet_finish(emu: Emu, profile: str, tmp_path: Path) -> None:
     """Whatever ends a worker (here the progress callback) reaches the caller: the run does
     not return as if every row had been sent."""
-    from sms_cli.providers.registry import REGISTRY, load
+    from sms_cli.providers import registry
+    from sms_cli.providers.registry import load
     from sms_cli.services.bulk.engine import Engine, Journal, batches
     from sms_cli.storage.messages import History
 
@@ -140,10 +141,10 @@ def test_a_worker_that_dies_is_never_a_quiet_finish(emu: Emu, profile: str, tmp_
     history = History()
     try:
         journal = Journal(history)
-        client_class = load(REGISTRY[emu.name].client)
+        client_class = load(registry.get(emu.name).client)
         engine = Engine(
             job_id=job, profile=profile, provider=emu.name,
-            make_client=lambda: client_class(CANARY, emu.base_url, timeout=5.0),
+            make_client=lambda: client_class({"token": CANARY}, emu.base_url, timeout=5.0),
             history_factory=History, concurrency=1, rate=None, on_progress=progress,
         )  # fmt: skip
         pending = journal.pending(job)

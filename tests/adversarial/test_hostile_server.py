@@ -19,8 +19,8 @@ from typer.testing import CliRunner, Result
 
 from sms_cli.app import app
 from sms_cli.errors import NetworkError, ProviderUnavailable
+from sms_cli.providers import registry
 from sms_cli.providers.http import OutcomeUnknown, Transport
-from sms_cli.providers.registry import REGISTRY
 from sms_cli.storage.messages import History
 from tests.conftest import record_sent
 
@@ -120,7 +120,7 @@ def hostile() -> Iterator[Callable[[Behaviour], Hostile]]:
         server.close()
 
 
-@pytest.fixture(params=sorted(REGISTRY))
+@pytest.fixture(params=sorted(registry.builtin()))
 def provider(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     return name
@@ -488,11 +488,12 @@ def strict_json_refuses(name: str) -> None:
 def test_a_provider_client_refuses_a_token_no_header_can_carry(provider: str, token: str) -> None:
     """The last line for clients built outside the profile store (plugins, scripts)."""
     from sms_cli.errors import ConfigError
+    from sms_cli.providers import registry
     from sms_cli.providers.registry import load
 
-    client_class = load(REGISTRY[provider].client)
+    client_class = load(registry.get(provider).client)
     with pytest.raises(ConfigError, match="cannot be sent in an HTTP header") as refused:
-        client_class(token, "http://127.0.0.1:9")
+        client_class({"token": token}, "http://127.0.0.1:9")
     assert "CANARY" not in refused.value.message + (refused.value.hint or "")
 
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from sms_cli.errors import ProviderUnavailable
+from sms_cli.providers import registry
 from sms_cli.providers.http import Transport
-from sms_cli.providers.registry import REGISTRY
 from sms_cli.storage.messages import History
 from tests.adversarial.loopback import LoopbackServer, Reply
 from tests.adversarial.test_send_http_status import (
@@ -59,7 +59,7 @@ def server() -> Iterator[Server]:
     running.close()
 
 
-@pytest.fixture(params=sorted(REGISTRY))
+@pytest.fixture(params=sorted(registry.builtin()))
 def provider(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     return name
@@ -237,7 +237,7 @@ def test_a_status_for_an_unknown_id_at_a_wrong_base_url_is_exit_4(
     assert "--base-url" in result.stderr
     assert f"HTTP {answer[0]}" in result.stderr
     assert "not found at the provider" not in result.stderr
-    assert REGISTRY[provider].default_base_url in result.stderr
+    assert registry.get(provider).default_base_url in result.stderr
 
 
 def test_status_last_at_a_wrong_base_url_is_exit_4_not_kept(server: Server, provider: str) -> None:
@@ -347,7 +347,7 @@ def test_the_wrong_base_url_hint_is_generic(server: Server, provider: str) -> No
     result = run(["send", "--timeout", "5", "--to", TO, "Hi"])
     assert result.exit_code == 4, (result.stdout, result.stderr)
     assert "missing /api" not in result.stderr
-    assert f"the default is {REGISTRY[provider].default_base_url}" in result.stderr
+    assert f"the default is {registry.get(provider).default_base_url}" in result.stderr
 
 
 def test_a_304_to_a_send_is_not_called_a_redirect(server: Server) -> None:

@@ -19,9 +19,9 @@ from typer.testing import CliRunner, Result
 
 from sms_cli.app import app
 from sms_cli.errors import ProviderUnavailable
+from sms_cli.providers import registry
 from sms_cli.providers.emulation import SandboxServer, all_emulators
 from sms_cli.providers.http import Transport
-from sms_cli.providers.registry import REGISTRY
 from tests.adversarial.loopback import LoopbackServer, Reply
 
 TOKEN = "CANARY-5e7a-41c9-b2d0-8f3e6a1c"
@@ -69,7 +69,7 @@ def server() -> Iterator[Server]:
     running.close()
 
 
-@pytest.fixture(params=sorted(REGISTRY))
+@pytest.fixture(params=sorted(registry.builtin()))
 def provider(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     return name
@@ -120,7 +120,7 @@ def test_404_and_405_are_not_sent_with_a_base_url_hint(
     assert f"HTTP {status}" in result.stderr
     assert "nothing was sent" in result.stderr
     assert "--base-url" in result.stderr
-    assert REGISTRY[provider].default_base_url in result.stderr  # what it normally is
+    assert registry.get(provider).default_base_url in result.stderr  # what it normally is
     assert len(server.requests) == 1  # never retried
     rows = logged()
     assert [r["status"] for r in rows] == ["not_sent", "not_sent"]

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from sms_cli.app import app
+from sms_cli.providers import registry
 from sms_cli.providers.emulation import SandboxServer, all_emulators
-from sms_cli.providers.registry import REGISTRY
 
 CANARY = "CANARY-tok-3e8f1a2b9c7d4e60"
 
@@ -30,7 +30,7 @@ class Emu:
     def __init__(self, server: SandboxServer, name: str) -> None:
         self.name = name
         self.root = f"{server.url}/{name}"
-        info = REGISTRY[name]
+        info = registry.get(name)
         self.base_url = self.root + ("/api" if info.default_base_url.endswith("/api") else "")
 
     def control(self, action: str, payload: dict[str, Any] | None = None) -> Any:
@@ -56,7 +56,7 @@ class Emu:
         self.control("set", settings)
 
 
-@pytest.fixture(params=sorted(REGISTRY))
+@pytest.fixture(params=sorted(registry.builtin()))
 def provider(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     return name

@@ -74,7 +74,7 @@ def test_emulator_refuses_what_the_api_refuses(emu: Emu, profile: str) -> None:
     from sms_cli.providers.base import Recipient, SendRequest
     from sms_cli.providers.connectel.client import Connectel
 
-    client = Connectel(CANARY, emu.base_url, timeout=5)
+    client = Connectel({"token": CANARY}, emu.base_url, timeout=5)
     try:
         (refused,) = client.send(SendRequest("", (Recipient(FIRST, "local-1"),), "Acme"))
         (too_long,) = client.send(SendRequest("a" * 1601, (Recipient(FIRST, "l-2"),), "Acme"))
@@ -119,7 +119,7 @@ def test_delivery_reports(emu: Emu, profile: str) -> None:
     doc = document(send("--to", FIRST, "--to", SECOND, "Hi"))
     ids = [r["id"] for r in doc["results"]]
     bulk_id = doc["results"][0]["bulk_id"]
-    client = Connectel(CANARY, emu.base_url, timeout=5)
+    client = Connectel({"token": CANARY}, emu.base_url, timeout=5)
     try:
         first = client.status(ids)
         second = client.status([bulk_id])

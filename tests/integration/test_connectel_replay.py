@@ -33,7 +33,7 @@ def provider() -> str:
 
 @pytest.fixture
 def client(emu: Emu) -> Iterator[Connectel]:
-    connectel = Connectel(CANARY, emu.base_url, timeout=5)
+    connectel = Connectel({"token": CANARY}, emu.base_url, timeout=5)
     try:
         yield connectel
     finally:

@@ -16,15 +16,18 @@ from pathlib import Path
 import pytest
 
 from sms_cli.errors import NetworkError
+from sms_cli.providers import registry
 from sms_cli.providers.base import Provider, Recipient, SendRequest
 from sms_cli.providers.http import OutcomeUnknown, Transport
-from sms_cli.providers.registry import REGISTRY, load
+from sms_cli.providers.registry import load
 from tests.integration.conftest import CANARY, Emu
 
 
 def client(emu: Emu, lean: bool, timeout: float = 5.0) -> Provider:
-    provider_class = load(REGISTRY[emu.name].client)
-    built: Provider = provider_class(CANARY, emu.base_url, timeout=timeout, lean_http=lean)
+    provider_class = load(registry.get(emu.name).client)
+    built: Provider = provider_class(
+        {"token": CANARY}, emu.base_url, timeout=timeout, lean_http=lean
+    )
     return built
 
 

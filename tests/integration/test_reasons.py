@@ -92,7 +92,7 @@ def test_connectel_delivery_by_bulk_id_carries_each_reason(emu: Emu, profile: st
     bulk_id = sent["results"][0]["bulk_id"]
     assert bulk_id
     emu.control("advance", {"steps": 2})
-    client = Connectel(CANARY, emu.base_url, timeout=5)
+    client = Connectel({"token": CANARY}, emu.base_url, timeout=5)
     try:
         reports = client.status([bulk_id])  # /api/v2/delivery/ by the bulk id: a recipient list
     finally:

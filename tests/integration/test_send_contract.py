@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
-from sms_cli.providers.registry import REGISTRY
+from sms_cli.providers import registry
 from sms_cli.storage.messages import History
 from tests.integration.conftest import CANARY, Emu, run
 
@@ -258,7 +258,7 @@ def test_refused_before_any_request(
 
 
 def test_text_over_the_providers_limit_is_refused_before_sending(emu: Emu, profile: str) -> None:
-    limit = REGISTRY[emu.name].max_text_chars
+    limit = registry.get(emu.name).max_text_chars
     result = send("--to", FIRST, "a" * (limit + 1))
     assert result.exit_code == 2
     assert f"at most {limit}" in result.stderr
@@ -287,7 +287,7 @@ def test_options_the_provider_lacks_are_refused_not_dropped(
 ) -> None:
     text = "4869" if option == "--udh" else "Hi"  # with a UDH the text is hex data
     result = send("--to", FIRST, option, *ALL_OPTIONS[option], text)
-    if option in REGISTRY[emu.name].send_options:
+    if option in registry.get(emu.name).send_options:
         assert result.exit_code == 0, result.stderr
     else:
         assert result.exit_code == 2

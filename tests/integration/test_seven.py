@@ -148,7 +148,7 @@ def test_status_then_journal_reports(emu: Emu, profile: str) -> None:
 
     doc = document(send("--to", FIRST, "Hi"))
     message_id = doc["results"][0]["id"]
-    client = Seven(CANARY, emu.base_url, timeout=5)
+    client = Seven({"token": CANARY}, emu.base_url, timeout=5)
     try:
         seen = [client.status([message_id])[0].status for _ in range(3)]
         assert client.balance().amount == pytest.approx(100 - 0.075)
@@ -162,7 +162,7 @@ def test_status_falls_back_to_the_status_endpoint(emu: Emu, profile: str) -> Non
 
     emu.set(journal_enabled=False)
     message_id = document(send("--to", FIRST, "Hi"))["results"][0]["id"]
-    client = Seven(CANARY, emu.base_url, timeout=5)
+    client = Seven({"token": CANARY}, emu.base_url, timeout=5)
     try:
         seen = [client.status([message_id])[0].status for _ in range(3)]
         missing = client.status(["77999999999"])[0]

@@ -127,11 +127,12 @@ def test_lookup_by_local_or_provider_id(emu: Emu, profile: str, which: str) -> N
 
 
 def test_unknown_id_asks_the_resolved_profile(emu: Emu, profile: str) -> None:
+    from sms_cli.providers import registry
     from sms_cli.providers.base import Recipient, SendRequest
-    from sms_cli.providers.registry import REGISTRY, load
+    from sms_cli.providers.registry import load
     from tests.integration.conftest import CANARY
 
-    client = load(REGISTRY[emu.name].client)(CANARY, emu.base_url, timeout=5)
+    client = load(registry.get(emu.name).client)({"token": CANARY}, emu.base_url, timeout=5)
     try:  # sent outside smsctl's history
         (sent,) = client.send(SendRequest("Hi", (Recipient(FIRST, "l-1"),), "Acme"))
     finally:

@@ -25,18 +25,21 @@ from sms_cli.core.redaction import shorten
 from sms_cli.core.status import ACCEPTED_STATUSES, Status
 from sms_cli.errors import AuthError, ProviderUnavailable
 from sms_cli.providers.base import (
+    CallbackReader,
     DeliveryReport,
     Provider,
     Recipient,
     SendRequest,
     SendResult,
+    StatusReader,
     accepted_despite_http,
     refused_by_http,
     results_for_all,
     whole_number,
 )
+from sms_cli.providers.connectel import INFO
 from sms_cli.providers.http import OutcomeUnknown, Reply, json_object, refusal_text
-from sms_cli.providers.registry import REGISTRY, ProviderInfo
+from sms_cli.providers.info import ProviderInfo
 
 SEND_PATH: Final = "api/v2/send/"  # the trailing slash is part of the documented URL (§3.2)
 DELIVERY_PATH: Final = "api/v2/delivery/"
@@ -111,19 +114,12 @@ def _parse_date(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-class Connectel(Provider):
-    info: ClassVar[ProviderInfo] = REGISTRY["connectel"]
+class Connectel(Provider, StatusReader, CallbackReader):
+    info: ClassVar[ProviderInfo] = INFO
 
-    def headers(self, token: str) -> dict[str, str]:
+    def headers(self) -> dict[str, str]:
         # The token travels as the `authorization` field, not a header (PROVIDERS.md §3.2).
         return {"Accept": "application/json"}
-
-    @classmethod
-    def why_no_hooks(cls) -> str:
-        return (
-            "Connectel sets the callback URL on the token, in its web interface (PROVIDERS.md "
-            "§3.6); smsctl cannot register it"
-        )
 
     @classmethod
     def parse_callback(cls, fields: Mapping[str, Any]) -> CallbackEvent:
@@ -160,7 +156,7 @@ class Connectel(Provider):
     def send(self, request: SendRequest) -> list[SendResult]:
         bulk = len(request.recipients) > 1
         body: dict[str, Any] = {
-            "authorization": self.token,
+            "authorization": self.credentials["token"],
             "sender": request.sender,
             "message": request.text,
         }
@@ -383,7 +379,7 @@ class Connectel(Provider):
             response = self.transport.query(
                 "GET",
                 DELIVERY_PATH,
-                params={"authorization": self.token, "requestid": message_id},
+                params={"authorization": self.credentials["token"], "requestid": message_id},
                 not_found_keys=("statusStr", "statusInt", "statusstr", "statusint"),
             )
             document = json_object(response)

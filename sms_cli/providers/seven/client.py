@@ -34,14 +34,19 @@ from sms_cli.core.redaction import shorten
 from sms_cli.core.status import Status
 from sms_cli.errors import AuthError, ExitCode, NetworkError, ProviderUnavailable
 from sms_cli.providers.base import (
+    AccountReader,
     Balance,
+    CallbackReader,
     DeliveryReport,
     Hook,
+    HookManager,
     Provider,
     Recipient,
     SearchIncomplete,
     SendRequest,
     SendResult,
+    SentFinder,
+    StatusReader,
     accepted_despite_http,
     address_book_name,
     refused_by_http,
@@ -49,7 +54,8 @@ from sms_cli.providers.base import (
     whole_number,
 )
 from sms_cli.providers.http import OutcomeUnknown, Reply, refusal_text
-from sms_cli.providers.registry import REGISTRY, ProviderInfo
+from sms_cli.providers.info import ProviderInfo
+from sms_cli.providers.seven import INFO
 
 # PROVIDERS.md §2.4, the mutually consistent older tables. 901 means "invalid message id" on
 # /status and "signing failed" elsewhere.
@@ -148,13 +154,16 @@ class AnsweredInDebugMode(NetworkError):
     exit_code = ExitCode.CONFIG
 
 
-class Seven(Provider):
-    info: ClassVar[ProviderInfo] = REGISTRY["seven"]
-    can_find_sent: ClassVar[bool] = True
+class Seven(Provider, StatusReader, SentFinder, AccountReader, HookManager, CallbackReader):
+    info: ClassVar[ProviderInfo] = INFO
     account_codes: ClassVar[frozenset[str]] = frozenset({"500"})  # §2.4: not enough credit
 
-    def headers(self, token: str) -> dict[str, str]:
-        return {"X-Api-Key": token, "Accept": "application/json", "SentWith": "smsctl"}
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-Api-Key": self.credentials["token"],
+            "Accept": "application/json",
+            "SentWith": "smsctl",
+        }
 
     # -- sending -------------------------------------------------------------------------------
 

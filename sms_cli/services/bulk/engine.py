@@ -32,7 +32,7 @@ from sms_cli.errors import (
     ProviderUnavailable,
     SmsError,
 )
-from sms_cli.providers.registry import REGISTRY
+from sms_cli.providers import registry
 from sms_cli.storage.messages import (
     History,
     MessageRecord,
@@ -653,7 +653,7 @@ class Engine:
         self.limiter = RateLimiter(rate)
         self.on_progress = on_progress
         self.store_text = store_text  # False: the history keeps only each text's hash
-        self.references = "--foreign-id" in REGISTRY[provider].send_options
+        self.references = "--foreign-id" in registry.get(provider).send_options
         self.local = threading.local()
         self.stop = threading.Event()
         self.pause_reason: str | None = None
@@ -750,7 +750,7 @@ class Engine:
                 batch,
                 recipients,
                 AccountError(
-                    f"{REGISTRY[self.provider].title} refused the account: {text} "
+                    f"{registry.get(self.provider).title} refused the account: {text} "
                     f"(code {results[0].provider_code}); nothing more was sent"
                 ),
             )

@@ -1,0 +1,1 @@
+"""Provider packages that exist only for tests, installed through real entry points."""
