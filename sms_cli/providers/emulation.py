@@ -7,7 +7,11 @@ and takes orders on its control API under /<name>/__emu/:
     POST reset               forget everything
     POST faults              {"mode": ..., "times": N, "latency": s, "retry_after": s, ...}
     POST reject              {"numbers": [...]}: recipients the provider refuses
-    POST script              {"number": ..., "statuses": [...]}: delivery states, in order
+    GET  messages            every message it took, in order: {"id", "to", "from", "text",
+                             "accepted"} (what `describe` gives; refused ones not accepted)
+    POST script              {"number": ..., "statuses": [...]}: delivery states, in order, or
+                             {"number": ..., "outcome": "delivered"}: the states its `outcomes`
+                             table gives for a status of smsctl's vocabulary
     POST advance             move every message one delivery state on
     POST set                 knobs: every emulator's `tokens`, `auto_advance`,
                              `callback_retries`, `callback_copies`, and its own, e.g.
@@ -40,7 +44,7 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 FAULT_MODES = (
@@ -219,6 +223,9 @@ class Emulator(ABC):
     name: str
     default_callback_retries = 0  # how often the provider tries a failed push again
     messages: dict[str, Any]  # the messages it has accepted, by id (set by reset_state)
+    # Raw delivery states that end in each status of smsctl's vocabulary (delivered, failed,
+    # expired, rejected, unknown, enroute): what `script {"outcome": ...}` plays.
+    outcomes: ClassVar[dict[str, list[str]]] = {}
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -256,6 +263,10 @@ class Emulator(ABC):
     @abstractmethod
     def step(self, message: Any) -> None:
         """Move one message one delivery state on, pushing the new state where it goes."""
+
+    def describe(self, message: Any) -> dict[str, Any]:
+        """One message for the `messages` control: "to" (E.164), "from", "text", "accepted"."""
+        return {}
 
     @abstractmethod
     def inbound(self, sender: str, recipient: str, text: str) -> None:
@@ -329,6 +340,10 @@ class Emulator(ABC):
     def _control_action(self, action: str, payload: dict[str, Any]) -> EmuResponse:
         if action == "requests":
             return EmuResponse.json([r.record() for r in self.requests])
+        if action == "messages":
+            return EmuResponse.json(
+                [{"id": key, **self.describe(m)} for key, m in self.messages.items()]
+            )
         if action == "reset":
             self.reset()
         elif action == "faults":
@@ -345,7 +360,12 @@ class Emulator(ABC):
         elif action == "reject":
             self.rejected = {_digits(n) for n in payload["numbers"]}
         elif action == "script":
-            self.scripts[_digits(payload["number"])] = [str(s) for s in payload["statuses"]]
+            if "outcome" in payload and payload["outcome"] not in self.outcomes:
+                raise ValueError(f"no scripted states for {payload['outcome']!r}")
+            states = (
+                self.outcomes[payload["outcome"]] if "outcome" in payload else payload["statuses"]
+            )
+            self.scripts[_digits(payload["number"])] = [str(s) for s in states]
         elif action == "advance":
             for _ in range(int(payload.get("steps", 1))):
                 self.advance()

@@ -18,7 +18,7 @@ Refusals: a recipient on the `reject` list (or not a number of 8 to 15 digits) i
 REJECTD (statusInt 2), with a request id; after `set {"reject_without_id": true}` without one,
 as an operator that refuses a number before assigning it an id (§3.8).
 
-Answers follow the seed's shapes (tests/integration/test_connectel_replay.py compares them):
+Answers follow the seed's shapes (tests/providers/connectel/test_replay.py compares them):
 `href` points at `/api/status/` with the token and `message=` or `bulkid=`, as in the seed.
 
 Failure reasons (§3.5): an UNDELIV, REJECTD or EXPIRED state carries a `statusDesc` (texts from
@@ -34,7 +34,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 
 from sms_cli.providers.emulation import (
@@ -85,6 +85,14 @@ class _Message:
 
 class ConnectelEmulator(Emulator):
     name = "connectel"
+    outcomes: ClassVar[dict[str, list[str]]] = {  # §1.1, §3.5: raw delivery states
+        "delivered": ["DELIVRD"],
+        "expired": ["EXPIRED"],
+        "rejected": ["REJECTD"],
+        "failed": ["UNDELIV"],
+        "unknown": ["UNKNOWN"],
+        "enroute": ["ENROUTE"] * 200,
+    }
 
     def reset_state(self) -> None:
         self.auth_style = "401"
@@ -142,6 +150,14 @@ class ConnectelEmulator(Emulator):
             if status in self.status_desc:  # §3.6 lists no statusDesc: only when there is one
                 report["statusDesc"] = self.status_desc[status]
             self._push(report)
+
+    def describe(self, message: Any) -> dict[str, Any]:
+        return {
+            "to": f"+{message.recipient}",
+            "from": message.sender,
+            "text": message.message,
+            "accepted": message.statuses != ["REJECTD"],
+        }
 
     def inbound(self, sender: str, recipient: str, text: str) -> None:
         request_id = f"R{secrets.token_hex(6).upper()}.{next(self.counter)}"

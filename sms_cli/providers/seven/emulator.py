@@ -26,7 +26,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
 from sms_cli.core.segments import count
@@ -90,6 +90,14 @@ def _flag(value: Any) -> bool:
 
 class SevenEmulator(Emulator):
     name = "seven"
+    outcomes: ClassVar[dict[str, list[str]]] = {  # §1.1, §2.7.1: raw delivery states
+        "delivered": ["ACCEPTED", "TRANSMITTED", "DELIVERED"],
+        "expired": ["BUFFERED", "EXPIRED"],
+        "rejected": ["REJECTED"],
+        "failed": ["ACCEPTED", "NOTDELIVERED"],
+        "unknown": ["UNKNOWN"],
+        "enroute": ["ACCEPTED"] * 200,
+    }
     default_callback_retries = 3  # §2.10.2: retried on 429, 5xx and connection errors
 
     def reset_state(self) -> None:
@@ -156,6 +164,14 @@ class SevenEmulator(Emulator):
             message.status_time = _now()
             data = {"msg_id": message.id, "status": message.dlr, "timestamp": message.status_time}
             self._push("dlr", data, _iso_now())
+
+    def describe(self, message: Any) -> dict[str, Any]:
+        return {
+            "to": f"+{message.to}",
+            "from": message.sender,
+            "text": message.text,
+            "accepted": True,
+        }
 
     def inbound(self, sender: str, recipient: str, text: str) -> None:
         data = {

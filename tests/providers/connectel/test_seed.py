@@ -1,5 +1,5 @@
 """The Connectel seed's literal examples, read by the production parsers (no HTTP here; the
-send and delivery answers go over loopback in tests/integration/test_connectel_replay.py)."""
+send and delivery answers go over loopback in tests/providers/connectel/test_replay.py)."""
 
 from __future__ import annotations
 

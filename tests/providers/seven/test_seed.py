@@ -1,7 +1,7 @@
 """seven.io seed literals (tests/fixtures/seven/) read by the production parsers.
 
 The client's send path over HTTP is tested with the same bodies in
-tests/integration/test_seven_replay.py; here the pure parsers and the fixtures' own facts.
+tests/providers/seven/test_replay.py; here the pure parsers and the fixtures' own facts.
 """
 
 from __future__ import annotations
