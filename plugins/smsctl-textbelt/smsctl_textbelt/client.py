@@ -16,8 +16,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 from urllib.parse import quote
 
-from sms_cli.providers.info import ProviderInfo
-
 from sms_cli.core.callbacks import BadCallback, CallbackEvent, InboundEvent, phone, text_field
 from sms_cli.core.redaction import shorten
 from sms_cli.core.status import Status
@@ -37,6 +35,7 @@ from sms_cli.providers.base import (
     whole_number,
 )
 from sms_cli.providers.http import OutcomeUnknown, Reply, json_object, refusal_text
+from sms_cli.providers.info import ProviderInfo
 from smsctl_textbelt import INFO
 
 if TYPE_CHECKING:
@@ -137,23 +136,12 @@ class Textbelt(Provider, StatusReader, AccountReader, CallbackReader):
 
     def send(self, request: SendRequest) -> list[SendResult]:
         """One POST per recipient (max_recipients_per_request is 1; a caller passing more gets
-        them in turn, until one's outcome is unknown). Once a request may have gone out, a later
-        failure to reach Textbelt is that recipient's result, never an exception that would
-        lose the earlier ids."""
+        them in turn). Each answer settles its own recipient: an ambiguous one makes that
+        recipient `unknown` (never resent) and the others are still sent. Once a request may
+        have gone out, a later failure to reach Textbelt is that recipient's result, never an
+        exception that would lose the earlier ids."""
         results: list[SendResult] = []
         for recipient in request.recipients:
-            if results and results[-1].status == "unknown":
-                # Textbelt answered ambiguously: it may be failing half-way. Sending on could
-                # repeat that for every recipient; the rest are not sent, and say so.
-                results.append(
-                    _result(
-                        recipient,
-                        "unknown",
-                        error="not sent: smsctl stopped after the previous message's outcome "
-                        "was unknown",
-                    )
-                )
-                continue
             try:
                 results.append(self._send_one(request, recipient))
             except SmsError as exc:

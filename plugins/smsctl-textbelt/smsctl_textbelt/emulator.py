@@ -59,6 +59,7 @@ class _Text:
     reply_url: str | None
     data: str | None
     statuses: list[str]
+    to: str  # E.164 (a plain 10-digit number is a US/CA one)
     position: int = 0
 
     @property
@@ -81,6 +82,8 @@ class TextbeltEmulator(Emulator):
         "unknown": ["UNKNOWN"],
         "enroute": ["SENT"] * 200,
     }
+    # Textbelt pushes replies only; it has no delivery-report webhook.
+    callback_events: ClassVar[frozenset[str]] = frozenset({"inbound"})
 
     def reset_state(self) -> None:
         self.messages: dict[str, _Text] = {}
@@ -108,6 +111,9 @@ class TextbeltEmulator(Emulator):
     def step(self, message: _Text) -> None:
         if message.position < len(message.statuses) - 1:
             message.position += 1
+
+    def describe(self, message: _Text) -> dict[str, Any]:
+        return {"to": message.to, "text": message.message, "accepted": True}
 
     def inbound(self, sender: str, recipient: str, text: str) -> None:
         digits = _digits(sender)
@@ -200,6 +206,7 @@ class TextbeltEmulator(Emulator):
             str(reply) if reply else None,
             str(data) if data is not None else None,
             ["SENDING", *script],
+            f"+1{digits}" if plain_us else f"+{digits}",
         )
         return EmuResponse.json({"success": True, "quotaRemaining": self.quota, "textId": text_id})
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner, Result
 from sms_cli.app import app
 
 KEY = "tb-CANARY-key-5c1d9e"  # must never be shown, whole or in part
-TO = "+15555555555"
+TO = "+12025550123"
 
 
 def run(*args: str, input: str | None = None) -> Result:
