@@ -3,7 +3,8 @@
 An emulator records every request, answers like its provider (PROVIDERS.md, quirks included),
 and takes orders on its control API under /<name>/__emu/:
 
-    GET  requests            every request received (method, path, query, headers, body)
+    GET  requests            every request received (method, path, query, headers, body, and
+                             for a send what `addressed` reads: "to" [E.164...], "from")
     POST reset               forget everything
     POST faults              {"mode": ..., "times": N, "latency": s, "retry_after": s, ...}
     POST reject              {"numbers": [...]}: recipients the provider refuses
@@ -266,6 +267,11 @@ class Emulator(ABC):
     def step(self, message: Any) -> None:
         """Move one message one delivery state on, pushing the new state where it goes."""
 
+    def addressed(self, request: EmuRequest) -> dict[str, Any]:
+        """Whom a send request asked to reach, processed or not: {"to": [E.164...], "from"};
+        {} for any other request."""
+        return {}
+
     def describe(self, message: Any) -> dict[str, Any]:
         """One message for the `messages` control: "to" (E.164), "from", "text", "accepted"."""
         return {}
@@ -341,7 +347,7 @@ class Emulator(ABC):
 
     def _control_action(self, action: str, payload: dict[str, Any]) -> EmuResponse:
         if action == "requests":
-            return EmuResponse.json([r.record() for r in self.requests])
+            return EmuResponse.json([{**r.record(), **self.addressed(r)} for r in self.requests])
         if action == "messages":
             return EmuResponse.json(
                 [{"id": key, **self.describe(m)} for key, m in self.messages.items()]

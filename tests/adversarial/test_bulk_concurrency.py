@@ -15,9 +15,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from sms_cli.providers.info import Capability
 from tests.adversarial.bulk_emulator import *  # noqa: F403  (the emu and profile fixtures)
 from tests.integration.conftest import CANARY, Emu, run
 from tests.integration.test_bulk import bulk, job_ids, numbers, received, summary, write_csv
+from tests.providers.selection import supports
 
 
 def smsctl(*args: str) -> subprocess.Popen[str]:
@@ -136,7 +138,7 @@ def test_a_preflight_killed_midway_is_never_sent_and_the_fixed_file_replaces_it(
     emu: Emu, profile: str, tmp_path: Path
 ) -> None:
     count = 6000
-    if emu.name == "seven":
+    if supports(emu.name, Capability.BALANCE):
         emu.set(balance=10_000)  # 6,000 messages cost more than the emulator's usual credit
     path = tmp_path / "r.csv"
     os.mkfifo(path)

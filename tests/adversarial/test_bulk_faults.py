@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 
 from sms_cli.providers.emulation import SandboxServer
+from sms_cli.providers.info import Capability
 from tests.adversarial.bulk_emulator import *  # noqa: F403  (the emu and profile fixtures)
 from tests.adversarial.test_bulk_concurrency import finish, ready_job, smsctl, wait_for_sends
 from tests.integration.conftest import CANARY, Emu, run
 from tests.integration.test_bulk import bulk, job_ids, numbers, received, summary, write_csv
+from tests.providers.selection import supports
 
 
 def listed_job() -> dict[str, object]:
@@ -312,8 +314,8 @@ def test_a_resume_through_another_providers_profile_is_refused(
 
 
 def test_an_account_out_of_credit_pauses_the_job(emu: Emu, profile: str, tmp_path: Path) -> None:
-    if emu.name != "seven":
-        pytest.skip("only seven.io answers with an account-level code (500, PROVIDERS.md 2.4)")
+    if not supports(emu.name, Capability.BALANCE):
+        pytest.skip("only a provider with an account balance runs out of credit")
     count = 10
     job = ready_job(tmp_path / "r.csv", count)
     emu.set(balance=0)

@@ -31,6 +31,7 @@ from sms_cli.errors import InputError, StorageError
 from sms_cli.providers.emulation import SandboxServer, all_emulators
 from sms_cli.providers.http import MAX_TIMEOUT, Transport
 from sms_cli.storage.messages import History, MessageRecord, text_hash
+from tests.providers.selection import any_provider
 
 TOKEN = "CANARY-edges-3f9b1d7c5e2a4086"
 NUMBER = "+46701234567"
@@ -339,7 +340,7 @@ def test_a_usage_error_that_cannot_be_told_is_not_exit_1() -> None:
 @pytest.mark.parametrize(
     ("args", "what"),
     [
-        (["profile", "add", "x", "--provider", "seven", "--token-stdin"], "token"),
+        (["profile", "add", "x", "--provider", any_provider(), "--token-stdin"], "token"),
         (["profile", "signing-key", "sb", "--stdin"], "signing key"),
     ],
 )

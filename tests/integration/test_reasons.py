@@ -5,25 +5,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import Result
 
 from sms_cli.core.callbacks import DeliveryEvent
-from sms_cli.core.redaction import WITHHELD
-from sms_cli.providers.connectel.client import Connectel
-from sms_cli.render.log import LOG_KEYS
 from sms_cli.storage.messages import MIGRATIONS, History, now_iso
 from tests.conftest import record_sent
-from tests.integration.conftest import CANARY, Emu, run
-from tests.integration.test_receiving import Listener, point_callbacks_at, start_listener
-from tests.integration.test_send_contract import FIRST, SECOND, document, send
+from tests.integration.conftest import Emu, run
+from tests.integration.test_send_contract import FIRST, send
 
-CONNECTEL = pytest.mark.parametrize("provider", ["connectel"], indirect=True)
-SEVEN = pytest.mark.parametrize("provider", ["seven"], indirect=True)
 STATUS_KEYS = {
     "id", "recipient", "status", "provider_status", "updated_at", "final", "local_id",
     "bulk_id", "provider", "profile", "note", "reason",
@@ -48,97 +40,6 @@ def wait_final(*args: str) -> tuple[Result, list[dict[str, Any]]]:
     return status_json(*args, "--wait", "--interval", "0.05", "--timeout", "20")
 
 
-@CONNECTEL
-def test_connectel_undelivered_reason_reaches_status_log_and_tables(emu: Emu, profile: str) -> None:
-    emu.control("script", {"number": FIRST, "statuses": ["UNDELIV"]})
-    send("--to", FIRST, "--to", SECOND, "Hi")
-    result, messages = wait_final("--last")
-    assert result.exit_code == 7
-    assert all(set(m) == STATUS_KEYS for m in messages)
-    assert [(m["recipient"], m["status"], m["reason"]) for m in messages] == [
-        (FIRST, "failed", UNDELIVERED),
-        (SECOND, "delivered", None),  # DELIVRD comes with an empty statusDesc: no reason
-    ]
-    logged = log_json()
-    assert all(set(m) == set(LOG_KEYS) for m in logged)
-    assert {m["recipient"]: m["reason"] for m in logged} == {FIRST: UNDELIVERED, SECOND: None}
-    csv_lines = run(["log", "--csv"]).stdout.splitlines()
-    assert csv_lines[0].endswith(",test,reason")
-    assert any(line.endswith(f",false,{UNDELIVERED}") for line in csv_lines[1:])
-
-    table = run(["status", "--last"]).stdout.splitlines()
-    assert table[0].split() == [
-        "Recipient", "Status", "Provider", "status", "ID", "Updated", "Reason",
-    ]  # fmt: skip
-    assert table[1].endswith(UNDELIVERED) and table[2].endswith("-")
-    assert run(["log"]).stdout.splitlines()[0].split()[-1] == "Reason"
-
-
-@CONNECTEL
-def test_no_reason_column_when_no_message_has_one(emu: Emu, profile: str) -> None:
-    send("--to", FIRST, "Hi")
-    result, messages = wait_final("--last")
-    assert result.exit_code == 0
-    assert messages[0]["reason"] is None
-    assert "Reason" not in run(["status", "--last"]).stdout
-    assert "Reason" not in run(["log"]).stdout
-    assert log_json()[0]["reason"] is None
-
-
-@CONNECTEL
-def test_connectel_delivery_by_bulk_id_carries_each_reason(emu: Emu, profile: str) -> None:
-    emu.control("script", {"number": SECOND, "statuses": ["EXPIRED"]})
-    sent = document(send("--to", FIRST, "--to", SECOND, "Hi"))
-    bulk_id = sent["results"][0]["bulk_id"]
-    assert bulk_id
-    emu.control("advance", {"steps": 2})
-    client = Connectel({"token": CANARY}, emu.base_url, timeout=5)
-    try:
-        reports = client.status([bulk_id])  # /api/v2/delivery/ by the bulk id: a recipient list
-    finally:
-        client.close()
-    assert [(r.recipient, r.status, r.reason) for r in reports] == [
-        (FIRST, "delivered", None),
-        (SECOND, "expired", "Validity period expired"),
-    ]
-    result, messages = status_json(bulk_id)  # the history knows it: each message by its id
-    assert result.exit_code == 7
-    assert [m["reason"] for m in messages] == [None, "Validity period expired"]
-
-
-@CONNECTEL
-def test_connectel_send_answer_refusal_keeps_its_status_desc(emu: Emu, profile: str) -> None:
-    emu.reject(FIRST)
-    single = send("--to", FIRST, "Hi")
-    assert single.exit_code == 7
-    bulk = send("--to", FIRST, "--to", SECOND, "Hi")
-    assert bulk.exit_code == 3
-    assert [(m["recipient"], m["status"], m["reason"]) for m in log_json()] == [
-        (SECOND, "queued", None),
-        (FIRST, "rejected", INVALID),  # from the bulk answer's item
-        (FIRST, "rejected", INVALID),  # from the single answer
-    ]
-    _, messages = status_json("--last")
-    assert [m["reason"] for m in messages] == [INVALID, None]
-
-
-@SEVEN
-def test_seven_error_text_of_a_refused_recipient_is_the_reason(emu: Emu, profile: str) -> None:
-    emu.reject(SECOND)
-    result = send("--to", FIRST, "--to", SECOND, "Hi")
-    assert result.exit_code == 3
-    _, messages = status_json("--last")
-    assert [(m["recipient"], m["reason"]) for m in messages] == [
-        (FIRST, None),
-        (SECOND, "Invalid recipient"),  # messages[].error_text (§2.5.3)
-    ]
-    assert messages[1]["status"] == "rejected"
-    assert {m["recipient"]: m["reason"] for m in log_json()} == {
-        FIRST: None,
-        SECOND: "Invalid recipient",
-    }
-
-
 def test_not_sent_reason_is_the_error(emu: Emu, profile: str) -> None:
     emu.set(tokens=["another-token"])
     result = send("--to", FIRST, "Hi")
@@ -146,47 +47,6 @@ def test_not_sent_reason_is_the_error(emu: Emu, profile: str) -> None:
     (row,) = log_json()
     assert row["status"] == "not_sent"
     assert row["reason"] == row["error"] and row["reason"].startswith("not sent: ")
-
-
-@CONNECTEL
-def test_a_reason_echoing_the_token_is_withheld(emu: Emu, profile: str) -> None:
-    emu.set(status_desc={"UNDELIV": f"no route; request was authorization={CANARY}&x=1"})
-    emu.control("script", {"number": FIRST, "statuses": ["UNDELIV"]})
-    send("--to", FIRST, "Hi")
-    result, messages = wait_final("--last")
-    assert result.exit_code == 7
-    assert messages[0]["reason"] == WITHHELD
-    assert log_json()[0]["reason"] == WITHHELD
-    for args in (["status", "--last"], ["log"], ["log", "--csv"], ["log", "--json"]):
-        shown = run(args)
-        assert CANARY not in shown.stdout + shown.stderr
-        assert CANARY[:8] not in shown.stdout + shown.stderr
-    (stored,) = History().query()
-    assert stored["reason"] == WITHHELD  # never stored either
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    yield from start_listener()
-
-
-@CONNECTEL
-@pytest.mark.parametrize("style", ["json", "form"])
-def test_connectel_dlr_push_with_status_desc_reaches_the_history(
-    emu: Emu, profile: str, listener: Listener, style: str
-) -> None:
-    point_callbacks_at(emu, listener, format=style)
-    emu.control("script", {"number": FIRST, "statuses": ["UNDELIV"]})
-    sent = document(send("--to", FIRST, "Hi"))
-    emu.control("advance", {"steps": 1})
-    emu.control("flush")
-    assert not listener.refusals
-    assert listener.events[-1].event.reason == UNDELIVERED  # type: ignore[union-attr]
-    before = len(emu.requests())
-    result, messages = status_json(sent["results"][0]["id"])
-    assert result.exit_code == 7
-    assert (messages[0]["status"], messages[0]["reason"]) == ("failed", UNDELIVERED)
-    assert len(emu.requests()) == before  # final from the push: the provider was not asked
 
 
 # -- the history: a reason belongs to its state ---------------------------------------------------

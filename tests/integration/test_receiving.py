@@ -16,10 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
+from sms_cli.providers.info import Capability
 from sms_cli.services.receiving import Receiver, ReceiverConfig, Refusal, bind, make_server
 from sms_cli.storage.messages import History, Received
-from tests.integration.conftest import CANARY, Emu, run
+from tests.integration.conftest import Emu, run
 from tests.integration.test_send_contract import FIRST, document, send
+from tests.providers.selection import providers_with, providers_without, supports
 
 SECRET = "test-secret-0123456789"
 SIGNING_KEY = "sign-CANARY-5c1d9e7f3a"
@@ -74,7 +76,7 @@ def point_callbacks_at(emu: Emu, listener: Listener, **options: Any) -> None:
     """Where each provider is told to push: seven.io by a hook through its API (smsctl hooks
     add), Connectel by the URL set on the token (an emulator knob; PROVIDERS.md §3.6)."""
     url = listener.url(emu.name)
-    if emu.name == "seven":
+    if supports(emu.name, Capability.HOOKS):
         method = options.pop("method", "POST")
         added = run(["hooks", "add", url, "--event", "all", "--method", method])
         assert added.exit_code == 0, added.stderr
@@ -109,35 +111,6 @@ def test_delivery_reports_reach_the_history_and_status_needs_no_polling(
     assert shown.exit_code == 0, shown.stderr
     assert json.loads(shown.stdout)["messages"][0]["status"] == "delivered"
     assert len(status_queries(emu)) == before  # the provider was not asked
-
-
-@pytest.mark.parametrize(
-    ("provider", "style"),
-    [("seven", "POST"), ("seven", "GET"), ("seven", "JSON"), ("connectel", "json"),
-     ("connectel", "form")],
-    indirect=["provider"],
-)  # fmt: skip
-def test_every_push_style_is_understood(
-    emu: Emu, profile: str, listener: Listener, style: str
-) -> None:
-    option = {"method": style} if emu.name == "seven" else {"format": style}
-    point_callbacks_at(emu, listener, **option)
-    sent = document(send("--to", FIRST, "Hello"))
-    delivered(emu)
-    assert not listener.refusals
-    rows = History().find(sent["results"][0]["local_id"])
-    assert rows[0]["status"] == "delivered"
-    emu.control("inbound", {"from": "+46709999999", "to": "+46700000000", "text": "Svar: ja"})
-    emu.control("flush")
-    inbox = run(["inbox", "--json"])
-    assert inbox.exit_code == 0, inbox.stderr
-    (message,) = json.loads(inbox.stdout)["messages"]
-    assert (message["from"], message["to"], message["text"], message["provider"]) == (
-        "+46709999999",
-        "+46700000000",
-        "Svar: ja",
-        emu.name,
-    )
 
 
 def test_provider_retries_are_stored_once(emu: Emu, profile: str, listener: Listener) -> None:
@@ -183,33 +156,6 @@ def test_a_final_state_is_never_replaced_by_a_late_report(
 @pytest.fixture
 def signed_listener() -> Iterator[Listener]:
     yield from start_listener({"seven": [SIGNING_KEY]})
-
-
-@pytest.mark.parametrize("method", ["POST", "GET", "JSON"])
-@pytest.mark.parametrize("provider", ["seven"], indirect=True)
-def test_signed_pushes_are_accepted_and_forged_ones_refused(
-    emu: Emu, profile: str, signed_listener: Listener, method: str
-) -> None:
-    # GET signs the URL with its query string, POST and JSON the body's md5 (§2.2).
-    point_callbacks_at(emu, signed_listener, signing_key=SIGNING_KEY, method=method)
-    sent = document(send("--to", FIRST, "Hello"))
-    delivered(emu, steps=1)
-    assert [r.event.kind for r in signed_listener.events] == ["dlr"]
-    assert not signed_listener.refusals
-
-    emu.set(signing_key="not-the-key-" + "x" * 10)
-    delivered(emu, steps=1)
-    refused = [a for a in emu.control("callbacks") if a["status"] == 401]
-    assert refused and signed_listener.refusals[0].status == 401
-    assert "does not match" in signed_listener.refusals[0].reason
-    assert len(signed_listener.events) == 1
-    assert History().find(sent["results"][0]["local_id"])[0]["provider_status"] == "ACCEPTED"
-
-    unsigned = httpx.post(
-        signed_listener.url("seven"),
-        json={"webhook_event": "sms_mo", "data": {"id": "1", "sender": "49170", "text": "x"}},
-    )
-    assert unsigned.status_code == 401 and not History().inbox()
 
 
 def test_behind_a_proxy_the_signature_covers_the_public_url() -> None:
@@ -274,31 +220,6 @@ def test_a_chunked_body_over_the_limit_is_refused(listener: Listener) -> None:
 # -- hooks and balance ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("provider", ["seven"], indirect=True)
-def test_hooks_add_list_remove(emu: Emu, profile: str) -> None:
-    added = run(["hooks", "add", "https://example.com/hook", "--event", "dlr", "--json"])
-    assert added.exit_code == 0, added.stderr
-    hook_id = json.loads(added.stdout)["id"]
-    listed = run(["hooks", "list", "--json"])
-    assert listed.exit_code == 0, listed.stderr
-    (hook,) = json.loads(listed.stdout)["hooks"]
-    assert (hook["id"], hook["url"], hook["event"], hook["method"]) == (
-        hook_id,
-        "https://example.com/hook",
-        "dlr",
-        "POST",
-    )
-    sent = [r for r in emu.requests() if r["path"].endswith("/hooks") and r["method"] == "POST"]
-    assert "target_url=https%3A%2F%2Fexample.com%2Fhook" in sent[0]["body"]
-    assert "event_type=dlr" in sent[0]["body"]
-    human = run(["hooks", "list"])
-    assert "https://example.com/hook" in human.stdout
-    assert run(["hooks", "remove", hook_id]).exit_code == 0
-    assert json.loads(run(["hooks", "list", "--json"]).stdout) == {"hooks": []}
-    missing = run(["hooks", "remove", hook_id])
-    assert missing.exit_code == 2 and "no hook" in missing.stderr
-
-
 @pytest.mark.parametrize(
     "args",
     [
@@ -307,7 +228,7 @@ def test_hooks_add_list_remove(emu: Emu, profile: str) -> None:
         ["hooks", "add", "https://example.com", "--method", "PUT"],
     ],
 )
-@pytest.mark.parametrize("provider", ["seven"], indirect=True)
+@pytest.mark.parametrize("provider", providers_with(Capability.HOOKS), indirect=True)
 def test_bad_hook_options_are_refused_before_any_request(
     emu: Emu, profile: str, args: list[str]
 ) -> None:
@@ -316,30 +237,24 @@ def test_bad_hook_options_are_refused_before_any_request(
     assert not emu.requests()
 
 
-@pytest.mark.parametrize("provider", ["connectel"], indirect=True)
-@pytest.mark.parametrize("args", [["balance"], ["hooks", "list"], ["hooks", "add", "https://x.se"]])
-def test_connectel_says_what_it_cannot_do(emu: Emu, profile: str, args: list[str]) -> None:
+LACKING = [
+    pytest.param(name, args, id=f"{name}-{args[0]}")
+    for capability, commands in (
+        (Capability.BALANCE, [["balance"]]),
+        (Capability.HOOKS, [["hooks", "list"], ["hooks", "add", "https://x.se"]]),
+    )
+    for name in providers_without(capability)
+    for args in commands
+]
+
+
+@pytest.mark.parametrize(("provider", "args"), LACKING, indirect=["provider"])
+def test_a_provider_says_what_it_cannot_do(emu: Emu, profile: str, args: list[str]) -> None:
     result = run(args)
     assert result.exit_code == 2
     assert "not supported by this provider" in result.stderr
     assert "Traceback" not in result.stderr
     assert not emu.requests()
-
-
-@pytest.mark.parametrize("provider", ["seven"], indirect=True)
-def test_balance(emu: Emu, profile: str) -> None:
-    emu.set(balance=12.5)
-    assert run(["balance"]).stdout == "12.50 EUR\n"
-    result = run(["balance", "--json"])
-    assert json.loads(result.stdout) == {
-        "profile": "seven",
-        "provider": "seven",
-        "amount": 12.5,
-        "currency": "EUR",
-    }
-    emu.set(tokens=["another"])
-    refused = run(["balance"])
-    assert refused.exit_code == 5 and CANARY not in refused.stderr
 
 
 def test_inbox_filters_and_table(listener: Listener) -> None:

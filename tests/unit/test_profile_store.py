@@ -22,7 +22,6 @@ from sms_cli.storage.profiles import (
     validate_price,
     validate_region,
     validate_secret,
-    validate_sender,
     with_added,
     with_default,
     without,
@@ -200,31 +199,6 @@ def test_no_profile_at_all_hints_at_profile_add() -> None:
     with pytest.raises(ConfigError) as caught:
         resolve(ProfileFile())
     assert "smsctl profile add" in (caught.value.hint or "")
-
-
-@pytest.mark.parametrize(
-    ("provider", "sender", "ok"),
-    [
-        ("connectel", "Acme", True),
-        ("connectel", "ElevenChars", True),
-        ("connectel", "TwelveChars!", False),
-        ("connectel", "1" * 20, True),
-        ("connectel", "1" * 21, False),
-        ("connectel", "+" + "1" * 20, True),
-        ("connectel", "Acme&Co", False),
-        ("seven", "Acme&Co", True),
-        ("seven", "1" * 16, True),
-        ("seven", "1" * 17, False),
-        ("seven", "ÅkeAB", False),
-        ("seven", " ", False),
-    ],
-)
-def test_sender_rules(provider: str, sender: str, ok: bool) -> None:
-    if ok:
-        assert validate_sender(provider, sender) == sender
-    else:
-        with pytest.raises(InputError):
-            validate_sender(provider, sender)
 
 
 @pytest.mark.parametrize(

@@ -151,6 +151,19 @@ class ConnectelEmulator(Emulator):
                 report["statusDesc"] = self.status_desc[status]
             self._push(report)
 
+    def addressed(self, request: EmuRequest) -> dict[str, Any]:
+        body = request.json()
+        if request.path.rstrip("/") != "/api/v2/send" or not isinstance(body, dict):
+            return {}
+        recipients = body.get("recipient")
+        if isinstance(recipients, list):  # §3.4: [{key: number}, ...]
+            numbers = [
+                str(v) for item in recipients if isinstance(item, dict) for v in item.values()
+            ]
+        else:
+            numbers = [str(recipients)]
+        return {"to": [f"+{n}" for n in numbers], "from": body.get("sender")}
+
     def describe(self, message: Any) -> dict[str, Any]:
         return {
             "to": f"+{message.recipient}",

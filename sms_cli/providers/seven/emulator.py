@@ -165,6 +165,13 @@ class SevenEmulator(Emulator):
             data = {"msg_id": message.id, "status": message.dlr, "timestamp": message.status_time}
             self._push("dlr", data, _iso_now())
 
+    def addressed(self, request: EmuRequest) -> dict[str, Any]:
+        if request.path.rstrip("/") != "/api/sms":
+            return {}
+        params = request.params()
+        numbers = [n for n in str(params.get("to", "")).split(",") if n]
+        return {"to": [f"+{n}" for n in numbers], "from": params.get("from")}
+
     def describe(self, message: Any) -> dict[str, Any]:
         return {
             "to": f"+{message.to}",

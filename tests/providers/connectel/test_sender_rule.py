@@ -1,0 +1,28 @@
+"""The senders connectel accepts (moved from tests/unit/test_profile_store.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sms_cli.errors import InputError
+from sms_cli.storage.profiles import validate_sender
+
+
+@pytest.mark.parametrize(
+    ("sender", "ok"),
+    [
+        ("Acme", True),
+        ("ElevenChars", True),
+        ("TwelveChars!", False),
+        ("1" * 20, True),
+        ("1" * 21, False),
+        ("+" + "1" * 20, True),
+        ("Acme&Co", False),
+    ],
+)
+def test_sender_rules(sender: str, ok: bool) -> None:
+    if ok:
+        assert validate_sender("connectel", sender) == sender
+    else:
+        with pytest.raises(InputError):
+            validate_sender("connectel", sender)
