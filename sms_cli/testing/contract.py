@@ -137,9 +137,8 @@ def run(args: list[str], input: str | None = None) -> Result:
 
 
 def _names(request: dict[str, Any], number: str) -> bool:
-    """Whether a recorded request carries `number` in its query or body, in any of the usual
-    spellings (+46..., 0046..., 46..., 07...): its last nine digits."""
-    return number[-9:] in f"{request['query']} {request['body']}"
+    """Whether a recorded send request asked to reach `number` (the emulator's `addressed`)."""
+    return number in (request.get("to") or [])
 
 
 def document(result: Result) -> dict[str, Any]:
@@ -498,7 +497,7 @@ class ProviderContract:
 
     def needs_pushed(self, info: Any, event: str) -> None:
         """Skip unless the provider pushes `event` ("delivery" or "inbound"): its emulator's
-        `callback_events` say which (Textbelt, for one, pushes replies only)."""
+        `callback_events` say which (a provider may push replies only)."""
         from sms_cli.providers.registry import load
 
         self.needs(info, "callbacks")

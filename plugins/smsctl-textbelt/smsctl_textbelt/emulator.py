@@ -112,6 +112,15 @@ class TextbeltEmulator(Emulator):
         if message.position < len(message.statuses) - 1:
             message.position += 1
 
+    def addressed(self, request: EmuRequest) -> dict[str, Any]:
+        if request.path.rstrip("/") != "/text" or request.method != "POST":
+            return {}
+        params = request.params()
+        phone = str(params.get("phone") or "")
+        if not phone:
+            return {"to": [], "from": params.get("sender")}
+        return {"to": [_e164(phone)], "from": params.get("sender")}
+
     def describe(self, message: _Text) -> dict[str, Any]:
         return {"to": message.to, "text": message.message, "accepted": True}
 
@@ -206,7 +215,7 @@ class TextbeltEmulator(Emulator):
             str(reply) if reply else None,
             str(data) if data is not None else None,
             ["SENDING", *script],
-            f"+1{digits}" if plain_us else f"+{digits}",
+            _e164(phone),
         )
         return EmuResponse.json({"success": True, "quotaRemaining": self.quota, "textId": text_id})
 
@@ -230,6 +239,13 @@ def _digits(number: Any) -> str:
     if text.startswith("00"):
         text = text[2:]
     return text.removeprefix("+")
+
+
+def _e164(phone: str) -> str:
+    """A number as sent, in E.164: a plain 10-digit number is a US/CA one, as Textbelt reads it."""
+    digits = _digits(phone)
+    plain_us = len(digits) == 10 and not phone.strip().startswith("+")
+    return f"+1{digits}" if plain_us else f"+{digits}"
 
 
 def _digits_us(digits: str) -> str:

@@ -93,20 +93,22 @@ def test_the_sandbox_serves_and_lists_textbelt() -> None:
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         env=env,
-        text=True,
     )
     seen = ""
     try:
         assert process.stderr is not None
+        # Raw reads from the descriptor: a buffered readline could hold lines the selector
+        # then never reports.
+        descriptor = process.stderr.fileno()
         selector = selectors.DefaultSelector()
-        selector.register(process.stderr, selectors.EVENT_READ)
+        selector.register(descriptor, selectors.EVENT_READ)
         deadline = time.monotonic() + 15
         while "--provider textbelt" not in seen and time.monotonic() < deadline:
-            if selector.select(timeout=deadline - time.monotonic()):
-                line = process.stderr.readline()
-                if not line:
+            if selector.select(timeout=max(deadline - time.monotonic(), 0)):
+                chunk = os.read(descriptor, 65536)
+                if not chunk:
                     break
-                seen += line
+                seen += chunk.decode("utf-8", "replace")
     finally:
         process.terminate()
         process.wait(timeout=10)
