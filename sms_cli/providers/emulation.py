@@ -232,6 +232,8 @@ class Emulator(ABC):
     # Raw delivery states that end in each status of smsctl's vocabulary (delivered, failed,
     # expired, rejected, unknown, enroute): what `script {"outcome": ...}` plays.
     outcomes: ClassVar[dict[str, list[str]]] = {}
+    # What the provider pushes to a callback URL: "delivery" (reports) and/or "inbound" (SMS).
+    callback_events: ClassVar[frozenset[str]] = frozenset({"delivery", "inbound"})
 
     def __init__(self) -> None:
         self.lock = threading.RLock()

@@ -602,7 +602,12 @@ class ResolvedProfile:
     @property
     def credentials(self) -> dict[str, str]:
         """Every credential resolved, by its name (what a provider client is built with)."""
-        return {} if self.token is None else {"token": self.token}
+        if self.token is None:
+            return {}
+        # The profile's token is the provider's first secret credential, whatever its name.
+        info = registry.get(self.profile.provider)
+        first = next((c.name for c in info.credentials if c.secret), "token")
+        return {first: self.token}
 
 
 def select_profile_name(

@@ -1,0 +1,115 @@
+"""A user's journey with the plugin installed, over loopback HTTP to its emulator: smsctl's own
+commands, unchanged, find Textbelt through the entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+from smsctl_textbelt.emulator import TextbeltEmulator
+from typer.testing import CliRunner, Result
+
+from sms_cli.app import app
+
+KEY = "tb-CANARY-key-5c1d9e"  # must never be shown, whole or in part
+TO = "+12025550123"
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    result = CliRunner().invoke(app, list(args), input=input, prog_name="smsctl")
+    for stream in (result.stdout, result.stderr):
+        assert KEY not in stream and "CANARY" not in stream
+        assert "Traceback" not in stream
+    return result
+
+
+def document(result: Result) -> Any:
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def profile(base_url: str, emulator: TextbeltEmulator) -> str:
+    emulator.tokens = {KEY}
+    added = run(
+        "profile", "add", "t", "--provider", "textbelt", "--base-url", base_url, "--token-stdin",
+        input=KEY,
+    )  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    return "t"
+
+
+def test_profile_send_status_log_balance(profile: str, emulator: TextbeltEmulator) -> None:
+    sent = document(run("send", "--json", "--profile", profile, "--to", TO, "Hello"))
+    (result,) = sent["results"]
+    assert result["status"] == "queued" and result["id"]
+    assert emulator.requests[-1].form()["key"] == KEY
+
+    waited = run("status", "--json", "--last", "--wait", "--interval", "0.05", "--timeout", "5")
+    (message,) = document(waited)["messages"]
+    assert (message["status"], message["provider_status"]) == ("delivered", "DELIVERED")
+
+    logged = document(run("log", "--json"))
+    rows = logged["messages"] if isinstance(logged, dict) else logged
+    assert [(r["recipient"], r["provider"]) for r in rows] == [(TO, "textbelt")]
+
+    balance = document(run("balance", "--json", "--profile", profile))
+    assert balance["amount"] == 999
+
+    shown = run("profile", "show", profile)
+    assert shown.exit_code == 0, shown.stderr
+
+
+def test_a_refusal_exits_7_and_out_of_quota_says_so(
+    profile: str, emulator: TextbeltEmulator
+) -> None:
+    emulator.rejected = {TO.removeprefix("+")}
+    refused = run("send", "--profile", profile, "--to", TO, "Hello")
+    assert refused.exit_code == 7
+    assert "Invalid phone number" in refused.stderr + refused.stdout
+    emulator.rejected = set()
+    emulator.quota = 0
+    broke = run("send", "--profile", profile, "--to", TO, "Hello")
+    assert broke.exit_code == 7
+    assert "Out of quota" in broke.stderr + broke.stdout
+
+
+def test_a_wrong_key_exits_5(profile: str, emulator: TextbeltEmulator) -> None:
+    emulator.tokens = {"another-key"}
+    assert run("send", "--profile", profile, "--to", TO, "Hello").exit_code == 5
+    assert run("balance", "--profile", profile).exit_code == 5
+
+
+def test_the_sandbox_serves_and_lists_textbelt() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sms_cli", "sandbox", "--port", "0", "--no-log"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        env=env,
+    )
+    seen = ""
+    try:
+        assert process.stderr is not None
+        # Raw reads from the descriptor: a buffered readline could hold lines the selector
+        # then never reports.
+        descriptor = process.stderr.fileno()
+        selector = selectors.DefaultSelector()
+        selector.register(descriptor, selectors.EVENT_READ)
+        deadline = time.monotonic() + 15
+        while "--provider textbelt" not in seen and time.monotonic() < deadline:
+            if selector.select(timeout=max(deadline - time.monotonic(), 0)):
+                chunk = os.read(descriptor, 65536)
+                if not chunk:
+                    break
+                seen += chunk.decode("utf-8", "replace")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert "Textbelt" in seen and "--provider textbelt" in seen, seen
