@@ -313,9 +313,10 @@ def listen_command(
         from sms_cli.errors import InputError
         from sms_cli.providers import registry
         from sms_cli.render import output
+        from sms_cli.services.profiles import load as load_profiles
         from sms_cli.services.receiving import Receiver, ReceiverConfig, bind, make_server
         from sms_cli.storage.messages import History
-        from sms_cli.storage.profiles import ProfileStore, validate_base_url
+        from sms_cli.storage.profiles import validate_base_url
 
         generated = secret is None
         secret = secret or secrets.token_urlsafe(18)
@@ -326,7 +327,7 @@ def listen_command(
             )
         if public_url is not None:
             public_url = validate_base_url(public_url).rstrip("/")
-        keys = _signing_keys(ProfileStore().load(), profile)
+        keys = _signing_keys(load_profiles(), profile)
         try:
             sock = bind(host, port)
         except OSError as exc:

@@ -32,8 +32,9 @@ from sms_cli.errors import (
 from sms_cli.providers import registry
 from sms_cli.providers.base import address_book_name
 from sms_cli.providers.registry import ProviderInfo, load
+from sms_cli.services import profiles as profile_service
 from sms_cli.services.preview import Preview, build_preview
-from sms_cli.storage.profiles import ProfileStore, ResolvedProfile, resolve, validate_sender
+from sms_cli.storage.profiles import ResolvedProfile, resolve, validate_sender
 
 if TYPE_CHECKING:
     from sms_cli.providers.base import Attachment, Provider, Recipient, SendOptions, SendResult
@@ -270,13 +271,13 @@ def _with_placeholders(text: str, options: SendOptions) -> tuple[str, list[str]]
 def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
     from sms_cli.storage.messages import new_id
 
-    profiles = ProfileStore().load()
+    profiles = profile_service.load()
     resolved = resolve(profiles, args.profile, require_token=not dry_run)
     provider = registry.get(resolved.provider)
     recipients = _recipients(args, provider, resolved.profile.region)
     sender = args.sender if args.sender is not None else resolved.profile.sender
     if sender is not None:
-        validate_sender(provider.name, sender)
+        validate_sender(provider, sender)
     elif provider.requires_sender:
         raise InputError(
             f"{provider.title} needs a sender",

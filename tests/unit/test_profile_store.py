@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from sms_cli.errors import ConfigError, InputError
+from sms_cli.providers import registry
+from sms_cli.services.profiles import CATALOG
 from sms_cli.storage.profiles import (
     REGIONS,
     Profile,
@@ -40,7 +42,7 @@ def add(store: ProfileStore, profile: Profile, make_default: bool = False) -> Pr
 
 @pytest.fixture
 def store(tmp_path: Path) -> ProfileStore:
-    return ProfileStore(tmp_path / "config" / "profiles.toml")
+    return ProfileStore(tmp_path / "config" / "profiles.toml", providers=CATALOG)
 
 
 def test_config_dir_comes_from_the_environment(tmp_path: Path) -> None:
@@ -221,10 +223,10 @@ def test_no_profile_at_all_hints_at_profile_add() -> None:
 )
 def test_sender_rules(provider: str, sender: str, ok: bool) -> None:
     if ok:
-        assert validate_sender(provider, sender) == sender
+        assert validate_sender(registry.get(provider), sender) == sender
     else:
         with pytest.raises(InputError):
-            validate_sender(provider, sender)
+            validate_sender(registry.get(provider), sender)
 
 
 @pytest.mark.parametrize(
