@@ -141,7 +141,8 @@ def _read_credentials(
             hint = f"pipe it in with --credential-stdin {key}, or use --credential-env {key}=VAR"
         else:
             hint = f"give it with --credential {key}=VALUE, or --credential-env {key}=VAR"
-        prompt = f"{'Token' if what == 'token' else credential.label} for {name}"
+        label = "token" if what == "token" else credential.label
+        prompt = f"{label[:1].upper()}{label[1:]} for {name}"
         stored[key] = _read_value(
             prompt, what, from_stdin=given_stdin == key, hint=hint, hidden=credential.secret
         )

@@ -110,7 +110,8 @@ def _other_credential_rows(resolved: ResolvedProfile, reveal: bool) -> list[tupl
         if value is not None and credential.secret and not reveal:
             value = mask(value)
         source = resolved.sources.get(credential.name, "not set")
-        rows.append((credential.label.capitalize(), value or "not set", source))
+        label = credential.label
+        rows.append((label[:1].upper() + label[1:], value or "not set", source))
     return rows
 
 
