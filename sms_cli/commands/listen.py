@@ -251,7 +251,7 @@ def _logs_to(printer: _Printer) -> Iterator[None]:
 
 
 def _signing_keys(profiles: ProfileFile, only: str | None) -> dict[str, list[str]]:
-    """The keys seven.io signatures are checked with: the profile's, or every profile's."""
+    """The keys callback signatures are checked with: the profile's, or every profile's."""
     chosen = [profiles.get(only)] if only else list(profiles.profiles.values())
     keys: dict[str, list[str]] = {}
     for profile in chosen:
@@ -283,7 +283,7 @@ def listen_command(
         typer.Option(
             "--public-url",
             help="The address providers call, when a proxy or tunnel forwards to this one, "
-            "e.g. https://hooks.example.com; seven.io signatures cover it.",
+            "e.g. https://hooks.example.com; signatures of providers that sign callbacks cover it.",
             show_default=False,
         ),
     ] = None,
@@ -292,7 +292,7 @@ def listen_command(
         typer.Option(
             "--profile",
             "-p",
-            help="Check seven.io signatures with this profile's signing key only "
+            help="Check callback signatures with this profile's signing key only "
             "(default: every profile's).",
             autocompletion=complete_profile_name,
             show_default=False,

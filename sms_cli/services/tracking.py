@@ -1,6 +1,6 @@
 """Delivery tracking: find messages, ask their provider, keep the history monotonic, wait.
 
-An id on the command line may be smsctl's local id, a provider message id, or a Connectel bulk
+An id on the command line may be smsctl's local id, a provider message id, or a provider bulk
 id (every recipient of it). Messages in the history are asked about through the profile that
 sent them; ids the history does not know go to the profile the command resolves.
 """
