@@ -18,6 +18,7 @@ from sms_cli.core.redaction import redact
 from sms_cli.core.times import MAX_TIMEOUT
 from sms_cli.errors import ConfigError, ExitCode, InputError, SmsError
 from sms_cli.render import output
+from sms_cli.services import profiles as profile_service
 
 # Options several commands share, spelled once.
 TextArgument = Annotated[
@@ -63,7 +64,9 @@ def handled_errors() -> Iterator[None]:
     """Map every failure to its documented exit code, with one line on stderr and no traceback.
 
     Used inside each command (not around the whole app) so in-process runners see real codes.
+    Warnings found while loading the profiles (a file others can read) go to stderr.
     """
+    profile_service.warn_with(output.warning)
     try:
         yield
     except (typer.Exit, typer.Abort, typer.TyperException):

@@ -42,8 +42,8 @@ def inbox_command(
         from sms_cli.core.callbacks import phone
         from sms_cli.errors import InputError
         from sms_cli.render.received import emit
+        from sms_cli.services.profiles import provider as validate_provider
         from sms_cli.storage.messages import History, parse_since
-        from sms_cli.storage.profiles import validate_provider
 
         if provider is not None:
             validate_provider(provider)

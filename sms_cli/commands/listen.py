@@ -251,7 +251,7 @@ def _logs_to(printer: _Printer) -> Iterator[None]:
 
 
 def _signing_keys(profiles: ProfileFile, only: str | None) -> dict[str, list[str]]:
-    """The keys seven.io signatures are checked with: the profile's, or every profile's."""
+    """The keys callback signatures are checked with: the profile's, or every profile's."""
     chosen = [profiles.get(only)] if only else list(profiles.profiles.values())
     keys: dict[str, list[str]] = {}
     for profile in chosen:
@@ -283,7 +283,7 @@ def listen_command(
         typer.Option(
             "--public-url",
             help="The address providers call, when a proxy or tunnel forwards to this one, "
-            "e.g. https://hooks.example.com; seven.io signatures cover it.",
+            "e.g. https://hooks.example.com; signatures of providers that sign callbacks cover it.",
             show_default=False,
         ),
     ] = None,
@@ -292,7 +292,7 @@ def listen_command(
         typer.Option(
             "--profile",
             "-p",
-            help="Check seven.io signatures with this profile's signing key only "
+            help="Check callback signatures with this profile's signing key only "
             "(default: every profile's).",
             autocompletion=complete_profile_name,
             show_default=False,
@@ -313,9 +313,10 @@ def listen_command(
         from sms_cli.errors import InputError
         from sms_cli.providers import registry
         from sms_cli.render import output
+        from sms_cli.services.profiles import load as load_profiles
         from sms_cli.services.receiving import Receiver, ReceiverConfig, bind, make_server
         from sms_cli.storage.messages import History
-        from sms_cli.storage.profiles import ProfileStore, validate_base_url
+        from sms_cli.storage.profiles import validate_base_url
 
         generated = secret is None
         secret = secret or secrets.token_urlsafe(18)
@@ -326,7 +327,7 @@ def listen_command(
             )
         if public_url is not None:
             public_url = validate_base_url(public_url).rstrip("/")
-        keys = _signing_keys(ProfileStore().load(), profile)
+        keys = _signing_keys(load_profiles(), profile)
         try:
             sock = bind(host, port)
         except OSError as exc:

@@ -12,6 +12,7 @@ from sms_cli.commands._runtime import TimeoutOption as TimeoutOption
 from sms_cli.render import output
 
 if TYPE_CHECKING:
+    from sms_cli.providers.info import ProviderInfo
     from sms_cli.storage.profiles import ProfileFile
 
 # The store, the renderers and their imports load inside each command, not here: every command
@@ -26,10 +27,10 @@ profile_app = typer.Typer(
 
 def complete_profile_name(incomplete: str) -> list[str]:
     """Shell completion of profile names; silent when the file cannot be read."""
-    from sms_cli.storage.profiles import ProfileStore
+    from sms_cli.services.profiles import store
 
     try:
-        profiles = ProfileStore().load()
+        profiles = store().load()
     except Exception:
         return []
     names = [*profiles.profiles, *(b.shown_name for b in profiles.broken.values())]
@@ -59,23 +60,103 @@ ProfileName = Annotated[
 ]
 
 
-def _read_token(
-    name: str, token_stdin: bool, token_env: str | None
-) -> tuple[str | None, str | None]:
-    """The token to store, or the variable to read it from; never from a command-line argument."""
+def _pairs(values: list[str], option: str, what: str) -> dict[str, str]:
+    """NAME=VALUE options as a mapping; a name given twice is refused."""
     from sms_cli.errors import InputError
-    from sms_cli.storage.profiles import validate_env_name
 
-    if token_stdin and token_env:
-        raise InputError("give --token-stdin or --token-env, not both")
-    if token_env:
-        return None, validate_env_name(token_env)
-    hint = "pipe it in with --token-stdin, or name an environment variable with --token-env"
-    return _read_secret(f"Token for {name}", "token", token_stdin, hint), None
+    pairs: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(
+                f"{option} takes NAME={what}", hint=f"for example {option} account_id=..."
+            )
+        if key in pairs:
+            raise InputError(f"{option} {key}=... is given twice")
+        pairs[key] = value
+    return pairs
+
+
+def _read_credentials(
+    name: str,
+    info: ProviderInfo,
+    *,
+    token_stdin: bool,
+    token_env: str | None,
+    given: list[str],
+    given_stdin: str | None,
+    given_env: list[str],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Each credential the provider declares: the values to store and the variables to read.
+
+    A secret never comes from a command-line argument (other users could read it in `ps`): from
+    standard input, a variable, or a hidden prompt on a terminal.
+    """
+    from sms_cli.errors import InputError
+    from sms_cli.services.profiles import names_hint
+
+    declared = {c.name: c for c in info.credentials}
+    main = info.main_secret
+    values = _pairs(given, "--credential", "VALUE")
+    from_env = _pairs(given_env, "--credential-env", "VAR")
+    for key in [*values, *from_env, *([given_stdin] if given_stdin else [])]:
+        if key not in declared:
+            raise InputError(f"{info.title} has no credential {key!r}", hint=names_hint(info))
+    for key in values:
+        if declared[key].secret:
+            raise InputError(
+                f"the {declared[key].label} ({key}) is secret and is never taken from the "
+                "command line: other users can read arguments in `ps`",
+                hint=f"pipe it in with --credential-stdin {key}, name a variable with "
+                f"--credential-env {key}=VAR, or leave it out to be asked on a terminal",
+            )
+    if token_stdin or token_env:
+        if main is None:
+            raise InputError(f"{info.title} takes no token", hint=names_hint(info))
+        if token_stdin and token_env:
+            raise InputError("give --token-stdin or --token-env, not both")
+        if main.name in from_env or main.name == given_stdin:
+            raise InputError(f"the {main.label} ({main.name}) is given twice")
+        if token_env:
+            from_env[main.name] = token_env
+        if token_stdin:
+            if given_stdin:
+                raise InputError("only one value can come from standard input")
+            given_stdin = main.name
+    if given_stdin and (given_stdin in values or given_stdin in from_env):
+        raise InputError(f"{given_stdin} is given twice")
+    twice = set(values) & set(from_env)
+    if twice:
+        raise InputError(f"{sorted(twice)[0]} is given twice")
+    stored = dict(values)
+    for credential in info.credentials:
+        key = credential.name
+        if key in stored or key in from_env:
+            continue
+        is_main = credential is main
+        what = "token" if is_main and key == "token" else credential.label
+        if is_main:
+            hint = "pipe it in with --token-stdin, or name an environment variable with --token-env"
+        elif credential.secret:
+            hint = f"pipe it in with --credential-stdin {key}, or use --credential-env {key}=VAR"
+        else:
+            hint = f"give it with --credential {key}=VALUE, or --credential-env {key}=VAR"
+        label = "token" if what == "token" else credential.label
+        prompt = f"{label[:1].upper()}{label[1:]} for {name}"
+        stored[key] = _read_value(
+            prompt, what, from_stdin=given_stdin == key, hint=hint, hidden=credential.secret
+        )
+    return stored, from_env
 
 
 def _read_secret(prompt: str, what: str, from_stdin: bool, hint: str) -> str:
     """A secret from standard input or a hidden prompt: never from an argument (`ps` shows it)."""
+    return _read_value(prompt, what, from_stdin=from_stdin, hint=hint, hidden=True)
+
+
+def _read_value(prompt: str, what: str, *, from_stdin: bool, hint: str, hidden: bool) -> str:
+    """A value from standard input or a prompt on a terminal (hidden for a secret); Ctrl-D at the
+    prompt is a usage error (exit 2), not a traceback."""
     from sms_cli.errors import InputError
     from sms_cli.storage.profiles import validate_secret
 
@@ -84,16 +165,28 @@ def _read_secret(prompt: str, what: str, from_stdin: bool, hint: str) -> str:
         raise InputError(f"no standard input to read the {what} from", hint=hint)
     if from_stdin:
         try:
-            secret = stdin.read().strip()
+            value = stdin.read().strip()
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read the {what} from standard input: {exc}") from None
     elif output.is_terminal(stdin):
-        import getpass
+        try:
+            if hidden:
+                import getpass
 
-        secret = getpass.getpass(f"{prompt} (input hidden): ").strip()
+                value = getpass.getpass(f"{prompt} (input hidden): ").strip()
+            else:
+                err = output.stderr()
+                err.write(f"{prompt}: ")
+                err.flush()
+                line = stdin.readline()
+                if not line:
+                    raise EOFError
+                value = line.strip()
+        except EOFError:
+            raise InputError(f"no {what} given (input ended)", hint=hint) from None
     else:
         raise InputError(f"no {what} given", hint=hint)
-    return validate_secret(secret, what)
+    return validate_secret(value, what)
 
 
 @profile_app.command("add")
@@ -145,6 +238,35 @@ def add_command(
             show_default=False,
         ),
     ] = None,
+    credential: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--credential",
+            metavar="NAME=VALUE",
+            help="A credential that is not secret, such as an account id (smsctl providers "
+            "lists each provider's); repeat for more. Secrets are refused here.",
+            show_default=False,
+        ),
+    ] = None,
+    credential_stdin: Annotated[
+        str | None,
+        typer.Option(
+            "--credential-stdin",
+            metavar="NAME",
+            help="Read the credential NAME from standard input.",
+            show_default=False,
+        ),
+    ] = None,
+    credential_env: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--credential-env",
+            metavar="NAME=VAR",
+            help="Store only the name of the environment variable credential NAME is read from "
+            "when used; repeat for more.",
+            show_default=False,
+        ),
+    ] = None,
     price_per_segment: Annotated[
         float | None,
         typer.Option(
@@ -167,47 +289,59 @@ def add_command(
     """Add a profile. The token comes from a hidden prompt, --token-stdin or --token-env.
 
     A token is never accepted as a command-line argument: other users could read it in `ps`.
+    Other credentials a provider needs come from --credential, --credential-stdin,
+    --credential-env or a prompt.
     """
     with handled_errors():
         from sms_cli.render.profile import (
             profile_json,
         )
+        from sms_cli.services import profiles as service
         from sms_cli.storage.profiles import (
-            Profile,
-            ProfileStore,
             validate_base_url,
             validate_name,
             validate_price,
-            validate_provider,
             validate_region,
-            validate_sender,
             with_added,
         )
 
         validate_name(name)
-        provider = validate_provider(provider)
-        checked_sender = validate_sender(provider, sender) if sender is not None else None
+        info = service.provider(provider)
+        checked_sender = service.validate_sender(info, sender) if sender is not None else None
         checked_url = validate_base_url(base_url) if base_url is not None else None
         checked_region = validate_region(region) if region is not None else None
         price = validate_price(price_per_segment) if price_per_segment is not None else None
-        token, env_name = _read_token(name, token_stdin, token_env)
-        profile = Profile(
-            name=name,
-            provider=provider,
-            token=token,
-            token_env=env_name,
+        if token_env is not None:
+            from sms_cli.storage.profiles import validate_env_name
+
+            validate_env_name(token_env)
+        stored, from_env = _read_credentials(
+            name,
+            info,
+            token_stdin=token_stdin,
+            token_env=token_env,
+            given=credential or [],
+            given_stdin=credential_stdin,
+            given_env=credential_env or [],
+        )
+        profile = service.new_profile(
+            name,
+            info,
+            stored,
+            from_env,
             sender=checked_sender,
             base_url=checked_url,
             region=checked_region,
             store_text=not no_store_text,
             price_per_segment=price,
         )
+        provider = info.name
 
         def change(current: ProfileFile) -> tuple[ProfileFile, ProfileFile]:
             updated = with_added(current, profile, make_default=default, force=force)
             return updated, updated
 
-        store = ProfileStore()
+        store = service.store()
         updated = store.update(change)
         is_default = updated.default == name
         if json:
@@ -226,9 +360,9 @@ def list_command(json: JsonFlag = False) -> None:
             profile_list_human,
             profile_list_json,
         )
-        from sms_cli.storage.profiles import ProfileStore
+        from sms_cli.services.profiles import load
 
-        profiles = ProfileStore().load()
+        profiles = load()
         if json:
             output.print_json(profile_list_json(profiles))
         elif not profiles.profiles and not profiles.broken:
@@ -258,9 +392,10 @@ def show_command(
             resolved_profile_human,
             resolved_profile_json,
         )
-        from sms_cli.storage.profiles import ProfileStore, resolve
+        from sms_cli.services.profiles import load
+        from sms_cli.storage.profiles import resolve
 
-        profiles = ProfileStore().load()
+        profiles = load()
         resolved = resolve(profiles, name, require_token=False, flag_source="named")
         is_default = profiles.default == resolved.profile.name
         if json:
@@ -283,16 +418,23 @@ def signing_key_command(
     The key comes from a hidden prompt or --stdin, never from an argument.
     """
     with handled_errors():
-        from sms_cli.storage.profiles import ProfileStore, with_signing_key
+        from sms_cli.services import profiles as service
+        from sms_cli.storage.profiles import with_signing_key
 
-        store = ProfileStore()
+        store = service.store()
         key = None
         if not remove:
-            store.load().get(name)  # an unknown profile fails before the prompt
+            service.require_signing(service.load(), name)  # fails before the prompt
             key = _read_secret(
                 f"Signing key for {name}", "signing key", stdin, "pipe it in with --stdin"
             )
-        store.update(lambda current: (with_signing_key(current, name, key), None))
+
+        def change(current: ProfileFile) -> tuple[ProfileFile, None]:
+            if key is not None:
+                service.require_signing(current, name)
+            return with_signing_key(current, name, key), None
+
+        store.update(change)
         if remove:
             output.info(f"removed the signing key of profile {name!r}")
         else:
@@ -303,9 +445,10 @@ def signing_key_command(
 def use_command(name: ProfileName) -> None:
     """Make a profile the default."""
     with handled_errors():
-        from sms_cli.storage.profiles import ProfileStore, with_default
+        from sms_cli.services.profiles import store
+        from sms_cli.storage.profiles import with_default
 
-        ProfileStore().update(lambda current: (with_default(current, name), None))
+        store().update(lambda current: (with_default(current, name), None))
         output.info(f"default profile is now {name!r}")
 
 
@@ -313,9 +456,10 @@ def use_command(name: ProfileName) -> None:
 def remove_command(name: ProfileName) -> None:
     """Remove a profile and its stored token."""
     with handled_errors():
-        from sms_cli.storage.profiles import ProfileStore, without
+        from sms_cli.services.profiles import store
+        from sms_cli.storage.profiles import without
 
-        was_default = ProfileStore().update(
+        was_default = store().update(
             lambda current: (without(current, name), current.default == name)
         )
         output.info(f"removed profile {name!r}")
@@ -330,9 +474,10 @@ def rename_command(
 ) -> None:
     """Rename a profile (it stays the default if it was)."""
     with handled_errors():
-        from sms_cli.storage.profiles import ProfileStore, renamed
+        from sms_cli.services.profiles import store
+        from sms_cli.storage.profiles import renamed
 
-        ProfileStore().update(lambda current: (renamed(current, old, new), None))
+        store().update(lambda current: (renamed(current, old, new), None))
         output.info(f"renamed profile {old!r} to {new!r}")
 
 
@@ -340,9 +485,9 @@ def rename_command(
 def path_command(json: JsonFlag = False) -> None:
     """Print where the profiles file is (set SMSCTL_CONFIG_DIR to move it)."""
     with handled_errors():
-        from sms_cli.storage.profiles import ProfileStore
+        from sms_cli.storage.profiles import profiles_path
 
-        path = ProfileStore().path
+        path = profiles_path()
         if json:
             output.print_json({"path": str(path), "exists": path.exists()})
         else:

@@ -39,7 +39,7 @@ def sandbox_command(
 ) -> None:
     """Run local emulators of every provider API until Ctrl-C. Nothing is sent, nothing is charged.
 
-    Each provider is served under its name, e.g. http://127.0.0.1:8025/seven/api; the token
+    Each provider is served under its name, e.g. http://127.0.0.1:8025/NAME/api; the token
     `sandbox-token` is accepted.
     """
     with handled_errors():

@@ -21,7 +21,8 @@ from sms_cli.commands.profile import ProfileOption
 if TYPE_CHECKING:
     from sms_cli.services.sending import SendReport
 
-SEVEN = "seven.io options"
+# Options only some providers understand (INFO.send_options); `smsctl providers` lists whose.
+PANEL = "Provider options (providers that support them; see smsctl providers)"
 
 
 def send_command(
@@ -32,8 +33,8 @@ def send_command(
             "--to",
             "-t",
             help="Recipient number; repeat it or give a comma-separated list. +46…, 0046… and "
-            "national numbers (with the profile's region) are accepted. seven.io also takes "
-            "group:NAME and contact:NAME from its address book.",
+            "national numbers (with the profile's region) are accepted. Providers with an "
+            "address book also take group:NAME and contact:NAME (see smsctl providers).",
             show_default=False,
         ),
     ] = None,
@@ -63,27 +64,33 @@ def send_command(
         ),
     ] = None,
     flash: Annotated[
-        bool, typer.Option("--flash", help="Flash SMS.", rich_help_panel=SEVEN)
+        bool, typer.Option("--flash", help="Flash SMS.", rich_help_panel=PANEL)
     ] = False,
     at: Annotated[
         str | None,
         typer.Option(
             "--at",
             help="Send later: '2026-12-24 18:00' (local time), ISO 8601, or Unix time.",
-            rich_help_panel=SEVEN,
+            rich_help_panel=PANEL,
             show_default=False,
         ),
     ] = None,
     ttl: Annotated[
         int | None,
         typer.Option(
-            "--ttl", help="Validity in minutes.", rich_help_panel=SEVEN, show_default=False
+            "--ttl",
+            help="Validity in minutes.",
+            rich_help_panel=PANEL,
+            show_default=False,
         ),
     ] = None,
     label: Annotated[
         str | None,
         typer.Option(
-            "--label", help="Label for statistics.", rich_help_panel=SEVEN, show_default=False
+            "--label",
+            help="Label for statistics.",
+            rich_help_panel=PANEL,
+            show_default=False,
         ),
     ] = None,
     foreign_id: Annotated[
@@ -91,14 +98,16 @@ def send_command(
         typer.Option(
             "--foreign-id",
             help="Your reference, echoed in reports (default: one smsctl makes).",
-            rich_help_panel=SEVEN,
+            rich_help_panel=PANEL,
             show_default=False,
         ),
     ] = None,
     performance_tracking: Annotated[
         bool,
         typer.Option(
-            "--performance-tracking", help="Track clicks on links.", rich_help_panel=SEVEN
+            "--performance-tracking",
+            help="Track clicks on links.",
+            rich_help_panel=PANEL,
         ),
     ] = False,
     no_reload: Annotated[
@@ -106,19 +115,19 @@ def send_command(
         typer.Option(
             "--no-reload",
             help="Lift the 180 s lock against sending the same SMS twice.",
-            rich_help_panel=SEVEN,
+            rich_help_panel=PANEL,
         ),
     ] = False,
     unicode: Annotated[
-        bool, typer.Option("--unicode", "-u", help="Force UCS-2.", rich_help_panel=SEVEN)
+        bool, typer.Option("--unicode", "-u", help="Force UCS-2.", rich_help_panel=PANEL)
     ] = False,
     utf8: Annotated[
         bool,
         typer.Option(
             "--utf8",
-            help="Send utf8=1 (force UTF-8 detection). Deprecated by seven.io, which detects "
-            "the encoding itself.",
-            rich_help_panel=SEVEN,
+            help="Send utf8=1 (force UTF-8 detection). Deprecated: providers detect the "
+            "encoding themselves.",
+            rich_help_panel=PANEL,
         ),
     ] = False,
     udh: Annotated[
@@ -128,7 +137,7 @@ def send_command(
             metavar="HEX",
             help="User data header; the text is then the message's data in hex, sent as "
             "8-bit binary (140 octets a part, UDH included).",
-            rich_help_panel=SEVEN,
+            rich_help_panel=PANEL,
             show_default=False,
         ),
     ] = None,
@@ -137,7 +146,7 @@ def send_command(
         typer.Option(
             "--attach",
             help="Send a file as a link; the text marks its place with [[file name]].",
-            rich_help_panel=SEVEN,
+            rich_help_panel=PANEL,
             show_default=False,
         ),
     ] = None,
@@ -147,7 +156,7 @@ def send_command(
             "--attach-validity",
             min=1,
             help="Days the file stays available.",
-            rich_help_panel=SEVEN,
+            rich_help_panel=PANEL,
             show_default=False,
         ),
     ] = None,
@@ -157,7 +166,7 @@ def send_command(
             "--attach-password-env",
             metavar="VAR",
             help="Protect the file with the password in this environment variable.",
-            rich_help_panel=SEVEN,
+            rich_help_panel=PANEL,
             show_default=False,
         ),
     ] = None,
@@ -166,7 +175,7 @@ def send_command(
         typer.Option(
             "--test",
             help="Provider test mode: validated, not sent, not charged.",
-            rich_help_panel=SEVEN,
+            rich_help_panel=PANEL,
         ),
     ] = False,
     no_store_text: Annotated[

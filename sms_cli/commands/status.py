@@ -17,7 +17,8 @@ def status_command(
     ids: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Message ids: smsctl's local id, the provider's id, or a Connectel bulk id.",
+            help="Message ids: smsctl's local id, the provider's id, or a bulk id (providers "
+            "that have them).",
             show_default=False,
         ),
     ] = None,

@@ -90,7 +90,7 @@ class CallbackRequest:
 def decode_fields(method: str, content_type: str, query: str, body: bytes) -> dict[str, Any]:
     """The fields of a callback: a JSON object, a form, or a query string (GET).
 
-    Form and query keys in PHP style (`data[msg_id]=...`) become nested objects, as seven.io
+    Form and query keys in PHP style (`data[msg_id]=...`) become nested objects, as a provider
     sends them (PROVIDERS.md §2.10.2).
     """
     kind = content_type.split(";")[0].strip().lower()

@@ -1,7 +1,7 @@
 """Recipient numbers: parsed with phonenumbers, validated, normalised to E.164. Pure.
 
 Accepted forms: `+46 70-123 45 67`, `0046701234567`, international digits without a plus
-(`46701234567`, as Connectel's own examples write them), and national numbers (`070 123 45 67`)
+(`46701234567`, as some providers' own examples write them), and national numbers (`070 123 45 67`)
 when a region is known from the profile.
 """
 

@@ -4,7 +4,7 @@ Every token smsctl loads is registered here, and every message on stderr, every 
 every traceback passes through `redact` on its way out, so a token cannot leak through an error
 text, a provider's echo of a URL, or a bug. A registered secret is found in every encoding it can
 travel in: raw, JSON-escaped, URL- and form-encoded. Tokens in the places providers put them
-(Connectel's `authorization` field and query parameter, PROVIDERS.md §3.3; `X-Api-Key`,
+(an `authorization` field and query parameter, PROVIDERS.md §3.3; `X-Api-Key`,
 `Authorization: Bearer`) are redacted even when not registered.
 
 Text from a provider (an error body, an error text) goes through `provider_text`: a provider

@@ -19,7 +19,7 @@ Encoding = Literal["gsm7", "ucs2", "binary"]
 
 GSM7: Final = "gsm7"
 UCS2: Final = "ucs2"
-BINARY: Final = "binary"  # 8-bit data given as hex, with the user's own UDH (seven.io `udh`)
+BINARY: Final = "binary"  # 8-bit data given as hex, with the user's own UDH (a provider's `udh`)
 
 # TS 23.038 §6.2.1, indexed by septet code. 0x1B is the escape code, not a character: it is kept
 # here only as a placeholder so that indexes stay codes, and is removed from the character set.

@@ -25,7 +25,7 @@ from sms_cli.core.status import FINAL_STATUSES, Status
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file sent as a link (seven.io `files[]`); the text carries `[[name]]` where it goes."""
+    """A file sent as a link (a provider's `files[]`); the text carries `[[name]]` where it goes."""
 
     name: str
     contents: bytes = field(repr=False)
@@ -70,7 +70,7 @@ class SendOptions:
 
 
 # `--to group:NAME` / `--to contact:NAME`: an entry of the provider's address book, sent by name
-# (seven.io, PROVIDERS.md §7.D.3). Only these prefixes make a recipient a name, never letters alone.
+# (PROVIDERS.md §7.D.3). Only these prefixes make a recipient a name, never letters alone.
 ADDRESS_BOOK_PREFIXES: Final = ("group:", "contact:")
 
 
@@ -134,7 +134,7 @@ class SendResult:
     provider_text: str | None = None
     error: str | None = None
     bulk_id: str | None = None
-    # What the provider reported beside our own prediction (seven.io `messages[].encoding`),
+    # What the provider reported beside our own prediction (an answer's `messages[].encoding`),
     # the account balance after the request when the answer carries one, and the address-book
     # entry (`group:NAME` / `contact:NAME`) this message was sent through.
     provider_encoding: str | None = None

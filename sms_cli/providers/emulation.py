@@ -28,8 +28,8 @@ and takes orders on its control API under /<name>/__emu/:
     POST ticker              {"every": s}: advance every message every s seconds (0: stop)
 
 Callbacks: each change of a message's delivery state, and each inbound message, is pushed to
-the URLs the provider would push to (seven.io: hooks registered through its API; Connectel: the
-`callback_url` knob), from one background thread, in order, retried as the provider documents.
+the URLs the provider would push to (hooks registered through its API, or a `callback_url`
+knob), from one background thread, in order, retried as the provider documents.
 
 Fault modes: `drop_before` (close the connection without processing), `drop_after` (process,
 then close without answering), `error_5xx` (answer 503 without processing), `process_then_5xx`,

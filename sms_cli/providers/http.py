@@ -969,7 +969,7 @@ def retry_time(now: float, wait: float) -> str:
     return at.isoformat().replace("+00:00", "Z")
 
 
-# Where error bodies commonly put their words (seven.io's error_text, RFC 9457's detail, ...).
+# Where error bodies commonly put their words (an `error_text`, RFC 9457's detail, ...).
 _TEXT_KEYS: Final = ("error_text", "detail", "message", "error", "description", "title")
 
 

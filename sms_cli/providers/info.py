@@ -67,8 +67,8 @@ TOKEN: tuple[Credential, ...] = (Credential("token", "API token", env="SMSCTL_TO
 
 @dataclass(frozen=True)
 class ProviderInfo:
-    name: str  # lower-case identifier used in profiles ("connectel")
-    title: str  # for humans ("Connectel")
+    name: str  # lower-case identifier used in profiles ("examplesms")
+    title: str  # for humans ("Example SMS")
     default_base_url: str
     max_text_chars: int
     sender: SenderRule

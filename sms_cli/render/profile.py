@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sms_cli.core.redaction import mask
 from sms_cli.render.table import table
+from sms_cli.storage.profiles import main_secret
 
 if TYPE_CHECKING:
     from sms_cli.storage.profiles import Profile, ProfileFile, ResolvedProfile
@@ -26,12 +28,31 @@ def profile_json(profile: Profile, *, is_default: bool) -> dict[str, Any]:
         "sender": profile.sender,
         "base_url": profile.effective_base_url,
         "region": profile.region,
-        "token": _token_display(profile, profile.token, reveal=False),
-        "token_env": profile.token_env,
+        "token": _token_display(profile, profile.stored(_main(profile)), reveal=False),
+        "token_env": profile.env_of(_main(profile)),
         "store_text": profile.store_text,
         "price_per_segment": profile.price_per_segment,
         "signing_key": mask(profile.signing_key) if profile.signing_key else None,
+        "credentials": _credentials_json(profile, {}, reveal=False),
     }
+
+
+def _credentials_json(
+    profile: Profile, resolved: Mapping[str, str], *, reveal: bool
+) -> dict[str, dict[str, Any]]:
+    """Every credential the provider declares: its value (a secret masked unless revealed), the
+    variable it is read from, and whether it is secret."""
+    document = {}
+    for credential in profile.credential_facts:
+        value = resolved.get(credential.name, profile.stored(credential.name))
+        if value is not None and credential.secret and not reveal:
+            value = mask(value)
+        document[credential.name] = {
+            "value": value,
+            "env": profile.env_of(credential.name),
+            "secret": credential.secret,
+        }
+    return document
 
 
 def profile_list_json(profiles: ProfileFile) -> dict[str, Any]:
@@ -57,14 +78,41 @@ def resolved_profile_json(
     document = profile_json(resolved.profile, is_default=is_default)
     document["token"] = _token_display(resolved.profile, resolved.token, reveal)
     document["token_set"] = resolved.token is not None
+    document["credentials"] = _credentials_json(
+        resolved.profile, resolved.credentials, reveal=reveal
+    )
     document["sources"] = dict(resolved.sources)
     return document
 
 
+def _main(profile: Profile) -> str:
+    """The name of the first secret, the one the "token" keys and column show."""
+    main = main_secret(profile.credential_facts)
+    return main.name if main is not None else "token"
+
+
 def _token_cell(profile: Profile) -> str:
-    if profile.token_env:
-        return f"${profile.token_env}"
-    return mask(profile.token) if profile.token else "-"
+    variable = profile.env_of(_main(profile))
+    if variable:
+        return f"${variable}"
+    token = profile.stored(_main(profile))
+    return mask(token) if token else "-"
+
+
+def _other_credential_rows(resolved: ResolvedProfile, reveal: bool) -> list[tuple[str, str, str]]:
+    """The credentials besides the token: a secret masked unless revealed, an account id shown."""
+    rows = []
+    main = main_secret(resolved.profile.credential_facts)
+    for credential in resolved.profile.credential_facts:
+        if credential is main:
+            continue
+        value = resolved.credentials.get(credential.name)
+        if value is not None and credential.secret and not reveal:
+            value = mask(value)
+        source = resolved.sources.get(credential.name, "not set")
+        label = credential.label
+        rows.append((label[:1].upper() + label[1:], value or "not set", source))
+    return rows
 
 
 def profile_list_human(profiles: ProfileFile) -> None:
@@ -96,6 +144,7 @@ def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, revea
         ("Profile", profile.name + (" (default)" if is_default else ""), sources["profile"]),
         ("Provider", profile.provider, sources["provider"]),
         ("Token", token, sources["token"]),
+        *_other_credential_rows(resolved, reveal),
         ("Sender", profile.sender or "-", sources["sender"]),
         ("Base URL", profile.effective_base_url, sources["base_url"]),
         ("Region", profile.region or "-", sources["region"]),

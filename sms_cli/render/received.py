@@ -48,7 +48,7 @@ RECEIVED_WIDTHS = (19, 7, 9, 20, 16)
 
 
 def received_row(received: Received) -> tuple[str, ...]:
-    """A row of `listen`'s table. Every field came from whoever called the URL (Connectel
+    """A row of `listen`'s table. Every field came from whoever called the URL (a provider
     callbacks are unsigned): all of it is shown through `visible`, so escape sequences in an
     id or a sender cannot retitle the window or clear the screen."""
     event = received.event

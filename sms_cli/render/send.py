@@ -140,7 +140,7 @@ def explain(report: SendReport) -> None:
         # The send happened; only its record failed. The exit code still tells what the provider
         # answered, so a script never resends a message that went out.
         # Name the provider's ids: a provider that cannot look a message up without its id
-        # (Connectel) could never settle these from the history alone.
+        # (a provider without it) could never settle these from the history alone.
         ids = [f"{r.recipient} {r.id or r.bulk_id}" for r in report.results if r.id or r.bulk_id]
         named = f"; the provider's ids: {', '.join(ids)}" if ids else ""
         output.warning(

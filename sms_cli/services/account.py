@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sms_cli.errors import ConfigError, InputError
 from sms_cli.providers import registry
 from sms_cli.providers.info import Capability, ProviderInfo
-from sms_cli.storage.profiles import ProfileStore, ResolvedProfile, resolve
+from sms_cli.services import profiles as profile_service
+from sms_cli.storage.profiles import ResolvedProfile, resolve
 
 if TYPE_CHECKING:
     from sms_cli.providers.base import Balance, HookManager, Provider
@@ -50,7 +51,7 @@ def client(
     profile: str | None, timeout: float, needs: Capability = Capability.SEND
 ) -> Iterator[tuple[ResolvedProfile, Provider]]:
     """The resolved profile and a client for it, closed afterwards; `needs` is checked first."""
-    resolved = resolve(ProfileStore().load(), profile)
+    resolved = resolve(profile_service.load(), profile)
     info = registry.get(resolved.provider)
     require(info, needs, resolved.profile.name)
     client_class = registry.load(info.client)

@@ -1,7 +1,7 @@
 """The HTTP receiver behind `smsctl listen`: a small ASGI app, served by uvicorn.
 
 Each provider posts to `/<secret>/<provider>`. A request is read with a size limit, decoded,
-checked (the secret path; seven.io signatures when a signing key is set), parsed by the provider's
+checked (the secret path; signatures when a signing key is set), parsed by the provider's
 own module, and stored through one writer thread, so SQLite never blocks the event loop. Every
 refusal is a 4xx that names the reason; a 5xx only when storing failed, so the provider retries.
 """
@@ -166,7 +166,7 @@ class Receiver:
                 return b"".join(chunks)
 
     def _url(self, scope: Scope, headers: Mapping[str, str]) -> str:
-        """The URL as the provider called it: what a seven.io signature covers."""
+        """The URL as the provider called it: what a callback signature covers."""
         path = str(scope.get("raw_path", b"").decode("latin-1") or scope["path"])
         query = scope.get("query_string", b"").decode("latin-1")
         suffix = path + (f"?{query}" if query else "")

@@ -32,15 +32,16 @@ from sms_cli.errors import (
 from sms_cli.providers import registry
 from sms_cli.providers.base import address_book_name
 from sms_cli.providers.registry import ProviderInfo, load
+from sms_cli.services import profiles as profile_service
 from sms_cli.services.preview import Preview, build_preview
-from sms_cli.storage.profiles import ProfileStore, ResolvedProfile, resolve, validate_sender
+from sms_cli.storage.profiles import ResolvedProfile, resolve, validate_sender
 
 if TYPE_CHECKING:
     from sms_cli.providers.base import Attachment, Provider, Recipient, SendOptions, SendResult
     from sms_cli.storage.messages import History, MessageRecord
 
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
-# A name seven.io would read as a number: only digits, + and separators (§7.D.3).
+# A name a provider would read as a number: only digits, + and separators (PROVIDERS.md §7.D.3).
 _NUMBER_LIKE = re.compile(r"[\d+\s\-./()]+")
 ADDRESS_BOOK = "--to group:/contact:"  # the registry's name for address-book recipients
 _REFERENCE = re.compile(r"[A-Za-z0-9.\-_@]+")
@@ -192,13 +193,12 @@ def _check_udh(udh: str) -> None:
 
 
 def _check_binary_text(text: str) -> None:
-    """With --udh the text must be the message's data in hex: seven.io sends an 8-bit binary
-    SMS only when the text is hex (seed 001, `udh`); any other text with a UDH is refused."""
+    """With --udh the text must be the message's data in hex: a provider with `udh` sends an
+    8-bit binary SMS only when the text is hex (seed 001); any other text with a UDH is refused."""
     if not _HEX.fullmatch(text):
         raise InputError(
             "--udh needs the text as hex: the message's octets, e.g. 48656C6C6F for 'Hello'",
-            hint="seven.io sends a message with a UDH as 8-bit binary data only when the text "
-            "is hex",
+            hint="a message with a UDH goes out as 8-bit binary data only when the text is hex",
         )
 
 
@@ -223,17 +223,25 @@ def _recipients(args: SendArgs, provider: ProviderInfo, region: str | None) -> l
         if ADDRESS_BOOK not in provider.send_options:
             raise InputError(
                 f"{provider.title} has no address book: --to {raw!r} needs a phone number",
-                hint="group: and contact: recipients work with seven.io profiles",
+                hint=_address_book_hint(),
             )
         if not name or _NUMBER_LIKE.fullmatch(name) or not name.isprintable() or len(name) > 100:
             raise InputError(
-                f"--to {raw!r}: give the name of a {kind} in your seven.io address book "
+                f"--to {raw!r}: give the name of a {kind} in your {provider.title} address book "
                 "(not empty, not only digits, at most 100 printable characters)"
             )
         entry = f"{kind}:{name}"
         if entry.casefold() not in (known.casefold() for known in found):
             found.setdefault(entry, None)
     return list(found)
+
+
+def _address_book_hint() -> str:
+    """Which installed providers take address-book recipients: only read on this error."""
+    able = [i.title for i in registry.available().values() if ADDRESS_BOOK in i.send_options]
+    if not able:
+        return "group: and contact: recipients need a provider with an address book"
+    return "group: and contact: recipients work with profiles of: " + ", ".join(able)
 
 
 def _attachments(args: SendArgs) -> list[Attachment]:
@@ -270,13 +278,13 @@ def _with_placeholders(text: str, options: SendOptions) -> tuple[str, list[str]]
 def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
     from sms_cli.storage.messages import new_id
 
-    profiles = ProfileStore().load()
+    profiles = profile_service.load()
     resolved = resolve(profiles, args.profile, require_token=not dry_run)
     provider = registry.get(resolved.provider)
     recipients = _recipients(args, provider, resolved.profile.region)
     sender = args.sender if args.sender is not None else resolved.profile.sender
     if sender is not None:
-        validate_sender(provider.name, sender)
+        validate_sender(provider, sender)
     elif provider.requires_sender:
         raise InputError(
             f"{provider.title} needs a sender",

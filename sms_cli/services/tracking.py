@@ -1,6 +1,6 @@
 """Delivery tracking: find messages, ask their provider, keep the history monotonic, wait.
 
-An id on the command line may be smsctl's local id, a provider message id, or a Connectel bulk
+An id on the command line may be smsctl's local id, a provider message id, or a provider bulk
 id (every recipient of it). Messages in the history are asked about through the profile that
 sent them; ids the history does not know go to the profile the command resolves.
 """
@@ -24,8 +24,9 @@ from sms_cli.providers.base import (
 )
 from sms_cli.providers.info import Capability
 from sms_cli.providers.registry import load
+from sms_cli.services import profiles as profile_service
 from sms_cli.storage.messages import NOT_SENT
-from sms_cli.storage.profiles import ProfileFile, ProfileStore, resolve
+from sms_cli.storage.profiles import ProfileFile, resolve
 
 if TYPE_CHECKING:
     from sms_cli.providers.base import DeliveryReport, Provider
@@ -124,7 +125,7 @@ class Clients:
 
     def _store(self) -> ProfileFile:
         if self._profiles is None:
-            self._profiles = ProfileStore().load()
+            self._profiles = profile_service.load()
         return self._profiles
 
     def for_name(self, name: str | None, provider: str | None = None) -> tuple[str, Provider]:

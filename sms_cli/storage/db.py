@@ -128,7 +128,7 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
         """,
     ),
     (
-        # Why a message is in its state, in the provider's words (Connectel statusDesc, seven.io
+        # Why a message is in its state, in the provider's words (a statusDesc, an
         # error_text) or smsctl's (why a send was refused or never left). A history from before
         # keeps its send-time errors as reasons: a row whose state is still the send answer's
         # (provider_status IS provider_code) has an error that explains that state.
@@ -141,7 +141,7 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
     ),
     (
         # What the provider reported for each message, next to our own prediction (`encoding`,
-        # `segments`) and its `parts` and `price`: to check the bill later (seven.io §7.D.1).
+        # `segments`) and its `parts` and `price`: to check the bill later (PROVIDERS.md §7.D.1).
         # `provider_recipient`: the number a `group:`/`contact:` send went to (§7.D.3).
         "0006_provider_billing",
         """

@@ -16,16 +16,15 @@ import stat
 import sys
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import tomli_w
 
-import sms_cli.providers.registry as registry  # to be removed: storage must not know providers
 from sms_cli.core.redaction import register_secret
 from sms_cli.errors import ConfigError, InputError
 
@@ -66,9 +65,73 @@ def profiles_path() -> Path:
     return config_dir() / FILE_NAME
 
 
+# ---------------------------------------------------------------------------------------------
+# what the store needs to know about providers, passed in (services/profiles.py gives it from the
+# provider registry): storage and providers do not import each other.
+
+
+class CredentialFacts(Protocol):
+    @property
+    def name(self) -> str: ...  # its key in the profile table; `<name>_env` names a variable
+    @property
+    def label(self) -> str: ...  # "API token", "account id"
+    @property
+    def secret(self) -> bool: ...
+    @property
+    def env(self) -> str | None: ...  # a variable that overrides it
+
+
+class SenderFacts(Protocol):
+    def problem(self, sender: str) -> str | None: ...
+
+
+class ProviderFacts(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def default_base_url(self) -> str: ...
+    @property
+    def credentials(self) -> Sequence[CredentialFacts]: ...
+    @property
+    def sender(self) -> SenderFacts: ...
+
+
+class ProviderCatalog(Protocol):
+    def facts(self, name: str) -> ProviderFacts | None:
+        """The provider of that name, or None when none is installed."""
+        ...
+
+    def names(self) -> Sequence[str]:
+        """Every installed provider, for messages."""
+        ...
+
+
+@dataclass(frozen=True)
+class _Credential:
+    name: str
+    label: str
+    secret: bool = True
+    env: str | None = None
+
+
+# A profile built without provider facts (a test's Profile(...)) has the one credential every
+# built-in provider has.
+_TOKEN_ONLY: Final[tuple[CredentialFacts, ...]] = (
+    _Credential("token", "API token", env=ENV_TOKEN),
+)
+
+
+def main_secret(credentials: Sequence[CredentialFacts]) -> CredentialFacts | None:
+    """The first secret: the one --token-stdin / --token-env / SMSCTL_TOKEN give."""
+    return next((c for c in credentials if c.secret), None)
+
+
 @dataclass(frozen=True)
 class Profile:
-    """One provider account. The token is stored, or read from `token_env` when used."""
+    """One provider account. Each credential is stored under its name (`token`, or one in
+    `more_credentials`), or read when used from the variable `<name>_env` names."""
 
     name: str
     provider: str
@@ -80,17 +143,42 @@ class Profile:
     store_text: bool = True  # False: the history keeps only a hash of each text
     price_per_segment: float | None = None  # for cost estimates before a bulk job
     signing_key: str | None = field(default=None, repr=False)  # verifies signed callbacks
+    # Credentials under names other than `token` (which keeps its own fields, as files hold it).
+    more_credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
+    more_credentials_env: Mapping[str, str] = field(default_factory=dict)
+    facts: ProviderFacts | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         register_secret(self.token)
         register_secret(self.signing_key)
+        secret = {c.name for c in self.credential_facts if c.secret}
+        for name, value in self.more_credentials.items():
+            if name in secret or self.facts is None:
+                register_secret(value)
+
+    @property
+    def credential_facts(self) -> Sequence[CredentialFacts]:
+        return self.facts.credentials if self.facts is not None else _TOKEN_ONLY
 
     @property
     def effective_base_url(self) -> str:
-        return self.base_url or registry.get(self.provider).default_base_url
+        if self.base_url or self.facts is None:
+            return self.base_url or ""
+        return self.facts.default_base_url
+
+    def stored(self, name: str) -> str | None:
+        """The stored value of a credential, by its name."""
+        return self.token if name == "token" else self.more_credentials.get(name)
+
+    def env_of(self, name: str) -> str | None:
+        """The variable a credential is read from when used, if the profile names one."""
+        return self.token_env if name == "token" else self.more_credentials_env.get(name)
 
     def to_toml(self) -> dict[str, str]:
-        return {key: value for key in _PROFILE_KEYS if (value := getattr(self, key)) is not None}
+        table = {key: value for key in _PROFILE_KEYS if (value := getattr(self, key)) is not None}
+        table.update(self.more_credentials)
+        table.update({f"{name}_env": var for name, var in self.more_credentials_env.items()})
+        return table
 
 
 @dataclass(frozen=True)
@@ -148,6 +236,7 @@ class ProfileFile:
     default: str | None = None
     profiles: Mapping[str, Profile] = field(default_factory=dict)
     broken: Mapping[str, BrokenProfile] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # found on load (a file others can read), for the command
 
     def get(self, name: str) -> Profile:
         if name in self.broken:
@@ -229,19 +318,18 @@ def validate_name(name: str) -> str:
     return name
 
 
-def validate_provider(provider: str) -> str:
-    try:
-        return registry.get(provider).name
-    except registry.UnknownProvider:
-        known = ", ".join(registry.available())
-        raise InputError(f"unknown provider {shown(provider)} (known: {known})") from None
+def validate_provider(provider: str, catalog: ProviderCatalog) -> ProviderFacts:
+    facts = catalog.facts(provider)
+    if facts is None:
+        known = ", ".join(catalog.names())
+        raise InputError(f"unknown provider {shown(provider)} (known: {known})")
+    return facts
 
 
-def validate_sender(provider: str, sender: str) -> str:
-    problem = registry.get(provider).sender.problem(sender)
+def validate_sender(provider: ProviderFacts, sender: str) -> str:
+    problem = provider.sender.problem(sender)
     if problem:
-        title = registry.get(provider).title
-        raise InputError(f"sender {shown(sender)} does not fit {title}: {problem}")
+        raise InputError(f"sender {shown(sender)} does not fit {provider.title}: {problem}")
     return sender
 
 
@@ -353,7 +441,7 @@ def validate_price(price: float) -> float:
 # reading and writing
 
 
-def _parse(path: Path, data: bytes) -> ProfileFile:
+def _parse(path: Path, data: bytes, catalog: ProviderCatalog) -> ProfileFile:
     try:
         document = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -367,10 +455,10 @@ def _parse(path: Path, data: bytes) -> ProfileFile:
             f"{path}, {where}: not valid TOML ({reason})",
             hint="fix or remove the file; smsctl does not overwrite a file it cannot read",
         ) from None
-    return _from_document(path, document)
+    return _from_document(path, document, catalog)
 
 
-def _from_document(path: Path, document: dict[str, Any]) -> ProfileFile:
+def _from_document(path: Path, document: dict[str, Any], catalog: ProviderCatalog) -> ProfileFile:
     """The file's profiles; one with a bad value is kept aside as broken, the others stay usable."""
 
     def broken(detail: str) -> ConfigError:
@@ -388,7 +476,7 @@ def _from_document(path: Path, document: dict[str, Any]) -> ProfileFile:
     broken_profiles: dict[str, BrokenProfile] = {}
     for name, table in tables.items():
         try:
-            profiles[name] = _profile_from_table(name, table)
+            profiles[name] = _profile_from_table(name, table, catalog)
         except InputError as exc:
             _register_secrets_of(table)
             message = f"{path}: profile {shown(name)}: {exc.message}"
@@ -401,16 +489,25 @@ def _from_document(path: Path, document: dict[str, Any]) -> ProfileFile:
     return ProfileFile(default=default, profiles=profiles, broken=broken_profiles)
 
 
-def _profile_from_table(name: str, table: object) -> Profile:
+def _profile_from_table(name: str, table: object, catalog: ProviderCatalog) -> Profile:
     """One profile, checked by the same functions `profile add` uses; InputError names the key."""
     validate_name(name)
     if not isinstance(table, dict):
         raise InputError("must be a table")
-    unknown = sorted(set(table) - set(_PROFILE_KEYS))
+    provider = table.get("provider")
+    if not isinstance(provider, str):
+        word = "missing" if provider is None else "not a string"
+        raise InputError(f"'provider' is {word}", hint=f"one of {', '.join(catalog.names())}")
+    try:
+        facts = validate_provider(provider, catalog)
+    except InputError as exc:
+        raise InputError(f"'provider': {exc.message}") from None
+    kinds = credential_keys(facts)
+    unknown = sorted(set(table) - set(kinds))
     if unknown:
         raise InputError(f"unknown key {shown(unknown[0])}")
     values: dict[str, Any] = {}
-    for key, kind in _PROFILE_KEYS.items():
+    for key, kind in kinds.items():
         if key not in table:
             continue
         value = table[key]
@@ -423,13 +520,9 @@ def _profile_from_table(name: str, table: object) -> Profile:
             word = {str: "a string", bool: "true or false", float: "a number"}[kind]
             raise InputError(f"{key!r} must be {word}")
         values[key] = value
-    if "provider" not in values:
-        raise InputError("'provider' is missing", hint=f"one of {', '.join(registry.available())}")
     checks: dict[str, Callable[[Any], Any]] = {
-        "provider": validate_provider,
-        "token": validate_secret,
-        "token_env": validate_env_name,
-        "sender": lambda sender: validate_sender(values["provider"], sender),
+        "provider": lambda _: facts.name,
+        "sender": lambda sender: validate_sender(facts, sender),
         "base_url": validate_base_url,
         "region": validate_region,
         "price_per_segment": validate_price,
@@ -441,16 +534,64 @@ def _profile_from_table(name: str, table: object) -> Profile:
                 values[key] = check(values[key])
             except InputError as exc:
                 raise InputError(f"{key!r}: {exc.message}") from None
-    return Profile(name=name, **values)
+    stored: dict[str, str] = {}
+    from_env: dict[str, str] = {}
+    for credential in facts.credentials:
+        key = credential.name
+        try:
+            if key in values:
+                stored[key] = validate_secret(values.pop(key), _what(credential))
+            key = f"{credential.name}_env"
+            if key in values:
+                from_env[credential.name] = validate_env_name(values.pop(key))
+        except InputError as exc:
+            raise InputError(f"{key!r}: {exc.message}") from None
+    return make_profile(name, facts, stored, from_env, **values)
+
+
+def _what(credential: CredentialFacts) -> str:
+    """How messages call a credential: `token` stays "token", as it always was."""
+    return "token" if credential.name == "token" else credential.label
+
+
+def credential_keys(facts: ProviderFacts) -> dict[str, type]:
+    """The keys a profile of this provider may hold, and their types."""
+    kinds = {k: v for k, v in _PROFILE_KEYS.items() if k not in ("token", "token_env")}
+    for credential in facts.credentials:
+        kinds[credential.name] = str
+        kinds[f"{credential.name}_env"] = str
+    return kinds
+
+
+def make_profile(
+    name: str,
+    facts: ProviderFacts,
+    stored: Mapping[str, str],
+    from_env: Mapping[str, str],
+    **values: Any,
+) -> Profile:
+    """A profile with its credentials by name: `token` in its own fields, others beside it."""
+    return Profile(
+        name=name,
+        **{k: v for k, v in values.items() if k != "provider"},
+        provider=facts.name,
+        token=stored.get("token"),
+        token_env=from_env.get("token"),
+        more_credentials={k: v for k, v in stored.items() if k != "token"},
+        more_credentials_env={k: v for k, v in from_env.items() if k != "token"},
+        facts=facts,
+    )
 
 
 def _register_secrets_of(table: object) -> None:
     """A broken profile's secrets stay secret: its token, its key, a password in its URL."""
     if not isinstance(table, dict):
         return
-    for key in ("token", "signing_key"):
-        if isinstance(table.get(key), str):
-            register_secret(table[key])
+    # Which keys are secret depends on a provider the table may not name well: every string but
+    # the values that are never secret is kept out of output (an account id too, to be safe).
+    for key, value in table.items():
+        if isinstance(value, str) and key not in _NEVER_SECRET and not str(key).endswith("_env"):
+            register_secret(value)
     url = table.get("base_url")
     if isinstance(url, str) and "@" in url:
         userinfo = url.partition("//")[2].rpartition("@")[0] or url.rpartition("@")[0]
@@ -458,19 +599,24 @@ def _register_secrets_of(table: object) -> None:
         register_secret(userinfo.partition(":")[2])
 
 
-def _check_private(path: Path, mode: int) -> None:
-    if sys.platform != "win32" and mode & 0o077:
-        from sms_cli.render import output
+_NEVER_SECRET: Final = frozenset({"provider", "sender", "base_url", "region"})
 
-        output.warning(
+
+def _privacy_warning(path: Path, mode: int) -> str | None:
+    if sys.platform != "win32" and mode & 0o077:
+        return (
             f"{path} can be read by other users (mode {stat.S_IMODE(mode):04o}); "
             f"it holds tokens: chmod 600 {path}"
         )
+    return None
 
 
 class ProfileStore:
-    def __init__(self, path: Path | None = None) -> None:
+    """The profiles file; `providers` tells it which providers exist and what they need."""
+
+    def __init__(self, path: Path | None = None, *, providers: ProviderCatalog) -> None:
         self.path = path or profiles_path()
+        self.providers = providers
 
     def load(self) -> ProfileFile:
         try:
@@ -493,8 +639,9 @@ class ProfileStore:
                 data = handle.read()
         except OSError as exc:
             raise ConfigError(f"cannot read {self.path}: {exc.strerror or exc}") from None
-        _check_private(self.path, mode)
-        return _parse(self.path, data)
+        loaded = _parse(self.path, data, self.providers)
+        warning = _privacy_warning(self.path, mode)
+        return replace(loaded, warnings=(warning,)) if warning else loaded
 
     def update(self, change: Callable[[ProfileFile], tuple[ProfileFile, T]]) -> T:
         """Apply `change` to the current file under a lock and write the result atomically."""
@@ -589,25 +736,17 @@ def _fsync_directory(directory: Path) -> None:
 
 @dataclass(frozen=True)
 class ResolvedProfile:
-    """The profile a command uses, its token, and where each value came from."""
+    """The profile a command uses, its credentials, and where each value came from."""
 
     profile: Profile
-    token: str | None = field(repr=False)
+    token: str | None = field(repr=False)  # the first secret (redaction, signing, old paths)
     sources: Mapping[str, str]
+    # Every credential the provider declares that has a value, by its name: what a client gets.
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def provider(self) -> str:
         return self.profile.provider
-
-    @property
-    def credentials(self) -> dict[str, str]:
-        """Every credential resolved, by its name (what a provider client is built with)."""
-        if self.token is None:
-            return {}
-        # The profile's token is the provider's first secret credential, whatever its name.
-        info = registry.get(self.profile.provider)
-        first = next((c.name for c in info.credentials if c.secret), "token")
-        return {first: self.token}
 
 
 def select_profile_name(
@@ -641,49 +780,90 @@ def resolve(
 ) -> ResolvedProfile:
     name, name_source = select_profile_name(profiles, flag, flag_source)
     profile = profiles.get(name)
-    token, token_source = _token(profile)
-    if token is None and require_token:
-        if profile.token_env:
-            raise ConfigError(
-                f"profile {shown(name)} reads its token from ${profile.token_env}, "
-                "which is not set",
-                hint=f"export {profile.token_env}=... or set {ENV_TOKEN}",
-            )
-        raise ConfigError(
-            f"profile {shown(name)} has no token",
-            hint=f"set {ENV_TOKEN}, or add the profile again with a token",
-        )
-    sources = {
-        "profile": name_source,
-        "provider": "profile",
-        "token": token_source,
-        "sender": "profile" if profile.sender else "not set",
-        "base_url": "profile" if profile.base_url else "provider default",
-        "region": "profile" if profile.region else "not set",
-    }
-    return ResolvedProfile(profile=profile, token=token, sources=sources)
+    declared = profile.credential_facts
+    first = main_secret(declared)
+    credentials: dict[str, str] = {}
+    sources = {"profile": name_source, "provider": "profile"}
+    for credential in declared:
+        value, source = _credential(profile, credential, credential is first)
+        sources["token" if credential is first else credential.name] = source
+        if value is not None:
+            credentials[credential.name] = value
+        elif require_token:
+            raise _missing(profile, credential, credential is first)
+    if first is None:
+        sources["token"] = "not needed"
+    sources.update(
+        {
+            "sender": "profile" if profile.sender else "not set",
+            "base_url": "profile" if profile.base_url else "provider default",
+            "region": "profile" if profile.region else "not set",
+        }
+    )
+    token = credentials.get(first.name) if first is not None else None
+    return ResolvedProfile(profile=profile, token=token, sources=sources, credentials=credentials)
 
 
-def _token(profile: Profile) -> tuple[str | None, str]:
-    override = os.environ.get(ENV_TOKEN)
-    if override:
-        return _checked_env_token(override, ENV_TOKEN), ENV_TOKEN
-    if profile.token_env:
-        value = os.environ.get(profile.token_env)
+def _override(credential: CredentialFacts, first: bool) -> str | None:
+    """The variable that overrides a credential for every profile: its own, or SMSCTL_TOKEN."""
+    return credential.env or (ENV_TOKEN if first else None)
+
+
+def _credential(
+    profile: Profile, credential: CredentialFacts, first: bool
+) -> tuple[str | None, str]:
+    override = _override(credential, first)
+    if override and (value := os.environ.get(override)):
+        return _checked_env_value(value, override, credential), override
+    variable = profile.env_of(credential.name)
+    if variable:
+        value = os.environ.get(variable)
         if not value:
-            return None, f"${profile.token_env}"
-        return _checked_env_token(value, profile.token_env), f"${profile.token_env}"
-    return profile.token, "profile"
+            return None, f"${variable}"
+        return _checked_env_value(value, variable, credential), f"${variable}"
+    value = profile.stored(credential.name)
+    return value, "profile" if value is not None else "not set"
 
 
-def _checked_env_token(value: str, variable: str) -> str:
-    """A token from the environment meets the rule a stored one does (exit 4, never shown)."""
-    register_secret(value)
+def _missing(profile: Profile, credential: CredentialFacts, first: bool) -> ConfigError:
+    """Exit 4 naming the credential a profile lacks, never a value."""
+    name = shown(profile.name)
+    what = _what(credential)
+    override = _override(credential, first)
+    variable = profile.env_of(credential.name)
+    if variable:
+        also = f" or set {override}" if override else ""
+        return ConfigError(
+            f"profile {name} reads its {what} from ${variable}, which is not set",
+            hint=f"export {variable}=...{also}",
+        )
+    if first and credential.name == "token":
+        return ConfigError(
+            f"profile {name} has no token",
+            hint=f"set {override}, or add the profile again with a token",
+        )
+    how = (
+        f"--credential-stdin {credential.name}"
+        if credential.secret
+        else f"--credential {credential.name}=..."
+    )
+    also = f"set {override}, or " if override else ""
+    return ConfigError(
+        f"profile {name} has no {what} ({credential.name})",
+        hint=f"{also}add the profile again with {how}",
+    )
+
+
+def _checked_env_value(value: str, variable: str, credential: CredentialFacts) -> str:
+    """A credential from the environment meets the rule a stored one does (exit 4, never shown)."""
+    if credential.secret:
+        register_secret(value)
+    what = _what(credential)
     try:
-        return validate_secret(value)
+        return validate_secret(value, what)
     except InputError as exc:
         raise ConfigError(
-            f"${variable}: {exc.message}", hint=f"set {variable} to the token alone"
+            f"${variable}: {exc.message}", hint=f"set {variable} to the {what} alone"
         ) from None
 
 
@@ -713,13 +893,9 @@ def with_default(profiles: ProfileFile, name: str) -> ProfileFile:
 
 
 def with_signing_key(profiles: ProfileFile, name: str, key: str | None) -> ProfileFile:
+    """The caller checks the provider signs its callbacks (a provider fact storage lacks)."""
     profiles.require_sound()
     profile = profiles.get(name)
-    info = registry.get(profile.provider)
-    if key is not None and not info.supports(registry.Capability.SIGNED_CALLBACKS):
-        raise InputError(
-            f"{info.title} does not sign its callbacks; profile {name!r} needs no signing key"
-        )
     updated = replace(profile, signing_key=key)
     return replace(profiles, profiles={**profiles.profiles, name: updated})
 

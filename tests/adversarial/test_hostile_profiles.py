@@ -318,10 +318,11 @@ def test_any_toml_value_gives_a_valid_profile_or_a_config_error(
     """The store and the renderer, fast enough for many examples; the CLI is sampled below."""
     from sms_cli.errors import ConfigError
     from sms_cli.render.profile import profile_list_json, resolved_profile_json
-    from sms_cli.storage.profiles import ProfileStore, resolve
+    from sms_cli.services.profiles import store
+    from sms_cli.storage.profiles import resolve
 
     path = _hostile_file(key, value, name)
-    profiles = ProfileStore(path).load()
+    profiles = store(path).load()
     assert set(profiles.profiles) | set(profiles.broken) == {name}
     try:
         resolved = resolve(profiles, require_token=False)

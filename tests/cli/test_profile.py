@@ -26,6 +26,7 @@ PROFILE_KEYS = {
     "sender",
     "base_url",
     "region",
+    "credentials",
     "token",
     "token_env",
     "store_text",

@@ -93,7 +93,7 @@ def test_utf8_help_says_deprecated(seven: Invoke) -> None:
     result = seven(["send", "--help"], input=None)
     assert result.exit_code == 0
     words = " ".join(result.stdout.replace("│", " ").split())
-    assert "--utf8" in words and "Deprecated by seven.io, which detects the encoding" in words
+    assert "--utf8" in words and "Deprecated: providers detect the encoding themselves" in words
 
 
 def test_utf8_is_refused_by_connectel(seven: Invoke) -> None:

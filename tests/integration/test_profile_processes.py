@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from sms_cli.storage.profiles import ProfileStore
+from sms_cli.services.profiles import store as profile_store
 
 WRITER = """
 import sys
 from pathlib import Path
-from sms_cli.storage.profiles import Profile, ProfileStore, with_added
+from sms_cli.services.profiles import store as profile_store
+from sms_cli.storage.profiles import Profile, with_added
 
-store = ProfileStore(Path(sys.argv[1]))
+store = profile_store(Path(sys.argv[1]))
 prefix, count = sys.argv[2], int(sys.argv[3])
 print("ready", flush=True)
 for i in range(count):
@@ -45,7 +46,7 @@ def test_kill_9_during_writes_leaves_a_valid_file(tmp_path: Path, delay: float) 
     time.sleep(delay)
     writer.send_signal(signal.SIGKILL)
     writer.wait(timeout=30)
-    profiles = ProfileStore(path).load()  # raises if the file were torn
+    profiles = profile_store(path).load()  # raises if the file were torn
     names = set(profiles.profiles)
     assert names == {f"w-{i}" for i in range(len(names))}  # a prefix: nothing half-applied
     assert all(p.token == f"tok-w-{int(p.name[2:]):06d}" for p in profiles.profiles.values())
@@ -57,10 +58,10 @@ def test_concurrent_writers_lose_nothing_and_never_tear_the_file(tmp_path: Path)
     reads = 0
     while any(w.poll() is None for w in writers):
         if path.exists():
-            ProfileStore(path).load()
+            profile_store(path).load()
             reads += 1
     assert all(w.returncode == 0 for w in writers)
-    names = set(ProfileStore(path).load().profiles)
+    names = set(profile_store(path).load().profiles)
     assert names == {f"{p}-{i}" for p in "abc" for i in range(40)}
     assert reads > 0
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sms_cli.errors import ConfigError, InputError
+from sms_cli.services.profiles import CATALOG
 from sms_cli.storage.profiles import (
     REGIONS,
     Profile,
@@ -39,7 +40,7 @@ def add(store: ProfileStore, profile: Profile, make_default: bool = False) -> Pr
 
 @pytest.fixture
 def store(tmp_path: Path) -> ProfileStore:
-    return ProfileStore(tmp_path / "config" / "profiles.toml")
+    return ProfileStore(tmp_path / "config" / "profiles.toml", providers=CATALOG)
 
 
 def test_config_dir_comes_from_the_environment(tmp_path: Path) -> None:

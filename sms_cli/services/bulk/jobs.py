@@ -29,6 +29,7 @@ from sms_cli.errors import (
 )
 from sms_cli.providers import registry
 from sms_cli.providers.registry import load
+from sms_cli.services import profiles as profile_service
 from sms_cli.services.bulk.engine import Engine, Progress, batches, tune_gc
 from sms_cli.services.bulk.input import (
     RowCheck,
@@ -41,7 +42,7 @@ from sms_cli.services.bulk.input import (
 )
 from sms_cli.storage.jobs import JobOutcome, JobRecord, JobSummary, Journal, job_lock
 from sms_cli.storage.messages import History, new_id
-from sms_cli.storage.profiles import ProfileStore, resolve, validate_sender
+from sms_cli.storage.profiles import resolve, validate_sender
 
 
 @dataclass(frozen=True)
@@ -134,12 +135,12 @@ def finished_exit_code(counts: dict[str, int]) -> ExitCode:
 def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
     """Check every row of a CSV; with --dry-run show the verdicts, else journal the job and
     send it."""
-    resolved = resolve(ProfileStore().load(), job.profile, require_token=not job.dry_run)
+    resolved = resolve(profile_service.load(), job.profile, require_token=not job.dry_run)
     provider = registry.get(resolved.provider)
     price = resolved.profile.price_per_segment
     default_sender = job.sender if job.sender is not None else resolved.profile.sender
     if default_sender is not None:
-        validate_sender(provider.name, default_sender)
+        validate_sender(provider, default_sender)
     raw, source_name = _open_binary(job.file)
     hashing = _HashingReader(raw)
     # surrogateescape: a bad byte reaches the reader, which names its line (bulk._decoded).
@@ -349,7 +350,7 @@ def _run(
 def _send_pending(
     journal: Journal, job_id: str, profile_name: str, run: RunOptions, view: BulkView
 ) -> ExitCode:
-    resolved = resolve(ProfileStore().load(), profile_name)
+    resolved = resolve(profile_service.load(), profile_name)
     provider = registry.get(resolved.provider)
     client_class = load(provider.client)
     credentials = resolved.credentials
@@ -427,7 +428,7 @@ def _check_provider(job: JobRecord, profile_name: str, *, required: bool) -> Non
     """A job was checked for one provider (its sender rules, its text limits): it is never
     resumed through a profile of another."""
     try:
-        resolved = resolve(ProfileStore().load(), profile_name, require_token=False)
+        resolved = resolve(profile_service.load(), profile_name, require_token=False)
     except ConfigError:
         if required:
             raise

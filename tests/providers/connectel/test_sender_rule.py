@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sms_cli.errors import InputError
+from sms_cli.providers import registry
 from sms_cli.storage.profiles import validate_sender
 
 
@@ -22,7 +23,7 @@ from sms_cli.storage.profiles import validate_sender
 )
 def test_sender_rules(sender: str, ok: bool) -> None:
     if ok:
-        assert validate_sender("connectel", sender) == sender
+        assert validate_sender(registry.get("connectel"), sender) == sender
     else:
         with pytest.raises(InputError):
-            validate_sender("connectel", sender)
+            validate_sender(registry.get("connectel"), sender)
