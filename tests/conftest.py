@@ -39,6 +39,8 @@ def pytest_configure(config: pytest.Config) -> None:
     times, and under PYTHONDONTWRITEBYTECODE each would compile every module it imports from
     source again. Python reads bytecode that exists whatever that setting says, and checks it
     against the source, so what runs is the same."""
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: the controller compiled it
+        return
     import compileall
 
     compileall.compile_dir(Path(__file__).parent.parent / "sms_cli", quiet=1)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import select
 import selectors
 import signal
 import socket
@@ -373,10 +375,21 @@ def test_a_stalled_reader_never_delays_a_callback() -> None:
         stop(process)
 
 
-def free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as placeholder:
-        port: int = placeholder.getsockname()[1]
-    return port
+def announced_port(fd: int, within: float = 10.0) -> int:
+    """The port `smsctl listen --port 0` bound, from its first line on stderr ("smsctl listen on
+    http://127.0.0.1:PORT ..."): no port picked beforehand that another process could take."""
+    deadline = time.monotonic() + within
+    seen = b""
+    while b"\n" not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"listen did not start: {seen!r}"
+        if select.select([fd], [], [], left)[0]:
+            chunk = os.read(fd, 4096)
+            assert chunk, f"listen exited: {seen!r}"
+            seen += chunk
+    found = re.search(rb"listen on http://127\.0\.0\.1:(\d+) ", seen.split(b"\n")[0])
+    assert found, seen
+    return int(found[1])
 
 
 def wait_until_listening(port: int, within: float = 10.0) -> None:
@@ -405,15 +418,15 @@ def test_a_stderr_nobody_reads_never_blocks_listen(merged: bool) -> None:
 
     read_end, write_end = os.pipe()
     fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ: the smallest pipe, full after ~100 lines
-    port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "sms_cli", "listen", "--port", str(port), "--secret", SECRET],
+        [sys.executable, "-m", "sms_cli", "listen", "--port", "0", "--secret", SECRET],
         stdout=write_end if merged else subprocess.DEVNULL,
         stderr=write_end,
         env=os.environ.copy(),
     )
     os.close(write_end)
     try:
+        port = announced_port(read_end)
         wait_until_listening(port)
         for n in range(300):
             assert garbage_request(port).startswith(b"HTTP/1.1 400"), n

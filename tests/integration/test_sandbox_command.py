@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,25 +14,37 @@ import pytest
 from typer.testing import CliRunner
 
 from sms_cli.app import app
-from tests.integration.test_send_contract import free_port
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
 
 
 def test_sandbox_serves_both_providers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port = free_port()
     env = {
         **os.environ,
         "SMSCTL_CONFIG_DIR": str(tmp_path / "cfg"),
         "SMSCTL_DATA_DIR": str(tmp_path / "data"),
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sms_cli", "sandbox", "--port", str(port), "--no-log"],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    for _ in range(5):  # a port found free may be taken before the sandbox binds it: another one
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "sms_cli", "sandbox", "--port", str(port), "--no-log"],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert server.stderr is not None
+        first = server.stderr.readline()
+        if "cannot listen" not in first:
+            break
+        assert server.wait(timeout=20) == 2, first
     try:
         assert server.stderr is not None
-        banner = [server.stderr.readline() for _ in range(3)]
+        banner = [first] + [server.stderr.readline() for _ in range(2)]
         assert f"listening on http://127.0.0.1:{port}" in banner[0]
         commands = [line.split(": ", 1)[1].strip() for line in banner[1:]]
         for command in commands:  # the profile commands it prints, run as printed

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -149,17 +150,19 @@ def test_unknown_outcomes_are_in_the_history(emu: Emu, profile: str) -> None:
     assert row.text == "Hi there"
 
 
-def free_port() -> int:
+@pytest.fixture
+def refusing_port() -> Iterator[int]:
+    """A loopback port bound but never listening: a connection to it is refused. Held for the
+    whole test, so no other test (or pytest-xdist worker) can bind and answer on it meanwhile."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+        yield sock.getsockname()[1]
 
 
 def test_connection_refused_is_retried_then_a_clear_error(
-    provider: str, retry_clock: FakeClock
+    provider: str, retry_clock: FakeClock, refusing_port: int
 ) -> None:
-    dead = f"http://127.0.0.1:{free_port()}"
+    dead = f"http://127.0.0.1:{refusing_port}"
     added = run(
         [
             "profile",
