@@ -253,8 +253,11 @@ def send_command(
 
 
 def _what_went_out(report: SendReport) -> str:
+    from sms_cli.core.status import ACCEPTED_STATUSES
     from sms_cli.errors import ExitCode
 
+    if report.not_sent and any(r.status in ACCEPTED_STATUSES for r in report.results):
+        return "some of the messages WERE sent"
     return {
         ExitCode.OK: "the messages WERE sent",
         ExitCode.PARTIAL: "some of the messages WERE sent",

@@ -234,6 +234,9 @@ class Emulator(ABC):
     outcomes: ClassVar[dict[str, list[str]]] = {}
     # What the provider pushes to a callback URL: "delivery" (reports) and/or "inbound" (SMS).
     callback_events: ClassVar[frozenset[str]] = frozenset({"delivery", "inbound"})
+    # The `set` settings after which the provider refuses sends for the account (no credit or
+    # quota left), as its client's `account_codes` name; {}: it has no such refusal to play.
+    account_refusal: ClassVar[dict[str, Any]] = {}
 
     def __init__(self) -> None:
         self.lock = threading.RLock()

@@ -42,6 +42,16 @@ def send_json(report: SendReport) -> dict[str, Any]:
         ]
     else:
         results = [_result_json(r) for r in report.results]
+        results += [
+            {
+                **dict.fromkeys(RESULT_KEYS),
+                "recipient": n.recipient,
+                "status": "not_sent",
+                "error": n.error,
+                "local_id": n.local_id,
+            }
+            for n in report.not_sent
+        ]
     document: dict[str, Any] = {
         "dry_run": report.dry_run,
         "test": plan.options.test,
@@ -112,6 +122,7 @@ def send_human(report: SendReport) -> None:
         )
         for r in report.results
     ]
+    rows += [(n.recipient, "not_sent", "", "", "", visible(n.error)) for n in report.not_sent]
     table(("Recipient", "Status", "ID", "Parts", "Price", "Error"), rows, title=None)
     if report.balance is not None:
         output.stdout().write(f"Balance: {report.balance}\n")
@@ -157,6 +168,11 @@ def explain(report: SendReport) -> None:
         output.warning(
             f"the outcome of {len(unknown)} message(s) is unknown ({why}). They may "
             "have been sent; smsctl did not resend them, and recorded them in its history"
+        )
+    if report.not_sent:
+        output.warning(
+            f"{len(report.not_sent)} message(s) were not sent ({report.not_sent[0].error}); "
+            "they can be sent again: smsctl log --status not_sent lists them"
         )
     honoured = not any(r.test_not_honoured for r in report.results)
     if report.plan.options.test and not report.dry_run and honoured:

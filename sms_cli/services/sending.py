@@ -37,6 +37,8 @@ from sms_cli.services.preview import Preview, build_preview
 from sms_cli.storage.profiles import ResolvedProfile, resolve, validate_sender
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sms_cli.providers.base import Attachment, Provider, Recipient, SendOptions, SendResult
     from sms_cli.storage.messages import History, MessageRecord
 
@@ -92,23 +94,35 @@ class SendReport:
     plan: SendPlan
     results: tuple[SendResult, ...]
     dry_run: bool = False
+    # Recipients whose request was refused before it reached the provider, or never made
+    # because an earlier request stopped the send; and the exit code of what stopped it.
+    not_sent: tuple[NotSent, ...] = ()
+    stop_exit: ExitCode | None = None
     # Why the answers could not be written to the history, when they could not: the messages
     # went out (or not) as `results` say, and the history still shows them in flight.
     record_error: StorageError | None = None
 
     @property
     def exit_code(self) -> ExitCode:
-        """0 all accepted; 8 any outcome unknown; 7 none accepted; 3 some accepted."""
+        """0 all accepted; 8 any outcome unknown; 7 none accepted; 3 some accepted, some
+        refused; else, with recipients not sent, the code of what stopped the send (6 network
+        or rate limit, 5 authentication, 4 a wrong base URL)."""
         if self.dry_run:
             return ExitCode.OK
-        return exit_code_for(
-            Outcome.UNKNOWN
-            if r.status == "unknown"
-            else Outcome.DONE
-            if r.status in ACCEPTED_STATUSES
-            else Outcome.FAILED
-            for r in self.results
+        code = exit_code_for(
+            [
+                Outcome.UNKNOWN
+                if r.status == "unknown"
+                else Outcome.DONE
+                if r.status in ACCEPTED_STATUSES
+                else Outcome.FAILED
+                for r in self.results
+            ]
+            + [Outcome.NOT_SENT] * len(self.not_sent)
         )
+        if code == ExitCode.NETWORK and self.stop_exit is not None:
+            return self.stop_exit
+        return code
 
     @property
     def balance(self) -> float | None:
@@ -343,16 +357,14 @@ def make_client(plan: SendPlan, timeout: float) -> Provider:
 
 
 def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
-    """Record, send once, record the answer. Auth and network errors propagate."""
+    """Record, send once, record the answers. The recipients go out in requests of at most the
+    provider's `max_recipients_per_request`, in order; the first request refused before it
+    reached the provider (auth, network, a rate limit that did not clear) raises as it always
+    has. A later one stops the send: its recipients and those after it are `not_sent`, and so
+    are those after a request whose outcome is unknown (the network is in doubt: nothing
+    more is risked). Nothing is ever sent twice."""
     from sms_cli.providers.base import Recipient, SendRequest
-    from sms_cli.storage.messages import (
-        MessageRecord,
-        Outcome,
-        insert_answered,
-        new_id,
-        text_hash,
-        update_outcomes,
-    )
+    from sms_cli.storage.messages import MessageRecord, new_id, text_hash
 
     seg = plan.preview.segmentation
     recipients = tuple(Recipient(number, new_id()) for number in plan.recipients)
@@ -373,6 +385,13 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
         )
         for r in recipients
     ]
+    by_id = {i.local_id: i for i in intents}
+    size = max(1, plan.provider.max_recipients_per_request)
+    requests = [recipients[start : start + size] for start in range(0, len(recipients), size)]
+    results: list[SendResult] = []
+    not_sent: list[NotSent] = []
+    stop_exit: ExitCode | None = None
+    record_error: StorageError | None = None
     # Built first: a client refused here (a token no request can carry) leaves no intent behind.
     client = make_client(plan, timeout)
     try:
@@ -383,22 +402,77 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
             raise StorageError(
                 f"{exc.message}; nothing was sent", path=exc.path, hint=exc.hint
             ) from None
-        request = SendRequest(
-            text=plan.text, recipients=recipients, sender=plan.sender, options=plan.options
-        )
-        try:
-            results = client.send(request)
-        except (AuthError, NetworkError, ProviderUnavailable) as exc:
-            # Refused before processing: nothing was sent, which is not a delivery state.
-            # Anything else (Ctrl-C while waiting, a bug) leaves the messages recorded as in
-            # flight, which is what they are.
-            problem = _record_not_sent(history, recipients, exc.message)
-            if problem is not None:
-                exc.add_note(problem)  # shown as a warning before the error (commands/_runtime)
-            raise
+        for index, chunk in enumerate(requests):
+            later = [r for rest in requests[index + 1 :] for r in rest]
+            request = SendRequest(
+                text=plan.text, recipients=chunk, sender=plan.sender, options=plan.options
+            )
+            try:
+                answered = client.send(request)
+            except (AuthError, NetworkError, ProviderUnavailable) as exc:
+                # Refused before processing: nothing of this request was sent, which is not a
+                # delivery state. Anything else (Ctrl-C while waiting, a bug) leaves its
+                # messages recorded as in flight, which is what they are.
+                if index == 0:
+                    problem = _record_not_sent(history, recipients, exc.message)
+                    if problem is not None:
+                        exc.add_note(problem)  # shown as a warning before the error
+                    raise
+                stop_exit = exc.exit_code
+                not_sent = [NotSent.of(r, exc.message) for r in chunk]
+                not_sent += [NotSent.of(r, _NOT_TRIED) for r in later]
+                break
+            except BaseException:
+                # Ctrl-C or a bug during this request: it stays in flight; the requests after
+                # it were never tried, and the history must not call them in flight.
+                _record_not_sent(history, later, "interrupted before this request was made")
+                raise
+            answered, extra = _expanded(answered, by_id)
+            results += answered
+            record_error = record_error or _record_answers(history, answered, extra)
+            if later and record_error is not None:
+                not_sent = [NotSent.of(r, "the history could not be written") for r in later]
+                break
+            if later and any(r.status == "unknown" for r in answered):
+                not_sent = [NotSent.of(r, _AFTER_UNKNOWN) for r in later]
+                break
     finally:
         client.close()
-    results, extra = _expanded(results, {i.local_id: i for i in intents})
+    if not_sent and record_error is None:
+        record_error = _record_unsent(history, not_sent)
+    return SendReport(
+        plan=plan,
+        results=tuple(results),
+        not_sent=tuple(not_sent),
+        stop_exit=stop_exit,
+        record_error=record_error,
+    )
+
+
+_NOT_TRIED = "an earlier request was refused before it reached the provider; not tried"
+_AFTER_UNKNOWN = "the outcome of an earlier request is unknown; nothing more was risked, not tried"
+
+
+@dataclass(frozen=True)
+class NotSent:
+    """A recipient whose request was never made, or refused before it reached the provider:
+    certainly not sent, recorded `not_sent`, and may be sent again."""
+
+    recipient: str
+    local_id: str
+    error: str
+
+    @classmethod
+    def of(cls, recipient: Recipient, reason: str) -> NotSent:
+        return cls(recipient.number, recipient.local_id, f"not sent: {reason}")
+
+
+def _record_answers(
+    history: History, results: list[SendResult], extra: dict[str, MessageRecord]
+) -> StorageError | None:
+    """One request's answers, in one transaction; the error when they could not be written."""
+    from sms_cli.storage.messages import Outcome, insert_answered, update_outcomes
+
     try:
         with history.transaction() as db:
             update_outcomes(db, [Outcome.of(r) for r in results if r.local_id not in extra])
@@ -408,8 +482,18 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
                 [Outcome.of(r) for r in results if r.local_id in extra],
             )
     except StorageError as exc:
-        return SendReport(plan=plan, results=tuple(results), record_error=exc)
-    return SendReport(plan=plan, results=tuple(results))
+        return exc
+    return None
+
+
+def _record_unsent(history: History, not_sent: list[NotSent]) -> StorageError | None:
+    from sms_cli.storage.messages import NOT_SENT, Outcome
+
+    try:
+        history.record_outcomes([Outcome(n.local_id, NOT_SENT, error=n.error) for n in not_sent])
+    except StorageError as exc:
+        return exc
+    return None
 
 
 def _expanded(
@@ -435,12 +519,12 @@ def _expanded(
     return out, extra
 
 
-def _record_not_sent(
-    history: History, recipients: tuple[Recipient, ...], reason: str
-) -> str | None:
+def _record_not_sent(history: History, recipients: Sequence[Recipient], reason: str) -> str | None:
     """Record that nothing was sent; what went wrong when that could not be recorded."""
     from sms_cli.storage.messages import NOT_SENT, Outcome
 
+    if not recipients:
+        return None
     try:
         history.record_outcomes(
             [Outcome(r.local_id, NOT_SENT, error=f"not sent: {reason}") for r in recipients]

@@ -10,10 +10,13 @@ the provider's emulator (`INFO.emulator`) on a loopback port, over real HTTP, wi
 directories of their own. The suite drives the emulator only through the control API every
 emulator shares (sms_cli/providers/emulation.py): `reset`, `set {"tokens": ...}`, `faults`,
 `reject`, `script {"outcome": ...}` (from the emulator's `outcomes` table), `advance`,
-`inbound`, `flush`, `requests` and `messages`. Tests of a capability the provider does not
-declare are skipped with the reason. Callbacks reach smsctl's receiver (what `smsctl listen`
-serves): through `smsctl hooks add` when the provider declares `Capability.HOOKS`, otherwise
-through the emulator setting `callback_url` (the URL a user would set in the provider's portal).
+`inbound`, `flush`, `idle`, `requests` and `messages`, and the emulator's declared
+`account_refusal` settings. Tests of a capability the provider does not declare are skipped
+with the reason; every emulator must script the outcomes `delivered` and `failed`
+(`REQUIRED_OUTCOMES`: a test fails when it cannot), the rarer ones may be skipped. Callbacks
+reach smsctl's receiver (what `smsctl listen` serves): through `smsctl hooks add` when the
+provider declares `Capability.HOOKS`, otherwise through the emulator setting `callback_url` (the
+URL a user would set in the provider's portal).
 """
 
 from __future__ import annotations
@@ -69,6 +72,11 @@ DOCUMENT_KEYS = {
     "balance",
     "results",
 }
+# The delivery outcomes every emulator must be able to script (`Emulator.outcomes`): without
+# them the status tests would be skipped and a client that reads a failure as a delivery would
+# pass. The others (rejected, expired, unknown, enroute) may be missing for a provider with no
+# word for them.
+REQUIRED_OUTCOMES = ("delivered", "failed")
 AMBIGUOUS_FAULTS = ("drop_before", "drop_after", "error_5xx", "process_then_5xx", "malformed")
 _PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
@@ -113,12 +121,16 @@ class EmulatorControl:
         self.control("set", settings)
 
     def script(self, number: str, outcome: str) -> None:
-        """Play the provider's raw states that end in `outcome`; skip when it has none."""
+        """Play the provider's raw states that end in `outcome`. An emulator that cannot fails
+        the test for a required outcome (REQUIRED_OUTCOMES), and skips it for a rarer one."""
         response = httpx.post(
             f"{self.root}/__emu/script", json={"number": number, "outcome": outcome}, timeout=10
         )
         if response.status_code == 400:
-            pytest.skip(f"the {self.name} emulator cannot script {outcome!r} (its `outcomes`)")
+            why = f"the {self.name} emulator cannot script {outcome!r} (its `outcomes`)"
+            if outcome in REQUIRED_OUTCOMES:
+                pytest.fail(f"{why}: every emulator must script {', '.join(REQUIRED_OUTCOMES)}")
+            pytest.skip(why)
         response.raise_for_status()
 
 
@@ -342,6 +354,46 @@ class ProviderContract:
         assert item["status"] == "rejected"
         assert item["error"], "a rejection says why"
 
+    def test_a_refusal_is_rejected_and_nothing_is_queued(
+        self, emu: EmulatorControl, profile: str
+    ) -> None:
+        """The emulator's `reject` control: the provider refuses the recipient. smsctl says
+        so (exit 7, `rejected`, in the history too) and the emulator took nothing."""
+        emu.reject(FIRST)
+        result = run(["send", "--json", "--to", FIRST, "Hi"])
+        assert result.exit_code == 7, result.stderr
+        (item,) = document(result)["results"]
+        assert item["status"] == "rejected"
+        assert emu.messages() == []
+        (logged,) = json.loads(run(["log", "--json"]).stdout)["messages"]
+        assert logged["status"] == "rejected"
+
+    def test_an_account_refusal_is_refused_never_queued(
+        self, emu: EmulatorControl, profile: str, info: Any, tmp_path: Path
+    ) -> None:
+        """The account cannot pay (the emulator's `account_refusal` settings: out of credit or
+        quota). `send` reports the refusal (exit 7, `rejected`), and a bulk job pauses or
+        refuses: nothing is reported queued or accepted, and the emulator took nothing."""
+        from sms_cli.providers.registry import load
+
+        emulator = load(info.emulator)
+        assert issubclass(emulator, Emulator)
+        if not emulator.account_refusal:
+            pytest.skip(f"the {info.name} emulator declares no `account_refusal`")
+        emu.set(**emulator.account_refusal)
+        result = run(["send", "--json", "--to", FIRST, "Hi"])
+        assert result.exit_code == 7, result.stderr
+        (item,) = document(result)["results"]
+        assert item["status"] == "rejected"
+        assert item["error"], "a refusal says why"
+        path = tmp_path / "recipients.csv"
+        path.write_text(f"phone\n{FIRST}\n{SECOND}\n", encoding="utf-8")
+        bulk = run(["bulk", str(path), "--message", "Hi", "--yes", "--json"])
+        assert bulk.exit_code == 7, bulk.stderr
+        rows = json.loads(bulk.stdout)["rows"]
+        assert not set(rows) & {"accepted", "unknown", "in_flight"}, rows
+        assert emu.messages() == []
+
     def test_one_of_two_rejected_is_partial(self, emu: EmulatorControl, profile: str) -> None:
         emu.reject(SECOND)
         result = run(["send", "--json", "--to", FIRST, "--to", SECOND, "Hi"])
@@ -397,6 +449,26 @@ class ProviderContract:
         assert len(emu.messages()) <= 2  # processed once at most
         logged = json.loads(run(["log", "--json"]).stdout)["messages"]
         assert {(m["recipient"], m["status"]) for m in logged} == set(outcome.items())
+
+    def test_an_answer_slower_than_the_timeout_is_unknown_and_never_resent(
+        self, emu: EmulatorControl, profile: str
+    ) -> None:
+        """No answer within --timeout: the provider may have taken the message. smsctl says
+        `unknown` (exit 8) and never sends it again; the emulator took it exactly once."""
+        emu.faults(latency=30.0)
+        try:
+            result = run(["send", "--json", "--timeout", "0.5", "--to", FIRST, "Hi"])
+        finally:
+            # The slow answers end now (they are processed, as a provider would): then count.
+            emu.control("idle", {"timeout": 10, "hurry": True})
+            emu.faults()
+        assert result.exit_code == 8, result.stderr
+        assert statuses(result) == ["unknown"]
+        assert "did not resend" in result.stderr
+        assert sum(_names(request, FIRST) for request in emu.sends()) == 1, "sent twice"
+        assert len(emu.messages()) == 1
+        (logged,) = json.loads(run(["log", "--json"]).stdout)["messages"]
+        assert logged["status"] == "unknown"
 
     # -- status ------------------------------------------------------------------------------------
 

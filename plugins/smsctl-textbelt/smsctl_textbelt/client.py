@@ -19,7 +19,7 @@ from urllib.parse import quote
 from sms_cli.core.callbacks import BadCallback, CallbackEvent, InboundEvent, phone, text_field
 from sms_cli.core.redaction import shorten
 from sms_cli.core.status import Status
-from sms_cli.errors import AuthError, ProviderUnavailable, SmsError
+from sms_cli.errors import AuthError, ProviderUnavailable
 from sms_cli.providers.base import (
     AccountReader,
     Balance,
@@ -135,27 +135,16 @@ class Textbelt(Provider, StatusReader, AccountReader, CallbackReader):
     # -- sending -------------------------------------------------------------------------------
 
     def send(self, request: SendRequest) -> list[SendResult]:
-        """One POST per recipient (max_recipients_per_request is 1; a caller passing more gets
-        them in turn). Each answer settles its own recipient: an ambiguous one makes that
-        recipient `unknown` (never resent) and the others are still sent. Once a request may
-        have gone out, a later failure to reach Textbelt is that recipient's result, never an
-        exception that would lose the earlier ids."""
-        results: list[SendResult] = []
-        for recipient in request.recipients:
-            try:
-                results.append(self._send_one(request, recipient))
-            except SmsError as exc:
-                if not results:
-                    raise
-                results.append(
-                    SendResult(
-                        recipient=recipient.number,
-                        local_id=recipient.local_id,
-                        status="rejected",
-                        error=f"not sent: {exc}",
-                    )
-                )
-        return results
+        """One POST for its one recipient: /text takes one phone number, and
+        `max_recipients_per_request` is 1, so smsctl's sending service and bulk engine make one
+        request per recipient and decide, between them, whether to go on (never this client:
+        a request refused before it reached Textbelt raises, and nothing else is sent)."""
+        if len(request.recipients) != 1:
+            raise ValueError(
+                f"{self.info.title} sends to one recipient per request, "
+                f"not {len(request.recipients)} (INFO.max_recipients_per_request)"
+            )
+        return [self._send_one(request, request.recipients[0])]
 
     def _send_one(self, request: SendRequest, recipient: Recipient) -> SendResult:
         form = {

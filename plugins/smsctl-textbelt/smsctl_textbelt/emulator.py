@@ -84,6 +84,8 @@ class TextbeltEmulator(Emulator):
     }
     # Textbelt pushes replies only; it has no delivery-report webhook.
     callback_events: ClassVar[frozenset[str]] = frozenset({"inbound"})
+    # No quota left: the docs' "Out of quota" refusal (the client's account code `quota`).
+    account_refusal: ClassVar[dict[str, Any]] = {"quota": 0}
 
     def reset_state(self) -> None:
         self.messages: dict[str, _Text] = {}

@@ -239,23 +239,22 @@ def test_the_emulator_pushes_replies_signed_as_textbelt_does(
     assert json.loads(body)["textId"] == result.id
 
 
-def test_an_ambiguous_answer_makes_that_recipient_unknown_and_the_others_are_sent(
+def test_an_ambiguous_answer_makes_its_recipient_unknown(
     client: Textbelt, base_url: str, emulator: TextbeltEmulator
 ) -> None:
     control(base_url, "faults", {"mode": "process_then_5xx", "times": 1})
-    two = (Recipient("+15555555555", "L1"), Recipient("+15555555556", "L2"))
-    results = client.send(SendRequest("hi", two, None))
-    assert [(r.local_id, r.status) for r in results] == [("L1", "unknown"), ("L2", "queued")]
-    phones = [r.form()["phone"] for r in emulator.requests if r.path == "/text"]
-    assert phones == ["+15555555555", "+15555555556"]  # each requested once, never resent
-    assert len(emulator.messages) == 2  # the first did go out
+    (result,) = client.send(one())
+    assert (result.local_id, result.status) == ("L1", "unknown")
+    assert len([r for r in emulator.requests if r.path == "/text"]) == 1  # never resent
+    assert len(emulator.messages) == 1  # it did go out
 
 
-def test_every_ambiguous_answer_is_its_own_recipients_unknown(
-    client: Textbelt, base_url: str, emulator: TextbeltEmulator
+def test_more_than_one_recipient_is_refused_before_any_request(
+    client: Textbelt, emulator: TextbeltEmulator
 ) -> None:
-    control(base_url, "faults", {"mode": "error_5xx"})
+    """One phone number per /text: the sending service and the bulk engine split recipients
+    by max_recipients_per_request; the client never decides alone whether to go on."""
     two = (Recipient("+15555555555", "L1"), Recipient("+15555555556", "L2"))
-    results = client.send(SendRequest("hi", two, None))
-    assert [r.status for r in results] == ["unknown", "unknown"]
-    assert len([r for r in emulator.requests if r.path == "/text"]) == 2
+    with pytest.raises(ValueError, match="one recipient per request"):
+        client.send(SendRequest("hi", two, None))
+    assert emulator.requests == []

@@ -98,6 +98,7 @@ class SevenEmulator(Emulator):
         "unknown": ["UNKNOWN"],
         "enroute": ["ACCEPTED"] * 200,
     }
+    account_refusal: ClassVar[dict[str, Any]] = {"balance": 0}  # §2.4: code 500, no credit
     default_callback_retries = 3  # §2.10.2: retried on 429, 5xx and connection errors
 
     def reset_state(self) -> None:

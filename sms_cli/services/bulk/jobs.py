@@ -372,7 +372,9 @@ def _send_pending(
     )
     pending = journal.pending(job_id)
     try:
-        result = engine.run(batches(pending, run.batch_size))
+        # Never more recipients in one request than the provider takes (Textbelt: one).
+        size = min(run.batch_size, provider.max_recipients_per_request)
+        result = engine.run(batches(pending, size))
     except BaseException:
         with contextlib.suppress(Exception):  # a history that failed may refuse this too
             journal.set_state(job_id, "interrupted", "the run stopped on an error")
