@@ -49,7 +49,7 @@ def sandbox_command(
         from sms_cli.render import output
 
         try:
-            emulators = all_emulators()
+            emulators = all_emulators(warn=output.warning)
             server = SandboxServer(emulators, host=host, port=port, log_requests=log)
         except OSError as exc:
             raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

@@ -48,6 +48,7 @@ import sys
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -548,13 +549,19 @@ class SandboxServer(ThreadingHTTPServer):
         self.server_close()
 
 
-def all_emulators() -> dict[str, Emulator]:
-    """One fresh emulator per registered provider, keyed by provider name."""
+def all_emulators(warn: Callable[[str], None] | None = None) -> dict[str, Emulator]:
+    """One fresh emulator per registered provider, keyed by provider name. A provider whose
+    emulator cannot be loaded is skipped (`warn` gets one line naming it); the others are served."""
     from sms_cli.providers import registry
-    from sms_cli.providers.registry import load
+    from sms_cli.providers.registry import BrokenProvider, load
 
-    return {
-        name: load(info.emulator)()
-        for name, info in registry.available().items()
-        if info.emulator is not None
-    }
+    emulators: dict[str, Emulator] = {}
+    for name, info in registry.available().items():
+        if info.emulator is None:
+            continue
+        try:
+            emulators[name] = load(info.emulator)()
+        except BrokenProvider as exc:
+            if warn is not None:
+                warn(f"{exc.message}; its emulator is not served")
+    return emulators

@@ -10,9 +10,13 @@ A plugin that fails to load is reported by `broken()` and skipped, never a trace
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from sms_cli.errors import ConfigError
 from sms_cli.providers.info import Capability, Credential, ProviderInfo, SenderRule
 
 if TYPE_CHECKING:
@@ -20,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BrokenPlugin",
+    "BrokenProvider",
     "Capability",
     "Credential",
     "PluginSource",
@@ -41,7 +46,13 @@ _BUILTIN_PACKAGES: Final = ("sms_cli.providers.connectel", "sms_cli.providers.se
 
 
 class UnknownProvider(ValueError):
-    """No built-in provider and no installed plugin has this name; the message lists the known."""
+    """No usable provider has this name: the message lists the known ones, or says that the
+    plugin of that name is installed but broken, and why."""
+
+
+class BrokenProvider(ConfigError):
+    """A provider's client or emulator class cannot be imported (exit 4, configuration): the
+    message names the provider and its distribution, in one line."""
 
 
 @dataclass(frozen=True)
@@ -91,9 +102,19 @@ def get(name: str) -> ProviderInfo:
         return found
     plugin = _scanned().get(name)
     if plugin is None:
-        known = ", ".join(available())
-        raise UnknownProvider(f"unknown provider {name!r} (known: {known})")
+        raise UnknownProvider(_unknown(name))
     return plugin[0]
+
+
+def _unknown(name: str) -> str:
+    shown = repr(name) if len(name) <= 40 else repr(name[:40]) + "…"
+    for entry in _broken:
+        if entry.name == name:
+            return (
+                f"provider {shown} is installed ({entry.distribution}) but broken: {entry.reason}"
+            )
+    known = ", ".join(available())
+    return f"unknown provider {shown}: none of that name is installed (installed: {known})"
 
 
 def available() -> dict[str, ProviderInfo]:
@@ -116,10 +137,61 @@ def source(name: str) -> PluginSource:
 
 
 def load(path: str) -> type:
-    """Import the class a registry entry names ("module:Class")."""
+    """Import the class a registry entry names ("module:Class"). A path that does not lead to a
+    class (no such module, no such attribute, not a class, an error while importing) raises
+    BrokenProvider naming the provider and its distribution, never a traceback."""
     module_name, _, class_name = path.partition(":")
-    cls: type = getattr(importlib.import_module(module_name), class_name)
-    return cls
+    try:
+        with _plugin_import(module_name):
+            module = importlib.import_module(module_name)
+            found = getattr(module, class_name)
+    except BaseException as exc:
+        if isinstance(exc, _NEVER_CAUGHT):
+            raise
+        raise _broken_path(path, _failure(exc)) from None
+    if not isinstance(found, type):
+        raise _broken_path(path, f"it is a {type(found).__name__}, not a class")
+    return found
+
+
+# Anything else a plugin raises while importing (SystemExit, a BaseException of its own) marks it
+# broken; these two are the user's Ctrl-C and the interpreter's own, and are never swallowed.
+_NEVER_CAUGHT: Final = (KeyboardInterrupt, GeneratorExit)
+
+
+@contextmanager
+def _plugin_import(module_name: str) -> Iterator[None]:
+    """While a module that is not imported yet is imported, what it prints goes to stderr:
+    stdout carries data (`--json`), and a plugin's noise must not corrupt it."""
+    if module_name in sys.modules:
+        yield
+        return
+    with redirect_stdout(sys.stderr):
+        yield
+
+
+def _failure(exc: BaseException) -> str:
+    """An exception in one line of readable size: its type and its message."""
+    detail = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}: {detail}".rstrip(": ")
+
+
+def _broken_path(path: str, problem: str) -> BrokenProvider:
+    owners = [(name, info, BUILT_IN) for name, info in builtin().items()]
+    if _plugins is not None:
+        owners += [(name, info, where) for name, (info, where) in _plugins.items()]
+    for name, info, where in owners:
+        roles = [r for r, p in (("client", info.client), ("emulator", info.emulator)) if p == path]
+        if roles:
+            return BrokenProvider(
+                f"provider {name!r} ({where}) is broken: cannot load its {roles[0]} {path}: "
+                f"{problem}",
+                hint="built-in providers ship with smsctl: reinstall smsctl"
+                if where.builtin
+                else f"reinstall or upgrade {where.distribution}, or report it to its author "
+                "(smsctl providers lists what is installed)",
+            )
+    return BrokenProvider(f"cannot load {path}: {problem}")
 
 
 def rescan() -> None:
@@ -147,7 +219,7 @@ def _scanned() -> dict[str, tuple[ProviderInfo, PluginSource]]:
                 )
             if problem is None and info.name in plugins:
                 other = plugins[info.name][1]
-                problem = f"the name {info.name!r} is provided by {other} already"
+                problem = f"{info.name!r} is also provided by {other}; using {other.distribution}'s"
             if problem is not None:
                 found.append(BrokenPlugin(entry.name, where.distribution, problem))
                 continue
@@ -163,14 +235,12 @@ def _load_entry(
     dist = entry.dist
     where = PluginSource(dist.name, dist.version) if dist is not None else PluginSource("unknown")
     try:
-        value = entry.load()
-    except (Exception, SystemExit) as exc:  # a plugin's bug must not stop smsctl: one line
-        detail = " ".join(str(exc).split())[:200]
-        return (
-            None,
-            where,
-            f"cannot load {entry.value}: {type(exc).__name__}: {detail}".rstrip(": "),
-        )
+        with _plugin_import(entry.module):
+            value = entry.load()
+    except BaseException as exc:  # a plugin's bug must not stop smsctl: one line
+        if isinstance(exc, _NEVER_CAUGHT):
+            raise
+        return None, where, f"cannot load {entry.value}: {_failure(exc)}"
     if not isinstance(value, ProviderInfo):
         return None, where, f"{entry.value} is a {type(value).__name__}, not a ProviderInfo"
     if value.name != entry.name:

@@ -80,7 +80,7 @@ def balance(profile: str | None, timeout: float) -> tuple[ResolvedProfile, Balan
     from sms_cli.providers.base import AccountReader
 
     with client(profile, timeout, Capability.BALANCE) as (resolved, provider):
-        reader: AccountReader = _as(provider, AccountReader, provider.info)
+        reader: AccountReader = _as(provider, AccountReader, registry.get(resolved.provider))
         return resolved, reader.balance()
 
 
@@ -89,6 +89,6 @@ def hook_manager(profile: str | None, timeout: float) -> Iterator[HookManager]:
     """The client as a HookManager (Capability.HOOKS), closed afterwards."""
     from sms_cli.providers.base import HookManager
 
-    with client(profile, timeout, Capability.HOOKS) as (_, provider):
-        manager: HookManager = _as(provider, HookManager, provider.info)
+    with client(profile, timeout, Capability.HOOKS) as (resolved, provider):
+        manager: HookManager = _as(provider, HookManager, registry.get(resolved.provider))
         yield manager

@@ -44,6 +44,15 @@ class RegistryCatalog:
 
         return list(registry.available())
 
+    def unknown(self, name: str) -> str:
+        from sms_cli.providers import registry
+
+        try:
+            registry.get(name)
+        except registry.UnknownProvider as exc:
+            return str(exc)
+        return f"provider {name!r} cannot be used"  # pragma: no cover - facts() found none
+
 
 CATALOG = RegistryCatalog()
 
@@ -64,16 +73,14 @@ def load(path: Path | None = None) -> ProfileFile:
 
 
 def provider(name: str) -> ProviderInfo:
-    """The installed provider of that name; InputError (exit 2) listing the known ones."""
+    """The installed provider of that name; InputError (exit 2) listing the known ones, or
+    saying that the plugin of that name is installed but broken, and why."""
     from sms_cli.providers import registry
 
     try:
         return registry.get(name)
-    except registry.UnknownProvider:
-        from sms_cli.storage.profiles import shown
-
-        known = ", ".join(registry.available())
-        raise InputError(f"unknown provider {shown(name)} (known: {known})") from None
+    except registry.UnknownProvider as exc:
+        raise InputError(str(exc)) from None
 
 
 def validate_sender(info: ProviderInfo, sender: str) -> str:
@@ -115,6 +122,8 @@ def new_profile(
 
 
 def names_hint(info: ProviderInfo) -> str:
+    if not info.credentials:
+        return f"{info.title} takes no credentials"
     listed = ", ".join(
         f"{c.name} ({c.label}{', secret' if c.secret else ''})" for c in info.credentials
     )

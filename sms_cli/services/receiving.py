@@ -20,7 +20,7 @@ from typing import Any, Final
 from sms_cli.core.callbacks import BadCallback, CallbackRequest, decode_fields
 from sms_cli.providers import registry
 from sms_cli.providers.base import CallbackReader
-from sms_cli.providers.registry import load
+from sms_cli.providers.registry import BrokenProvider, load
 from sms_cli.storage.messages import History, Received
 
 MAX_BODY: Final = 64 * 1024
@@ -134,6 +134,9 @@ class Receiver:
             reason = exc.reason if len(exc.reason) <= 200 else exc.reason[:199] + "…"
             self.on_refusal(Refusal(provider_name, exc.status, reason))
             return exc.status, f"{reason}\n".encode()
+        except BrokenProvider as exc:  # a plugin whose client cannot be loaded: name it
+            self.on_refusal(Refusal(provider_name, 500, exc.message))
+            return 500, b"internal error\n"
         except Exception as exc:  # a bug of ours: one line on stderr, never the request's secret
             self.on_refusal(Refusal(provider_name, 500, f"internal error ({type(exc).__name__})"))
             return 500, b"internal error\n"

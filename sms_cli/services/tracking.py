@@ -132,7 +132,12 @@ class Clients:
         """The client of a profile: --profile wins, then the profile recorded, then resolution."""
         chosen = self.profile_flag or name
         profiles = self._store()
-        if chosen and chosen not in profiles.profiles and not self.profile_flag:
+        if (
+            chosen
+            and chosen not in profiles.profiles
+            and chosen not in profiles.broken  # it exists: resolve says what is wrong with it
+            and not self.profile_flag
+        ):
             raise ConfigError(
                 f"the message was sent with profile {chosen!r}, which no longer exists",
                 hint="pass --profile NAME to ask with another profile of the same provider",

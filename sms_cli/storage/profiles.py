@@ -107,6 +107,10 @@ class ProviderCatalog(Protocol):
         """Every installed provider, for messages."""
         ...
 
+    def unknown(self, name: str) -> str:
+        """Why no usable provider has this name (not installed, or installed but broken)."""
+        ...
+
 
 @dataclass(frozen=True)
 class _Credential:
@@ -321,8 +325,7 @@ def validate_name(name: str) -> str:
 def validate_provider(provider: str, catalog: ProviderCatalog) -> ProviderFacts:
     facts = catalog.facts(provider)
     if facts is None:
-        known = ", ".join(catalog.names())
-        raise InputError(f"unknown provider {shown(provider)} (known: {known})")
+        raise InputError(catalog.unknown(provider))
     return facts
 
 
