@@ -67,7 +67,15 @@ def status_command(
     with handled_errors():
         from sms_cli.render import output
         from sms_cli.render.status import emit
-        from sms_cli.services.tracking import Clients, Tracked, UnknownIds, check, exit_code, select
+        from sms_cli.services.tracking import (
+            Clients,
+            Tracked,
+            UnknownIds,
+            check,
+            exit_code,
+            request_timeout,
+            select,
+        )
         from sms_cli.services.tracking import wait as wait_for
         from sms_cli.storage.messages import History
 
@@ -77,7 +85,7 @@ def status_command(
                 output.info(f"waiting: {done} of {len(tracked)} final")
 
         history = History()
-        clients = Clients(profile, timeout=min(30.0, max(timeout, 5.0)))
+        clients = Clients(profile, timeout=request_timeout(timeout))
         missing: UnknownIds | None = None
         try:
             selection = select(history, ids or [], last)

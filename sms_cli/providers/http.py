@@ -580,8 +580,9 @@ def _dumps(document: Any) -> bytes:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often a Transport retries, how long it waits between tries, and the clocks it waits
-    by: the defaults every Transport takes unless its caller passes its own.
+    """How often a Transport retries, how long it waits between tries, the least time a status
+    query gets, and the clocks it waits by: the defaults every Transport takes unless its caller
+    passes its own.
 
     Production never changes it. A test installs one whose `sleep` records the wait and
     returns at once (advancing `clock` and `wall` by it), so a command run in-process retries
@@ -593,6 +594,9 @@ class RetryPolicy:
     query_retries: int = 2
     backoff: float = 0.25
     max_retry_after: float = 60.0
+    # The least time each request of `smsctl status` gets, whatever its --timeout (which bounds
+    # the whole wait, and may be 0): a test sets it small to see a slow answer cut off at once.
+    min_query_timeout: float = 5.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     wall: Callable[[], float] = time.time

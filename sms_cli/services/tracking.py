@@ -34,6 +34,15 @@ if TYPE_CHECKING:
 
 FINAL = FINAL_STATUSES
 FAILED = FINAL_STATUSES - {"delivered"}
+MAX_REQUEST_TIMEOUT = 30.0
+
+
+def request_timeout(wait: float) -> float:
+    """The timeout of each status request: the --timeout of the whole command, but at least the
+    process-wide policy's `min_query_timeout` (5 s) and at most MAX_REQUEST_TIMEOUT."""
+    from sms_cli.providers.http import retry_policy  # httpx only once a provider is asked
+
+    return min(MAX_REQUEST_TIMEOUT, max(wait, retry_policy().min_query_timeout))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from typer.testing import CliRunner, Result
 from sms_cli.app import app
 from sms_cli.errors import NetworkError, ProviderUnavailable
 from sms_cli.providers import registry
-from sms_cli.providers.http import OutcomeUnknown, Transport
+from sms_cli.providers.http import OutcomeUnknown, Transport, retry_policy, set_retry_policy
 from sms_cli.providers.info import Capability
 from sms_cli.storage.messages import History
 from tests.conftest import record_sent
@@ -245,12 +246,19 @@ def test_a_trickling_answer_ends_status_at_its_timeout(
         record_sent(history, "L1", provider, "77", "queued")
     finally:
         history.close()
-    started = time.monotonic()
-    result = run(["status", "--last", "--timeout", "1"])
+    # `status` gives each request at least the policy's min_query_timeout (5 s in production,
+    # tests/unit/test_retry_policy.py); here 0.5 s, more than --timeout 0.1.
+    previous = set_retry_policy(replace(retry_policy(), min_query_timeout=0.5))
+    try:
+        started = time.monotonic()
+        result = run(["status", "--last", "--timeout", "0.1"])
+        elapsed = time.monotonic() - started
+    finally:
+        set_retry_policy(previous)
     assert_clean(result, 6)
-    # `status` gives each request at least 5 s (sms_cli/commands/status.py); what matters is
-    # that the trickle does not stretch it, nor does a retry double it.
-    assert time.monotonic() - started < 6.5
+    # The floor is given, and the trickle (30 s of it) does not stretch it, nor does a retry
+    # double it.
+    assert 0.5 <= elapsed < 1.5
     assert len(server.requests) == 1
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -168,7 +169,21 @@ def test_the_default_policy_is_the_production_one() -> None:
     policy = DEFAULT_RETRY_POLICY
     assert (policy.connect_retries, policy.rate_limit_retries, policy.query_retries) == (3, 3, 2)
     assert (policy.backoff, policy.max_retry_after) == (0.25, 60.0)
+    assert policy.min_query_timeout == 5.0
     assert (policy.sleep, policy.clock, policy.wall) == (time.sleep, time.monotonic, time.time)
+
+
+def test_each_status_request_gets_the_policy_floor_and_at_most_30_s() -> None:
+    from sms_cli.services.tracking import request_timeout
+
+    previous = set_retry_policy(DEFAULT_RETRY_POLICY)
+    try:
+        # Production: `status --timeout 0` (or 1) still gives each request 5 s; never over 30 s.
+        assert [request_timeout(t) for t in (0, 1, 12, 300)] == [5.0, 5.0, 12, 30.0]
+        set_retry_policy(replace(DEFAULT_RETRY_POLICY, min_query_timeout=0.25))
+        assert [request_timeout(t) for t in (0, 1, 300)] == [0.25, 1, 30.0]
+    finally:
+        set_retry_policy(previous)
 
 
 def test_a_transport_takes_what_it_is_not_given_from_the_process_wide_policy(
