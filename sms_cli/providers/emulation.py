@@ -540,7 +540,10 @@ class SandboxServer(ThreadingHTTPServer):
         return f"http://{name}:{port}"
 
     def start_in_thread(self) -> threading.Thread:
-        thread = threading.Thread(target=self.serve_forever, name="smsctl-sandbox", daemon=True)
+        # A short poll: stop() returns within 50 ms instead of serve_forever's default 0.5 s.
+        thread = threading.Thread(
+            target=self.serve_forever, args=(0.05,), name="smsctl-sandbox", daemon=True
+        )
         thread.start()
         return thread
 
