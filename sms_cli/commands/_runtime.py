@@ -145,9 +145,9 @@ def _last_resort(exc: Exception) -> SmsError | None:
         )
     if type(exc).__module__ == "sqlite3":
         # sqlite3 is not imported at startup: its errors are recognised by their module.
-        from sms_cli.storage.messages import data_dir, storage_error
+        from sms_cli.storage.db import FILE_NAME, data_dir, storage_error
 
-        return storage_error(exc, data_dir() / "history.sqlite3")
+        return storage_error(exc, data_dir() / FILE_NAME)
     if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
         where = f" {exc.filename}" if exc.filename else ""
         return ConfigError(

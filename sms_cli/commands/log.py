@@ -48,9 +48,10 @@ def log_command(
     """Show the local history of sent messages, newest first."""
     with handled_errors():
         from sms_cli.core.numbers import check as check_number
+        from sms_cli.core.times import parse_since
         from sms_cli.errors import InputError
         from sms_cli.render.log import emit
-        from sms_cli.storage.messages import History, parse_since
+        from sms_cli.storage.messages import History
 
         if json and csv:
             raise InputError("choose --json or --csv, not both")

@@ -682,7 +682,7 @@ def _lock_within_bound(fd: int, fcntl: Any, path: Path) -> None:
     process holding it: a lock held forever must not hang every `profile` command."""
     import time
 
-    from sms_cli.storage.messages import default_busy_timeout
+    from sms_cli.storage.db import default_busy_timeout
 
     waited = default_busy_timeout()
     deadline = time.monotonic() + waited
