@@ -53,6 +53,28 @@ TimeoutOption = Annotated[
 ]
 
 
+def complete_profile_name(incomplete: str) -> list[str]:
+    """Shell completion of profile names; silent when the file cannot be read."""
+    try:
+        profiles = profile_service.store().load()
+    except Exception:
+        return []
+    names = [*profiles.profiles, *(b.shown_name for b in profiles.broken.values())]
+    return [name for name in sorted(names) if name.startswith(incomplete)]
+
+
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        "-p",
+        help="Profile to use (default: SMSCTL_PROFILE, then the default profile).",
+        autocompletion=complete_profile_name,
+        show_default=False,
+    ),
+]
+
+
 class RunState:
     """Process-wide switches set by the root command."""
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from sms_cli.commands._runtime import JsonFlag, handled_errors
-from sms_cli.commands.profile import ProfileOption, TimeoutOption
+from sms_cli.commands._runtime import JsonFlag, ProfileOption, TimeoutOption, handled_errors
 
 
 def balance_command(

@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, handled_errors
-from sms_cli.commands.profile import ProfileOption, TimeoutOption
+from sms_cli.commands._runtime import JsonFlag, ProfileOption, TimeoutOption, handled_errors
 
 EVENTS = ("all", "dlr", "sms_mo")
 METHODS = ("POST", "GET", "JSON")

@@ -6,8 +6,13 @@ from typing import Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, LimitOption, SinceOption, handled_errors
-from sms_cli.commands.profile import complete_profile_name
+from sms_cli.commands._runtime import (
+    JsonFlag,
+    LimitOption,
+    SinceOption,
+    complete_profile_name,
+    handled_errors,
+)
 
 
 def _complete_status(incomplete: str) -> list[str]:

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, handled_errors
-from sms_cli.commands._runtime import TimeoutOption as TimeoutOption
+from sms_cli.commands._runtime import JsonFlag, complete_profile_name, handled_errors
 from sms_cli.render import output
 
 if TYPE_CHECKING:
@@ -23,30 +22,6 @@ profile_app = typer.Typer(
     help="Manage provider profiles (accounts, tokens, senders).",
     no_args_is_help=True,
 )
-
-
-def complete_profile_name(incomplete: str) -> list[str]:
-    """Shell completion of profile names; silent when the file cannot be read."""
-    from sms_cli.services.profiles import store
-
-    try:
-        profiles = store().load()
-    except Exception:
-        return []
-    names = [*profiles.profiles, *(b.shown_name for b in profiles.broken.values())]
-    return [name for name in sorted(names) if name.startswith(incomplete)]
-
-
-ProfileOption = Annotated[
-    str | None,
-    typer.Option(
-        "--profile",
-        "-p",
-        help="Profile to use (default: SMSCTL_PROFILE, then the default profile).",
-        autocompletion=complete_profile_name,
-        show_default=False,
-    ),
-]
 
 
 def _complete_provider(incomplete: str) -> list[str]:
