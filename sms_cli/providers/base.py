@@ -157,10 +157,6 @@ class SearchIncomplete(Exception):
     nothing proves nothing, so the message cannot be settled. The text says why."""
 
 
-class NotSupported(Exception):
-    """The provider cannot do this at all."""
-
-
 def results_for_all(
     request: SendRequest,
     status: Status,

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from sms_cli.storage.profiles import Profile, ProfileFile, ResolvedProfile
 
 
-def _token_display(profile: Profile, token: str | None, reveal: bool) -> str | None:
+def _token_display(token: str | None, reveal: bool) -> str | None:
     if token is None:
         return None
     return token if reveal else mask(token)
@@ -28,7 +28,7 @@ def profile_json(profile: Profile, *, is_default: bool) -> dict[str, Any]:
         "sender": profile.sender,
         "base_url": profile.effective_base_url,
         "region": profile.region,
-        "token": _token_display(profile, profile.stored(_main(profile)), reveal=False),
+        "token": _token_display(profile.stored(_main(profile)), reveal=False),
         "token_env": profile.env_of(_main(profile)),
         "store_text": profile.store_text,
         "price_per_segment": profile.price_per_segment,
@@ -76,7 +76,7 @@ def resolved_profile_json(
     resolved: ResolvedProfile, *, is_default: bool, reveal: bool
 ) -> dict[str, Any]:
     document = profile_json(resolved.profile, is_default=is_default)
-    document["token"] = _token_display(resolved.profile, resolved.token, reveal)
+    document["token"] = _token_display(resolved.token, reveal)
     document["token_set"] = resolved.token is not None
     document["credentials"] = _credentials_json(
         resolved.profile, resolved.credentials, reveal=reveal
@@ -139,7 +139,7 @@ def profile_list_human(profiles: ProfileFile) -> None:
 def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, reveal: bool) -> None:
     profile = resolved.profile
     sources = resolved.sources
-    token = _token_display(profile, resolved.token, reveal) or "not set"
+    token = _token_display(resolved.token, reveal) or "not set"
     rows = [
         ("Profile", profile.name + (" (default)" if is_default else ""), sources["profile"]),
         ("Provider", profile.provider, sources["provider"]),
