@@ -108,16 +108,14 @@ def _read_credentials(
         key = credential.name
         if key in stored or key in from_env:
             continue
-        is_main = credential is main
-        what = "token" if is_main and key == "token" else credential.label
-        if is_main:
+        what = credential.spoken
+        if credential is main:
             hint = "pipe it in with --token-stdin, or name an environment variable with --token-env"
         elif credential.secret:
             hint = f"pipe it in with --credential-stdin {key}, or use --credential-env {key}=VAR"
         else:
             hint = f"give it with --credential {key}=VALUE, or --credential-env {key}=VAR"
-        label = "token" if what == "token" else credential.label
-        prompt = f"{label[:1].upper()}{label[1:]} for {name}"
+        prompt = f"{what[:1].upper()}{what[1:]} for {name}"
         stored[key] = _read_value(
             prompt, what, from_stdin=given_stdin == key, hint=hint, hidden=credential.secret
         )

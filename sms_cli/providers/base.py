@@ -264,7 +264,7 @@ def check_credential(credential: Credential, value: str) -> None:
             kind = "a non-ASCII character" if ord(char) > 127 else "a control character"
             if char in "\r\n":
                 kind = "a line break"
-            what = "token" if credential.name == "token" else credential.label
+            what = credential.spoken
             how = "--token-stdin" if credential.env else f"--credential-stdin {credential.name}"
             fix = f", or fix {credential.env}" if credential.env else ""
             raise ConfigError(
