@@ -91,6 +91,14 @@ def _main(profile: Profile) -> str:
     return main.name if main is not None else "token"
 
 
+def _main_label(profile: Profile) -> str:
+    """What the "Token" column and row are called: the first secret's name as messages say it
+    ("Token" for the built-ins, "API key" for Textbelt)."""
+    main = main_secret(profile.credential_facts)
+    spoken = main.spoken if main is not None else "token"
+    return spoken[:1].upper() + spoken[1:]
+
+
 def _token_cell(profile: Profile) -> str:
     variable = profile.env_of(_main(profile))
     if variable:
@@ -116,7 +124,9 @@ def _other_credential_rows(resolved: ResolvedProfile, reveal: bool) -> list[tupl
 
 
 def profile_list_human(profiles: ProfileFile) -> None:
-    header = ("", "Name", "Provider", "Sender", "Region", "Token", "Base URL")
+    # One column for every profile's first secret, called what they call it ("Token / API key").
+    labels = dict.fromkeys(_main_label(p) for _, p in sorted(profiles.profiles.items()))
+    header = ("", "Name", "Provider", "Sender", "Region", " / ".join(labels) or "Token", "Base URL")
     rows = [
         (
             "*" if p.name == profiles.default else "",
@@ -143,7 +153,7 @@ def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, revea
     rows = [
         ("Profile", profile.name + (" (default)" if is_default else ""), sources["profile"]),
         ("Provider", profile.provider, sources["provider"]),
-        ("Token", token, sources["token"]),
+        (_main_label(profile), token, sources["token"]),
         *_other_credential_rows(resolved, reveal),
         ("Sender", profile.sender or "-", sources["sender"]),
         ("Base URL", profile.effective_base_url, sources["base_url"]),
