@@ -329,19 +329,11 @@ def add_command(
 def list_command(json: JsonFlag = False) -> None:
     """List the profiles; the default is marked, broken ones are flagged. Tokens are masked."""
     with handled_errors():
-        from sms_cli.render.profile import (
-            profile_list_human,
-            profile_list_json,
-        )
+        from sms_cli.render.profile import emit_list
         from sms_cli.services.profiles import load
 
         profiles = load()
-        if json:
-            output.print_json(profile_list_json(profiles))
-        elif not profiles.profiles and not profiles.broken:
-            output.info("no profiles yet; add one with: smsctl profile add NAME --provider ...")
-        else:
-            profile_list_human(profiles)
+        emit_list(profiles, json=json)
         for broken in profiles.broken.values():
             output.warning(f"{broken.message} (unusable until fixed or removed)")
 
@@ -361,21 +353,14 @@ def show_command(
 ) -> None:
     """Show one profile with the source of each value (flag, environment, profile, default)."""
     with handled_errors():
-        from sms_cli.render.profile import (
-            resolved_profile_human,
-            resolved_profile_json,
-        )
+        from sms_cli.render.profile import emit_show
         from sms_cli.services.profiles import load
         from sms_cli.storage.profiles import resolve
 
         profiles = load()
         resolved = resolve(profiles, name, require_token=False, flag_source="named")
         is_default = profiles.default == resolved.profile.name
-        if json:
-            document = resolved_profile_json(resolved, is_default=is_default, reveal=reveal)
-            output.print_json(document, reveal=reveal)
-        else:
-            resolved_profile_human(resolved, is_default=is_default, reveal=reveal)
+        emit_show(resolved, is_default=is_default, reveal=reveal, json=json)
 
 
 @profile_app.command("signing-key")
@@ -458,10 +443,7 @@ def rename_command(
 def path_command(json: JsonFlag = False) -> None:
     """Print where the profiles file is (set SMSCTL_CONFIG_DIR to move it)."""
     with handled_errors():
+        from sms_cli.render.profile import emit_path
         from sms_cli.storage.profiles import profiles_path
 
-        path = profiles_path()
-        if json:
-            output.print_json({"path": str(path), "exists": path.exists()})
-        else:
-            output.stdout().write(f"{path}\n")
+        emit_path(profiles_path(), json=json)

@@ -6,10 +6,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sms_cli.core.redaction import mask
+from sms_cli.render import output
 from sms_cli.render.table import table
 from sms_cli.storage.profiles import main_secret
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sms_cli.storage.profiles import Profile, ProfileFile, ResolvedProfile
 
 
@@ -162,3 +165,30 @@ def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, revea
     if profile.signing_key:
         rows.append(("Signing key", mask(profile.signing_key), "profile"))
     table(("Setting", "Value", "From"), rows, title=None)
+
+
+def emit_list(profiles: ProfileFile, *, json: bool) -> None:
+    """`smsctl profile list`'s result: JSON, a table, or a word on how to add the first one."""
+    if json:
+        output.print_json(profile_list_json(profiles))
+    elif not profiles.profiles and not profiles.broken:
+        output.info("no profiles yet; add one with: smsctl profile add NAME --provider ...")
+    else:
+        profile_list_human(profiles)
+
+
+def emit_show(resolved: ResolvedProfile, *, is_default: bool, reveal: bool, json: bool) -> None:
+    """`smsctl profile show`'s result: JSON or a table; tokens masked unless revealed."""
+    if json:
+        document = resolved_profile_json(resolved, is_default=is_default, reveal=reveal)
+        output.print_json(document, reveal=reveal)
+    else:
+        resolved_profile_human(resolved, is_default=is_default, reveal=reveal)
+
+
+def emit_path(path: Path, *, json: bool) -> None:
+    """`smsctl profile path`'s result: the file's path (JSON: and whether it exists)."""
+    if json:
+        output.print_json({"path": str(path), "exists": path.exists()})
+    else:
+        output.stdout().write(f"{path}\n")
