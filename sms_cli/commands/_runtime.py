@@ -53,6 +53,28 @@ TimeoutOption = Annotated[
 ]
 
 
+def complete_profile_name(incomplete: str) -> list[str]:
+    """Shell completion of profile names; silent when the file cannot be read."""
+    try:
+        profiles = profile_service.store().load()
+    except Exception:
+        return []
+    names = [*profiles.profiles, *(b.shown_name for b in profiles.broken.values())]
+    return [name for name in sorted(names) if name.startswith(incomplete)]
+
+
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        "-p",
+        help="Profile to use (default: SMSCTL_PROFILE, then the default profile).",
+        autocompletion=complete_profile_name,
+        show_default=False,
+    ),
+]
+
+
 class RunState:
     """Process-wide switches set by the root command."""
 
@@ -145,9 +167,9 @@ def _last_resort(exc: Exception) -> SmsError | None:
         )
     if type(exc).__module__ == "sqlite3":
         # sqlite3 is not imported at startup: its errors are recognised by their module.
-        from sms_cli.storage.messages import data_dir, storage_error
+        from sms_cli.storage.db import FILE_NAME, data_dir, storage_error
 
-        return storage_error(exc, data_dir() / "history.sqlite3")
+        return storage_error(exc, data_dir() / FILE_NAME)
     if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
         where = f" {exc.filename}" if exc.filename else ""
         return ConfigError(

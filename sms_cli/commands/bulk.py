@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, TimeoutOption, handled_errors
-from sms_cli.commands.profile import ProfileOption
+from sms_cli.commands._runtime import JsonFlag, ProfileOption, TimeoutOption, handled_errors
 
 
 def bulk_command(

@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, handled_errors
-from sms_cli.commands.profile import ProfileOption, TimeoutOption
+from sms_cli.commands._runtime import JsonFlag, ProfileOption, TimeoutOption, handled_errors
 
 EVENTS = ("all", "dlr", "sms_mo")
 METHODS = ("POST", "GET", "JSON")
@@ -54,7 +53,7 @@ def add_command(
     """Register a webhook: the provider will push events to URL."""
     with handled_errors():
         from sms_cli.errors import InputError
-        from sms_cli.render import output
+        from sms_cli.render.hooks import emit_added
         from sms_cli.services import account
         from sms_cli.storage.profiles import validate_base_url
 
@@ -65,13 +64,7 @@ def add_command(
         validate_base_url(url)
         with account.hook_manager(profile, timeout) as manager:
             hook_id = manager.add_hook(url, event, method.upper())
-        if json:
-            output.print_json({"id": hook_id, "url": url, "event": event, "method": method})
-        else:
-            from sms_cli.core.printable import visible
-
-            output.stdout().write(f"{visible(hook_id)}\n")  # the provider's text: never obeyed
-            output.info(f"registered hook {hook_id}: {event} events to {url}")
+        emit_added(hook_id, url=url, event=event, method=method, json=json)
 
 
 @hooks_app.command("list")
@@ -80,16 +73,12 @@ def list_command(
 ) -> None:
     """List the registered webhooks."""
     with handled_errors():
-        from sms_cli.render import output
-        from sms_cli.render.hooks import hooks_human, hooks_json
+        from sms_cli.render.hooks import emit
         from sms_cli.services import account
 
         with account.hook_manager(profile, timeout) as manager:
             hooks = manager.hooks()
-        if json:
-            output.print_json(hooks_json(hooks))
-        else:
-            hooks_human(hooks)
+        emit(hooks, json=json)
 
 
 @hooks_app.command("remove")

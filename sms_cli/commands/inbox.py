@@ -40,10 +40,11 @@ def inbox_command(
     """Show received SMS, newest first (stored by `smsctl listen`)."""
     with handled_errors():
         from sms_cli.core.callbacks import phone
+        from sms_cli.core.times import parse_since
         from sms_cli.errors import InputError
         from sms_cli.render.received import emit
         from sms_cli.services.profiles import provider as validate_provider
-        from sms_cli.storage.messages import History, parse_since
+        from sms_cli.storage.messages import History
 
         if provider is not None:
             validate_provider(provider)

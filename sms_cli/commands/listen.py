@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, handled_errors
-from sms_cli.commands.profile import complete_profile_name
+from sms_cli.commands._runtime import JsonFlag, complete_profile_name, handled_errors
 
 if TYPE_CHECKING:
     from sms_cli.services.receiving import Refusal

@@ -6,8 +6,13 @@ from typing import Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, LimitOption, SinceOption, handled_errors
-from sms_cli.commands.profile import complete_profile_name
+from sms_cli.commands._runtime import (
+    JsonFlag,
+    LimitOption,
+    SinceOption,
+    complete_profile_name,
+    handled_errors,
+)
 
 
 def _complete_status(incomplete: str) -> list[str]:
@@ -48,9 +53,10 @@ def log_command(
     """Show the local history of sent messages, newest first."""
     with handled_errors():
         from sms_cli.core.numbers import check as check_number
+        from sms_cli.core.times import parse_since
         from sms_cli.errors import InputError
         from sms_cli.render.log import emit
-        from sms_cli.storage.messages import History, parse_since
+        from sms_cli.storage.messages import History
 
         if json and csv:
             raise InputError("choose --json or --csv, not both")

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, handled_errors
-from sms_cli.commands._runtime import TimeoutOption as TimeoutOption
+from sms_cli.commands._runtime import JsonFlag, complete_profile_name, handled_errors
 from sms_cli.render import output
 
 if TYPE_CHECKING:
@@ -23,30 +22,6 @@ profile_app = typer.Typer(
     help="Manage provider profiles (accounts, tokens, senders).",
     no_args_is_help=True,
 )
-
-
-def complete_profile_name(incomplete: str) -> list[str]:
-    """Shell completion of profile names; silent when the file cannot be read."""
-    from sms_cli.services.profiles import store
-
-    try:
-        profiles = store().load()
-    except Exception:
-        return []
-    names = [*profiles.profiles, *(b.shown_name for b in profiles.broken.values())]
-    return [name for name in sorted(names) if name.startswith(incomplete)]
-
-
-ProfileOption = Annotated[
-    str | None,
-    typer.Option(
-        "--profile",
-        "-p",
-        help="Profile to use (default: SMSCTL_PROFILE, then the default profile).",
-        autocompletion=complete_profile_name,
-        show_default=False,
-    ),
-]
 
 
 def _complete_provider(incomplete: str) -> list[str]:
@@ -133,16 +108,14 @@ def _read_credentials(
         key = credential.name
         if key in stored or key in from_env:
             continue
-        is_main = credential is main
-        what = "token" if is_main and key == "token" else credential.label
-        if is_main:
+        what = credential.spoken
+        if credential is main:
             hint = "pipe it in with --token-stdin, or name an environment variable with --token-env"
         elif credential.secret:
             hint = f"pipe it in with --credential-stdin {key}, or use --credential-env {key}=VAR"
         else:
             hint = f"give it with --credential {key}=VALUE, or --credential-env {key}=VAR"
-        label = "token" if what == "token" else credential.label
-        prompt = f"{label[:1].upper()}{label[1:]} for {name}"
+        prompt = f"{what[:1].upper()}{what[1:]} for {name}"
         stored[key] = _read_value(
             prompt, what, from_stdin=given_stdin == key, hint=hint, hidden=credential.secret
         )
@@ -356,19 +329,11 @@ def add_command(
 def list_command(json: JsonFlag = False) -> None:
     """List the profiles; the default is marked, broken ones are flagged. Tokens are masked."""
     with handled_errors():
-        from sms_cli.render.profile import (
-            profile_list_human,
-            profile_list_json,
-        )
+        from sms_cli.render.profile import emit_list
         from sms_cli.services.profiles import load
 
         profiles = load()
-        if json:
-            output.print_json(profile_list_json(profiles))
-        elif not profiles.profiles and not profiles.broken:
-            output.info("no profiles yet; add one with: smsctl profile add NAME --provider ...")
-        else:
-            profile_list_human(profiles)
+        emit_list(profiles, json=json)
         for broken in profiles.broken.values():
             output.warning(f"{broken.message} (unusable until fixed or removed)")
 
@@ -388,21 +353,14 @@ def show_command(
 ) -> None:
     """Show one profile with the source of each value (flag, environment, profile, default)."""
     with handled_errors():
-        from sms_cli.render.profile import (
-            resolved_profile_human,
-            resolved_profile_json,
-        )
+        from sms_cli.render.profile import emit_show
         from sms_cli.services.profiles import load
         from sms_cli.storage.profiles import resolve
 
         profiles = load()
         resolved = resolve(profiles, name, require_token=False, flag_source="named")
         is_default = profiles.default == resolved.profile.name
-        if json:
-            document = resolved_profile_json(resolved, is_default=is_default, reveal=reveal)
-            output.print_json(document, reveal=reveal)
-        else:
-            resolved_profile_human(resolved, is_default=is_default, reveal=reveal)
+        emit_show(resolved, is_default=is_default, reveal=reveal, json=json)
 
 
 @profile_app.command("signing-key")
@@ -485,10 +443,7 @@ def rename_command(
 def path_command(json: JsonFlag = False) -> None:
     """Print where the profiles file is (set SMSCTL_CONFIG_DIR to move it)."""
     with handled_errors():
+        from sms_cli.render.profile import emit_path
         from sms_cli.storage.profiles import profiles_path
 
-        path = profiles_path()
-        if json:
-            output.print_json({"path": str(path), "exists": path.exists()})
-        else:
-            output.stdout().write(f"{path}\n")
+        emit_path(profiles_path(), json=json)

@@ -13,17 +13,7 @@ def providers_command(json: JsonFlag = False) -> None:
     """
     with handled_errors():
         from sms_cli.providers import registry
-        from sms_cli.render import output
-        from sms_cli.render.providers import providers_human, providers_json
+        from sms_cli.render.providers import emit
 
         listed = [(info, registry.source(name)) for name, info in registry.available().items()]
-        broken = registry.broken()
-        if json:
-            output.print_json(providers_json(listed, broken))
-        else:
-            providers_human(listed)
-        for plugin in broken:
-            output.warning(
-                f"provider plugin {plugin.name!r} from {plugin.distribution} was skipped: "
-                f"{plugin.reason}"
-            )
+        emit(listed, registry.broken(), json=json)

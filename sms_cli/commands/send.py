@@ -9,6 +9,7 @@ import typer
 
 from sms_cli.commands._runtime import (
     JsonFlag,
+    ProfileOption,
     TextArgument,
     TimeoutOption,
     handled_errors,
@@ -16,7 +17,6 @@ from sms_cli.commands._runtime import (
     require_utf8,
     results_written,
 )
-from sms_cli.commands.profile import ProfileOption
 
 if TYPE_CHECKING:
     from sms_cli.services.sending import SendReport

@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, handled_errors
-from sms_cli.commands.profile import complete_profile_name
+from sms_cli.commands._runtime import JsonFlag, complete_profile_name, handled_errors
 
 # Delivery reports may take hours (a phone switched off); longer than a day is a typo.
 MAX_WAIT = 86400.0

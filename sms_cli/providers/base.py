@@ -157,10 +157,6 @@ class SearchIncomplete(Exception):
     nothing proves nothing, so the message cannot be settled. The text says why."""
 
 
-class NotSupported(Exception):
-    """The provider cannot do this at all."""
-
-
 def results_for_all(
     request: SendRequest,
     status: Status,
@@ -268,7 +264,7 @@ def check_credential(credential: Credential, value: str) -> None:
             kind = "a non-ASCII character" if ord(char) > 127 else "a control character"
             if char in "\r\n":
                 kind = "a line break"
-            what = "token" if credential.name == "token" else credential.label
+            what = credential.spoken
             how = "--token-stdin" if credential.env else f"--credential-stdin {credential.name}"
             fix = f", or fix {credential.env}" if credential.env else ""
             raise ConfigError(

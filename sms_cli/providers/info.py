@@ -37,6 +37,12 @@ class Credential:
     secret: bool = True
     env: str | None = None  # an environment variable that overrides it (the first secret)
 
+    @property
+    def spoken(self) -> str:
+        """How messages and prompts call it: `token` stays "token", as it always was; any
+        other credential goes by its label."""
+        return "token" if self.name == "token" else self.label
+
 
 @dataclass(frozen=True)
 class SenderRule:

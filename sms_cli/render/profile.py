@@ -6,14 +6,17 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sms_cli.core.redaction import mask
+from sms_cli.render import output
 from sms_cli.render.table import table
 from sms_cli.storage.profiles import main_secret
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sms_cli.storage.profiles import Profile, ProfileFile, ResolvedProfile
 
 
-def _token_display(profile: Profile, token: str | None, reveal: bool) -> str | None:
+def _token_display(token: str | None, reveal: bool) -> str | None:
     if token is None:
         return None
     return token if reveal else mask(token)
@@ -28,7 +31,7 @@ def profile_json(profile: Profile, *, is_default: bool) -> dict[str, Any]:
         "sender": profile.sender,
         "base_url": profile.effective_base_url,
         "region": profile.region,
-        "token": _token_display(profile, profile.stored(_main(profile)), reveal=False),
+        "token": _token_display(profile.stored(_main(profile)), reveal=False),
         "token_env": profile.env_of(_main(profile)),
         "store_text": profile.store_text,
         "price_per_segment": profile.price_per_segment,
@@ -76,7 +79,7 @@ def resolved_profile_json(
     resolved: ResolvedProfile, *, is_default: bool, reveal: bool
 ) -> dict[str, Any]:
     document = profile_json(resolved.profile, is_default=is_default)
-    document["token"] = _token_display(resolved.profile, resolved.token, reveal)
+    document["token"] = _token_display(resolved.token, reveal)
     document["token_set"] = resolved.token is not None
     document["credentials"] = _credentials_json(
         resolved.profile, resolved.credentials, reveal=reveal
@@ -89,6 +92,14 @@ def _main(profile: Profile) -> str:
     """The name of the first secret, the one the "token" keys and column show."""
     main = main_secret(profile.credential_facts)
     return main.name if main is not None else "token"
+
+
+def _main_label(profile: Profile) -> str:
+    """What the "Token" column and row are called: the first secret's name as messages say it
+    ("Token" for the built-ins, "API key" for Textbelt)."""
+    main = main_secret(profile.credential_facts)
+    spoken = main.spoken if main is not None else "token"
+    return spoken[:1].upper() + spoken[1:]
 
 
 def _token_cell(profile: Profile) -> str:
@@ -116,7 +127,9 @@ def _other_credential_rows(resolved: ResolvedProfile, reveal: bool) -> list[tupl
 
 
 def profile_list_human(profiles: ProfileFile) -> None:
-    header = ("", "Name", "Provider", "Sender", "Region", "Token", "Base URL")
+    # One column for every profile's first secret, called what they call it ("Token / API key").
+    labels = dict.fromkeys(_main_label(p) for _, p in sorted(profiles.profiles.items()))
+    header = ("", "Name", "Provider", "Sender", "Region", " / ".join(labels) or "Token", "Base URL")
     rows = [
         (
             "*" if p.name == profiles.default else "",
@@ -139,11 +152,11 @@ def profile_list_human(profiles: ProfileFile) -> None:
 def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, reveal: bool) -> None:
     profile = resolved.profile
     sources = resolved.sources
-    token = _token_display(profile, resolved.token, reveal) or "not set"
+    token = _token_display(resolved.token, reveal) or "not set"
     rows = [
         ("Profile", profile.name + (" (default)" if is_default else ""), sources["profile"]),
         ("Provider", profile.provider, sources["provider"]),
-        ("Token", token, sources["token"]),
+        (_main_label(profile), token, sources["token"]),
         *_other_credential_rows(resolved, reveal),
         ("Sender", profile.sender or "-", sources["sender"]),
         ("Base URL", profile.effective_base_url, sources["base_url"]),
@@ -152,3 +165,30 @@ def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, revea
     if profile.signing_key:
         rows.append(("Signing key", mask(profile.signing_key), "profile"))
     table(("Setting", "Value", "From"), rows, title=None)
+
+
+def emit_list(profiles: ProfileFile, *, json: bool) -> None:
+    """`smsctl profile list`'s result: JSON, a table, or a word on how to add the first one."""
+    if json:
+        output.print_json(profile_list_json(profiles))
+    elif not profiles.profiles and not profiles.broken:
+        output.info("no profiles yet; add one with: smsctl profile add NAME --provider ...")
+    else:
+        profile_list_human(profiles)
+
+
+def emit_show(resolved: ResolvedProfile, *, is_default: bool, reveal: bool, json: bool) -> None:
+    """`smsctl profile show`'s result: JSON or a table; tokens masked unless revealed."""
+    if json:
+        document = resolved_profile_json(resolved, is_default=is_default, reveal=reveal)
+        output.print_json(document, reveal=reveal)
+    else:
+        resolved_profile_human(resolved, is_default=is_default, reveal=reveal)
+
+
+def emit_path(path: Path, *, json: bool) -> None:
+    """`smsctl profile path`'s result: the file's path (JSON: and whether it exists)."""
+    if json:
+        output.print_json({"path": str(path), "exists": path.exists()})
+    else:
+        output.stdout().write(f"{path}\n")

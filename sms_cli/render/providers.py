@@ -52,3 +52,23 @@ def providers_human(listed: Sequence[tuple[ProviderInfo, PluginSource]]) -> None
         for info, where in listed
     ]
     table(("Name", "Title", "Source", "Credentials", "Capabilities", "Docs"), rows, title=None)
+
+
+def emit(
+    listed: Sequence[tuple[ProviderInfo, PluginSource]],
+    broken: Sequence[BrokenPlugin],
+    *,
+    json: bool,
+) -> None:
+    """`smsctl providers`' result: JSON or a table, then each skipped plugin on stderr."""
+    from sms_cli.render import output
+
+    if json:
+        output.print_json(providers_json(listed, broken))
+    else:
+        providers_human(listed)
+    for plugin in broken:
+        output.warning(
+            f"provider plugin {plugin.name!r} from {plugin.distribution} was skipped: "
+            f"{plugin.reason}"
+        )

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from sms_cli.core.segments import (
     MAX_PARTS,
-    NATIONAL_LANGUAGES,
     Segmentation,
     national_alphabets,
     split,
@@ -107,7 +106,6 @@ def _warnings(seg: Segmentation) -> list[PreviewWarning]:
 
 
 __all__ = [
-    "NATIONAL_LANGUAGES",
     "Preview",
     "PreviewWarning",
     "build_preview",

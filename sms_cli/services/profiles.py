@@ -115,7 +115,7 @@ def new_profile(
         if key not in declared:
             raise InputError(f"{info.title} has no credential {key!r}", hint=names_hint(info))
     for key, value in stored.items():
-        validate_secret(value, "token" if key == "token" else declared[key].label)
+        validate_secret(value, declared[key].spoken)
     for variable in from_env.values():
         validate_env_name(variable)
     return make_profile(name, info, stored, from_env, **values)

@@ -290,7 +290,7 @@ def _with_placeholders(text: str, options: SendOptions) -> tuple[str, list[str]]
 
 
 def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
-    from sms_cli.storage.messages import new_id
+    from sms_cli.storage.db import new_id
 
     profiles = profile_service.load()
     resolved = resolve(profiles, args.profile, require_token=not dry_run)
@@ -364,7 +364,8 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
     are those after a request whose outcome is unknown (the network is in doubt: nothing
     more is risked). Nothing is ever sent twice."""
     from sms_cli.providers.base import Recipient, SendRequest
-    from sms_cli.storage.messages import MessageRecord, new_id, text_hash
+    from sms_cli.storage.db import new_id
+    from sms_cli.storage.messages import MessageRecord, text_hash
 
     seg = plan.preview.segmentation
     recipients = tuple(Recipient(number, new_id()) for number in plan.recipients)
@@ -504,7 +505,7 @@ def _expanded(
     its recipient, so every provider id can be followed with `smsctl status`."""
     from dataclasses import replace
 
-    from sms_cli.storage.messages import new_id
+    from sms_cli.storage.db import new_id
 
     seen: set[str] = set()
     extra: dict[str, MessageRecord] = {}

@@ -22,15 +22,8 @@ from dataclasses import dataclass, fields
 from typing import Protocol, Self
 
 from sms_cli.errors import ConfigError, InputError
-from sms_cli.storage.messages import (
-    History,
-    MessageRecord,
-    data_dir,
-    insert_intents,
-    new_id,
-    now_iso,
-    text_hash,
-)
+from sms_cli.storage.db import data_dir, new_id, now_iso
+from sms_cli.storage.messages import History, MessageRecord, insert_intents, text_hash
 
 
 class CheckedRow(Protocol):

@@ -14,18 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
 
-from sms_cli.core.times import parse_since as parse_since
-from sms_cli.storage.db import DEFAULT_BUSY_TIMEOUT as DEFAULT_BUSY_TIMEOUT
-from sms_cli.storage.db import ENV_BUSY_TIMEOUT as ENV_BUSY_TIMEOUT
-from sms_cli.storage.db import ENV_DATA_DIR as ENV_DATA_DIR
-from sms_cli.storage.db import FILE_NAME as FILE_NAME
-from sms_cli.storage.db import MIGRATIONS as MIGRATIONS
-from sms_cli.storage.db import Database, guarded
-from sms_cli.storage.db import data_dir as data_dir
-from sms_cli.storage.db import default_busy_timeout as default_busy_timeout
-from sms_cli.storage.db import new_id as new_id
-from sms_cli.storage.db import now_iso as now_iso
-from sms_cli.storage.db import storage_error as storage_error
+from sms_cli.storage.db import Database, guarded, now_iso
 
 if TYPE_CHECKING:
     from sms_cli.core.callbacks import CallbackEvent

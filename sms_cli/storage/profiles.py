@@ -79,6 +79,8 @@ class CredentialFacts(Protocol):
     def secret(self) -> bool: ...
     @property
     def env(self) -> str | None: ...  # a variable that overrides it
+    @property
+    def spoken(self) -> str: ...  # what messages call it: "token", else the label
 
 
 class SenderFacts(Protocol):
@@ -118,6 +120,10 @@ class _Credential:
     label: str
     secret: bool = True
     env: str | None = None
+
+    @property
+    def spoken(self) -> str:
+        return "token" if self.name == "token" else self.label
 
 
 # A profile built without provider facts (a test's Profile(...)) has the one credential every
@@ -543,18 +549,13 @@ def _profile_from_table(name: str, table: object, catalog: ProviderCatalog) -> P
         key = credential.name
         try:
             if key in values:
-                stored[key] = validate_secret(values.pop(key), _what(credential))
+                stored[key] = validate_secret(values.pop(key), credential.spoken)
             key = f"{credential.name}_env"
             if key in values:
                 from_env[credential.name] = validate_env_name(values.pop(key))
         except InputError as exc:
             raise InputError(f"{key!r}: {exc.message}") from None
     return make_profile(name, facts, stored, from_env, **values)
-
-
-def _what(credential: CredentialFacts) -> str:
-    """How messages call a credential: `token` stays "token", as it always was."""
-    return "token" if credential.name == "token" else credential.label
 
 
 def credential_keys(facts: ProviderFacts) -> dict[str, type]:
@@ -685,7 +686,7 @@ def _lock_within_bound(fd: int, fcntl: Any, path: Path) -> None:
     process holding it: a lock held forever must not hang every `profile` command."""
     import time
 
-    from sms_cli.storage.messages import default_busy_timeout
+    from sms_cli.storage.db import default_busy_timeout
 
     waited = default_busy_timeout()
     deadline = time.monotonic() + waited
@@ -831,7 +832,7 @@ def _credential(
 def _missing(profile: Profile, credential: CredentialFacts, first: bool) -> ConfigError:
     """Exit 4 naming the credential a profile lacks, never a value."""
     name = shown(profile.name)
-    what = _what(credential)
+    what = credential.spoken
     override = _override(credential, first)
     variable = profile.env_of(credential.name)
     if variable:
@@ -861,7 +862,7 @@ def _checked_env_value(value: str, variable: str, credential: CredentialFacts) -
     """A credential from the environment meets the rule a stored one does (exit 4, never shown)."""
     if credential.secret:
         register_secret(value)
-    what = _what(credential)
+    what = credential.spoken
     try:
         return validate_secret(value, what)
     except InputError as exc:

@@ -81,6 +81,17 @@ AMBIGUOUS_FAULTS = ("drop_before", "drop_after", "error_5xx", "process_then_5xx"
 _PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
+_CONTROL: list[httpx.Client] = []
+
+
+def _control() -> httpx.Client:
+    """One client for every control call: each new httpx client loads the CA bundle (30 to
+    300 ms). Made on first use; its timeout leaves room for `wait_idle`'s own."""
+    if not _CONTROL:
+        _CONTROL.append(httpx.Client(timeout=30))
+    return _CONTROL[0]
+
+
 class EmulatorControl:
     """One emulator's control API (sms_cli/providers/emulation.py), over HTTP."""
 
@@ -91,12 +102,12 @@ class EmulatorControl:
         self.base_url = self.root + urlsplit(default_base_url).path.rstrip("/")
 
     def control(self, action: str, payload: dict[str, Any] | None = None) -> Any:
-        response = httpx.post(f"{self.root}/__emu/{action}", json=payload or {}, timeout=10)
+        response = _control().post(f"{self.root}/__emu/{action}", json=payload or {})
         response.raise_for_status()
         return response.json()
 
     def requests(self) -> list[dict[str, Any]]:
-        response = httpx.get(f"{self.root}/__emu/requests", timeout=10)
+        response = _control().get(f"{self.root}/__emu/requests")
         response.raise_for_status()
         found: list[dict[str, Any]] = response.json()
         return found
@@ -107,7 +118,7 @@ class EmulatorControl:
     def messages(self) -> list[dict[str, Any]]:
         """The messages the emulator accepted, in order: what the provider would deliver.
         Each is {"id", "to", "from", "text"} (its `describe`)."""
-        response = httpx.get(f"{self.root}/__emu/messages", timeout=10)
+        response = _control().get(f"{self.root}/__emu/messages")
         response.raise_for_status()
         return [m for m in response.json() if m.get("accepted", True)]
 
@@ -120,11 +131,16 @@ class EmulatorControl:
     def set(self, **settings: Any) -> None:
         self.control("set", settings)
 
+    def wait_idle(self, hurry: bool = True, timeout: float = 10.0) -> None:
+        """Until no request is being answered and no callback is pending (bounded); `hurry`
+        ends slow answers (`latency`) under way at once."""
+        self.control("idle", {"hurry": hurry, "timeout": timeout})
+
     def script(self, number: str, outcome: str) -> None:
         """Play the provider's raw states that end in `outcome`. An emulator that cannot fails
         the test for a required outcome (REQUIRED_OUTCOMES), and skips it for a rarer one."""
-        response = httpx.post(
-            f"{self.root}/__emu/script", json={"number": number, "outcome": outcome}, timeout=10
+        response = _control().post(
+            f"{self.root}/__emu/script", json={"number": number, "outcome": outcome}
         )
         if response.status_code == 400:
             why = f"the {self.name} emulator cannot script {outcome!r} (its `outcomes`)"

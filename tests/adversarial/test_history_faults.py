@@ -28,7 +28,8 @@ from sms_cli.app import app
 from sms_cli.core.times import parse_send_time, parse_since
 from sms_cli.errors import InputError, StorageError
 from sms_cli.providers.emulation import SandboxServer, all_emulators
-from sms_cli.storage.messages import History, MessageRecord, new_id, text_hash
+from sms_cli.storage.db import new_id
+from sms_cli.storage.messages import History, MessageRecord, text_hash
 
 CANARY = "CANARY-hist-7a0c2e9d4b1f6e35"
 NUMBER = "+46701234567"

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-import httpx
 import pytest
 from typer.testing import CliRunner, Result
 
 from sms_cli.app import app
 from sms_cli.providers import registry
 from sms_cli.providers.emulation import SandboxServer, all_emulators
-
-CANARY = "CANARY-tok-3e8f1a2b9c7d4e60"
-# One client for every control call: each new httpx client loads the CA bundle (30 to 300 ms).
-CONTROL = httpx.Client(timeout=30)
+from sms_cli.testing.contract import CANARY, EmulatorControl
 
 
 @pytest.fixture(scope="session")
@@ -26,41 +21,11 @@ def sandbox() -> Iterator[SandboxServer]:
     server.stop()
 
 
-class Emu:
-    """The control API of one emulator (sms_cli/providers/emulation.py), over HTTP."""
+class Emu(EmulatorControl):
+    """The control API of one built-in provider's emulator."""
 
     def __init__(self, server: SandboxServer, name: str) -> None:
-        self.name = name
-        self.root = f"{server.url}/{name}"
-        info = registry.get(name)
-        self.base_url = self.root + ("/api" if info.default_base_url.endswith("/api") else "")
-
-    def control(self, action: str, payload: dict[str, Any] | None = None) -> Any:
-        response = CONTROL.post(f"{self.root}/__emu/{action}", json=payload or {})
-        response.raise_for_status()
-        return response.json()
-
-    def requests(self) -> list[dict[str, Any]]:
-        response = CONTROL.get(f"{self.root}/__emu/requests")
-        response.raise_for_status()
-        return response.json()  # type: ignore[no-any-return]
-
-    def sends(self) -> list[dict[str, Any]]:
-        return [r for r in self.requests() if r["method"] == "POST"]
-
-    def faults(self, **settings: Any) -> None:
-        self.control("faults", settings)
-
-    def reject(self, *numbers: str) -> None:
-        self.control("reject", {"numbers": list(numbers)})
-
-    def set(self, **settings: Any) -> None:
-        self.control("set", settings)
-
-    def wait_idle(self, hurry: bool = True, timeout: float = 10.0) -> None:
-        """Until no request is being answered and no callback is pending (bounded); `hurry`
-        ends slow answers (`latency`) under way at once."""
-        self.control("idle", {"hurry": hurry, "timeout": timeout})
+        super().__init__(server, name, registry.get(name).default_base_url)
 
 
 @pytest.fixture(params=sorted(registry.builtin()))

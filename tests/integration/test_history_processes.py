@@ -9,12 +9,14 @@ import sys
 import time
 from pathlib import Path
 
-from sms_cli.storage.messages import MIGRATIONS, History, MessageRecord, Outcome, new_id
+from sms_cli.storage.db import MIGRATIONS, new_id
+from sms_cli.storage.messages import History, MessageRecord, Outcome
 
 WRITER = """
 import sys
 from pathlib import Path
-from sms_cli.storage.messages import History, MessageRecord, Outcome, new_id
+from sms_cli.storage.db import new_id
+from sms_cli.storage.messages import History, MessageRecord, Outcome
 
 history = History(Path(sys.argv[1]))
 prefix, count = sys.argv[2], int(sys.argv[3])

@@ -11,7 +11,8 @@ from typing import Any
 from typer.testing import Result
 
 from sms_cli.core.callbacks import DeliveryEvent
-from sms_cli.storage.messages import MIGRATIONS, History, now_iso
+from sms_cli.storage.db import MIGRATIONS, now_iso
+from sms_cli.storage.messages import History
 from tests.conftest import record_sent
 from tests.integration.conftest import Emu, run
 from tests.integration.test_send_contract import FIRST, send

@@ -17,39 +17,9 @@ from typer.testing import Result
 
 from sms_cli.providers import registry
 from sms_cli.storage.messages import History
+from sms_cli.testing.contract import CANARY, DOCUMENT_KEYS, FIRST, RESULT_KEYS, SECOND
 from tests.conftest import FakeClock
-from tests.integration.conftest import CANARY, Emu, run
-
-FIRST, SECOND = "+46701234567", "+46731234567"
-RESULT_KEYS = {
-    "recipient",
-    "status",
-    "id",
-    "parts",
-    "price",
-    "error",
-    "local_id",
-    "bulk_id",
-    "provider_code",
-    "provider_text",
-    "provider_encoding",
-    "address_book",
-}
-DOCUMENT_KEYS = {
-    "dry_run",
-    "test",
-    "provider",
-    "profile",
-    "sender",
-    "batch_id",
-    "foreign_id",
-    "encoding",
-    "characters",
-    "segment_count",
-    "total_price",
-    "balance",
-    "results",
-}
+from tests.integration.conftest import Emu, run
 
 
 def send(*args: str, input: str | None = None) -> Result:

@@ -113,3 +113,20 @@ def test_the_sandbox_serves_and_lists_textbelt() -> None:
         process.terminate()
         process.wait(timeout=10)
     assert "Textbelt" in seen and "--provider textbelt" in seen, seen
+
+
+def test_profile_list_and_show_call_the_key_what_textbelt_calls_it(profile: str) -> None:
+    """The first secret's row and column are named after its label ("API key"), not "Token";
+    the --json key stays "token"."""
+    shown = run("profile", "show", profile)
+    assert shown.exit_code == 0, shown.stderr
+    assert "API key" in shown.stdout and "Token" not in shown.stdout
+    assert "token" in document(run("profile", "show", profile, "--json"))
+
+    listed = run("profile", "list")
+    assert listed.exit_code == 0, listed.stderr
+    assert "API key" in listed.stdout and "Token" not in listed.stdout
+
+    added = run("profile", "add", "c", "--provider", "connectel", "--token-stdin", input="x1")
+    assert added.exit_code == 0, added.stderr
+    assert "Token / API key" in run("profile", "list").stdout

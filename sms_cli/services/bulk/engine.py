@@ -23,16 +23,9 @@ from sms_cli.errors import (
     SmsError,
 )
 from sms_cli.providers import registry
+from sms_cli.storage.db import new_id, now_iso
 from sms_cli.storage.jobs import RowAnswer, claim_rows, record_answers, release_rows
-from sms_cli.storage.messages import (
-    History,
-    MessageRecord,
-    Outcome,
-    insert_answered,
-    new_id,
-    now_iso,
-    text_hash,
-)
+from sms_cli.storage.messages import History, MessageRecord, Outcome, insert_answered, text_hash
 
 if TYPE_CHECKING:
     from sms_cli.providers.base import Provider, Recipient, SendResult

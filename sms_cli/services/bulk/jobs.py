@@ -40,8 +40,9 @@ from sms_cli.services.bulk.input import (
     open_table,
     preflight,
 )
+from sms_cli.storage.db import new_id
 from sms_cli.storage.jobs import JobOutcome, JobRecord, JobSummary, Journal, job_lock
-from sms_cli.storage.messages import History, new_id
+from sms_cli.storage.messages import History
 from sms_cli.storage.profiles import resolve, validate_sender
 
 
