@@ -556,14 +556,14 @@ def all_emulators(warn: Callable[[str], None] | None = None) -> dict[str, Emulat
     """One fresh emulator per registered provider, keyed by provider name. A provider whose
     emulator cannot be loaded is skipped (`warn` gets one line naming it); the others are served."""
     from sms_cli.providers import registry
-    from sms_cli.providers.registry import BrokenProvider, load
+    from sms_cli.providers.registry import BrokenProvider, load_emulator
 
     emulators: dict[str, Emulator] = {}
     for name, info in registry.available().items():
         if info.emulator is None:
             continue
         try:
-            emulators[name] = load(info.emulator)()
+            emulators[name] = load_emulator(info)()
         except BrokenProvider as exc:
             if warn is not None:
                 warn(f"{exc.message}; its emulator is not served")

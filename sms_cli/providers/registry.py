@@ -10,17 +10,22 @@ A plugin that fails to load is reported by `broken()` and skipped, never a trace
 from __future__ import annotations
 
 import importlib
+import math
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from sms_cli.errors import ConfigError
 from sms_cli.providers.info import Capability, Credential, ProviderInfo, SenderRule
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
+
+    from sms_cli.providers.base import Provider
+    from sms_cli.providers.emulation import Emulator
 
 __all__ = [
     "BrokenPlugin",
@@ -35,7 +40,10 @@ __all__ = [
     "broken",
     "builtin",
     "get",
+    "info_problem",
     "load",
+    "load_client",
+    "load_emulator",
     "source",
 ]
 
@@ -51,8 +59,8 @@ class UnknownProvider(ValueError):
 
 
 class BrokenProvider(ConfigError):
-    """A provider's client or emulator class cannot be imported (exit 4, configuration): the
-    message names the provider and its distribution, in one line."""
+    """A provider's client or emulator class cannot be imported, or is not a Provider / Emulator
+    (exit 4, configuration): the message names the provider and its distribution, in one line."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,40 @@ def load(path: str) -> type:
     return found
 
 
+def load_client(info: ProviderInfo) -> type[Provider]:
+    """A provider's client class: `load(info.client)`, and a concrete Provider subclass, or
+    BrokenProvider (exit 4) naming the provider. Every command that talks to a provider uses it."""
+    from sms_cli.providers.base import Provider  # not for --help or split
+
+    return cast("type[Provider]", _load_as(info.client, Provider))
+
+
+def load_emulator(info: ProviderInfo) -> type[Emulator]:
+    """A provider's emulator class: `load(info.emulator)`, and a concrete Emulator subclass, or
+    BrokenProvider naming the provider (also when it declares no emulator)."""
+    from sms_cli.providers.emulation import Emulator  # not for --help or split
+
+    if info.emulator is None:
+        raise BrokenProvider(f"provider {info.name!r} declares no emulator")
+    return cast("type[Emulator]", _load_as(info.emulator, Emulator))
+
+
+def _load_as(path: str, base: type) -> type:
+    found = load(path)
+    try:
+        fits = issubclass(found, base)
+    except Exception as exc:  # a metaclass of the plugin's own that refuses the question
+        raise _broken_path(path, _failure(exc)) from None
+    where = f"{base.__module__}.{base.__qualname__}"
+    if not fits:
+        raise _broken_path(path, f"it is not a subclass of {where}")
+    missing = sorted(str(name) for name in getattr(found, "__abstractmethods__", ()))
+    if missing:
+        shown = ", ".join(missing[:5]) + (", …" if len(missing) > 5 else "")
+        raise _broken_path(path, f"it leaves abstract methods of {where} unimplemented: {shown}")
+    return found
+
+
 # Anything else a plugin raises while importing (SystemExit, a BaseException of its own) marks it
 # broken; these two are the user's Ctrl-C and the interpreter's own, and are never swallowed.
 _NEVER_CAUGHT: Final = (KeyboardInterrupt, GeneratorExit)
@@ -243,6 +285,9 @@ def _load_entry(
         return None, where, f"cannot load {entry.value}: {_failure(exc)}"
     if not isinstance(value, ProviderInfo):
         return None, where, f"{entry.value} is a {type(value).__name__}, not a ProviderInfo"
+    problem = info_problem(value)
+    if problem is not None:
+        return None, where, problem
     if value.name != entry.name:
         return (
             None,
@@ -250,3 +295,136 @@ def _load_entry(
             f"the entry point is named {entry.name!r} but INFO.name is {value.name!r}",
         )
     return value, where, None
+
+
+def info_problem(info: ProviderInfo) -> str | None:
+    """The first field of a ProviderInfo that has the wrong type or is out of range, in one line;
+    None when every field is usable. A plugin's INFO is checked when it is loaded (it is then
+    broken, not a traceback later); the built-ins are checked by a test."""
+    for field, value, expected in _info_fields(info):
+        if not expected(value):
+            return f"INFO.{field} must be {expected.__doc__}, not {_shown(value)}"
+    return None
+
+
+def _info_fields(info: ProviderInfo) -> Iterator[tuple[str, Any, Any]]:
+    yield "name", info.name, _identifier
+    yield "title", info.title, _text
+    yield "default_base_url", info.default_base_url, _text
+    yield "max_text_chars", info.max_text_chars, _positive
+    yield "sender", info.sender, _sender_rule
+    if isinstance(info.sender, SenderRule):
+        yield "sender.alnum_max", info.sender.alnum_max, _count
+        yield "sender.digits_max", info.sender.digits_max, _count
+        yield "sender.alnum_pattern", info.sender.alnum_pattern, _str_pattern
+    yield "client", info.client, _class_path
+    yield "emulator", info.emulator, _optional_class_path
+    yield "credentials", info.credentials, _credentials
+    yield "capabilities", info.capabilities, _capabilities
+    yield "requires_sender", info.requires_sender, _bool
+    yield "send_options", info.send_options, _strings
+    yield "max_requests_per_second", info.max_requests_per_second, _optional_rate
+    yield "max_recipients_per_request", info.max_recipients_per_request, _positive
+    yield "callback_setup", info.callback_setup, _str
+    yield "docs_url", info.docs_url, _str
+
+
+def _int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _identifier(value: object) -> bool:
+    """a lower-case name (letters, digits, - and _)"""
+    return isinstance(value, str) and re.fullmatch(r"[a-z][a-z0-9_-]{0,63}", value) is not None
+
+
+def _text(value: object) -> bool:
+    """a non-empty str"""
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _str(value: object) -> bool:
+    """a str"""
+    return isinstance(value, str)
+
+
+def _bool(value: object) -> bool:
+    """a bool"""
+    return isinstance(value, bool)
+
+
+def _positive(value: object) -> bool:
+    """an int of at least 1"""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _count(value: object) -> bool:
+    """an int of at least 0"""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _optional_rate(value: object) -> bool:
+    """None or a number above 0"""
+    if value is None:
+        return True
+    if not (_int(value) or isinstance(value, float)):
+        return False
+    rate = float(value)  # type: ignore[arg-type]
+    return math.isfinite(rate) and rate > 0
+
+
+def _sender_rule(value: object) -> bool:
+    """a SenderRule"""
+    return isinstance(value, SenderRule)
+
+
+def _str_pattern(value: object) -> bool:
+    """a compiled str pattern (re.compile)"""
+    return isinstance(value, re.Pattern) and isinstance(value.pattern, str)
+
+
+def _class_path(value: object) -> bool:
+    """a "module:Class" str"""
+    if not isinstance(value, str):
+        return False
+    module, colon, name = value.partition(":")
+    return bool(colon) and all(part.isidentifier() for part in (*module.split("."), name))
+
+
+def _optional_class_path(value: object) -> bool:
+    """None or a "module:Class" str"""
+    return value is None or _class_path(value)
+
+
+def _credentials(value: object) -> bool:
+    """a tuple of Credential with distinct str names and labels"""
+    if not isinstance(value, tuple) or not all(isinstance(c, Credential) for c in value):
+        return False
+    names = [c.name for c in value]
+    return (
+        len(set(names)) == len(names)
+        and all(_identifier(c.name) and _text(c.label) and _bool(c.secret) for c in value)
+        and all(c.env is None or _text(c.env) for c in value)
+    )
+
+
+def _capabilities(value: object) -> bool:
+    """a frozenset of Capability that includes Capability.SEND"""
+    return (
+        isinstance(value, frozenset)
+        and all(isinstance(c, Capability) for c in value)
+        and Capability.SEND in value
+    )
+
+
+def _strings(value: object) -> bool:
+    """a frozenset of str"""
+    return isinstance(value, frozenset) and all(isinstance(s, str) for s in value)
+
+
+def _shown(value: object) -> str:
+    """A value in a message: its repr for plain builtin values (shortened), else its type."""
+    if value is None or type(value) in (bool, int, float, str):
+        text = repr(value)
+        return text if len(text) <= 40 else text[:39] + "…"
+    return f"a {type(value).__name__}"

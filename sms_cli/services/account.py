@@ -54,7 +54,7 @@ def client(
     resolved = resolve(profile_service.load(), profile)
     info = registry.get(resolved.provider)
     require(info, needs, resolved.profile.name)
-    client_class = registry.load(info.client)
+    client_class = registry.load_client(info)
     provider: Provider = client_class(
         resolved.credentials, resolved.profile.base_url, timeout=timeout
     )

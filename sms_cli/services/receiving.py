@@ -20,7 +20,7 @@ from typing import Any, Final
 from sms_cli.core.callbacks import BadCallback, CallbackRequest, decode_fields
 from sms_cli.providers import registry
 from sms_cli.providers.base import CallbackReader
-from sms_cli.providers.registry import BrokenProvider, load
+from sms_cli.providers.registry import BrokenProvider
 from sms_cli.storage.messages import History, Received
 
 MAX_BODY: Final = 64 * 1024
@@ -83,7 +83,13 @@ class Receiver:
         if info is None or not info.supports(registry.Capability.CALLBACKS):
             return None
         if name not in self.providers:
-            self.providers[name] = load(info.client)
+            client = registry.load_client(info)
+            if not issubclass(client, CallbackReader):
+                raise BrokenProvider(
+                    f"provider {name!r} declares callbacks, but its client {info.client} is not "
+                    "a CallbackReader"
+                )
+            self.providers[name] = client
         return self.providers[name]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

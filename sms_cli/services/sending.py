@@ -31,7 +31,7 @@ from sms_cli.errors import (
 )
 from sms_cli.providers import registry
 from sms_cli.providers.base import address_book_name
-from sms_cli.providers.registry import ProviderInfo, load
+from sms_cli.providers.registry import ProviderInfo
 from sms_cli.services import profiles as profile_service
 from sms_cli.services.preview import Preview, build_preview
 from sms_cli.storage.profiles import ResolvedProfile, resolve, validate_sender
@@ -349,7 +349,7 @@ def dry_run_report(plan: SendPlan) -> SendReport:
 
 
 def make_client(plan: SendPlan, timeout: float) -> Provider:
-    client_class = load(plan.provider.client)
+    client_class = registry.load_client(plan.provider)
     client: Provider = client_class(
         plan.resolved.credentials, plan.resolved.profile.base_url, timeout=timeout
     )

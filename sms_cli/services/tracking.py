@@ -23,7 +23,6 @@ from sms_cli.providers.base import (
     not_found,
 )
 from sms_cli.providers.info import Capability
-from sms_cli.providers.registry import load
 from sms_cli.services import profiles as profile_service
 from sms_cli.storage.messages import NOT_SENT
 from sms_cli.storage.profiles import ProfileFile, resolve
@@ -159,7 +158,7 @@ class Clients:
             )
         key = resolved.profile.name
         if key not in self._clients:
-            client_class = load(registry.get(resolved.provider).client)
+            client_class = registry.load_client(registry.get(resolved.provider))
             self._clients[key] = client_class(
                 resolved.credentials, resolved.profile.base_url, timeout=self.timeout
             )

@@ -28,7 +28,6 @@ from sms_cli.errors import (
     exit_code_for,
 )
 from sms_cli.providers import registry
-from sms_cli.providers.registry import load
 from sms_cli.services import profiles as profile_service
 from sms_cli.services.bulk.engine import Engine, Progress, batches, tune_gc
 from sms_cli.services.bulk.input import (
@@ -353,7 +352,7 @@ def _send_pending(
 ) -> ExitCode:
     resolved = resolve(profile_service.load(), profile_name)
     provider = registry.get(resolved.provider)
-    client_class = load(provider.client)
+    client_class = registry.load_client(provider)
     credentials = resolved.credentials
     tune_gc()
     display = view.progress(journal.counts(job_id).get("pending", 0))
