@@ -124,22 +124,45 @@ class SendReport:
             return self.stop_exit
         return code
 
+    # How many of `results` each answer gave, in request order; empty: one answer gave them all.
+    answer_sizes: tuple[int, ...] = ()
+
+    def _answers(self) -> list[tuple[SendResult, ...]]:
+        if not self.answer_sizes:
+            return [self.results] if self.results else []
+        answers, start = [], 0
+        for size in self.answer_sizes:
+            answers.append(self.results[start : start + size])
+            start += size
+        return answers
+
     @property
     def balance(self) -> float | None:
-        """The account balance the provider reported after this send, when it did."""
-        return next((r.balance for r in self.results if r.balance is not None), None)
+        """The account balance the provider reported after this send (its last answer), when
+        it did."""
+        answers = self._answers()
+        return _answer_balance(answers[-1]) if answers else None
 
     @property
     def total_price(self) -> float | None:
-        """The answer's own total when it states one (it may count messages no result holds),
-        else the sum of the results' prices."""
-        stated = next(
-            (r.answer_total_price for r in self.results if r.answer_total_price is not None), None
-        )
-        if stated is not None:
-            return stated
-        prices = [r.price for r in self.results if r.price is not None]
-        return round(sum(prices), 6) if prices else None
+        """Each answer's own total when it states one (it may count messages no result holds),
+        else the sum of its results' prices; summed over the answers, None if any lacks one."""
+        totals = [_answer_total(answer) for answer in self._answers()]
+        if not totals or any(total is None for total in totals):
+            return None
+        return round(sum(t for t in totals if t is not None), 6)
+
+
+def _answer_balance(results: Sequence[SendResult]) -> float | None:
+    return next((r.balance for r in results if r.balance is not None), None)
+
+
+def _answer_total(results: Sequence[SendResult]) -> float | None:
+    stated = next((r.answer_total_price for r in results if r.answer_total_price is not None), None)
+    if stated is not None:
+        return stated
+    prices = [r.price for r in results if r.price is not None]
+    return round(sum(prices), 6) if prices else None
 
 
 def _options(
@@ -387,9 +410,11 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
         for r in recipients
     ]
     by_id = {i.local_id: i for i in intents}
-    size = max(1, plan.provider.max_recipients_per_request)
+    limit = plan.provider.max_recipients_per_request
+    size = max(1, len(recipients) if limit is None else limit)
     requests = [recipients[start : start + size] for start in range(0, len(recipients), size)]
     results: list[SendResult] = []
+    sizes: list[int] = []
     not_sent: list[NotSent] = []
     stop_exit: ExitCode | None = None
     record_error: StorageError | None = None
@@ -430,6 +455,7 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
                 raise
             answered, extra = _expanded(answered, by_id)
             results += answered
+            sizes.append(len(answered))
             record_error = record_error or _record_answers(history, answered, extra)
             if later and record_error is not None:
                 not_sent = [NotSent.of(r, "the history could not be written") for r in later]
@@ -447,6 +473,7 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
         not_sent=tuple(not_sent),
         stop_exit=stop_exit,
         record_error=record_error,
+        answer_sizes=tuple(sizes),
     )
 
 
