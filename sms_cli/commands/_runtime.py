@@ -99,7 +99,9 @@ def handled_errors() -> Iterator[None]:
             output.warning(str(note))
         output.error(exc.message, exc.hint)
         raise typer.Exit(int(exc.exit_code)) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        for note in getattr(exc, "__notes__", ()):  # what a send left behind
+            output.warning(str(note))
         output.error("interrupted")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except BrokenPipeError:

@@ -655,6 +655,9 @@ class Transport:
         self.sleep = _given(sleep, policy.sleep)
         self.clock = _given(clock, policy.clock)
         self.wall = _given(wall, policy.wall)  # what an HTTP date in Retry-After is relative to
+        # A deadline (on `clock`) over several calls: a caller whose timeout bounds more than one
+        # request (a send of several requests) sets it, and no call runs past it.
+        self.until: float | None = None
         wire = _LeanWire if lean else _HttpxWire
         try:
             self.wire = wire(
@@ -666,11 +669,16 @@ class Transport:
     def close(self) -> None:
         self.wire.close()
 
+    def _end(self) -> float:
+        """When the call must be done: the timeout from now, or `until` when that is sooner."""
+        end = self.clock() + self.timeout
+        return end if self.until is None else min(end, self.until)
+
     def send(self, method: str, path: str, **kwargs: Any) -> Reply:
         """A request that may make the provider send (and charge): at most once past connecting.
 
         The timeout bounds the whole call, retries and the waits between them included."""
-        end = self.clock() + self.timeout
+        end = self._end()
         connect_failures = rate_limited = 0
         while True:
             try:
@@ -720,7 +728,7 @@ class Transport:
         A 2xx is returned; so is a 404 whose body is a JSON object with one of `not_found_keys`
         (the provider's own error object: the handler ran and does not know what was asked).
         Every other answer raises (`_classify_query`)."""
-        end = self.clock() + self.timeout
+        end = self._end()
         failures = rate_limited = 0
         while True:
             try:

@@ -85,7 +85,9 @@ class ProviderInfo:
     requires_sender: bool = False
     send_options: frozenset[str] = frozenset()  # `smsctl send` options it understands
     max_requests_per_second: float | None = None  # a documented rate limit, the bulk default
-    max_recipients_per_request: int = 1000  # batching in bulk; 1 = one request per recipient
+    # Recipients one send request may carry: `send` splits into requests of this many, `bulk`
+    # keeps its batches at most this big; None: no limit of its own (one request for a send).
+    max_recipients_per_request: int | None = None
     callback_setup: str = ""  # how a user points the provider at `smsctl listen`
     docs_url: str = ""
 

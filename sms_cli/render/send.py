@@ -169,10 +169,16 @@ def explain(report: SendReport) -> None:
             f"the outcome of {len(unknown)} message(s) is unknown ({why}). They may "
             "have been sent; smsctl did not resend them, and recorded them in its history"
         )
-    if report.not_sent:
+    if report.not_sent and report.not_sent_recorded:
         output.warning(
             f"{len(report.not_sent)} message(s) were not sent ({report.not_sent[0].error}); "
             "they can be sent again: smsctl log --status not_sent lists them"
+        )
+    elif report.not_sent:
+        output.warning(
+            f"{len(report.not_sent)} message(s) were not sent ({report.not_sent[0].error}); "
+            "they were never requested and can be sent again, but the history could not record "
+            "that and shows them in flight: " + ", ".join(n.recipient for n in report.not_sent)
         )
     honoured = not any(r.test_not_honoured for r in report.results)
     if report.plan.options.test and not report.dry_run and honoured:

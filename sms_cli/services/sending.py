@@ -10,6 +10,7 @@ answer after it, and never sends twice: the only retries are those of the transp
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from sms_cli.errors import (
     NetworkError,
     Outcome,
     ProviderUnavailable,
+    SmsError,
     StorageError,
     exit_code_for,
 )
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from sms_cli.providers.base import Attachment, Provider, Recipient, SendOptions, SendResult
+    from sms_cli.providers.http import Transport
     from sms_cli.storage.messages import History, MessageRecord
 
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
@@ -101,6 +104,8 @@ class SendReport:
     # Why the answers could not be written to the history, when they could not: the messages
     # went out (or not) as `results` say, and the history still shows them in flight.
     record_error: StorageError | None = None
+    # Whether `not_sent` is recorded as such in the history (else it shows them in flight).
+    not_sent_recorded: bool = True
 
     @property
     def exit_code(self) -> ExitCode:
@@ -124,22 +129,45 @@ class SendReport:
             return self.stop_exit
         return code
 
+    # How many of `results` each answer gave, in request order; empty: one answer gave them all.
+    answer_sizes: tuple[int, ...] = ()
+
+    def _answers(self) -> list[tuple[SendResult, ...]]:
+        if not self.answer_sizes:
+            return [self.results] if self.results else []
+        answers, start = [], 0
+        for size in self.answer_sizes:
+            answers.append(self.results[start : start + size])
+            start += size
+        return answers
+
     @property
     def balance(self) -> float | None:
-        """The account balance the provider reported after this send, when it did."""
-        return next((r.balance for r in self.results if r.balance is not None), None)
+        """The account balance the provider reported after this send (its last answer), when
+        it did."""
+        answers = self._answers()
+        return _answer_balance(answers[-1]) if answers else None
 
     @property
     def total_price(self) -> float | None:
-        """The answer's own total when it states one (it may count messages no result holds),
-        else the sum of the results' prices."""
-        stated = next(
-            (r.answer_total_price for r in self.results if r.answer_total_price is not None), None
-        )
-        if stated is not None:
-            return stated
-        prices = [r.price for r in self.results if r.price is not None]
-        return round(sum(prices), 6) if prices else None
+        """Each answer's own total when it states one (it may count messages no result holds),
+        else the sum of its results' prices; summed over the answers, None if any lacks one."""
+        totals = [_answer_total(answer) for answer in self._answers()]
+        if not totals or any(total is None for total in totals):
+            return None
+        return round(sum(t for t in totals if t is not None), 6)
+
+
+def _answer_balance(results: Sequence[SendResult]) -> float | None:
+    return next((r.balance for r in results if r.balance is not None), None)
+
+
+def _answer_total(results: Sequence[SendResult]) -> float | None:
+    stated = next((r.answer_total_price for r in results if r.answer_total_price is not None), None)
+    if stated is not None:
+        return stated
+    prices = [r.price for r in results if r.price is not None]
+    return round(sum(prices), 6) if prices else None
 
 
 def _options(
@@ -387,9 +415,11 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
         for r in recipients
     ]
     by_id = {i.local_id: i for i in intents}
-    size = max(1, plan.provider.max_recipients_per_request)
+    limit = plan.provider.max_recipients_per_request
+    size = max(1, len(recipients) if limit is None else limit)
     requests = [recipients[start : start + size] for start in range(0, len(recipients), size)]
     results: list[SendResult] = []
+    sizes: list[int] = []
     not_sent: list[NotSent] = []
     stop_exit: ExitCode | None = None
     record_error: StorageError | None = None
@@ -403,54 +433,124 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
             raise StorageError(
                 f"{exc.message}; nothing was sent", path=exc.path, hint=exc.hint
             ) from None
+        # --timeout bounds the whole send: each request gets what is left of one deadline.
+        transport: Transport | None = getattr(client, "transport", None)
+        clock = transport.clock if transport is not None else time.monotonic
+        deadline = clock() + timeout
+        if transport is not None:
+            transport.until = deadline
+        refusal: SmsError | None = None
         for index, chunk in enumerate(requests):
-            later = [r for rest in requests[index + 1 :] for r in rest]
-            request = SendRequest(
-                text=plan.text, recipients=chunk, sender=plan.sender, options=plan.options
-            )
+            later: list[Recipient] = []
+            requested = False  # whether this request may have left
+            answered: list[SendResult] | None = None
+            extra: dict[str, MessageRecord] = {}
+            recorded = False  # whether this request's answers are in the history
             try:
-                answered = client.send(request)
-            except (AuthError, NetworkError, ProviderUnavailable) as exc:
-                # Refused before processing: nothing of this request was sent, which is not a
-                # delivery state. Anything else (Ctrl-C while waiting, a bug) leaves its
-                # messages recorded as in flight, which is what they are.
-                if index == 0:
-                    problem = _record_not_sent(history, recipients, exc.message)
-                    if problem is not None:
-                        exc.add_note(problem)  # shown as a warning before the error
-                    raise
-                stop_exit = exc.exit_code
-                not_sent = [NotSent.of(r, exc.message) for r in chunk]
-                not_sent += [NotSent.of(r, _NOT_TRIED) for r in later]
-                break
-            except BaseException:
-                # Ctrl-C or a bug during this request: it stays in flight; the requests after
-                # it were never tried, and the history must not call them in flight.
-                _record_not_sent(history, later, "interrupted before this request was made")
+                later = [r for rest in requests[index + 1 :] for r in rest]
+                if index and clock() >= deadline:
+                    stop_exit = ExitCode.NETWORK
+                    not_sent = [NotSent.of(r, _TIMED_OUT) for r in (*chunk, *later)]
+                    break
+                request = SendRequest(
+                    text=plan.text, recipients=chunk, sender=plan.sender, options=plan.options
+                )
+                requested = True
+                try:
+                    answer = client.send(request)
+                except (AuthError, NetworkError, ProviderUnavailable) as exc:
+                    # Refused before processing: nothing of this request was sent, which is not
+                    # a delivery state. Anything else (Ctrl-C while waiting, a bug) leaves its
+                    # messages recorded as in flight, which is what they are.
+                    if index == 0:
+                        problem = _record_not_sent(history, recipients, exc.message)
+                        if problem is not None:
+                            exc.add_note(problem)  # shown as a warning before the error
+                        refusal = exc
+                        raise
+                    stop_exit = exc.exit_code
+                    not_sent = [NotSent.of(r, exc.message) for r in chunk]
+                    not_sent += [NotSent.of(r, _NOT_TRIED) for r in later]
+                    break
+                answered, extra = _expanded(answer, by_id)
+                results += answered
+                sizes.append(len(answered))
+                failed = _record_answers(history, answered, extra)
+                recorded = True
+                record_error = record_error or failed
+                if later and record_error is not None:
+                    # What stopped the send is the history: its exit code (4), not a network's.
+                    stop_exit = record_error.exit_code
+                    not_sent = [NotSent.of(r, "the history could not be written") for r in later]
+                    break
+                if later and any(r.status == "unknown" for r in answered):
+                    not_sent = [NotSent.of(r, _AFTER_UNKNOWN) for r in later]
+                    break
+            except BaseException as exc:
+                if exc is refusal:
+                    raise  # the first request refused: every recipient is recorded not sent
+                # Ctrl-C or a bug during this request's bookkeeping or while it was under way:
+                # an answer received is recorded, a request that may have left stays in flight,
+                # and the recipients never requested are recorded not sent.
+                if answered is not None and not recorded:
+                    _record_answers(history, answered, extra)
+                unsent = later if requested else [*chunk, *later]
+                problem = _record_not_sent(
+                    history, unsent, "interrupted before this request was made"
+                )
+                if len(requests) > 1 and isinstance(exc, KeyboardInterrupt):
+                    exc.add_note(
+                        _interrupted(
+                            results,
+                            chunk if answered is None and requested else (),
+                            unsent,
+                            problem,
+                        )
+                    )
                 raise
-            answered, extra = _expanded(answered, by_id)
-            results += answered
-            record_error = record_error or _record_answers(history, answered, extra)
-            if later and record_error is not None:
-                not_sent = [NotSent.of(r, "the history could not be written") for r in later]
-                break
-            if later and any(r.status == "unknown" for r in answered):
-                not_sent = [NotSent.of(r, _AFTER_UNKNOWN) for r in later]
-                break
     finally:
         client.close()
-    if not_sent and record_error is None:
-        record_error = _record_unsent(history, not_sent)
+    if not_sent:
+        failed = _record_unsent(history, not_sent)
+        record_error = record_error or failed
+        not_sent_recorded = failed is None
+    else:
+        not_sent_recorded = True
     return SendReport(
         plan=plan,
         results=tuple(results),
         not_sent=tuple(not_sent),
         stop_exit=stop_exit,
         record_error=record_error,
+        answer_sizes=tuple(sizes),
+        not_sent_recorded=not_sent_recorded,
     )
 
 
+def _interrupted(
+    results: Sequence[SendResult],
+    in_flight: Sequence[Recipient],
+    unsent: Sequence[Recipient],
+    problem: str | None,
+) -> str:
+    """What a Ctrl-C in a send of several requests left behind, for stderr."""
+    answered = len(results)
+    accepted = sum(1 for r in results if r.status in ACCEPTED_STATUSES)
+    parts = [f"{answered} message(s) answered by the provider ({accepted} accepted)"]
+    if in_flight:
+        parts.append(f"{len(in_flight)} may have been sent (in flight, outcome unknown)")
+    if unsent:
+        where = (
+            "smsctl log --status not_sent lists them"
+            if problem is None
+            else "the history could not record it and shows them in flight"
+        )
+        parts.append(f"{len(unsent)} not sent, never requested ({where})")
+    return "the send was interrupted: " + "; ".join(parts)
+
+
 _NOT_TRIED = "an earlier request was refused before it reached the provider; not tried"
+_TIMED_OUT = "not tried: --timeout reached"
 _AFTER_UNKNOWN = "the outcome of an earlier request is unknown; nothing more was risked, not tried"
 
 

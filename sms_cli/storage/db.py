@@ -353,10 +353,9 @@ class Database:
         rolls back and becomes a StorageError naming the file.
         """
         try:
+            # BEGIN inside: a Ctrl-C that lands just as it took the lock (after waiting for it)
+            # rolls back too, and leaves no transaction open for the next write to trip over.
             self.connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise storage_error(exc, self.path, waited=self.busy_timeout) from None
-        try:
             yield self.connection
             self.connection.execute("COMMIT")
         except BaseException as exc:

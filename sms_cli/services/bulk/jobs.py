@@ -373,7 +373,8 @@ def _send_pending(
     pending = journal.pending(job_id)
     try:
         # Never more recipients in one request than the provider takes (Textbelt: one).
-        size = min(run.batch_size, provider.max_recipients_per_request)
+        limit = provider.max_recipients_per_request
+        size = run.batch_size if limit is None else min(run.batch_size, limit)
         result = engine.run(batches(pending, size))
     except BaseException:
         with contextlib.suppress(Exception):  # a history that failed may refuse this too
