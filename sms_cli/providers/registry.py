@@ -324,7 +324,7 @@ def _info_fields(info: ProviderInfo) -> Iterator[tuple[str, Any, Any]]:
     yield "requires_sender", info.requires_sender, _bool
     yield "send_options", info.send_options, _strings
     yield "max_requests_per_second", info.max_requests_per_second, _optional_rate
-    yield "max_recipients_per_request", info.max_recipients_per_request, _positive
+    yield "max_recipients_per_request", info.max_recipients_per_request, _optional_positive
     yield "callback_setup", info.callback_setup, _str
     yield "docs_url", info.docs_url, _str
 
@@ -356,6 +356,11 @@ def _bool(value: object) -> bool:
 def _positive(value: object) -> bool:
     """an int of at least 1"""
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _optional_positive(value: object) -> bool:
+    """None (no limit) or an int of at least 1"""
+    return value is None or _positive(value)
 
 
 def _count(value: object) -> bool:

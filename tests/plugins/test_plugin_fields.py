@@ -256,7 +256,6 @@ BAD_VALUES: list[tuple[str, Any]] = [
     ("max_requests_per_second", float("nan")),
     ("max_requests_per_second", float("inf")),
     ("max_requests_per_second", "5"),
-    ("max_recipients_per_request", None),
     ("max_recipients_per_request", -3),
     ("callback_setup", None),
     ("docs_url", 1),
