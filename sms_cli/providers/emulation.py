@@ -260,6 +260,8 @@ class Emulator(ABC):
             self.auto_advance = True  # each status query moves the message one state on
             self.callback_retries = self.default_callback_retries
             self.callback_copies = 1  # each push delivered this often, as after lost answers
+            # Literal answers (seed examples) for the next API requests, in order: `set {"replay"}`.
+            self.replays: list[EmuResponse] = []
             self.reset_state()
 
     @abstractmethod
@@ -314,6 +316,24 @@ class Emulator(ABC):
 
     # -- the part every emulator shares --------------------------------------------------------
 
+    def set(self, payload: dict[str, Any]) -> None:
+        """The `set` control: the settings every emulator shares, then its own (`configure`)."""
+        settings = dict(payload)
+        if "tokens" in settings:
+            self.tokens = set(settings.pop("tokens"))
+        if "auto_advance" in settings:
+            self.auto_advance = bool(settings.pop("auto_advance"))
+        if "callback_retries" in settings:
+            self.callback_retries = int(settings.pop("callback_retries"))
+        if "callback_copies" in settings:
+            self.callback_copies = int(settings.pop("callback_copies"))
+        if "replay" in settings:
+            answers = settings.pop("replay")
+            answers = answers if isinstance(answers, list) else [answers]
+            self.replays.extend(literal_answer(answer) for answer in answers)
+        if settings:
+            self.configure(settings)
+
     def handle(self, request: EmuRequest) -> EmuResponse:
         if request.path.startswith("/__emu/"):
             return self._control(request)
@@ -360,7 +380,7 @@ class Emulator(ABC):
             response.headers["Retry-After"] = f"{faults.retry_after:g}"
             return response
         with self.lock:
-            response = self.route(request)
+            response = self.replays.pop(0) if self.replays else self.route(request)
         if mode == "drop_after":
             raise Drop
         if mode == "process_then_5xx":
@@ -421,17 +441,7 @@ class Emulator(ABC):
             for _ in range(int(payload.get("steps", 1))):
                 self.advance()
         elif action == "set":
-            settings = dict(payload)
-            if "tokens" in settings:
-                self.tokens = set(settings.pop("tokens"))
-            if "auto_advance" in settings:
-                self.auto_advance = bool(settings.pop("auto_advance"))
-            if "callback_retries" in settings:
-                self.callback_retries = int(settings.pop("callback_retries"))
-            if "callback_copies" in settings:
-                self.callback_copies = int(settings.pop("callback_copies"))
-            if settings:
-                self.configure(settings)
+            self.set(payload)
         elif action == "inbound":
             self.inbound(str(payload["from"]), str(payload["to"]), str(payload["text"]))
         elif action == "callbacks":
@@ -568,3 +578,16 @@ def all_emulators(warn: Callable[[str], None] | None = None) -> dict[str, Emulat
             if warn is not None:
                 warn(f"{exc.message}; its emulator is not served")
     return emulators
+
+
+def literal_answer(answer: Any) -> EmuResponse:
+    """A replayed answer: a body text (JSON, HTTP 200) or {body, status, content_type}."""
+    if isinstance(answer, str):
+        return EmuResponse(200, answer.encode("utf-8"), "application/json")
+    if isinstance(answer, dict) and isinstance(answer.get("body"), str):
+        return EmuResponse(
+            int(answer.get("status", 200)),
+            answer["body"].encode("utf-8"),
+            str(answer.get("content_type", "application/json")),
+        )
+    raise ValueError("replay: each answer is a body text or {body, status, content_type}")

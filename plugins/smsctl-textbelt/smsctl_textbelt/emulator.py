@@ -92,7 +92,6 @@ class TextbeltEmulator(Emulator):
         self.counter = itertools.count(10_000)
         self.quota = DEFAULT_QUOTA
         self.auth_style = "200"
-        self.replays: list[EmuResponse] = []
         self.callback_url: str | None = None
         self.clock = time.time
 
@@ -102,9 +101,6 @@ class TextbeltEmulator(Emulator):
                 self.quota = int(value)
             elif key == "auth_style" and value in ("200", "401", "403"):
                 self.auth_style = value
-            elif key == "replay":
-                answers = value if isinstance(value, list) else [value]
-                self.replays.extend(_literal(answer) for answer in answers)
             elif key == "callback_url":
                 self.callback_url = None if value is None else str(value)
             else:
@@ -161,8 +157,6 @@ class TextbeltEmulator(Emulator):
     # -- API -----------------------------------------------------------------------------------
 
     def route(self, request: EmuRequest) -> EmuResponse:
-        if self.replays:
-            return self.replays.pop(0)
         path = request.path.rstrip("/")
         if path == "/text" and request.method == "POST":
             return self._text(request)
@@ -257,15 +251,3 @@ def _digits_us(digits: str) -> str:
 
 def _same_number(a: str, b: str) -> bool:
     return _digits_us(a) == _digits_us(b)
-
-
-def _literal(answer: Any) -> EmuResponse:
-    if isinstance(answer, str):
-        return EmuResponse(200, answer.encode("utf-8"), "application/json")
-    if isinstance(answer, dict) and isinstance(answer.get("body"), str):
-        return EmuResponse(
-            int(answer.get("status", 200)),
-            answer["body"].encode("utf-8"),
-            str(answer.get("content_type", "application/json")),
-        )
-    raise ValueError("replay: each answer is a body text or {body, status, content_type}")

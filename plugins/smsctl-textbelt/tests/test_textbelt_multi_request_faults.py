@@ -42,11 +42,12 @@ class Hooked(TextbeltEmulator):
 
     on_send: Callable[[], None] | None = None
 
-    def route(self, request: EmuRequest) -> EmuResponse:
+    def handle(self, request: EmuRequest) -> EmuResponse:
+        # handle, not route: a replayed answer never reaches route
         if request.path == "/text" and self.on_send is not None:
             hook, self.on_send = self.on_send, None
             hook()
-        return super().route(request)
+        return super().handle(request)
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +120,7 @@ def logged() -> dict[str, str]:
 
 
 def test_the_balance_is_the_last_answers(profile: str, emulator: TextbeltEmulator) -> None:
-    emulator.configure({"replay": [sent(40), sent(39), sent(38)]})
+    emulator.set({"replay": [sent(40), sent(39), sent(38)]})
     result = send()
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["balance"] == 38
@@ -129,7 +130,7 @@ def test_a_history_write_that_fails_mid_send_exits_4_and_offers_no_log_hint(
     profile: str, emulator: Hooked, lock: HistoryLock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SMSCTL_BUSY_TIMEOUT", "0.2")
-    emulator.configure({"replay": [sent(40)]})
+    emulator.set({"replay": [sent(40)]})
     result = send()
     assert result.exit_code == 4, result.stderr
     assert phones(emulator) == [NUMBERS[0]]
@@ -169,7 +170,7 @@ def test_ctrl_c_while_an_answer_is_recorded_keeps_it_and_the_rest_are_not_sent(
     profile: str, emulator: Hooked, lock: HistoryLock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SMSCTL_BUSY_TIMEOUT", "5")
-    emulator.configure({"replay": [sent(40)]})
+    emulator.set({"replay": [sent(40)]})
     interrupter = _interrupt_when_recording(threading.get_ident(), lock)
     take = lock.take
 
@@ -192,7 +193,7 @@ def test_ctrl_c_while_an_answer_is_recorded_keeps_it_and_the_rest_are_not_sent(
 def test_timeout_bounds_the_whole_send_of_several_requests(profile: str, emulator: Hooked) -> None:
     """Each answer takes 0.3 s and --timeout is 0.5: the second request gets what is left (0.2 s)
     and its answer is not waited for; the third is never tried."""
-    emulator.configure({"replay": [sent(40), sent(39), sent(38)]})
+    emulator.set({"replay": [sent(40), sent(39), sent(38)]})
     emulator.faults = Faults(latency=0.3)
     try:
         result = send("--timeout", "0.5")

@@ -56,7 +56,7 @@ def profile(base_url: str, emulator: TextbeltEmulator) -> str:
 
 def send_three(emulator: TextbeltEmulator, second: dict[str, Any] | None) -> Result:
     if second is not None:
-        emulator.configure({"replay": [SENT, second]})
+        emulator.set({"replay": [SENT, second]})
     return run("send", "--json", *(a for n in NUMBERS for a in ("--to", n)), "Hello")
 
 

@@ -104,7 +104,6 @@ class ConnectelEmulator(Emulator):
         self.force_bad_request: str | None = None  # refuse every send with this description
         self.callback_url: str | None = None
         self.callback_format = "json"
-        self.replays: list[EmuResponse] = []  # literal answers for the next requests
         self.reject_without_id = False
         self.status_desc = dict(STATUS_DESC)
 
@@ -122,9 +121,6 @@ class ConnectelEmulator(Emulator):
                 self.callback_url = None if value is None else str(value)
             elif key == "callback_format" and value in ("json", "form"):
                 self.callback_format = value
-            elif key == "replay":
-                answers = value if isinstance(value, list) else [value]
-                self.replays.extend(_literal(answer) for answer in answers)
             elif key == "push" and isinstance(value, str):
                 self._push_literal(value)
             elif key == "reject_without_id":
@@ -212,8 +208,6 @@ class ConnectelEmulator(Emulator):
     # -- API -----------------------------------------------------------------------------------
 
     def route(self, request: EmuRequest) -> EmuResponse:
-        if self.replays:
-            return self.replays.pop(0)
         path = request.path.rstrip("/")
         if path == "/api/v2/send" and request.method == "POST":
             return self._send(request)
@@ -376,15 +370,3 @@ class ConnectelEmulator(Emulator):
 def _href(token: str, **lookup: str) -> str:
     """The seed's link: `/api/status/` (not v2), the token and the id in its query string."""
     return f"{UPSTREAM}/api/status/?authorization={quote(token)}&{urlencode(lookup)}"
-
-
-def _literal(answer: Any) -> EmuResponse:
-    if isinstance(answer, str):
-        return EmuResponse(200, answer.encode("utf-8"), "application/json")
-    if isinstance(answer, dict) and isinstance(answer.get("body"), str):
-        return EmuResponse(
-            int(answer.get("status", 200)),
-            answer["body"].encode("utf-8"),
-            str(answer.get("content_type", "application/json")),
-        )
-    raise ValueError("replay: each answer is a body text or {body, status, content_type}")

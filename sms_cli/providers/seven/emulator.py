@@ -118,7 +118,6 @@ class SevenEmulator(Emulator):
         self.inbox: list[dict[str, Any]] = []
         self.signing_key: str | None = None
         self.address_book = {k.casefold(): list(v) for k, v in ADDRESS_BOOK.items()}
-        self.replays: list[EmuResponse] = []
 
     def _control_action(self, action: str, payload: dict[str, Any]) -> EmuResponse:
         if action != "replay":
@@ -286,8 +285,6 @@ class SevenEmulator(Emulator):
         return "application/json" in request.headers.get("accept", "") or _flag(params.get("json"))
 
     def route(self, request: EmuRequest) -> EmuResponse:
-        if self.replays:
-            return self.replays.pop(0)
         params = request.params()
         path = request.path.rstrip("/")
         if not self._authorised(request, params):
