@@ -10,6 +10,6 @@ Only test code imports this package (it needs pytest); smsctl itself never does.
 
 from __future__ import annotations
 
-from sms_cli.testing.contract import CANARY, EmulatorControl, ProviderContract
+from sms_cli.testing.contract import CANARY, EmulatorControl, ProviderContract, receiver_running
 
-__all__ = ["CANARY", "EmulatorControl", "ProviderContract"]
+__all__ = ["CANARY", "EmulatorControl", "ProviderContract", "receiver_running"]

@@ -27,6 +27,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -200,6 +201,29 @@ class Receiving:
     url: str
     events: list[Any] = field(default_factory=list)
     refusals: list[Any] = field(default_factory=list)
+
+
+@contextmanager
+def receiver_running(app: Any, sock: Any) -> Iterator[Any]:
+    """Serve smsctl's receiver app (what `smsctl listen` runs) on a bound socket, in a thread,
+    until the block ends; yields the uvicorn server once it accepts connections. The caller
+    owns the socket; the app is closed here."""
+    from sms_cli.services.receiving import make_server
+
+    server = make_server(app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    try:
+        while not server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the receiver did not start within 10 s")
+            time.sleep(0.005)
+        yield server
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        app.close()
 
 
 class ProviderContract:
@@ -548,7 +572,7 @@ class ProviderContract:
     @pytest.fixture
     def receiver(self) -> Iterator[Receiving]:
         """smsctl's receiver (what `smsctl listen` serves) on a loopback port."""
-        from sms_cli.services.receiving import Receiver, ReceiverConfig, bind, make_server
+        from sms_cli.services.receiving import Receiver, ReceiverConfig, bind
         from sms_cli.storage.messages import History
 
         history = History()
@@ -557,19 +581,10 @@ class ProviderContract:
         app = Receiver(
             ReceiverConfig(secret=SECRET), history, seen.events.append, seen.refusals.append
         )
-        server = make_server(app)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline, "the receiver did not start"
-            time.sleep(0.01)
         try:
-            yield seen
+            with receiver_running(app, sock):
+                yield seen
         finally:
-            server.should_exit = True
-            thread.join(10)
-            app.close()
             history.close()
             sock.close()
 

@@ -27,8 +27,9 @@ from typing import Any
 import httpx
 import pytest
 
-from sms_cli.services.receiving import Receiver, ReceiverConfig, Refusal, bind, make_server
+from sms_cli.services.receiving import Receiver, ReceiverConfig, Refusal, bind
 from sms_cli.storage.messages import History, Received
+from sms_cli.testing import receiver_running
 
 SECRET = "hostile-secret-0123456789"
 SIGNING_KEY = "sign-key-5c1d9e7f3a"
@@ -60,20 +61,11 @@ def serve(send_buffer: int | None = None, **config: Any) -> Iterator[Served]:
         on_event=served.events.append,
         on_refusal=served.refusals.append,
     )
-    server = make_server(app)
-    served.server = server
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the receiver did not start"
-        time.sleep(0.005)
     try:
-        yield served
+        with receiver_running(app, sock) as server:
+            served.server = server
+            yield served
     finally:
-        server.should_exit = True
-        thread.join(10)
-        app.close()
         history.close()
         sock.close()
 

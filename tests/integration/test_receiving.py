@@ -7,7 +7,6 @@ push to it over HTTP exactly as the providers would (PROVIDERS.md §2.10, §3.6,
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,8 +16,9 @@ import httpx
 import pytest
 
 from sms_cli.providers.info import Capability
-from sms_cli.services.receiving import Receiver, ReceiverConfig, Refusal, bind, make_server
+from sms_cli.services.receiving import Receiver, ReceiverConfig, Refusal, bind
 from sms_cli.storage.messages import History, Received
+from sms_cli.testing import receiver_running
 from tests.integration.conftest import Emu, run
 from tests.integration.test_send_contract import FIRST, document, send
 from tests.providers.selection import providers_with, providers_without, supports
@@ -50,19 +50,10 @@ def start_listener(
         on_event=listener.events.append,
         on_refusal=listener.refusals.append,
     )
-    server = make_server(app)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the receiver did not start"
-        time.sleep(0.01)
     try:
-        yield listener
+        with receiver_running(app, sock):
+            yield listener
     finally:
-        server.should_exit = True
-        thread.join(10)
-        app.close()
         history.close()
         sock.close()
 
