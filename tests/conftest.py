@@ -53,9 +53,7 @@ def forget_registered_secrets() -> Iterator[None]:
     from sms_cli.core import redaction
 
     yield
-    redaction._secrets.clear()
-    redaction._variants.clear()
-    redaction._pieces.clear()
+    redaction.forget_secrets()
 
 
 class FakeClock:

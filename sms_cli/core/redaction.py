@@ -66,6 +66,14 @@ def register_secret(value: str | None) -> None:
             _pieces.update(_grams(_plus_as_space(variant)))
 
 
+def forget_secrets() -> None:
+    """Forget every registered secret: the registry is process-wide, and a test harness runs many
+    profiles in one process (one test's token must not redact the next test's output)."""
+    _secrets.clear()
+    _variants.clear()
+    _pieces.clear()
+
+
 def _grams(text: str) -> set[str]:
     return {text[i : i + _MIN_FRAGMENT] for i in range(len(text) - _MIN_FRAGMENT + 1)}
 

@@ -247,9 +247,7 @@ class ProviderContract:
         from sms_cli.core import redaction
 
         # The redaction registry is process-wide: one test's token must not redact another's.
-        redaction._secrets.clear()
-        redaction._variants.clear()
-        redaction._pieces.clear()
+        redaction.forget_secrets()
 
     @pytest.fixture(scope="class")
     @classmethod

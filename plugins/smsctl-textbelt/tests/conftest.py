@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from smsctl_textbelt.emulator import TextbeltEmulator
+from textbelt_kit import KEY, run
 
 from sms_cli.providers.emulation import SandboxServer
+from sms_cli.providers.http import RetryPolicy, set_retry_policy
 
 
 @pytest.fixture(autouse=True)
@@ -23,9 +25,7 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("SMSCTL_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("SMSCTL_DATA_DIR", str(tmp_path / "data"))
     yield
-    redaction._secrets.clear()
-    redaction._variants.clear()
-    redaction._pieces.clear()
+    redaction.forget_secrets()
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +47,25 @@ def emulator(server: SandboxServer) -> TextbeltEmulator:
 @pytest.fixture
 def base_url(server: SandboxServer, emulator: TextbeltEmulator) -> str:
     return f"{server.url}/textbelt"
+
+
+@pytest.fixture
+def profile(base_url: str, emulator: TextbeltEmulator) -> str:
+    """Profile `t`: Textbelt on the emulator, with the canary key."""
+    emulator.tokens = {KEY}
+    added = run(
+        "profile", "add", "t", "--provider", "textbelt", "--base-url", base_url, "--token-stdin",
+        input=KEY,
+    )  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    return "t"
+
+
+@pytest.fixture
+def no_waiting() -> Iterator[None]:
+    """A 429 is not retried: it is a rate limit that did not clear, at once."""
+    previous = set_retry_policy(RetryPolicy(rate_limit_retries=0, sleep=lambda _: None))
+    try:
+        yield
+    finally:
+        set_retry_policy(previous)

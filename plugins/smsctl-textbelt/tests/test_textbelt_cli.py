@@ -11,38 +11,16 @@ import sys
 import time
 from typing import Any
 
-import pytest
 from smsctl_textbelt.emulator import TextbeltEmulator
-from typer.testing import CliRunner, Result
+from textbelt_kit import KEY, run
+from typer.testing import Result
 
-from sms_cli.app import app
-
-KEY = "tb-CANARY-key-5c1d9e"  # must never be shown, whole or in part
 TO = "+12025550123"
-
-
-def run(*args: str, input: str | None = None) -> Result:
-    result = CliRunner().invoke(app, list(args), input=input, prog_name="smsctl")
-    for stream in (result.stdout, result.stderr):
-        assert KEY not in stream and "CANARY" not in stream
-        assert "Traceback" not in stream
-    return result
 
 
 def document(result: Result) -> Any:
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
-
-
-@pytest.fixture
-def profile(base_url: str, emulator: TextbeltEmulator) -> str:
-    emulator.tokens = {KEY}
-    added = run(
-        "profile", "add", "t", "--provider", "textbelt", "--base-url", base_url, "--token-stdin",
-        input=KEY,
-    )  # fmt: skip
-    assert added.exit_code == 0, added.stderr
-    return "t"
 
 
 def test_profile_send_status_log_balance(profile: str, emulator: TextbeltEmulator) -> None:

@@ -14,27 +14,21 @@ from typing import Any
 
 import pytest
 from smsctl_textbelt.emulator import TextbeltEmulator
-from typer.testing import CliRunner, Result
+from textbelt_kit import run
+from typer.testing import Result
 
-from sms_cli.app import app
 from sms_cli.providers.emulation import EmuRequest, EmuResponse, Faults, SandboxServer
 from sms_cli.providers.http import RetryPolicy, set_retry_policy
 from sms_cli.storage.db import FILE_NAME, data_dir
 
-KEY = "tb-CANARY-key-5c2e90"
+pytestmark = pytest.mark.usefixtures("no_waiting")
+
+
 NUMBERS = ("+12025550101", "+12025550102", "+12025550103")
 
 
 def sent(quota: int) -> str:
     return json.dumps({"success": True, "quotaRemaining": quota, "textId": str(quota)})
-
-
-def run(*args: str, input: str | None = None) -> Result:
-    result = CliRunner().invoke(app, list(args), input=input, prog_name="smsctl")
-    for stream in (result.stdout, result.stderr):
-        assert KEY not in stream and "CANARY" not in stream
-        assert "Traceback" not in stream
-    return result
 
 
 class Hooked(TextbeltEmulator):
@@ -83,26 +77,6 @@ def lock(emulator: Hooked) -> Iterator[HistoryLock]:
     yield held
     emulator.on_send = None
     held.release()
-
-
-@pytest.fixture(autouse=True)
-def no_waiting() -> Iterator[None]:
-    previous = set_retry_policy(RetryPolicy(rate_limit_retries=0, sleep=lambda _: None))
-    try:
-        yield
-    finally:
-        set_retry_policy(previous)
-
-
-@pytest.fixture
-def profile(base_url: str, emulator: TextbeltEmulator) -> str:
-    emulator.tokens = {KEY}
-    added = run(
-        "profile", "add", "t", "--provider", "textbelt", "--base-url", base_url, "--token-stdin",
-        input=KEY,
-    )  # fmt: skip
-    assert added.exit_code == 0, added.stderr
-    return "t"
 
 
 def send(*extra: str) -> Result:

@@ -9,49 +9,19 @@ An ambiguous answer stops the send too: nothing more is risked."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from smsctl_textbelt.emulator import TextbeltEmulator
-from typer.testing import CliRunner, Result
+from textbelt_kit import run
+from typer.testing import Result
 
-from sms_cli.app import app
-from sms_cli.providers.http import RetryPolicy, set_retry_policy
+pytestmark = pytest.mark.usefixtures("no_waiting")
 
-KEY = "tb-CANARY-key-77a1c0"
+
 NUMBERS = ("+12025550101", "+12025550102", "+12025550103")
 SENT = '{"success": true, "quotaRemaining": 40, "textId": "12345"}'
-
-
-def run(*args: str, input: str | None = None) -> Result:
-    result = CliRunner().invoke(app, list(args), input=input, prog_name="smsctl")
-    for stream in (result.stdout, result.stderr):
-        assert KEY not in stream and "CANARY" not in stream
-        assert "Traceback" not in stream
-    return result
-
-
-@pytest.fixture(autouse=True)
-def no_waiting() -> Iterator[None]:
-    """A 429 is not retried: it is a rate limit that did not clear, at once."""
-    previous = set_retry_policy(RetryPolicy(rate_limit_retries=0, sleep=lambda _: None))
-    try:
-        yield
-    finally:
-        set_retry_policy(previous)
-
-
-@pytest.fixture
-def profile(base_url: str, emulator: TextbeltEmulator) -> str:
-    emulator.tokens = {KEY}
-    added = run(
-        "profile", "add", "t", "--provider", "textbelt", "--base-url", base_url, "--token-stdin",
-        input=KEY,
-    )  # fmt: skip
-    assert added.exit_code == 0, added.stderr
-    return "t"
 
 
 def send_three(emulator: TextbeltEmulator, second: dict[str, Any] | None) -> Result:
