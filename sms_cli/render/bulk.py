@@ -19,7 +19,7 @@ from sms_cli.render import output
 from sms_cli.render.table import table
 from sms_cli.services.bulk.engine import Progress
 from sms_cli.services.bulk.input import RowCheck, Totals
-from sms_cli.storage.jobs import JobOutcome, JobSummary
+from sms_cli.storage.jobs import JobOutcome, JobRecord, JobSummary
 
 
 class BulkRenderer:
@@ -224,3 +224,11 @@ class ProgressDisplay:
                 self.bar.stop()
             except OSError:
                 self.broken += 1
+
+
+def cancelled(job: JobRecord, *, json: bool) -> None:
+    raise NotImplementedError
+
+
+def deleted(job: JobRecord, *, json: bool) -> None:
+    raise NotImplementedError

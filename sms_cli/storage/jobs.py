@@ -63,6 +63,9 @@ class JobRecord:
     updated_at: str
     runner_pid: int | None
     runner_token: str | None
+    name: str | None
+    parent_job: str | None  # the job a `bulk retry` made this one from
+    options: str | None  # the send options of every row, JSON (services/bulk/jobs.py)
 
     @classmethod
     def of(cls, row: sqlite3.Row) -> Self:
@@ -96,6 +99,46 @@ class JobOutcome:
 
 
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
+_HEX = re.compile(r"[0-9a-f]+")
+
+# Job states a user sees. `preparing` is internal: a pre-flight under way (or one that died),
+# never sendable and never listed as a job to act on.
+READY, RUNNING, PAUSED, INTERRUPTED, FINISHED, CANCELLED = (
+    "ready", "running", "paused", "interrupted", "finished", "cancelled"
+)  # fmt: skip
+PREPARING = "preparing"
+MIN_PREFIX = 4  # the shortest id prefix that names a job
+SHOWN_PREFIX = 8  # ids in tables: this many characters, more where two jobs share them
+
+
+def name_problem(name: str) -> str | None:
+    """Why NAME cannot name a job (None: it can). Names never read as ids or as `last`."""
+    if not name or len(name) > 64:
+        return "give 1 to 64 characters"
+    if name == "last":
+        return "'last' always means the most recent job"
+    if _HEX.fullmatch(name.lower()):
+        return "it reads as a job id; use at least one letter after f or another character"
+    if any(not ch.isprintable() or ch.isspace() for ch in name):
+        return "use no spaces or control characters"
+    return None
+
+
+def short_ids(job_ids: Iterable[str]) -> dict[str, str]:
+    """Each id's shortest prefix of at least SHOWN_PREFIX characters that no other id shares:
+    what tables show, and what the commands accept."""
+    ids = sorted(set(job_ids))
+    shown: dict[str, str] = {}
+    for i, job_id in enumerate(ids):
+        length = SHOWN_PREFIX
+        for neighbour in (ids[i - 1] if i else "", ids[i + 1] if i + 1 < len(ids) else ""):
+            common = next(
+                (k for k, (a, b) in enumerate(zip(job_id, neighbour, strict=False)) if a != b),
+                min(len(job_id), len(neighbour)),
+            )
+            length = max(length, common + 1)
+        shown[job_id] = job_id[: min(length, len(job_id))]
+    return shown
 
 
 class JobLock:
@@ -380,6 +423,48 @@ class Journal:
             db.execute("DELETE FROM job_rows WHERE job_id = ?", (job_id,))
             db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
 
+    # -- naming: JOB is a full id, a unique prefix (>= 4 characters), `last`, or a name ----------
+
+    def resolve(self, ref: str) -> JobRecord:
+        """The job REF names; InputError (exit 2) when none does or a prefix names several."""
+        ref = ref.strip()
+        if ref == "last":
+            row = self.db.execute(
+                "SELECT * FROM jobs WHERE state != ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                (PREPARING,),
+            ).fetchone()
+            if row is None:
+                raise InputError("there are no bulk jobs yet", hint="start one: smsctl bulk FILE")
+            return JobRecord.of(row)
+        row = self.db.execute("SELECT * FROM jobs WHERE job_id = ?", (ref,)).fetchone()
+        if row is None:
+            row = self.db.execute("SELECT * FROM jobs WHERE name = ?", (ref,)).fetchone()
+        if row is not None:
+            return JobRecord.of(row)
+        prefix = ref.lower()
+        if len(prefix) >= MIN_PREFIX and _HEX.fullmatch(prefix):
+            found = [
+                JobRecord.of(r)
+                for r in self.db.execute(
+                    "SELECT * FROM jobs WHERE job_id >= ? AND job_id < ? ORDER BY created_at",
+                    (prefix, prefix + "g"),
+                )
+            ]
+            if len(found) == 1:
+                return found[0]
+            if found:
+                listed = "; ".join(
+                    f"{j.job_id} ({j.state}, {j.created_at[:19]}, {j.source})" for j in found[:10]
+                )
+                raise InputError(
+                    f"{ref!r} names {len(found)} jobs: {listed}",
+                    hint="give more characters of the id, or the job's name",
+                )
+        hint = "smsctl bulk jobs lists them"
+        if len(prefix) < MIN_PREFIX and _HEX.fullmatch(prefix):
+            hint = f"give at least {MIN_PREFIX} characters of the id; " + hint
+        raise InputError(f"no bulk job {ref!r}", hint=hint)
+
     def job(self, job_id: str) -> JobRecord | None:
         row = self.db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
         return JobRecord.of(row) if row else None
@@ -480,6 +565,12 @@ class Journal:
         finally:
             # An unfinished read keeps its snapshot: this connection could not write again.
             cursor.close()
+
+    # -- lifecycle: cancel, delete, states ---------------------------------------------------
+
+    # -- campaign delivery: counts by state, rows to ask the provider about -------------------
+
+    # -- send options of a job and its rows ---------------------------------------------------
 
     def report_rows(self, job_id: str) -> Iterator[tuple[object, ...]]:
         """(line, recipient, status, id, bulk_id, error, text) of every row, by line."""

@@ -257,7 +257,7 @@ def test_a_history_that_fails_after_the_run_names_the_job_to_resume(
     database = tmp_path / "data" / "history.sqlite3"
     with sqlite3.connect(database) as db:
         db.execute(
-            "CREATE TRIGGER refuse BEFORE UPDATE OF state ON jobs WHEN NEW.state = 'done'"
+            "CREATE TRIGGER refuse BEFORE UPDATE OF state ON jobs WHEN NEW.state = 'finished'"
             " BEGIN SELECT RAISE(ABORT, 'disk full (injected)'); END"
         )
     stopped = bulk("--resume", job, "--yes")

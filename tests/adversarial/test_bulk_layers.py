@@ -39,7 +39,7 @@ def test_jobs_are_typed_records(emu: Emu, profile: str, tmp_path: Path) -> None:
     try:
         journal = Journal(history)
         job = journal.job(job_id)
-        assert isinstance(job, JobRecord) and (job.state, job.rows) == ("done", 3)
+        assert isinstance(job, JobRecord) and (job.state, job.rows) == ("finished", 3)
         assert isinstance(journal.outcome(job_id), JobOutcome)
         assert [j.as_dict() for j in journal.jobs()] == listed
     finally:

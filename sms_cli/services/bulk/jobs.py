@@ -72,6 +72,7 @@ class NewJob:
     yes: bool
     allow_duplicates: bool
     new_job: bool
+    name: str | None = None  # --name: the job can be called by it
 
 
 class ProgressSink(Protocol):
@@ -233,7 +234,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
                 )
             view.totals(totals, price=price, dry_run=False)
             if totals.messages == 0:
-                journal.set_state(job_id, "done", "nothing to send")
+                journal.set_state(job_id, "finished", "nothing to send")
                 view.info("nothing to send")
                 return ExitCode.USAGE if totals.errors else ExitCode.OK
             if not _confirmed(job.yes, totals, resolved.profile.name, job_id, price, view):
@@ -256,9 +257,8 @@ def resume(
     history = History()
     journal = Journal(history)
     try:
-        job = journal.job(job_id)
-        if job is None:
-            raise InputError(f"no bulk job {job_id!r}", hint="smsctl bulk jobs lists them")
+        job = journal.resolve(job_id)
+        job_id = job.job_id
         # Held until the last answer is recorded: a second runner is refused before it
         # settles, claims or sends anything.
         with job_lock(job_id):
@@ -287,7 +287,7 @@ def resume(
             pending = journal.counts(job_id).get("pending", 0)
             if pending == 0:
                 view.info("nothing pending in this job")
-                journal.set_state(job_id, "done")
+                journal.set_state(job_id, "finished")
                 _summary(journal, job_id, 0, 0.0, view)
                 return finished_exit_code(journal.counts(job_id))
             if not yes:
@@ -408,7 +408,7 @@ def _send_pending(
         )
         code = exit_code_for({Outcome.UNKNOWN: counts.get("in_flight", 0), Outcome.NOT_SENT: left})
     else:
-        journal.set_state(job_id, "done")
+        journal.set_state(job_id, "finished")
         code = finished_exit_code(counts)
     unwritten = None
     if run.report is not None:
