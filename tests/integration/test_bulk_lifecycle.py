@@ -133,6 +133,38 @@ def test_off_a_terminal_a_ready_job_is_kept_and_the_same_command_reuses_it(
     assert received(emu) == Counter(numbers(3))
 
 
+def test_no_at_the_prompt_keeps_a_ready_job_and_says_so(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    """A real process on a terminal (a pty) answering `n`: the issue's silent exit 0."""
+    import pty
+    import subprocess
+
+    path = people(tmp_path / "r.csv", 2)
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sms_cli", "bulk", str(path), "--message", "Hi {n}"],
+            stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ),
+        )  # fmt: skip
+        os.close(terminal)
+        os.write(controller, b"n\n")  # the terminal holds the line until the prompt reads it
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        os.close(controller)
+    assert process.returncode == 0, stderr
+    (job,) = listed()
+    short = job["short_id"]
+    assert job["state"] == "ready"
+    assert f"nothing sent; job {short} is saved, ready" in stderr
+    assert f"smsctl bulk resume {short} --yes" in stderr
+    assert emu.requests() == []
+    sent = bulk(str(path), "--message", "Hi {n}", "--yes")  # the same command: that job
+    assert sent.exit_code == 0, sent.stderr
+    assert [j["job_id"] for j in listed()] == [job["job_id"]]
+
+
 def test_already_started_names_the_state_and_the_commands(
     emu: Emu, profile: str, tmp_path: Path
 ) -> None:
