@@ -133,14 +133,12 @@ def test_off_a_terminal_a_ready_job_is_kept_and_the_same_command_reuses_it(
     assert received(emu) == Counter(numbers(3))
 
 
-def test_no_at_the_prompt_keeps_a_ready_job_and_says_so(
-    emu: Emu, profile: str, tmp_path: Path
-) -> None:
-    """A real process on a terminal (a pty) answering `n`: the issue's silent exit 0."""
+def answer_on_a_terminal(path: Path, typed: bytes) -> tuple[int, str]:
+    """`smsctl bulk PATH` in a real process whose standard input is a terminal (a pty), on
+    which TYPED is typed; its exit code and standard error."""
     import pty
     import subprocess
 
-    path = people(tmp_path / "r.csv", 2)
     controller, terminal = pty.openpty()
     try:
         process = subprocess.Popen(
@@ -149,11 +147,21 @@ def test_no_at_the_prompt_keeps_a_ready_job_and_says_so(
             env=dict(os.environ),
         )  # fmt: skip
         os.close(terminal)
-        os.write(controller, b"n\n")  # the terminal holds the line until the prompt reads it
+        os.write(controller, typed)  # the terminal holds the line until the prompt reads it
         _, stderr = process.communicate(timeout=30)
     finally:
         os.close(controller)
-    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    return process.returncode, stderr
+
+
+def test_no_at_the_prompt_keeps_a_ready_job_and_says_so(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    """A real process on a terminal (a pty) answering `n`: the issue's silent exit 0."""
+    path = people(tmp_path / "r.csv", 2)
+    code, stderr = answer_on_a_terminal(path, b"n\n")
+    assert code == 0, stderr
     (job,) = listed()
     short = job["short_id"]
     assert job["state"] == "ready"
@@ -163,6 +171,19 @@ def test_no_at_the_prompt_keeps_a_ready_job_and_says_so(
     sent = bulk(str(path), "--message", "Hi {n}", "--yes")  # the same command: that job
     assert sent.exit_code == 0, sent.stderr
     assert [j["job_id"] for j in listed()] == [job["job_id"]]
+
+
+def test_end_of_input_at_the_prompt_is_an_interrupt_that_keeps_the_job(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    """Ctrl-D (or Ctrl-C) at the prompt: exit 130 with the ready job's commands, never the
+    exit 1 `Aborted!` of the prompt library."""
+    code, stderr = answer_on_a_terminal(people(tmp_path / "r.csv", 1), b"\x04")
+    assert code == 130, stderr
+    (job,) = listed()
+    assert job["state"] == "ready"
+    assert f"smsctl bulk resume {job['short_id']} --yes" in stderr
+    assert emu.requests() == []
 
 
 def test_already_started_names_the_state_and_the_commands(

@@ -321,7 +321,15 @@ def _checked(
         view.info("nothing to send")
         return ExitCode.USAGE if totals.errors else ExitCode.OK
     short = journal.short_id(job_id)
-    if not _confirmed(yes, totals, resolved.profile.name, job_id, price, view, short=short):
+    try:
+        confirmed = _confirmed(yes, totals, resolved.profile.name, job_id, price, view, short=short)
+    except KeyboardInterrupt as exc:  # Ctrl-C (or end of input) at the prompt
+        exc.add_note(
+            f"nothing sent; job {short} is saved, ready: send it with smsctl bulk resume "
+            f"{short} --yes, or delete it with smsctl bulk delete {short}"
+        )
+        raise
+    if not confirmed:
         return ExitCode.OK
     return _run(journal, job_id, resolved.profile.name, run, view)
 
