@@ -308,13 +308,18 @@ def report_command(
         ),
     ] = None,
 ) -> None:
-    """Every row of a job and its outcome, as CSV: at any time after the job started."""
+    """Every row of a job and its outcome, as CSV: at any time after the job started.
+
+    The columns are those of `--report`. With --output the file is written whole or not at all,
+    readable by its owner only.
+    """
     with handled_errors():
+        from sms_cli.render.bulk import report_csv
         from sms_cli.services.bulk import jobs, lifecycle
 
         with jobs.storage_errors():
             _check_argv_text("JOB", job)
-            lifecycle.report(job, output_file)
+            lifecycle.report(job, lambda rows: report_csv(rows, output_file))
 
 
 @bulk_app.command("delete")

@@ -8,18 +8,20 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import typer
 
 from sms_cli.core.printable import visible
 from sms_cli.errors import InputError
 from sms_cli.render import output
-from sms_cli.render.table import table
+from sms_cli.render.table import short, table
 from sms_cli.services.bulk.engine import Progress
 from sms_cli.services.bulk.input import RowCheck, Totals
-from sms_cli.storage.jobs import JobOutcome, JobRecord, JobSummary
+from sms_cli.services.bulk.lifecycle import Cancelled, Deleted
+from sms_cli.storage.jobs import PAUSED, JobOutcome, JobSummary, short_ids
 
 
 class BulkRenderer:
@@ -86,8 +88,10 @@ class BulkRenderer:
     def info(self, message: str) -> None:
         output.info(message)
 
-    def warning(self, message: str) -> None:
+    def warning(self, message: str, hint: str | None = None) -> None:
         output.warning(message)
+        if hint:
+            output.info(f"hint: {hint}")
 
     def error(self, message: str, hint: str | None = None) -> None:
         output.error(message, hint=hint)
@@ -96,7 +100,10 @@ class BulkRenderer:
         return output.is_terminal(sys.stdin)
 
     def confirm(self, question: str) -> bool:
-        return typer.confirm(question, default=False, err=True)
+        try:
+            return typer.confirm(question, default=False, err=True)
+        except typer.Abort:  # Ctrl-C or end of input at the prompt: an interrupt, exit 130
+            raise KeyboardInterrupt from None
 
     def progress(self, total: int) -> ProgressDisplay:
         return ProgressDisplay(total)
@@ -129,25 +136,81 @@ class BulkRenderer:
 
     def report(self, path: Path, rows: Iterable[tuple[object, ...]]) -> None:
         """Every row's outcome as CSV; an InputError when the file cannot be written."""
+        report_csv(rows, path)
+
+
+REPORT_COLUMNS = ("line", "recipient", "status", "id", "bulk_id", "error", "text")
+
+
+def report_csv(rows: Iterable[tuple[object, ...]], path: Path | None) -> None:
+    """Every row's outcome as CSV: on stdout, or written to PATH atomically (a temporary file
+    made 0600 beside it, then renamed: a reader never sees half a report, and the numbers and
+    texts in it are the owner's alone). A PATH that exists and is not a regular file (a device
+    such as /dev/stdout, a FIFO) is written in place: a rename would replace the device node.
+    An unwritable PATH is an InputError (exit 2)."""
+    import os
+    import stat
+
+    if path is None:
+        _write_report(output.stdout(), rows, "\n")  # as `smsctl log --csv` writes
+        return
+    real = Path(os.path.realpath(path))  # a symlink's target is the report, not the link
+    temporary: str | None = None
+    try:
         try:
-            with path.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["line", "recipient", "status", "id", "bulk_id", "error", "text"])
-                for row in rows:
-                    writer.writerow(["" if v is None else v for v in row])
-        except OSError as exc:
-            raise InputError(f"cannot write the report {path}: {exc.strerror or exc}") from None
+            mode: int | None = real.stat().st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory")
+        if mode is not None and not stat.S_ISREG(mode):
+            with real.open("w", newline="", encoding="utf-8") as handle:
+                _write_report(handle, rows)
+            return
+        import tempfile
+
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{real.name}.", suffix=".tmp", dir=real.parent
+        )  # mkstemp creates it 0600
+        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
+            _write_report(handle, rows)
+        os.replace(temporary, real)
+        temporary = None
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the report {path}: {exc.strerror or exc}",
+            hint="choose a writable path",
+        ) from None
+    finally:
+        if temporary is not None:
+            with suppress(OSError):
+                os.unlink(temporary)
+
+
+def _write_report(
+    handle: TextIO, rows: Iterable[tuple[object, ...]], newline: str = "\r\n"
+) -> None:
+    writer = csv.writer(handle, lineterminator=newline)
+    writer.writerow(REPORT_COLUMNS)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
 
 
 def jobs(listed: list[JobSummary], *, json: bool) -> None:
+    """Newest first. The Job column is each id's shortest unique prefix (8 or more characters),
+    which every command takes as JOB; it is never cut (the Source column wraps instead)."""
+    shown = short_ids(j.job_id for j in listed)
     if json:
-        output.print_json({"jobs": [job.as_dict() for job in listed]})
+        output.print_json(
+            {"jobs": [{**job.as_dict(), "short_id": shown[job.job_id]} for job in listed]}
+        )
         return
     rows = [
         (
-            j.job_id,
+            shown[j.job_id],
+            j.name or "-",
             str(j.created_at)[:19],
-            j.state,
+            f"{j.state}: {short(j.note, 40)}" if j.state == PAUSED and j.note else j.state,
             j.source,
             str(j.rows),
             str(j.pending or 0),
@@ -158,9 +221,11 @@ def jobs(listed: list[JobSummary], *, json: bool) -> None:
         for j in listed
     ]
     table(
-        ("Job", "Created", "State", "Source", "Rows", "Pending", "Accepted", "Failed", "Unknown"),
+        ("Job", "Name", "Created", "State", "Source", "Rows", "Pending", "Accepted", "Failed",
+         "Unknown"),
         rows,
-    )
+        wrap="Source",
+    )  # fmt: skip
 
 
 class ProgressDisplay:
@@ -226,9 +291,26 @@ class ProgressDisplay:
                 self.broken += 1
 
 
-def cancelled(job: JobRecord, *, json: bool) -> None:
-    raise NotImplementedError
+def cancelled(done: Cancelled, *, json: bool) -> None:
+    job = done.job
+    if json:
+        output.print_json(
+            {"job": {**job.as_dict(), "short_id": done.short_id}, "cancelled_rows": done.rows}
+        )
+        return
+    output.info(
+        f"cancelled job {done.short_id}: {done.rows} pending row(s) will never be sent; "
+        "rows already in flight keep their fate"
+    )
+    output.info(f"hint: see every row: smsctl bulk report {done.short_id}")
 
 
-def deleted(job: JobRecord, *, json: bool) -> None:
-    raise NotImplementedError
+def deleted(done: Deleted, *, json: bool) -> None:
+    job = done.job
+    if json:
+        output.print_json({"deleted": {**job.as_dict(), "short_id": done.short_id}})
+        return
+    output.info(
+        f"deleted job {done.short_id} ({job.rows} row(s), {job.state}); "
+        "its messages stay in the history (smsctl log)"
+    )

@@ -83,6 +83,7 @@ class JobSummary(JobRecord):
     accepted: int | None
     failed: int | None
     unknown: int | None
+    cancelled: int | None
 
 
 @dataclass(frozen=True)
@@ -300,16 +301,26 @@ class Journal:
         self.db = history.connection
 
     def create(
-        self, *, source: str, fingerprint: str, profile: str, provider: str, job_id: str = ""
+        self,
+        *,
+        source: str,
+        fingerprint: str,
+        profile: str,
+        provider: str,
+        job_id: str = "",
+        name: str | None = None,
     ) -> str:
-        """A job in state `preparing`: never sendable until `confirm` marks it ready."""
+        """A job in state `preparing`: never sendable until `confirm` marks it ready. A NAME
+        another job has is refused (exit 2, naming that job)."""
         job_id = job_id or new_id()
         stamp = now_iso()
         with self.history.transaction() as db:
+            if name is not None:
+                _check_name_free(db, name)
             db.execute(
                 "INSERT INTO jobs (job_id, created_at, source, fingerprint, profile, provider,"
-                " state, rows, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'preparing', 0, ?)",
-                (job_id, stamp, source, fingerprint, profile, provider, stamp),
+                " state, rows, updated_at, name) VALUES (?, ?, ?, ?, ?, ?, 'preparing', 0, ?, ?)",
+                (job_id, stamp, source, fingerprint, profile, provider, stamp, name),
             )
         return job_id
 
@@ -353,14 +364,24 @@ class Journal:
         deleted and the earlier one returned. One transaction, so two runs of one file at once
         cannot both become ready."""
         with self.history.transaction() as db:
+            # A cancelled job that sent nothing is nothing to continue: not an earlier job.
             earlier = db.execute(
                 "SELECT * FROM jobs WHERE fingerprint = ? AND job_id != ? AND state != 'preparing'"
+                " AND NOT (state = 'cancelled' AND NOT " + _sent("jobs.job_id") + ")"
                 " ORDER BY created_at DESC LIMIT 1",
                 (fingerprint, job_id),
             ).fetchone()
             if earlier is not None and not new_job:
+                name = db.execute("SELECT name FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
                 db.execute("DELETE FROM job_rows WHERE job_id = ?", (job_id,))
                 db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
+                if name is not None and name[0] is not None and earlier["name"] is None:
+                    db.execute(  # the name asked for now names the job this run continues
+                        "UPDATE jobs SET name = ? WHERE job_id = ?", (name[0], earlier["job_id"])
+                    )
+                    earlier = db.execute(
+                        "SELECT * FROM jobs WHERE job_id = ?", (earlier["job_id"],)
+                    ).fetchone()
                 return JobRecord.of(earlier)
             db.execute(
                 "UPDATE jobs SET fingerprint = ?, state = 'ready', updated_at = ? WHERE job_id = ?",
@@ -388,9 +409,11 @@ class Journal:
         return discarded
 
     def set_state(self, job_id: str, state: str, note: str | None = None) -> None:
+        """Cancelled is final: a runner that ends after a cancel does not undo it."""
         with self.history.transaction() as db:
             db.execute(
-                "UPDATE jobs SET state = ?, note = ?, updated_at = ? WHERE job_id = ?",
+                "UPDATE jobs SET state = ?, note = ?, updated_at = ? WHERE job_id = ?"
+                " AND state != 'cancelled'",
                 (state, note, now_iso(), job_id),
             )
 
@@ -476,9 +499,10 @@ class Journal:
                 SUM(job_rows.state = 'pending') AS pending,
                 SUM(job_rows.state = 'accepted') AS accepted,
                 SUM(job_rows.state IN ('failed', 'rejected')) AS failed,
-                SUM(job_rows.state IN ('unknown', 'in_flight')) AS unknown
+                SUM(job_rows.state IN ('unknown', 'in_flight')) AS unknown,
+                SUM(job_rows.state = 'cancelled') AS cancelled
             FROM jobs LEFT JOIN job_rows USING (job_id)
-            GROUP BY jobs.job_id ORDER BY jobs.created_at DESC
+            GROUP BY jobs.job_id ORDER BY jobs.created_at DESC, jobs.rowid DESC
             """
         )
         return [JobSummary.of(r) for r in rows]
@@ -568,6 +592,44 @@ class Journal:
 
     # -- lifecycle: cancel, delete, states ---------------------------------------------------
 
+    def sent_something(self, job_id: str) -> bool:
+        """Whether any row of the job left the pending/invalid/skipped/cancelled states: only
+        then was the job started, for "already started"."""
+        row = self.db.execute("SELECT " + _sent("?"), (job_id,)).fetchone()
+        return bool(row[0])
+
+    def short_id(self, job_id: str) -> str:
+        """The job's id as tables show it (short_ids): unique among all jobs, >= 8 characters."""
+        before = self.db.execute(
+            "SELECT job_id FROM jobs WHERE job_id < ? ORDER BY job_id DESC LIMIT 1", (job_id,)
+        ).fetchone()
+        after = self.db.execute(
+            "SELECT job_id FROM jobs WHERE job_id > ? ORDER BY job_id LIMIT 1", (job_id,)
+        ).fetchone()
+        neighbours = [r[0] for r in (before, after) if r is not None]
+        return short_ids([job_id, *neighbours])[job_id]
+
+    def cancel(self, job_id: str) -> int | None:
+        """Pending rows become `cancelled` (never sent) and the job `cancelled`, in one
+        transaction: claims are a compare-and-set on `pending`, so once this commits no runner
+        can take a row of it. The number of rows cancelled; None when the job is finished or
+        cancelled already (nothing to cancel)."""
+        stamp = now_iso()
+        with self.history.transaction() as db:
+            row = db.execute("SELECT state FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            if row is None or row[0] in (FINISHED, CANCELLED, PREPARING):
+                return None
+            cursor = db.execute(
+                "UPDATE job_rows SET state = 'cancelled', error = 'cancelled before sending',"
+                " updated_at = ? WHERE job_id = ? AND state = 'pending'",
+                (stamp, job_id),
+            )
+            db.execute(
+                "UPDATE jobs SET state = 'cancelled', note = ?, updated_at = ? WHERE job_id = ?",
+                (f"{cursor.rowcount} row(s) cancelled before sending", stamp, job_id),
+            )
+        return cursor.rowcount
+
     # -- campaign delivery: counts by state, rows to ask the provider about -------------------
 
     # -- send options of a job and its rows ---------------------------------------------------
@@ -581,7 +643,34 @@ class Journal:
         )
 
 
+def _sent(job: str) -> str:
+    """SQL: whether the job JOB (a column or `?`) sent something: a row left the states of rows
+    never sent."""
+    return (
+        f"EXISTS (SELECT 1 FROM job_rows WHERE job_rows.job_id = {job}"
+        " AND job_rows.state NOT IN ('pending', 'invalid', 'skipped', 'cancelled'))"
+    )
+
+
+def _check_name_free(db: sqlite3.Connection, name: str) -> None:
+    problem = name_problem(name)
+    if problem is not None:
+        raise InputError(f"--name {name!r} cannot name a job: {problem}")
+    taken = db.execute("SELECT job_id FROM jobs WHERE name = ?", (name,)).fetchone()
+    if taken is not None:
+        raise InputError(
+            f"--name {name!r} is taken by job {taken[0]}",
+            hint=f"choose another name, or: smsctl bulk delete {name}",
+        )
+
+
 # The engine's writes, each inside the transaction its group commit opens.
+
+
+def job_state(db: sqlite3.Connection, job_id: str) -> str | None:
+    """The job's state as this transaction sees it (the engine asks after a short claim)."""
+    row = db.execute("SELECT state FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    return str(row[0]) if row is not None else None
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ def test_the_same_file_twice_is_refused(emu: Emu, profile: str, tmp_path: Path) 
     assert bulk(str(path), "--message", "Hi", "--yes").exit_code == 0
     again = bulk(str(path), "--message", "Hi", "--yes")
     assert again.exit_code == 2
-    assert "already started" in again.stderr and "--resume" in again.stderr
+    assert "already started" in again.stderr and "--new-job" in again.stderr
     assert len(emu.sends()) == 1
     assert bulk(str(path), "--message", "Another text", "--yes").exit_code == 0
 
@@ -230,7 +230,7 @@ def test_ctrl_c_stops_cleanly_and_resumes(emu: Emu, profile: str, tmp_path: Path
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130
-    assert "--resume" in stderr
+    assert "smsctl bulk resume" in stderr
     emu.faults()
     (job,) = job_ids()
     resumed = bulk("--resume", job, "--yes", "--json")

@@ -24,7 +24,14 @@ from sms_cli.errors import (
 )
 from sms_cli.providers import registry
 from sms_cli.storage.db import new_id, now_iso
-from sms_cli.storage.jobs import RowAnswer, claim_rows, record_answers, release_rows
+from sms_cli.storage.jobs import (
+    CANCELLED,
+    RowAnswer,
+    claim_rows,
+    job_state,
+    record_answers,
+    release_rows,
+)
 from sms_cli.storage.messages import History, MessageRecord, Outcome, insert_answered, text_hash
 
 if TYPE_CHECKING:
@@ -223,6 +230,7 @@ class EngineResult:
     # What answers said about themselves that no row records (messages an answer lists for no
     # recipient of the request): shown once each after the run.
     answer_notes: tuple[str, ...] = ()
+    cancelled: bool = False  # `bulk cancel` took the pending rows while this run went on
 
 
 class Engine:
@@ -254,6 +262,7 @@ class Engine:
         self.local = threading.local()
         self.stop = threading.Event()
         self.pause_reason: str | None = None
+        self.cancelled = False  # `bulk cancel` (any process) took the pending rows
         self.pause_exit: ExitCode | None = None
         self.lock = threading.Lock()
         self.unknown_streak = 0
@@ -302,6 +311,11 @@ class Engine:
             # commit leaves it in flight, which a resume turns into unknown (and copies into
             # the history for `status` to settle), never into a second send.
             claimed[:] = claim_rows(db, self.job_id, in_flight)
+            # A row not ours any more: another runner took it, or `bulk cancel` did. After a
+            # cancel no claim can succeed, so stop at once rather than walk the rest.
+            if len(claimed) < len(in_flight) and job_state(db, self.job_id) == CANCELLED:
+                self.cancelled = True
+                self.stop.set()
 
         try:
             self.writer.write(before)
@@ -469,6 +483,7 @@ class Engine:
             interrupted,
             elapsed,
             tuple(self.answer_notes),
+            self.cancelled,
         )
 
     def _worker(self, take: Callable[[], Batch | None], failures: list[BaseException]) -> None:

@@ -40,7 +40,21 @@ from sms_cli.services.bulk.input import (
     preflight,
 )
 from sms_cli.storage.db import new_id
-from sms_cli.storage.jobs import JobOutcome, JobRecord, JobSummary, Journal, job_lock
+from sms_cli.storage.jobs import (
+    CANCELLED,
+    FINISHED,
+    INTERRUPTED,
+    PAUSED,
+    PREPARING,
+    READY,
+    RUNNING,
+    JobOutcome,
+    JobRecord,
+    JobSummary,
+    Journal,
+    job_lock,
+    name_problem,
+)
 from sms_cli.storage.messages import History
 from sms_cli.storage.profiles import resolve, validate_sender
 
@@ -87,7 +101,7 @@ class BulkView(Protocol):
     def invalid(self, row: RowCheck) -> None: ...  # a row refused by the pre-flight check
     def totals(self, totals: Totals, *, price: float | None, dry_run: bool) -> None: ...
     def info(self, message: str) -> None: ...
-    def warning(self, message: str) -> None: ...
+    def warning(self, message: str, hint: str | None = None) -> None: ...
     def error(self, message: str, hint: str | None = None) -> None: ...
     def interactive(self) -> bool: ...
     def confirm(self, question: str) -> bool: ...
@@ -108,7 +122,7 @@ def storage_errors() -> Iterator[None]:
         raise ConfigError(
             f"could not record the bulk job in the history ({type(exc).__name__}: {exc})",
             hint="free space or fix the data directory, then: smsctl bulk jobs; "
-            "smsctl bulk --resume JOB",
+            "smsctl bulk resume JOB",
         ) from None
 
 
@@ -121,16 +135,49 @@ def list_jobs() -> list[JobSummary]:
 
 
 def finished_exit_code(counts: dict[str, int]) -> ExitCode:
-    """A finished job: every row's state counts, but a duplicate skipped."""
+    """A finished (or cancelled) job: every row's state counts, but a duplicate skipped; a
+    cancelled row was never sent (exit 6 when nothing failed and nothing is unknown)."""
     outcomes: Counter[Outcome] = Counter()
     for state, n in counts.items():
         if state == "accepted":
             outcomes[Outcome.DONE] += n
         elif state in ("unknown", "in_flight"):
             outcomes[Outcome.UNKNOWN] += n
+        elif state in ("cancelled", "pending"):
+            outcomes[Outcome.NOT_SENT] += n
         elif state != "skipped":
             outcomes[Outcome.FAILED] += n
     return exit_code_for(outcomes)
+
+
+def what_next(counts: dict[str, int], short: str, code: ExitCode, view: BulkView) -> None:
+    """The last line of a run that ended with its rows answered: what happened and what to do
+    next, for every exit code (the summary table above it has the counts)."""
+    failed = sum(
+        n for state, n in counts.items() if state in ("failed", "rejected", "expired", "invalid")
+    )
+    unknown = counts.get("unknown", 0) + counts.get("in_flight", 0)
+    accepted = counts.get("accepted", 0)
+    if code == ExitCode.UNKNOWN_OUTCOME:
+        view.warning(
+            f"job {short}: {unknown} row(s) of unknown outcome: they may have been sent"
+            + (f"; {failed} row(s) failed" if failed else ""),
+            hint=f"settle them: smsctl status --job {short}; send them again on purpose: "
+            f"smsctl bulk resume {short} --retry-unknown",
+        )
+    elif code in (ExitCode.PARTIAL, ExitCode.REJECTED):
+        view.error(
+            f"job {short}: {failed} row(s) failed, {accepted} accepted",
+            hint=f"see why: smsctl bulk show {short}; send them again: "
+            f"smsctl bulk retry {short} --failed",
+        )
+    elif code == ExitCode.OK:
+        view.info(f"job {short} finished: {accepted} message(s) accepted")
+    else:
+        view.error(
+            f"job {short}: {accepted} accepted, {counts.get('pending', 0)} not sent",
+            hint=f"see: smsctl bulk show {short}",
+        )
 
 
 def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
@@ -142,6 +189,12 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
     default_sender = job.sender if job.sender is not None else resolved.profile.sender
     if default_sender is not None:
         validate_sender(provider, default_sender)
+    if job.name is not None and (problem := name_problem(job.name)) is not None:
+        raise InputError(f"--name {job.name!r} cannot name a job: {problem}")
+    if not job.dry_run:
+        # A provider whose client cannot be loaded (a broken plugin) is found before a job
+        # is created, not after: it leaves nothing behind.
+        registry.load_client(provider)
     raw, source_name = _open_binary(job.file)
     hashing = _HashingReader(raw)
     # surrogateescape: a bad byte reaches the reader, which names its line (bulk._decoded).
@@ -202,6 +255,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
                 fingerprint=unfinished,
                 profile=resolved.profile.name,
                 provider=provider.name,
+                name=job.name,
             )
 
             def counted() -> Iterator[RowCheck]:
@@ -226,22 +280,71 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
             previous = journal.confirm(job_id, fingerprint, new_job=job.new_job)
             for stale in journal.discard_unfinished(unfinished, exclude=job_id):
                 view.info(f"discarded job {stale}: its pre-flight never finished; nothing was sent")
-            if previous is not None:
+            if previous is None:
+                return _checked(journal, job_id, job.yes, totals, resolved, price, run, view)
+            short = journal.short_id(previous.job_id)
+            if journal.sent_something(previous.job_id):
+                hint = f"see it: smsctl bulk show {short}; "
+                if previous.state not in (FINISHED, CANCELLED):
+                    hint += f"continue it: smsctl bulk resume {short}; "
                 raise InputError(
                     "this file was already started with the same options as job "
-                    f"{previous.job_id} ({previous.state})",
-                    hint=f"continue it: smsctl bulk --resume {previous.job_id}; or pass --new-job",
+                    f"{short} ({_state_text(previous)})",
+                    hint=hint + "or start another job anyway: --new-job",
                 )
-            view.totals(totals, price=price, dry_run=False)
-            if totals.messages == 0:
-                journal.set_state(job_id, "finished", "nothing to send")
-                view.info("nothing to send")
-                return ExitCode.USAGE if totals.errors else ExitCode.OK
-            if not _confirmed(job.yes, totals, resolved.profile.name, job_id, price, view):
-                return ExitCode.OK
-            return _run(journal, job_id, resolved.profile.name, run, view)
+            # The same command again, and the earlier job sent nothing: that job is this run.
+            with job_lock(previous.job_id):
+                previous = journal.job(previous.job_id) or previous
+                _refuse_live_runner(journal, previous)
+                view.info(f"job {short} has this file, checked and not sent yet: using it")
+                return _checked(
+                    journal, previous.job_id, job.yes, totals, resolved, price, run, view
+                )
     finally:
         history.close()
+
+
+def _checked(
+    journal: Journal,
+    job_id: str,
+    yes: bool,
+    totals: Totals,
+    resolved: Any,
+    price: float | None,
+    run: RunOptions,
+    view: BulkView,
+) -> ExitCode:
+    """A job whose pre-flight is complete: show the totals, ask, and send."""
+    view.totals(totals, price=price, dry_run=False)
+    if totals.messages == 0:
+        journal.set_state(job_id, FINISHED, "nothing to send")
+        view.info("nothing to send")
+        return ExitCode.USAGE if totals.errors else ExitCode.OK
+    short = journal.short_id(job_id)
+    try:
+        confirmed = _confirmed(yes, totals, resolved.profile.name, job_id, price, view, short=short)
+    except KeyboardInterrupt as exc:  # Ctrl-C (or end of input) at the prompt
+        exc.add_note(
+            f"nothing sent; job {short} is saved, ready: send it with smsctl bulk resume "
+            f"{short} --yes, or delete it with smsctl bulk delete {short}"
+        )
+        raise
+    if not confirmed:
+        return ExitCode.OK
+    return _run(journal, job_id, resolved.profile.name, run, view)
+
+
+def _state_text(job: JobRecord) -> str:
+    return f"{job.state}: {job.note}" if job.note and job.state == PAUSED else job.state
+
+
+def _refuse_live_runner(journal: Journal, job: JobRecord) -> None:
+    runner = journal.live_runner(job)
+    if runner is not None:  # its lock file was deleted: the journal still knows it
+        raise InputError(
+            f"job {job.job_id} is being run by smsctl process {runner}; not sending anything",
+            hint="wait for it to finish, then see: smsctl bulk jobs",
+        )
 
 
 def resume(
@@ -263,16 +366,18 @@ def resume(
         # settles, claims or sends anything.
         with job_lock(job_id):
             job = journal.job(job_id) or job
-            runner = journal.live_runner(job)
-            if runner is not None:  # its lock file was deleted: the journal still knows it
+            _refuse_live_runner(journal, job)
+            short = journal.short_id(job_id)
+            if job.state == PREPARING:
                 raise InputError(
-                    f"job {job_id} is being run by smsctl process {runner}; not sending anything",
-                    hint="wait for it to finish, then see: smsctl bulk jobs",
-                )
-            if job.state == "preparing":
-                raise InputError(
-                    f"job {job_id} never finished its pre-flight check, so none of it is sent",
+                    f"job {short} never finished its pre-flight check, so none of it is sent",
                     hint="run the file again (fixed, if it was broken): smsctl bulk FILE ...",
+                )
+            if job.state == CANCELLED:
+                raise InputError(
+                    f"job {short} was cancelled: its pending rows will never be sent",
+                    hint=f"see it: smsctl bulk report {short}; to send the file again: "
+                    "smsctl bulk FILE ... --new-job",
                 )
             profile_name = profile or str(job.profile)
             _check_provider(job, profile_name, required=profile is not None)
@@ -286,14 +391,21 @@ def resume(
                 view.warning(f"{again} row(s) of unknown outcome will be sent again, as asked")
             pending = journal.counts(job_id).get("pending", 0)
             if pending == 0:
-                view.info("nothing pending in this job")
-                journal.set_state(job_id, "finished")
-                _summary(journal, job_id, 0, 0.0, view)
-                return finished_exit_code(journal.counts(job_id))
+                view.info(f"nothing pending in job {short}")
+                journal.set_state(job_id, FINISHED)
+                counts = journal.counts(job_id)
+                code = finished_exit_code(counts)
+                _report_and_summary(journal, job_id, run, 0, 0.0, view)
+                what_next(counts, short, code, view)
+                return code
             if not yes:
                 if not view.interactive():
-                    raise InputError("not on a terminal, so not asking: pass --yes to send")
-                if not view.confirm(f"Send the {pending} pending messages of job {job_id}?"):
+                    raise InputError(
+                        "not on a terminal, so not asking: pass --yes to send",
+                        hint=f"smsctl bulk resume {short} --yes",
+                    )
+                if not view.confirm(f"Send the {pending} pending messages of job {short}?"):
+                    _declined(short, view)
                     return ExitCode.OK
             return _run(journal, job_id, profile_name, run, view)
     finally:
@@ -317,34 +429,73 @@ def _with_sender(row: RowCheck, default: str | None, provider: str, required: bo
 
 
 def _confirmed(
-    yes: bool, totals: Totals, profile: str, job_id: str, price: float | None, view: BulkView
+    yes: bool,
+    totals: Totals,
+    profile: str,
+    job_id: str,
+    price: float | None,
+    view: BulkView,
+    *,
+    short: str | None = None,
 ) -> bool:
+    """--yes, or the user's yes at the prompt. Off a terminal without --yes: exit 2; a no: says
+    what is left (a `ready` job) and how to send or delete it. Either way nothing was sent."""
+    short = short or job_id
     if yes:
         return True
     if not view.interactive():
         raise InputError(
-            "not on a terminal, so not asking: pass --yes to send",
-            hint=f"the checked job is saved; send it with: smsctl bulk --resume {job_id} --yes",
+            f"not on a terminal, so not asking: nothing sent; job {short} is saved, ready",
+            hint=f"send it: smsctl bulk resume {short} --yes; or delete it: "
+            f"smsctl bulk delete {short}",
         )
     cost = f", about {totals.segments * price:.2f}" if price is not None else ""
-    return view.confirm(
+    if view.confirm(
         f"Send {totals.messages} messages ({totals.segments} segments{cost}) "
         f"with profile {profile!r}?"
+    ):
+        return True
+    _declined(short, view)
+    return False
+
+
+def _declined(short: str, view: BulkView) -> None:
+    view.warning(
+        f"nothing sent; job {short} is saved, ready",
+        hint=f"send it: smsctl bulk resume {short} --yes; or delete it: smsctl bulk delete {short}",
     )
 
 
 def _run(
     journal: Journal, job_id: str, profile_name: str, run: RunOptions, view: BulkView
 ) -> ExitCode:
-    """Send the job's pending rows; a history that fails meanwhile names the job to resume."""
+    """Send the job's pending rows; a history that fails meanwhile names the job to resume, and
+    a Ctrl-C anywhere (not only in the engine's loop) leaves it `interrupted`, with the hint."""
+    short = journal.short_id(job_id)
     try:
         return _send_pending(journal, job_id, profile_name, run, view)
     except StorageError as exc:
         raise StorageError(
-            f"{exc.message}; bulk job {job_id} stopped, and what it sent is journaled",
+            f"{exc.message}; bulk job {short} stopped, and what it sent is journaled",
             path=exc.path,
-            hint=f"when the history can be written again: smsctl bulk --resume {job_id}",
+            hint=f"when the history can be written again: smsctl bulk resume {short}",
         ) from None
+    except KeyboardInterrupt as exc:
+        state = None
+        with contextlib.suppress(Exception):
+            job = journal.job(job_id)
+            state = job.state if job is not None else None
+            if state in (READY, RUNNING):
+                journal.set_state(job_id, INTERRUPTED, "interrupted (Ctrl-C)")
+                state = INTERRUPTED
+        if state in (FINISHED, CANCELLED):
+            exc.add_note(f"bulk job {short} is {state}; see it: smsctl bulk show {short}")
+        else:
+            exc.add_note(
+                f"bulk job {short} stopped; what it sent is journaled; "
+                f"continue with: smsctl bulk resume {short}"
+            )
+        raise
 
 
 def _send_pending(
@@ -355,6 +506,7 @@ def _send_pending(
     client_class = registry.load_client(provider)
     credentials = resolved.credentials
     tune_gc()
+    short = journal.short_id(job_id)
     display = view.progress(journal.counts(job_id).get("pending", 0))
     journal.start_run(job_id)
     engine = Engine(
@@ -370,7 +522,11 @@ def _send_pending(
         rate=run.rate if run.rate is not None else provider.max_requests_per_second,
         on_progress=display.update,
     )
-    pending = journal.pending(job_id)
+    try:
+        pending = journal.pending(job_id)
+    except BaseException:
+        display.close()
+        raise
     try:
         # Never more recipients in one request than the provider takes (Textbelt: one).
         limit = provider.max_recipients_per_request
@@ -386,40 +542,73 @@ def _send_pending(
     for note in result.answer_notes:
         view.warning(note)
     counts = journal.counts(job_id)
+    job = journal.job(job_id)
     code: ExitCode
-    if result.interrupted:
-        journal.set_state(job_id, "interrupted")
-        view.error("interrupted", hint=f"continue with: smsctl bulk --resume {job_id}")
+    # What happened and what to do next: said last, after the summary, for every exit code.
+    last: tuple[str, str, str | None]  # (kind, message, hint)
+    if result.cancelled or (job is not None and job.state == CANCELLED):
+        code = finished_exit_code(counts)
+        never = counts.get("cancelled", 0)
+        last = (
+            "error",
+            f"job {short} was cancelled: {never} row(s) were never sent; rows already in "
+            "flight kept their fate",
+            f"see every row: smsctl bulk report {short}",
+        )
+    elif result.interrupted:
+        journal.set_state(job_id, INTERRUPTED, "interrupted (Ctrl-C)")
+        left = counts.get("pending", 0)
+        last = (
+            "error",
+            f"interrupted: job {short} stopped with {left} row(s) not sent",
+            f"continue with: smsctl bulk resume {short}",
+        )
         code = exit_code_for({}, interrupted=True)
     elif result.paused:
-        journal.set_state(job_id, "paused", result.paused)
-        view.error(
-            f"job paused: {result.paused}",
-            hint=f"continue later with: smsctl bulk --resume {job_id}",
+        journal.set_state(job_id, PAUSED, result.paused)
+        last = (
+            "error",
+            f"job paused: {result.paused} (job {short})",
+            f"when the cause is fixed, continue with: smsctl bulk resume {short}",
         )
         code = result.pause_exit or ExitCode.NETWORK
     elif counts.get("pending", 0) or counts.get("in_flight", 0):
-        # Never `done` with rows left: a run that ended early says so, and can be resumed.
+        # Never `finished` with rows left: a run that ended early says so, and can be resumed.
         left = counts.get("pending", 0) + counts.get("in_flight", 0)
-        journal.set_state(job_id, "interrupted", f"{left} row(s) not finished")
-        view.error(
-            f"the run stopped with {left} row(s) not sent or not answered",
-            hint=f"continue with: smsctl bulk --resume {job_id}",
+        journal.set_state(job_id, INTERRUPTED, f"{left} row(s) not finished")
+        last = (
+            "error",
+            f"job {short} stopped with {left} row(s) not sent or not answered",
+            f"continue with: smsctl bulk resume {short}",
         )
         code = exit_code_for({Outcome.UNKNOWN: counts.get("in_flight", 0), Outcome.NOT_SENT: left})
     else:
-        journal.set_state(job_id, "finished")
+        journal.set_state(job_id, FINISHED)
         code = finished_exit_code(counts)
+        last = ("finished", "", None)
+    _report_and_summary(journal, job_id, run, result.progress.requests, result.elapsed, view)
+    kind, message, hint = last
+    if kind == "finished":
+        what_next(counts, short, code, view)
+    else:
+        view.error(message, hint=hint)
+    return code
+
+
+def _report_and_summary(
+    journal: Journal, job_id: str, run: RunOptions, requests: int, elapsed: float, view: BulkView
+) -> None:
+    """--report (a failure to write it is said after the summary: what was sent stands)."""
     unwritten = None
     if run.report is not None:
         try:
             view.report(run.report, journal.report_rows(job_id))
-        except InputError as exc:  # what was sent stands: say so, after the summary
+        except InputError as exc:
             unwritten = exc.message
-    _summary(journal, job_id, result.progress.requests, result.elapsed, view)
+    _summary(journal, job_id, requests, elapsed, view)
     if unwritten is not None:
-        view.warning(f"{unwritten}; the outcome of every row is in: smsctl bulk jobs, smsctl log")
-    return code
+        short = journal.short_id(job_id)
+        view.warning(f"{unwritten}; the outcome of every row is in: smsctl bulk report {short}")
 
 
 def _summary(journal: Journal, job_id: str, requests: int, elapsed: float, view: BulkView) -> None:

@@ -1,22 +1,105 @@
-"""A job's life after its start: cancel it, write its report, delete it. (Issue 14: lifecycle.)"""
+"""A job's life after its start: cancel it, write its report, delete it. (Issue 14: lifecycle.)
+
+No printing: each returns what happened, and the command hands it to render/bulk.py.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from sms_cli.storage.jobs import JobRecord
-
-
-def cancel(ref: str) -> JobRecord:
-    """Pending rows become `cancelled` and are never sent; rows in flight keep their fate."""
-    raise NotImplementedError
+from sms_cli.errors import InputError
+from sms_cli.storage.jobs import PREPARING, JobLock, JobRecord, Journal
+from sms_cli.storage.messages import History
 
 
-def report(ref: str, output_file: Path | None) -> None:
-    """Every row and its outcome as CSV, to OUTPUT_FILE (atomically, 0600) or stdout."""
-    raise NotImplementedError
+@dataclass(frozen=True)
+class Cancelled:
+    """A job `bulk cancel` cancelled, and how many pending rows it took (never to be sent)."""
+
+    job: JobRecord
+    short_id: str
+    rows: int
 
 
-def delete(ref: str) -> JobRecord:
-    """Delete the job and its rows; refused while a process runs it."""
-    raise NotImplementedError
+@dataclass(frozen=True)
+class Deleted:
+    """A job `bulk delete` removed (as it was just before)."""
+
+    job: JobRecord
+    short_id: str
+
+
+def cancel(ref: str) -> Cancelled:
+    """Pending rows become `cancelled` and are never sent; rows in flight keep their fate.
+
+    Needs no lock: a run in another process claims rows by a compare-and-set on `pending`, so
+    once the cancel commits that run can take no row of it, and it stops."""
+    history = History()
+    try:
+        journal = Journal(history)
+        job = journal.resolve(ref)
+        short = journal.short_id(job.job_id)
+        if job.state == PREPARING:
+            raise InputError(
+                f"job {short} is still being checked: nothing of it can be sent yet",
+                hint=f"when its check ends: smsctl bulk cancel {short}",
+            )
+        rows = journal.cancel(job.job_id)
+        if rows is None:
+            raise InputError(
+                f"nothing to cancel: job {short} is {job.state}",
+                hint=f"see it: smsctl bulk show {short}",
+            )
+        return Cancelled(journal.job(job.job_id) or job, short, rows)
+    finally:
+        history.close()
+
+
+def report(ref: str, write: Callable[[Iterable[tuple[object, ...]]], None]) -> JobRecord:
+    """Hand every row and its outcome (journal.report_rows) to WRITE, at any time after the
+    start: a running job's report is what its rows say now (a WAL reader never waits)."""
+    history = History()
+    try:
+        journal = Journal(history)
+        job = journal.resolve(ref)
+        if job.state == PREPARING:
+            short = journal.short_id(job.job_id)
+            raise InputError(
+                f"job {short} is still being checked: it has no report yet",
+                hint=f"when its check ends: smsctl bulk report {short}",
+            )
+        write(journal.report_rows(job.job_id))
+        return job
+    finally:
+        history.close()
+
+
+def delete(ref: str) -> Deleted:
+    """Delete the job and its rows; refused while a process runs it (its lock is held, or the
+    journal names a runner still alive). Its messages stay in the history."""
+    history = History()
+    try:
+        journal = Journal(history)
+        job = journal.resolve(ref)
+        short = journal.short_id(job.job_id)
+        lock = JobLock(job.job_id)
+        if not lock.try_acquire():
+            raise InputError(
+                f"job {short} is being run by {lock.holder()}; not deleting it",
+                hint=f"stop it first: smsctl bulk cancel {short}; or wait for it to end",
+            )
+        try:
+            job = journal.job(job.job_id) or job
+            runner = journal.live_runner(job)
+            if runner is not None:
+                raise InputError(
+                    f"job {short} is being run by smsctl process {runner}; not deleting it",
+                    hint=f"stop it first: smsctl bulk cancel {short}; or wait for it to end",
+                )
+            journal.delete(job.job_id)
+        finally:
+            lock.release()
+        return Deleted(job, short)
+    finally:
+        history.close()
