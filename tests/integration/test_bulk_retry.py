@@ -245,3 +245,28 @@ def test_resume_retry_unknown_skips_a_row_the_history_knows_delivered(
     again = bulk("resume", "last", "--retry-unknown", "--yes", "--json")
     assert received(emu) == Counter({A: 1, B: 2, C: 1})  # A is known delivered: never resent
     assert again.exit_code == 0, again.stderr
+
+
+def test_an_unknown_row_settled_as_failed_is_retried_once(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    if not supports(emu.name, Capability.FIND_SENT):
+        pytest.skip("the provider cannot find a message whose answer was lost")
+    emu.script(A, "failed")
+    emu.faults(mode="drop_after", times=1)  # processed, the answer lost: unknown in the job
+    path = campaign(tmp_path / "r.csv", [A, B])
+    lost = bulk(str(path), "--message", "Hi {n}", "--yes", "--json", "--concurrency", "1")
+    assert summary(lost)["rows"] == {"accepted": 1, "unknown": 1}
+    # `status` finds it in the provider's journal, then its delivery report says failed.
+    waited = run(["status", "--last", "--wait", "--interval", "0.05", "--timeout", "20", "--json"])
+    assert [m["status"] for m in json.loads(waited.stdout)["messages"]] == ["failed", "delivered"]
+    (parent,) = [job["job_id"] for job in jobs()]
+    later(emu)
+    retried = bulk("retry", parent, "--failed", "--yes", "--json")
+    assert retried.exit_code == 0, retried.stderr
+    assert received(emu) == Counter({A: 2, B: 1})
+    # The parent's row is the child's now: a resume of the parent never sends it a third time.
+    resumed = bulk("resume", parent, "--retry-unknown", "--yes", "--json")
+    assert resumed.exit_code == 3, resumed.stderr
+    assert summary(resumed)["rows"] == {"accepted": 1, "failed": 1}
+    assert received(emu) == Counter({A: 2, B: 1})
