@@ -4,6 +4,11 @@ new job linked to the old one) and `bulk resume JOB --retry-unknown` after a los
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
+import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -155,6 +160,54 @@ def test_a_parent_run_by_another_process_is_refused(emu: Emu, profile: str, tmp_
     assert refused.exit_code == 2
     assert "being run by" in refused.stderr
     assert len(jobs()) == 1 and received(emu) == Counter([A, B])
+
+
+def on_a_terminal(args: list[str], answer: str) -> tuple[int, str]:
+    """smsctl ARGS on a pseudo-terminal, answering its question; (exit code, transcript)."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: smsctl on the terminal
+        os.execve(sys.executable, [sys.executable, "-m", "sms_cli", *args], dict(os.environ))
+    transcript = b""
+    answered = False
+    deadline = time.monotonic() + 20
+    try:
+        while time.monotonic() < deadline:
+            if not answered and b"[y/N]" in transcript:
+                os.write(fd, answer.encode() + b"\n")
+                answered = True
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
+            try:
+                chunk = os.read(fd, 1024)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            transcript += chunk
+    finally:
+        os.close(fd)
+        _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), transcript.decode(errors="replace")
+
+
+def test_on_a_terminal_it_asks_and_a_no_makes_nothing(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    emu.reject(B)
+    path = campaign(tmp_path / "r.csv", [A, B])
+    assert bulk(str(path), "--message", "Hi {n}", "--yes").exit_code == 3
+    (parent,) = [job["job_id"] for job in jobs()]
+    emu.reject()
+    later(emu)
+    declined, transcript = on_a_terminal(["bulk", "retry", parent, "--failed"], "n")
+    assert declined == 0, transcript
+    assert "Send the 1 failed rows of job" in transcript
+    assert "not sent; no job was made" in transcript
+    assert len(jobs()) == 1 and received(emu) == Counter([A, B])
+    confirmed, transcript = on_a_terminal(["bulk", "retry", parent, "--failed"], "y")
+    assert confirmed == 0, transcript
+    assert len(jobs()) == 2 and received(emu) == Counter({A: 1, B: 2})
 
 
 @pytest.mark.parametrize(
