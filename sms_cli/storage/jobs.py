@@ -642,6 +642,133 @@ class Journal:
             (job_id,),
         )
 
+    # -- retry: a job's failed rows copied into a new job (`bulk retry JOB --failed`) ---------
+
+    def retry_rows(self, job_id: str) -> list[RetryRow]:
+        """The rows of JOB to send again: campaign state rejected, failed or expired, and not
+        already copied into a child job that holds them (see _HELD_BY_CHILD)."""
+        rows = self.db.execute(
+            f"SELECT r.line, r.recipient, r.sender, r.text, r.encoding, r.segments,"
+            f" {_CAMPAIGN_STATE}, {_CAMPAIGN_REASON} {_RETRYABLE_FROM}"
+            f" AND NOT EXISTS ({_HELD_BY_CHILD}) ORDER BY r.line",
+            (job_id,),
+        )
+        return [RetryRow(*row) for row in rows]
+
+    def all_job_ids(self) -> list[str]:
+        """Every job's id, for short_ids (without counting anyone's rows)."""
+        return [job_id for (job_id,) in self.db.execute("SELECT job_id FROM jobs")]
+
+    def retried_in(self, job_id: str) -> list[tuple[str, str, int]]:
+        """(child job id, its state, rows) of the child jobs that already hold failed rows of
+        JOB: those are retried from the child, never again from JOB."""
+        rows = self.db.execute(
+            "SELECT c.job_id, c.state, COUNT(DISTINCT r.line) FROM jobs c"
+            " JOIN job_rows cr ON cr.job_id = c.job_id"
+            " JOIN job_rows r ON r.job_id = c.parent_job AND r.line = cr.line"
+            " LEFT JOIN messages m ON m.local_id = r.local_id AND m.batch_id = r.job_id"
+            f" WHERE c.parent_job = ? AND {_RETRYABLE_STATE}"
+            " AND (c.state != 'cancelled' OR cr.local_id IS NOT NULL)"
+            " GROUP BY c.job_id ORDER BY c.created_at",
+            (job_id,),
+        )
+        return [(child, state, n) for child, state, n in rows]
+
+    def create_retry(
+        self,
+        *,
+        parent: JobRecord,
+        job_id: str,
+        lines: Iterable[int],
+        source: str,
+        profile: str,
+        name: str | None,
+    ) -> int:
+        """A `ready` job of the parent's LINES that are still to retry (one transaction, so two
+        retries of one parent never both copy a row); none to copy: no job, 0. The parent's
+        `unknown` rows copied take their settled state, so a `resume --retry-unknown` of the
+        parent never sends them again."""
+        wanted = set(lines)
+        stamp = now_iso()
+        with self.history.transaction() as db:
+            if (
+                name is not None
+                and db.execute("SELECT 1 FROM jobs WHERE name = ?", (name,)).fetchone()
+            ):
+                raise InputError(f"a job is already named {name!r}", hint="choose another --name")
+            rows = [
+                RetryRow(*row)
+                for row in db.execute(
+                    "SELECT r.line, r.recipient, r.sender, r.text, r.encoding, r.segments,"
+                    f" {_CAMPAIGN_STATE}, {_CAMPAIGN_REASON} {_RETRYABLE_FROM}"
+                    f" AND NOT EXISTS ({_HELD_BY_CHILD}) ORDER BY r.line",
+                    (parent.job_id,),
+                )
+                if row[0] in wanted
+            ]
+            if not rows:
+                return 0
+            db.execute(
+                "INSERT INTO jobs (job_id, created_at, source, fingerprint, profile, provider,"
+                " state, rows, updated_at, name, parent_job, options)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (job_id, stamp, source, f"retry:{job_id}", profile, parent.provider, READY,
+                 len(rows), stamp, name, parent.job_id, parent.options),
+            )  # fmt: skip
+            db.executemany(
+                "INSERT INTO job_rows (job_id, line, recipient, sender, text, encoding,"
+                " segments, state, updated_at, send_at, label)"
+                " SELECT ?, line, recipient, sender, text, encoding, segments, 'pending', ?,"
+                " send_at, label FROM job_rows WHERE job_id = ? AND line = ?",
+                [(job_id, stamp, parent.job_id, row.line) for row in rows],
+            )
+            db.executemany(
+                "UPDATE job_rows SET state = ?, updated_at = ?"
+                " WHERE job_id = ? AND line = ? AND state = 'unknown'",
+                [(row.state, stamp, parent.job_id, row.line) for row in rows],
+            )
+        return len(rows)
+
+
+# A row's campaign state: once it has a message in the history (the job's batch), the history's
+# status is the newer truth (delivery reports, `listen`, settled unknowns update it); before
+# that, its journal state. (Issue 14's retry part writes the rule here; the campaign part's
+# query states the same.)
+_CAMPAIGN_STATE = "COALESCE(m.status, r.state)"
+_CAMPAIGN_REASON = "COALESCE(m.reason, m.error, r.error)"
+# Rows that were sent and then refused, failed or expired: never one that was accepted or
+# delivered, is pending or in flight (its journal state says so even when an older message
+# of it is in the history), unknown, cancelled, skipped or invalid.
+_RETRYABLE_STATE = (
+    "r.state NOT IN ('pending', 'in_flight', 'cancelled', 'invalid', 'skipped')"
+    f" AND {_CAMPAIGN_STATE} IN ('rejected', 'failed', 'expired')"
+)
+_RETRYABLE_FROM = (
+    "FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id AND m.batch_id = r.job_id"
+    f" WHERE r.job_id = ? AND {_RETRYABLE_STATE}"
+)
+# A row copied into a child job is the child's to retry: unless that child was cancelled
+# before the row was ever sent (no local id), which leaves it the parent's again.
+_HELD_BY_CHILD = (
+    "SELECT 1 FROM jobs c JOIN job_rows cr ON cr.job_id = c.job_id"
+    " WHERE c.parent_job = r.job_id AND cr.line = r.line"
+    " AND (c.state != 'cancelled' OR cr.local_id IS NOT NULL)"
+)
+
+
+@dataclass(frozen=True)
+class RetryRow:
+    """A row to send again, and the campaign state and reason that make it one."""
+
+    line: int
+    recipient: str
+    sender: str | None
+    text: str
+    encoding: str | None
+    segments: int
+    state: str
+    reason: str | None
+
 
 def _sent(job: str) -> str:
     """SQL: whether the job JOB (a column or `?`) sent something: a row left the states of rows
