@@ -98,6 +98,77 @@ class JobOutcome:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+# -- campaign delivery: a row's state as a campaign sees it ---------------------------------
+#
+# Once a row has a message in the history (job_rows.local_id = messages.local_id), the history's
+# status is the newer truth (`status`, `bulk show`, `listen` and settled unknowns update it);
+# before that, and for rows never sent (pending, in flight, cancelled, skipped, invalid), the
+# row's own state. The history's vocabulary (core/status.py) maps onto the campaign's here, in
+# this one place.
+CAMPAIGN_STATES: tuple[str, ...] = (
+    "pending", "in_flight", "accepted", "delivered", "failed", "expired", "rejected", "unknown",
+    "cancelled", "skipped", "invalid",
+)  # fmt: skip
+CAMPAIGN_OF_STATUS: dict[str, str] = {
+    "queued": "accepted",
+    "enroute": "accepted",
+    "delivered": "delivered",
+    "failed": "failed",
+    "expired": "expired",
+    "rejected": "rejected",
+    "unknown": "unknown",
+}
+_ROW_STATES_FIRST = ("pending", "in_flight", "cancelled", "skipped", "invalid")
+_SETTLED = ("queued", "enroute", "delivered", "failed", "expired", "rejected")
+
+
+def _quoted(values: Iterable[str]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+# SQL over `job_rows r LEFT JOIN messages m ON m.local_id = r.local_id`.
+CAMPAIGN_STATE = (
+    f"(CASE WHEN r.state IN ({_quoted(_ROW_STATES_FIRST)}) THEN r.state"
+    " ELSE COALESCE(CASE m.status "
+    + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CAMPAIGN_OF_STATUS.items())
+    + " END, r.state) END)"
+)
+CAMPAIGN_REASON = "COALESCE(m.reason, m.error, r.error)"
+# A settled message's state as a job row keeps it (the send's outcome: accepted or not).
+_ROW_STATE_OF_STATUS = (
+    "CASE WHEN m.status IN ('queued', 'enroute', 'delivered') THEN 'accepted' ELSE m.status END"
+)
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    """One row of a job as its campaign sees it (Journal.campaign_rows)."""
+
+    line: int
+    recipient: str | None
+    sender: str | None
+    text: str | None
+    encoding: str | None
+    segments: int
+    state: str  # one of CAMPAIGN_STATES
+    reason: str | None
+    local_id: str | None
+    provider_id: str | None
+    bulk_id: str | None
+    send_at: str | None
+    label: str | None
+
+
+@dataclass(frozen=True)
+class CampaignCounts:
+    """A job's rows by campaign state, failures by reason, segments sent, what was charged."""
+
+    counts: dict[str, int]
+    failed_by_reason: dict[str, int]
+    segments_sent: int
+    provider_price: float | None
+
+
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
 _HEX = re.compile(r"[0-9a-f]+")
 
@@ -570,13 +641,119 @@ class Journal:
 
     # -- campaign delivery: counts by state, rows to ask the provider about -------------------
 
+    def campaign_rows(
+        self, job_id: str, states: Iterable[str] | None = None
+    ) -> Iterator[CampaignRow]:
+        """The job's rows with their campaign state (CAMPAIGN_STATE), by line; only those in
+        STATES when given (e.g. ("rejected", "failed", "expired") for `bulk retry --failed`)."""
+        wanted = tuple(states) if states is not None else None
+        where = ""
+        params: list[object] = [job_id]
+        if wanted is not None:
+            if not wanted:
+                return
+            where = f" AND {CAMPAIGN_STATE} IN ({', '.join('?' * len(wanted))})"
+            params += wanted
+        cursor = self.db.execute(
+            f"SELECT r.line, r.recipient, r.sender, r.text, r.encoding, r.segments,"
+            f" {CAMPAIGN_STATE} AS campaign_state, {CAMPAIGN_REASON} AS reason, r.local_id,"
+            f" COALESCE(m.provider_id, r.provider_id), COALESCE(m.bulk_id, r.bulk_id),"
+            f" r.send_at, r.label FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id"
+            f" WHERE r.job_id = ?{where} ORDER BY r.line",
+            params,
+        )
+        try:
+            yield from (CampaignRow(*row) for row in cursor)
+        finally:
+            cursor.close()
+
+    def campaign_counts(self, job_id: str) -> CampaignCounts:
+        """Rows by campaign state (every state, zeros too), failures by reason, segments sent
+        and what the provider charged: one pass over the job's rows and their messages."""
+        counts = dict.fromkeys(CAMPAIGN_STATES, 0)
+        reasons: dict[str, int] = {}
+        segments = 0
+        charged: float | None = None
+        rows = self.db.execute(
+            f"""
+            SELECT state, reason, COUNT(*), SUM(sent_segments), SUM(price), COUNT(price)
+            FROM (
+                SELECT {CAMPAIGN_STATE} AS state,
+                    CASE WHEN {CAMPAIGN_STATE} IN ('failed', 'rejected', 'expired')
+                        THEN COALESCE({CAMPAIGN_REASON}, {CAMPAIGN_STATE}) END AS reason,
+                    CASE WHEN m.local_id IS NOT NULL AND (m.provider_id IS NOT NULL
+                            OR m.status IN ('queued', 'enroute', 'delivered', 'expired'))
+                        THEN COALESCE(m.parts, r.segments) ELSE 0 END AS sent_segments,
+                    m.price AS price
+                FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id
+                WHERE r.job_id = ?
+            )
+            GROUP BY state, reason
+            """,
+            (job_id,),
+        )
+        for state, reason, n, sent, price, priced in rows:
+            counts[state] = counts.get(state, 0) + n
+            if reason is not None:
+                reasons[reason] = reasons.get(reason, 0) + n
+            segments += sent or 0
+            if priced:
+                charged = (charged or 0.0) + price
+        return CampaignCounts(
+            counts=counts,
+            failed_by_reason=dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+            segments_sent=segments,
+            provider_price=round(charged, 6) if charged is not None else None,
+        )
+
+    def messages_to_ask(self, job_id: str) -> list[str]:
+        """Local ids of the job's messages whose delivery can still change: sent (or maybe
+        sent), not final, and not a row that was never sent."""
+        return [
+            local_id
+            for (local_id,) in self.db.execute(
+                "SELECT m.local_id FROM job_rows r JOIN messages m ON m.local_id = r.local_id"
+                " WHERE r.job_id = ? AND r.state NOT IN ('pending', 'in_flight', 'cancelled')"
+                " AND m.status IN ('unknown', 'queued', 'enroute') ORDER BY r.line",
+                (job_id,),
+            )
+        ]
+
+    def reconcile(self, job_id: str) -> int:
+        """Bring rows of unknown outcome in line with the history once their message is known
+        (`status`, `bulk show`, a report `listen` received): sent (queued, enroute, delivered)
+        rows become `accepted` and are never sent again by `resume --retry-unknown`; refused
+        or failed ones take that state and its reason. The rows changed."""
+        with self.history.transaction() as db:
+            cursor = db.execute(
+                f"""
+                UPDATE job_rows SET
+                    state = (SELECT {_ROW_STATE_OF_STATUS} FROM messages m
+                             WHERE m.local_id = job_rows.local_id),
+                    error = (SELECT CASE WHEN m.status IN ('queued', 'enroute', 'delivered')
+                                THEN NULL ELSE COALESCE(m.reason, m.error, m.status) END
+                             FROM messages m WHERE m.local_id = job_rows.local_id),
+                    updated_at = ?
+                WHERE job_id = ? AND state = 'unknown' AND local_id IN (
+                    SELECT m.local_id FROM messages m WHERE m.local_id = job_rows.local_id
+                    AND m.status IN ({", ".join(f"'{s}'" for s in _SETTLED)}))
+                """,
+                (now_iso(), job_id),
+            )
+        return cursor.rowcount
+
     # -- send options of a job and its rows ---------------------------------------------------
 
     def report_rows(self, job_id: str) -> Iterator[tuple[object, ...]]:
-        """(line, recipient, status, id, bulk_id, error, text) of every row, by line."""
+        """(line, recipient, status, id, bulk_id, error, text) of every row, by line; the status
+        is the row's campaign state (CAMPAIGN_STATE), its error the reason for it."""
         yield from self.db.execute(
-            "SELECT line, recipient, state, provider_id, bulk_id, error, text FROM job_rows"
-            " WHERE job_id = ? ORDER BY line",
+            f"SELECT r.line, r.recipient, {CAMPAIGN_STATE},"
+            " COALESCE(m.provider_id, r.provider_id), COALESCE(m.bulk_id, r.bulk_id),"
+            f" CASE WHEN {CAMPAIGN_STATE} IN ('accepted', 'delivered') THEN NULL"
+            " ELSE COALESCE(m.reason, r.error) END, r.text"
+            " FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id"
+            " WHERE r.job_id = ? ORDER BY r.line",
             (job_id,),
         )
 
