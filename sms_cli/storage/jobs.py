@@ -23,7 +23,13 @@ from typing import Protocol, Self
 
 from sms_cli.errors import ConfigError, InputError
 from sms_cli.storage.db import data_dir, new_id, now_iso
-from sms_cli.storage.messages import History, MessageRecord, insert_intents, text_hash
+from sms_cli.storage.messages import (
+    History,
+    MessageRecord,
+    SentMessage,
+    insert_intents,
+    text_hash,
+)
 
 
 class CheckedRow(Protocol):
@@ -541,14 +547,18 @@ class Journal:
         return JobRecord.of(row) if row else None
 
     def jobs(self) -> list[JobSummary]:
+        # Counted by campaign state: a row the history has settled counts as what it became.
         rows = self.db.execute(
-            """
+            f"""
             SELECT jobs.*,
-                SUM(job_rows.state = 'pending') AS pending,
-                SUM(job_rows.state = 'accepted') AS accepted,
-                SUM(job_rows.state IN ('failed', 'rejected')) AS failed,
-                SUM(job_rows.state IN ('unknown', 'in_flight')) AS unknown
-            FROM jobs LEFT JOIN job_rows USING (job_id)
+                SUM(campaign.state = 'pending') AS pending,
+                SUM(campaign.state IN ('accepted', 'delivered')) AS accepted,
+                SUM(campaign.state IN ('failed', 'rejected', 'expired')) AS failed,
+                SUM(campaign.state IN ('unknown', 'in_flight')) AS unknown
+            FROM jobs LEFT JOIN (
+                SELECT r.job_id, {CAMPAIGN_STATE} AS state
+                FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id
+            ) AS campaign USING (job_id)
             GROUP BY jobs.job_id ORDER BY jobs.created_at DESC
             """
         )
@@ -681,8 +691,9 @@ class Journal:
                 SELECT {CAMPAIGN_STATE} AS state,
                     CASE WHEN {CAMPAIGN_STATE} IN ('failed', 'rejected', 'expired')
                         THEN COALESCE({CAMPAIGN_REASON}, {CAMPAIGN_STATE}) END AS reason,
-                    CASE WHEN m.local_id IS NOT NULL AND (m.provider_id IS NOT NULL
-                            OR m.status IN ('queued', 'enroute', 'delivered', 'expired'))
+                    CASE WHEN m.local_id IS NOT NULL AND ({CAMPAIGN_STATE} IN
+                            ('accepted', 'delivered', 'expired') OR ({CAMPAIGN_STATE} = 'failed'
+                            AND m.provider_id IS NOT NULL))
                         THEN COALESCE(m.parts, r.segments) ELSE 0 END AS sent_segments,
                     m.price AS price
                 FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id
@@ -706,24 +717,32 @@ class Journal:
             provider_price=round(charged, 6) if charged is not None else None,
         )
 
-    def messages_to_ask(self, job_id: str) -> list[str]:
-        """Local ids of the job's messages whose delivery can still change: sent (or maybe
-        sent), not final, and not a row that was never sent."""
+    def messages_to_ask(self, job_id: str) -> list[SentMessage]:
+        """The job's messages whose delivery can still change: sent (or maybe sent), not
+        final, of rows that were sent (not pending again, in flight or cancelled); by line."""
         return [
-            local_id
-            for (local_id,) in self.db.execute(
-                "SELECT m.local_id FROM job_rows r JOIN messages m ON m.local_id = r.local_id"
+            SentMessage.of(row)
+            for row in self.db.execute(
+                "SELECT m.* FROM job_rows r JOIN messages m ON m.local_id = r.local_id"
                 " WHERE r.job_id = ? AND r.state NOT IN ('pending', 'in_flight', 'cancelled')"
                 " AND m.status IN ('unknown', 'queued', 'enroute') ORDER BY r.line",
                 (job_id,),
             )
         ]
 
-    def reconcile(self, job_id: str) -> int:
+    def job_ids(self) -> list[str]:
+        """Every job's id (for short_ids: the prefixes tables show)."""
+        return [job_id for (job_id,) in self.db.execute("SELECT job_id FROM jobs")]
+
+    def reconcile(self, job_id: str | None = None) -> int:
         """Bring rows of unknown outcome in line with the history once their message is known
-        (`status`, `bulk show`, a report `listen` received): sent (queued, enroute, delivered)
-        rows become `accepted` and are never sent again by `resume --retry-unknown`; refused
-        or failed ones take that state and its reason. The rows changed."""
+        (`status`, `bulk show`, a report `listen` received): sent ones (queued, enroute,
+        delivered) become `accepted`, so `resume --retry-unknown` never sends them again and
+        the job's exit code is no longer 8; refused or failed ones take that state and its
+        reason. Rows of every job when JOB_ID is None. The number of rows changed."""
+        # Only rows still `unknown` whose message is settled: a cheap no-op otherwise.
+        scope = "job_id = ? AND " if job_id is not None else ""
+        params: tuple[object, ...] = (now_iso(), job_id) if job_id is not None else (now_iso(),)
         with self.history.transaction() as db:
             cursor = db.execute(
                 f"""
@@ -734,11 +753,11 @@ class Journal:
                                 THEN NULL ELSE COALESCE(m.reason, m.error, m.status) END
                              FROM messages m WHERE m.local_id = job_rows.local_id),
                     updated_at = ?
-                WHERE job_id = ? AND state = 'unknown' AND local_id IN (
-                    SELECT m.local_id FROM messages m WHERE m.local_id = job_rows.local_id
-                    AND m.status IN ({", ".join(f"'{s}'" for s in _SETTLED)}))
+                WHERE {scope}state = 'unknown' AND EXISTS (
+                    SELECT 1 FROM messages m WHERE m.local_id = job_rows.local_id
+                    AND m.status IN ({_quoted(_SETTLED)}))
                 """,
-                (now_iso(), job_id),
+                params,
             )
         return cursor.rowcount
 
