@@ -140,7 +140,7 @@ def _job_status(
     from sms_cli.errors import InputError
     from sms_cli.render import output
     from sms_cli.render.campaign import emit
-    from sms_cli.services.bulk import campaign, jobs
+    from sms_cli.services.bulk import campaign
     from sms_cli.services.tracking import request_timeout
 
     if ids or last:
@@ -155,14 +155,11 @@ def _job_status(
             still = sum(view.counts.get(s, 0) for s in campaign.OPEN_STATES)
             output.info(f"waiting: {still} row(s) of job {view.short_id} not final")
 
-    with jobs.storage_errors():
-        if wait:
-            view = campaign.watch(
-                job, profile=profile, timeout=timeout, interval=interval, on_poll=progress
-            )
-        else:
-            view = campaign.show(
-                job, refresh=True, profile=profile, timeout=request_timeout(timeout)
-            )
+    if wait:
+        view = campaign.watch(
+            job, profile=profile, timeout=timeout, interval=interval, on_poll=progress
+        )
+    else:
+        view = campaign.show(job, refresh=True, profile=profile, timeout=request_timeout(timeout))
     emit(view, json=json)
     raise typer.Exit(int(view.exit_code))

@@ -132,6 +132,17 @@ def _quoted(values: Iterable[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
+_FAILURES = ("failed", "rejected", "expired")
+
+
+def campaign_state(row_state: str, message_status: str | None) -> str:
+    """A row's campaign state from its own state and its message's (None: no message); the
+    same rule as CAMPAIGN_STATE, which is built from the same tables."""
+    if row_state in _ROW_STATES_FIRST or message_status is None:
+        return row_state
+    return CAMPAIGN_OF_STATUS.get(message_status, row_state)
+
+
 # SQL over `job_rows r LEFT JOIN messages m ON m.local_id = r.local_id`.
 CAMPAIGN_STATE = (
     f"(CASE WHEN r.state IN ({_quoted(_ROW_STATES_FIRST)}) THEN r.state"
@@ -679,35 +690,35 @@ class Journal:
 
     def campaign_counts(self, job_id: str) -> CampaignCounts:
         """Rows by campaign state (every state, zeros too), failures by reason, segments sent
-        and what the provider charged: one pass over the job's rows and their messages."""
+        and what the provider charged: one pass over the job's rows and their messages,
+        grouped by what decides the state (campaign_state), so the CASE runs per group."""
         counts = dict.fromkeys(CAMPAIGN_STATES, 0)
         reasons: dict[str, int] = {}
         segments = 0
         charged: float | None = None
         rows = self.db.execute(
             f"""
-            SELECT state, reason, COUNT(*), SUM(sent_segments), SUM(price), COUNT(price)
-            FROM (
-                SELECT {CAMPAIGN_STATE} AS state,
-                    CASE WHEN {CAMPAIGN_STATE} IN ('failed', 'rejected', 'expired')
-                        THEN COALESCE({CAMPAIGN_REASON}, {CAMPAIGN_STATE}) END AS reason,
-                    CASE WHEN m.local_id IS NOT NULL AND ({CAMPAIGN_STATE} IN
-                            ('accepted', 'delivered', 'expired') OR ({CAMPAIGN_STATE} = 'failed'
-                            AND m.provider_id IS NOT NULL))
-                        THEN COALESCE(m.parts, r.segments) ELSE 0 END AS sent_segments,
-                    m.price AS price
-                FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id
-                WHERE r.job_id = ?
-            )
-            GROUP BY state, reason
+            SELECT r.state, m.status,
+                CASE WHEN m.status IN ({_quoted(_FAILURES)}) OR r.state IN ({_quoted(_FAILURES)})
+                    THEN {CAMPAIGN_REASON} END,
+                m.provider_id IS NOT NULL, COUNT(*), SUM(COALESCE(m.parts, r.segments)),
+                SUM(m.price), COUNT(m.price)
+            FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id
+            WHERE r.job_id = ? GROUP BY 1, 2, 3, 4
             """,
             (job_id,),
         )
-        for state, reason, n, sent, price, priced in rows:
+        for row_state, status, reason, has_id, n, parts, price, priced in rows:
+            state = campaign_state(row_state, status)
             counts[state] = counts.get(state, 0) + n
-            if reason is not None:
-                reasons[reason] = reasons.get(reason, 0) + n
-            segments += sent or 0
+            if state in _FAILURES:
+                key = reason or state
+                reasons[key] = reasons.get(key, 0) + n
+            sent = status is not None and (
+                state in ("accepted", "delivered", "expired") or (state == "failed" and has_id)
+            )
+            if sent:
+                segments += parts or 0
             if priced:
                 charged = (charged or 0.0) + price
         return CampaignCounts(

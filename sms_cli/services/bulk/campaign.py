@@ -11,18 +11,21 @@ render/campaign.py.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sms_cli.errors import ConfigError, ExitCode, Outcome, exit_code_for
-from sms_cli.providers.base import StatusQuery, StatusReader, not_found
-from sms_cli.providers.info import Capability
 from sms_cli.services import profiles as profile_service
-from sms_cli.services.tracking import Clients, refresh_row, report_time, request_timeout
 from sms_cli.storage.jobs import CAMPAIGN_STATES, RUNNING, JobRecord, Journal, short_ids
 from sms_cli.storage.messages import History, SentMessage
+
+if TYPE_CHECKING:
+    from sms_cli.services.tracking import Clients
 
 # How each campaign state counts for the exit code, as `status` counts a delivery state.
 _OUTCOMES: dict[str, Outcome] = {
@@ -81,6 +84,30 @@ def show(
     clock: Callable[[], float] = time.monotonic,
 ) -> CampaignView:
     """The campaign view of the job REF names; with `refresh`, ask the provider first."""
+    with _storage_errors():
+        return _show(ref, refresh, profile, timeout, waited, clock)
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """A history that fails a read or write is local storage (exit 4), never a bug."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise ConfigError(
+            f"could not read the bulk job from the history ({type(exc).__name__}: {exc})",
+            hint="fix the data directory (SMSCTL_DATA_DIR), then: smsctl bulk show JOB",
+        ) from None
+
+
+def _show(
+    ref: str,
+    refresh: bool,
+    profile: str | None,
+    timeout: float,
+    waited: bool,
+    clock: Callable[[], float],
+) -> CampaignView:
     history = History()
     try:
         journal = Journal(history)
@@ -108,6 +135,8 @@ def watch(
 ) -> CampaignView:
     """`status --job JOB --wait`: ask until nothing can change or TIMEOUT passes; the pause
     between polls grows 1.5x up to MAX_INTERVAL, as `status --wait`."""
+    from sms_cli.services.tracking import request_timeout
+
     deadline = clock() + timeout
     per_request = request_timeout(timeout)
 
@@ -138,6 +167,9 @@ def _refresh(
     clock: Callable[[], float],
 ) -> int:
     """Ask about the job's messages that are not final; the number asked about."""
+    # The network side loads only when there is something to ask (not for --offline).
+    from sms_cli.services.tracking import Clients, refresh_row, request_timeout
+
     messages = journal.messages_to_ask(job.job_id)
     if not messages:
         return 0
@@ -171,6 +203,10 @@ def _refresh(
 def _ask_in_batches(
     messages: list[SentMessage], history: History, clients: Clients, notes: list[str]
 ) -> None:
+    from sms_cli.providers.base import StatusQuery, StatusReader, not_found
+    from sms_cli.providers.info import Capability
+    from sms_cli.services.tracking import report_time
+
     first = messages[0]
     _, client = clients.for_name(first.profile, first.provider)
     if not isinstance(client, StatusReader) or not client.info.supports(Capability.STATUS):
