@@ -3,11 +3,15 @@ seed's bulk-id answer, which lists every recipient)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from sms_cli.providers import registry
 from sms_cli.providers.base import StatusQuery, StatusReader, not_found
-from tests.integration.conftest import CANARY, Emu
+from tests.integration.conftest import CANARY, Emu, run
+from tests.integration.test_bulk import bulk, write_csv
 from tests.integration.test_send_contract import document, send
 
 
@@ -49,3 +53,34 @@ def test_one_request_per_bulk_id_and_one_per_lone_message(emu: Emu, profile: str
 def test_an_unknown_bulk_id_reads_as_not_found(emu: Emu, profile: str) -> None:
     (report,) = client(emu).status_of([StatusQuery("r-1", "BNOSUCH.1")])
     assert not_found(report)
+
+
+def test_a_bulk_answer_listing_another_message_changes_only_the_job(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    """A bulk answer that also lists a message of another send (by its request id): only the
+    job's own messages are recorded from it."""
+    other = document(send("--to", "+46700000009", "Other"))["results"][0]
+    path = write_csv(tmp_path / "c.csv", [["phone"], ["+46700000001"], ["+46700000002"]])
+    assert bulk(str(path), "--message", "Sale", "--yes").exit_code == 0
+    first, second = [m["id"] for m in emu.messages()][1:]
+    answer = {
+        "action": "send",
+        "bulkid": "B1",
+        "recipient": [
+            {"requestid": other["id"], "recipient": "46700000009", "statusInt": 1,
+             "statusStr": "DELIVRD"},
+            {"requestid": first, "recipient": "46700000001", "statusInt": 5,
+             "statusStr": "UNDELIV", "statusDesc": "absent subscriber"},
+            "junk",
+        ],
+    }  # fmt: skip
+    emu.set(replay=[json.dumps(answer)])
+    result = bulk("show", "last", "--json")
+    assert result.exit_code == 7, result.stderr
+    view = json.loads(result.stdout)
+    assert (view["counts"]["failed"], view["counts"]["accepted"]) == (1, 1)
+    assert view["failed_by_reason"] == {"absent subscriber": 1}
+    assert second  # not in the answer: its recorded state is kept
+    logged = {m["id"]: m["status"] for m in json.loads(run(["log", "--json"]).stdout)["messages"]}
+    assert logged[other["id"]] == "enroute"
