@@ -271,13 +271,12 @@ def show_command(
     """
     with handled_errors():
         from sms_cli.render.campaign import emit
-        from sms_cli.services.bulk import campaign, jobs
+        from sms_cli.services.bulk import campaign  # not jobs: --offline stays quick to load
 
-        with jobs.storage_errors():
-            _check_argv_text("JOB", job)
-            view = campaign.show(job, refresh=not offline, profile=profile, timeout=timeout)
-            emit(view, json=json)
-            raise typer.Exit(int(view.exit_code))
+        _check_argv_text("JOB", job)
+        view = campaign.show(job, refresh=not offline, profile=profile, timeout=timeout)
+        emit(view, json=json)
+        raise typer.Exit(int(view.exit_code))
 
 
 @bulk_app.command("cancel")

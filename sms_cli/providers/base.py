@@ -334,12 +334,26 @@ class Provider(ABC):
         self.transport.close()
 
 
+@dataclass(frozen=True)
+class StatusQuery:
+    """One sent message to ask about: its provider id, and the bulk id it was sent under."""
+
+    id: str
+    bulk_id: str | None = None
+
+
 class StatusReader(ABC):
     """Capability.STATUS: delivery reports by the provider's message ids."""
 
     @abstractmethod
     def status(self, ids: Sequence[str]) -> list[DeliveryReport]:
         """Delivery reports for provider message ids (or a provider's batch id)."""
+
+    def status_of(self, messages: Sequence[StatusQuery]) -> list[DeliveryReport]:
+        """Reports on many messages (a campaign's), in as few requests as the API allows: a
+        provider whose API answers for several messages at once overrides this. The default
+        asks `status` about every id; reports are matched back by `id`."""
+        return self.status(list(dict.fromkeys(m.id for m in messages)))
 
 
 class SentFinder(ABC):

@@ -23,7 +23,13 @@ from typing import Protocol, Self
 
 from sms_cli.errors import ConfigError, InputError
 from sms_cli.storage.db import data_dir, new_id, now_iso
-from sms_cli.storage.messages import History, MessageRecord, insert_intents, text_hash
+from sms_cli.storage.messages import (
+    History,
+    MessageRecord,
+    SentMessage,
+    insert_intents,
+    text_hash,
+)
 
 
 class CheckedRow(Protocol):
@@ -97,6 +103,88 @@ class JobOutcome:
 
     def as_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+# -- campaign delivery: a row's state as a campaign sees it ---------------------------------
+#
+# Once a row has a message in the history (job_rows.local_id = messages.local_id), the history's
+# status is the newer truth (`status`, `bulk show`, `listen` and settled unknowns update it);
+# before that, and for rows never sent (pending, in flight, cancelled, skipped, invalid), the
+# row's own state. The history's vocabulary (core/status.py) maps onto the campaign's here, in
+# this one place.
+CAMPAIGN_STATES: tuple[str, ...] = (
+    "pending", "in_flight", "accepted", "delivered", "failed", "expired", "rejected", "unknown",
+    "cancelled", "skipped", "invalid",
+)  # fmt: skip
+CAMPAIGN_OF_STATUS: dict[str, str] = {
+    "queued": "accepted",
+    "enroute": "accepted",
+    "delivered": "delivered",
+    "failed": "failed",
+    "expired": "expired",
+    "rejected": "rejected",
+    "unknown": "unknown",
+}
+_ROW_STATES_FIRST = ("pending", "in_flight", "cancelled", "skipped", "invalid")
+_SETTLED = ("queued", "enroute", "delivered", "failed", "expired", "rejected")
+
+
+def _quoted(values: Iterable[str]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+_FAILURES = ("failed", "rejected", "expired")
+
+
+def campaign_state(row_state: str, message_status: str | None) -> str:
+    """A row's campaign state from its own state and its message's (None: no message); the
+    same rule as CAMPAIGN_STATE, which is built from the same tables."""
+    if row_state in _ROW_STATES_FIRST or message_status is None:
+        return row_state
+    return CAMPAIGN_OF_STATUS.get(message_status, row_state)
+
+
+# SQL over `job_rows r LEFT JOIN messages m ON m.local_id = r.local_id`.
+CAMPAIGN_STATE = (
+    f"(CASE WHEN r.state IN ({_quoted(_ROW_STATES_FIRST)}) THEN r.state"
+    " ELSE COALESCE(CASE m.status "
+    + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CAMPAIGN_OF_STATUS.items())
+    + " END, r.state) END)"
+)
+CAMPAIGN_REASON = "COALESCE(m.reason, m.error, r.error)"
+# A settled message's state as a job row keeps it (the send's outcome: accepted or not).
+_ROW_STATE_OF_STATUS = (
+    "CASE WHEN m.status IN ('queued', 'enroute', 'delivered') THEN 'accepted' ELSE m.status END"
+)
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    """One row of a job as its campaign sees it (Journal.campaign_rows)."""
+
+    line: int
+    recipient: str | None
+    sender: str | None
+    text: str | None
+    encoding: str | None
+    segments: int
+    state: str  # one of CAMPAIGN_STATES
+    reason: str | None
+    local_id: str | None
+    provider_id: str | None
+    bulk_id: str | None
+    send_at: str | None
+    label: str | None
+
+
+@dataclass(frozen=True)
+class CampaignCounts:
+    """A job's rows by campaign state, failures by reason, segments sent, what was charged."""
+
+    counts: dict[str, int]
+    failed_by_reason: dict[str, int]
+    segments_sent: int
+    provider_price: float | None
 
 
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
@@ -493,15 +581,19 @@ class Journal:
         return JobRecord.of(row) if row else None
 
     def jobs(self) -> list[JobSummary]:
+        # Counted by campaign state: a row the history has settled counts as what it became.
         rows = self.db.execute(
-            """
+            f"""
             SELECT jobs.*,
-                SUM(job_rows.state = 'pending') AS pending,
-                SUM(job_rows.state = 'accepted') AS accepted,
-                SUM(job_rows.state IN ('failed', 'rejected')) AS failed,
-                SUM(job_rows.state IN ('unknown', 'in_flight')) AS unknown,
-                SUM(job_rows.state = 'cancelled') AS cancelled
-            FROM jobs LEFT JOIN job_rows USING (job_id)
+                SUM(campaign.state = 'pending') AS pending,
+                SUM(campaign.state IN ('accepted', 'delivered')) AS accepted,
+                SUM(campaign.state IN ('failed', 'rejected', 'expired')) AS failed,
+                SUM(campaign.state IN ('unknown', 'in_flight')) AS unknown,
+                SUM(campaign.state = 'cancelled') AS cancelled
+            FROM jobs LEFT JOIN (
+                SELECT r.job_id, {CAMPAIGN_STATE} AS state
+                FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id
+            ) AS campaign USING (job_id)
             GROUP BY jobs.job_id ORDER BY jobs.created_at DESC, jobs.rowid DESC
             """
         )
@@ -632,13 +724,128 @@ class Journal:
 
     # -- campaign delivery: counts by state, rows to ask the provider about -------------------
 
+    def campaign_rows(
+        self, job_id: str, states: Iterable[str] | None = None
+    ) -> Iterator[CampaignRow]:
+        """The job's rows with their campaign state (CAMPAIGN_STATE), by line; only those in
+        STATES when given (e.g. ("rejected", "failed", "expired") for `bulk retry --failed`)."""
+        wanted = tuple(states) if states is not None else None
+        where = ""
+        params: list[object] = [job_id]
+        if wanted is not None:
+            if not wanted:
+                return
+            where = f" AND {CAMPAIGN_STATE} IN ({', '.join('?' * len(wanted))})"
+            params += wanted
+        cursor = self.db.execute(
+            f"SELECT r.line, r.recipient, r.sender, r.text, r.encoding, r.segments,"
+            f" {CAMPAIGN_STATE} AS campaign_state, {CAMPAIGN_REASON} AS reason, r.local_id,"
+            f" COALESCE(m.provider_id, r.provider_id), COALESCE(m.bulk_id, r.bulk_id),"
+            f" r.send_at, r.label FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id"
+            f" WHERE r.job_id = ?{where} ORDER BY r.line",
+            params,
+        )
+        try:
+            yield from (CampaignRow(*row) for row in cursor)
+        finally:
+            cursor.close()
+
+    def campaign_counts(self, job_id: str) -> CampaignCounts:
+        """Rows by campaign state (every state, zeros too), failures by reason, segments sent
+        and what the provider charged: one pass over the job's rows and their messages,
+        grouped by what decides the state (campaign_state), so the CASE runs per group."""
+        counts = dict.fromkeys(CAMPAIGN_STATES, 0)
+        reasons: dict[str, int] = {}
+        segments = 0
+        charged: float | None = None
+        rows = self.db.execute(
+            f"""
+            SELECT r.state, m.status,
+                CASE WHEN m.status IN ({_quoted(_FAILURES)}) OR r.state IN ({_quoted(_FAILURES)})
+                    THEN {CAMPAIGN_REASON} END,
+                m.provider_id IS NOT NULL, COUNT(*), SUM(COALESCE(m.parts, r.segments)),
+                SUM(m.price), COUNT(m.price)
+            FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id
+            WHERE r.job_id = ? GROUP BY 1, 2, 3, 4
+            """,
+            (job_id,),
+        )
+        for row_state, status, reason, has_id, n, parts, price, priced in rows:
+            state = campaign_state(row_state, status)
+            counts[state] = counts.get(state, 0) + n
+            if state in _FAILURES:
+                key = reason or state
+                reasons[key] = reasons.get(key, 0) + n
+            sent = status is not None and (
+                state in ("accepted", "delivered", "expired") or (state == "failed" and has_id)
+            )
+            if sent:
+                segments += parts or 0
+            if priced:
+                charged = (charged or 0.0) + price
+        return CampaignCounts(
+            counts=counts,
+            failed_by_reason=dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+            segments_sent=segments,
+            provider_price=round(charged, 6) if charged is not None else None,
+        )
+
+    def messages_to_ask(self, job_id: str) -> list[SentMessage]:
+        """The job's messages whose delivery can still change: sent (or maybe sent), not
+        final, of rows that were sent (not pending again, in flight or cancelled); by line."""
+        return [
+            SentMessage.of(row)
+            for row in self.db.execute(
+                "SELECT m.* FROM job_rows r JOIN messages m ON m.local_id = r.local_id"
+                " WHERE r.job_id = ? AND r.state NOT IN ('pending', 'in_flight', 'cancelled')"
+                " AND m.status IN ('unknown', 'queued', 'enroute') ORDER BY r.line",
+                (job_id,),
+            )
+        ]
+
+    def job_ids(self) -> list[str]:
+        """Every job's id (for short_ids: the prefixes tables show)."""
+        return [job_id for (job_id,) in self.db.execute("SELECT job_id FROM jobs")]
+
+    def reconcile(self, job_id: str | None = None) -> int:
+        """Bring rows of unknown outcome in line with the history once their message is known
+        (`status`, `bulk show`, a report `listen` received): sent ones (queued, enroute,
+        delivered) become `accepted`, so `resume --retry-unknown` never sends them again and
+        the job's exit code is no longer 8; refused or failed ones take that state and its
+        reason. Rows of every job when JOB_ID is None. The number of rows changed."""
+        # Only rows still `unknown` whose message is settled: a cheap no-op otherwise.
+        scope = "job_id = ? AND " if job_id is not None else ""
+        params: tuple[object, ...] = (now_iso(), job_id) if job_id is not None else (now_iso(),)
+        with self.history.transaction() as db:
+            cursor = db.execute(
+                f"""
+                UPDATE job_rows SET
+                    state = (SELECT {_ROW_STATE_OF_STATUS} FROM messages m
+                             WHERE m.local_id = job_rows.local_id),
+                    error = (SELECT CASE WHEN m.status IN ('queued', 'enroute', 'delivered')
+                                THEN NULL ELSE COALESCE(m.reason, m.error, m.status) END
+                             FROM messages m WHERE m.local_id = job_rows.local_id),
+                    updated_at = ?
+                WHERE {scope}state = 'unknown' AND EXISTS (
+                    SELECT 1 FROM messages m WHERE m.local_id = job_rows.local_id
+                    AND m.status IN ({_quoted(_SETTLED)}))
+                """,
+                params,
+            )
+        return cursor.rowcount
+
     # -- send options of a job and its rows ---------------------------------------------------
 
     def report_rows(self, job_id: str) -> Iterator[tuple[object, ...]]:
-        """(line, recipient, status, id, bulk_id, error, text) of every row, by line."""
+        """(line, recipient, status, id, bulk_id, error, text) of every row, by line; the status
+        is the row's campaign state (CAMPAIGN_STATE), its error the reason for it."""
         yield from self.db.execute(
-            "SELECT line, recipient, state, provider_id, bulk_id, error, text FROM job_rows"
-            " WHERE job_id = ? ORDER BY line",
+            f"SELECT r.line, r.recipient, {CAMPAIGN_STATE},"
+            " COALESCE(m.provider_id, r.provider_id), COALESCE(m.bulk_id, r.bulk_id),"
+            f" CASE WHEN {CAMPAIGN_STATE} IN ('accepted', 'delivered') THEN NULL"
+            " ELSE COALESCE(m.reason, r.error) END, r.text"
+            " FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id"
+            " WHERE r.job_id = ? ORDER BY r.line",
             (job_id,),
         )
 
@@ -649,15 +856,11 @@ class Journal:
         already copied into a child job that holds them (see _HELD_BY_CHILD)."""
         rows = self.db.execute(
             f"SELECT r.line, r.recipient, r.sender, r.text, r.encoding, r.segments,"
-            f" {_CAMPAIGN_STATE}, {_CAMPAIGN_REASON} {_RETRYABLE_FROM}"
+            f" {CAMPAIGN_STATE}, {CAMPAIGN_REASON} {_RETRYABLE_FROM}"
             f" AND NOT EXISTS ({_HELD_BY_CHILD}) ORDER BY r.line",
             (job_id,),
         )
         return [RetryRow(*row) for row in rows]
-
-    def all_job_ids(self) -> list[str]:
-        """Every job's id, for short_ids (without counting anyone's rows)."""
-        return [job_id for (job_id,) in self.db.execute("SELECT job_id FROM jobs")]
 
     def retried_in(self, job_id: str) -> list[tuple[str, str, int]]:
         """(child job id, its state, rows) of the child jobs that already hold failed rows of
@@ -700,7 +903,7 @@ class Journal:
                 RetryRow(*row)
                 for row in db.execute(
                     "SELECT r.line, r.recipient, r.sender, r.text, r.encoding, r.segments,"
-                    f" {_CAMPAIGN_STATE}, {_CAMPAIGN_REASON} {_RETRYABLE_FROM}"
+                    f" {CAMPAIGN_STATE}, {CAMPAIGN_REASON} {_RETRYABLE_FROM}"
                     f" AND NOT EXISTS ({_HELD_BY_CHILD}) ORDER BY r.line",
                     (parent.job_id,),
                 )
@@ -730,19 +933,10 @@ class Journal:
         return len(rows)
 
 
-# A row's campaign state: once it has a message in the history (the job's batch), the history's
-# status is the newer truth (delivery reports, `listen`, settled unknowns update it); before
-# that, its journal state. (Issue 14's retry part writes the rule here; the campaign part's
-# query states the same.)
-_CAMPAIGN_STATE = "COALESCE(m.status, r.state)"
-_CAMPAIGN_REASON = "COALESCE(m.reason, m.error, r.error)"
-# Rows that were sent and then refused, failed or expired: never one that was accepted or
-# delivered, is pending or in flight (its journal state says so even when an older message
-# of it is in the history), unknown, cancelled, skipped or invalid.
-_RETRYABLE_STATE = (
-    "r.state NOT IN ('pending', 'in_flight', 'cancelled', 'invalid', 'skipped')"
-    f" AND {_CAMPAIGN_STATE} IN ('rejected', 'failed', 'expired')"
-)
+# Rows that were sent and then refused, failed or expired, by their campaign state
+# (CAMPAIGN_STATE: a row pending, in flight, cancelled, skipped or invalid keeps its journal
+# state even when an older message of it is in the history): never one accepted or delivered.
+_RETRYABLE_STATE = f"{CAMPAIGN_STATE} IN ({_quoted(_FAILURES)})"
 _RETRYABLE_FROM = (
     "FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id AND m.batch_id = r.job_id"
     f" WHERE r.job_id = ? AND {_RETRYABLE_STATE}"

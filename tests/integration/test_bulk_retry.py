@@ -280,7 +280,6 @@ def test_resume_retry_unknown_sends_the_lost_answer_again(
     assert "nothing to retry" in bulk("retry", job, "--failed", "--yes").stderr
 
 
-@pytest.mark.xfail(strict=True, reason="needs reconcile")
 def test_resume_retry_unknown_skips_a_row_the_history_knows_delivered(
     emu: Emu, profile: str, tmp_path: Path
 ) -> None:

@@ -129,7 +129,9 @@ def storage_errors() -> Iterator[None]:
 def list_jobs() -> list[JobSummary]:
     history = History()
     try:
-        return Journal(history).jobs()
+        journal = Journal(history)
+        journal.reconcile()  # rows whose unknown outcome `status` or `listen` settled since
+        return journal.jobs()
     finally:
         history.close()
 
@@ -382,6 +384,7 @@ def resume(
             profile_name = profile or str(job.profile)
             _check_provider(job, profile_name, required=profile is not None)
             settled = journal.settle_in_flight(job_id)
+            journal.reconcile(job_id)
             if settled:
                 view.warning(
                     f"{settled} row(s) were in flight when the job stopped: now unknown, not resent"

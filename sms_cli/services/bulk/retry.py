@@ -152,7 +152,7 @@ def _by_state(rows: list[RetryRow]) -> str:
 
 
 def _short_ids(journal: Journal) -> dict[str, str]:
-    return short_ids(journal.all_job_ids())
+    return short_ids(journal.job_ids())
 
 
 def _short_id(journal: Journal, job_id: str) -> str:
