@@ -236,3 +236,18 @@ def test_test_mode_reaches_every_request(emu: Emu, profile: str, tmp_path: Path)
     result = bulk(str(path), "--message", "Code {n}", "--yes", "--test")
     assert result.exit_code == 0, result.stderr
     assert [fields.get("debug") for fields in forms(emu)] == ["1", "1"]
+
+
+def test_udh_rows_are_hex_and_counted_in_octets(emu: Emu, profile: str, tmp_path: Path) -> None:
+    udh = "050003CC0201"
+    rows = [["phone", "data"], [numbers(1)[0], "48656C6C6F"], [numbers(1, 1)[0], "Hello"]]
+    path = write_csv(tmp_path / "r.csv", rows)
+    dry = bulk(str(path), "--message", "{data}", "--udh", udh, "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.stderr
+    first, second, _ = (json.loads(line) for line in dry.stdout.splitlines())
+    assert (first["encoding"], first["segment_count"], first["error"]) == ("binary", 1, None)
+    assert second["error"].startswith("not hex")
+    sent = bulk(str(path), "--message", "{data}", "--udh", udh, "--yes")
+    assert sent.exit_code == 3, sent.stderr  # the one hex row sent, the other an error row
+    (fields,) = forms(emu)
+    assert (fields["udh"], fields["text"]) == (udh, "48656C6C6F")
