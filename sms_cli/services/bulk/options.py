@@ -108,15 +108,19 @@ class JobOptions:
             return cls()
         try:
             document = json.loads(text)
-        except ValueError:
+            known = {f.name for f in fields(cls)} - {"extra"}
+            values = {k: v for k, v in document.items() if k in known}
+            values["attachments"] = tuple(AttachedFile(**a) for a in values.get("attachments", ()))
+            options = cls(**values, extra={k: v for k, v in document.items() if k not in known})
+            for stamp in (options.at, options.started_at):
+                if stamp is not None:
+                    datetime.fromisoformat(stamp)
+        except (ValueError, TypeError, AttributeError):
             raise InputError(
-                "the job's send options are unreadable in the journal",
+                "the job's send options are unreadable in the journal; nothing was sent",
                 hint="start the file again as a new job: smsctl bulk FILE ... --new-job",
             ) from None
-        known = {f.name for f in fields(cls)} - {"extra"}
-        values = {k: v for k, v in document.items() if k in known}
-        values["attachments"] = tuple(AttachedFile(**a) for a in values.get("attachments", ()))
-        return cls(**values, extra={k: v for k, v in document.items() if k not in known})
+        return options
 
     def fingerprint(self) -> str:
         """What makes another job: the options as typed (`--at +2h`, not the time it became),

@@ -251,3 +251,35 @@ def test_udh_rows_are_hex_and_counted_in_octets(emu: Emu, profile: str, tmp_path
     assert sent.exit_code == 3, sent.stderr  # the one hex row sent, the other an error row
     (fields,) = forms(emu)
     assert (fields["udh"], fields["text"]) == (udh, "48656C6C6F")
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["{not json", '{"attachments": [1]}', '{"at": "noon"}', "[1, 2]", '{"ttl": 5, "x": 1}'],
+)
+def test_unreadable_stored_options_send_nothing(
+    emu: Emu, profile: str, tmp_path: Path, stored: str
+) -> None:
+    from sms_cli.storage.messages import History
+
+    path = write_csv(tmp_path / "r.csv", [["phone"], [numbers(1)[0]]])
+    emu.set(balance=0)
+    first = bulk(str(path), "--message", "Hi", "--yes", "--json", "--label", "x")
+    assert first.exit_code == 7, first.stderr
+    job_id = json.loads(first.stdout)["job_id"]
+    history = History()
+    try:
+        history.connection.execute("UPDATE jobs SET options = ? WHERE job_id = ?", (stored, job_id))
+        history.connection.commit()
+    finally:
+        history.close()
+    refused = len(emu.sends())
+    emu.set(balance=100)
+    resumed = bulk("resume", job_id, "--yes")
+    if stored.endswith('"x": 1}'):  # a key of a newer smsctl is kept, not a reason to stop
+        assert resumed.exit_code == 0, resumed.stderr
+        assert dict(parse_qsl(emu.sends()[-1]["body"]))["ttl"] == "5"
+        return
+    assert resumed.exit_code == 2, resumed.stderr
+    assert "send options are unreadable" in resumed.stderr
+    assert len(emu.sends()) == refused
