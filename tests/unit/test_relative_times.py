@@ -91,3 +91,28 @@ def test_any_single_unit_is_a_time_or_out_of_range(text: str) -> None:
         assert "out of range" in exc.message
         return
     assert when >= NOW
+
+
+def test_a_rows_relative_time_counts_from_the_jobs_start() -> None:
+    """--at-column: `+2h` in a row is two hours after the job started (its injected clock),
+    whenever the row is checked; an empty cell is the job's (None)."""
+    import csv
+    import io
+
+    from sms_cli.core.templates import Template
+    from sms_cli.services.bulk.input import RowRules, check_row
+
+    rules = RowRules(
+        recipient_index=0,
+        columns=("phone", "when", "tag"),
+        template=Template.parse("Hi"),
+        region=None,
+        max_chars=1520,
+        at_index=1,
+        label_index=2,
+        started=NOW,
+    )
+    rows = list(csv.reader(io.StringIO("+46701234567,+2h,vip\n+46701234568,,\n")))
+    first, second = (check_row(i + 2, cells, rules) for i, cells in enumerate(rows))
+    assert (first.send_at, first.label, first.error) == ("2026-12-03T19:00:00+00:00", "vip", None)
+    assert (second.send_at, second.label, second.error) == (None, None, None)
