@@ -15,6 +15,22 @@ import typer
 from typer.core import TyperGroup
 
 from sms_cli.commands._runtime import JsonFlag, ProfileOption, TimeoutOption, handled_errors
+from sms_cli.commands._send_options import (
+    PANEL,
+    AtOption,
+    AttachOption,
+    AttachPasswordEnvOption,
+    AttachValidityOption,
+    FlashOption,
+    LabelOption,
+    NoReloadOption,
+    PerformanceTrackingOption,
+    TestOption,
+    TtlOption,
+    UdhOption,
+    UnicodeOption,
+    Utf8Option,
+)
 
 
 class _StartByDefault(TyperGroup):
@@ -142,6 +158,40 @@ def start_command(
     ] = False,
     report: ReportOption = None,
     json: JsonFlag = False,
+    at: AtOption = None,
+    at_column: Annotated[
+        str | None,
+        typer.Option(
+            "--at-column",
+            metavar="COL",
+            help="A column with each row's own --at (same formats; +2h counts from the job's "
+            "start; empty: the job's --at).",
+            rich_help_panel=PANEL,
+            show_default=False,
+        ),
+    ] = None,
+    ttl: TtlOption = None,
+    label: LabelOption = None,
+    label_column: Annotated[
+        str | None,
+        typer.Option(
+            "--label-column",
+            metavar="COL",
+            help="A column with each row's own --label (empty: the job's --label).",
+            rich_help_panel=PANEL,
+            show_default=False,
+        ),
+    ] = None,
+    flash: FlashOption = False,
+    performance_tracking: PerformanceTrackingOption = False,
+    no_reload: NoReloadOption = False,
+    unicode: UnicodeOption = False,
+    utf8: Utf8Option = False,
+    udh: UdhOption = None,
+    attach: AttachOption = None,
+    attach_validity: AttachValidityOption = None,
+    attach_password_env: AttachPasswordEnvOption = None,
+    test: TestOption = False,
 ) -> None:
     """Send many messages from a CSV: pre-flight check, batching, concurrency, resumable.
 
@@ -152,6 +202,7 @@ def start_command(
     with handled_errors():
         from sms_cli.errors import InputError
         from sms_cli.services.bulk import jobs
+        from sms_cli.services.bulk.options import BulkSendArgs
 
         with jobs.storage_errors():
             for option, value in (
@@ -160,8 +211,36 @@ def start_command(
                 ("--to-column", to_column),
                 ("--sender-column", sender_column),
                 ("--name", name),
+                ("--at", at),
+                ("--at-column", at_column),
+                ("--label", label),
+                ("--label-column", label_column),
+                ("--udh", udh),
+                ("--attach-password-env", attach_password_env),
             ):
                 _check_argv_text(option, value)
+            send = BulkSendArgs(
+                at=at,
+                ttl=ttl,
+                label=label,
+                flash=flash,
+                performance_tracking=performance_tracking,
+                no_reload=no_reload,
+                unicode=unicode,
+                utf8=utf8,
+                udh=udh,
+                attach=tuple(attach or ()),
+                attach_validity=attach_validity,
+                attach_password_env=attach_password_env,
+                test=test,
+                at_column=at_column,
+                label_column=label_column,
+            )
+            if resume is not None and send != BulkSendArgs():
+                raise InputError(
+                    "a job is resumed with the send options it was started with",
+                    hint="leave out --at, --label and the other provider options",
+                )
             if resume is not None:
                 if file is not None:
                     raise InputError("give a FILE or --resume JOB, not both")
@@ -194,6 +273,7 @@ def start_command(
                 allow_duplicates,
                 new_job,
                 name,
+                send=send,
             )
             run = _run_options(concurrency, rate, batch_size, timeout, report, json)
             raise typer.Exit(int(jobs.start(new, run, _view(json))))

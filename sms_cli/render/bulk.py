@@ -41,14 +41,19 @@ class BulkRenderer:
                 "segment_count": row.segments,
                 "sender": row.sender,
                 "error": error,
+                "send_at": row.send_at,
+                "label": row.label,
             }
             output.print_json(document, line=True)
             return
         verdict = row.error or (
             f"skipped: duplicate of line {row.duplicate_of}" if row.duplicate_of else "ok"
         )
+        options = (f"\tat {row.send_at}" if row.send_at else "") + (
+            f"\tlabel {row.label}" if row.label else ""
+        )
         output.stdout().write(
-            f"line {row.line}\t{row.recipient or '-'}\t{row.segments}\t{verdict}\n"
+            f"line {row.line}\t{row.recipient or '-'}\t{row.segments}\t{verdict}{options}\n"
         )
 
     def invalid(self, row: RowCheck) -> None:

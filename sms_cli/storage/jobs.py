@@ -51,6 +51,10 @@ class CheckedRow(Protocol):
     def error(self) -> str | None: ...
     @property
     def duplicate_of(self) -> int | None: ...
+    @property
+    def send_at(self) -> str | None: ...
+    @property
+    def label(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,9 @@ class CampaignCounts:
     segments_sent: int
     provider_price: float | None
 
+
+# A pending row as the engine reads it: (line, recipient, sender, text, send_at, label).
+PendingRow = tuple[int, str, str | None, str, str | None, str | None]
 
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
 _HEX = re.compile(r"[0-9a-f]+")
@@ -422,7 +429,8 @@ class Journal:
             with self.history.transaction() as db:
                 db.executemany(
                     "INSERT INTO job_rows (job_id, line, recipient, sender, text, encoding,"
-                    " segments, state, error, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    " segments, state, error, updated_at, send_at, label)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     batch,
                 )
             batch.clear()
@@ -436,7 +444,7 @@ class Journal:
                 state, error = "pending", None
             batch.append(
                 (job_id, row.line, row.recipient, row.sender, row.text, row.encoding,
-                 row.segments, state, error, stamp)
+                 row.segments, state, error, stamp, row.send_at, row.label)
             )  # fmt: skip
             total += 1
             if len(batch) >= chunk:
@@ -669,15 +677,16 @@ class Journal:
             )
         return cursor.rowcount
 
-    def pending(self, job_id: str) -> Generator[tuple[int, str, str | None, str]]:
-        """(line, recipient, sender, text) of pending rows, identical texts together."""
+    def pending(self, job_id: str) -> Generator[PendingRow]:
+        """(line, recipient, sender, text, send_at, label) of pending rows; rows that can share
+        a request (same text, sender, time and label) together."""
         cursor = self.db.execute(
-            "SELECT line, recipient, sender, text FROM job_rows WHERE job_id = ?"
-            " AND state = 'pending' ORDER BY text, sender, line",
+            "SELECT line, recipient, sender, text, send_at, label FROM job_rows WHERE job_id = ?"
+            " AND state = 'pending' ORDER BY text, sender, send_at, label, line",
             (job_id,),
         )
         try:
-            yield from ((r[0], r[1], r[2], r[3]) for r in cursor)
+            yield from ((r[0], r[1], r[2], r[3], r[4], r[5]) for r in cursor)
         finally:
             # An unfinished read keeps its snapshot: this connection could not write again.
             cursor.close()
@@ -835,6 +844,20 @@ class Journal:
         return cursor.rowcount
 
     # -- send options of a job and its rows ---------------------------------------------------
+
+    def save_options(self, job_id: str, options: str | None) -> None:
+        """The job's send options (services/bulk/options.JobOptions, JSON; never a secret)."""
+        with self.history.transaction() as db:
+            db.execute("UPDATE jobs SET options = ? WHERE job_id = ?", (options, job_id))
+
+    def passed_send_times(self, job_id: str, now: str) -> int:
+        """Pending rows whose own time (--at-column) is not after `now` (ISO 8601 UTC)."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM job_rows WHERE job_id = ? AND state = 'pending'"
+            " AND send_at IS NOT NULL AND send_at <= ?",
+            (job_id, now),
+        ).fetchone()
+        return int(row[0])
 
     def report_rows(self, job_id: str) -> Iterator[tuple[object, ...]]:
         """(line, recipient, status, id, bulk_id, error, text) of every row, by line; the status

@@ -21,6 +21,7 @@ def test_a_dry_run_verdict_never_shows_the_token(emu: Emu, profile: str, tmp_pat
     verdict, totals = (json.loads(line) for line in result.stdout.splitlines())
     assert list(verdict) == [
         "line", "recipient", "text", "encoding", "segment_count", "sender", "error",
+        "send_at", "label",
     ]  # fmt: skip
     assert verdict["recipient"] == number and verdict["text"].startswith("your key ")
     assert list(totals) == ["totals"]

@@ -15,7 +15,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,6 +29,7 @@ from sms_cli.errors import (
 )
 from sms_cli.providers import registry
 from sms_cli.services import profiles as profile_service
+from sms_cli.services.bulk import options as job_options
 from sms_cli.services.bulk.engine import Engine, Progress, batches, tune_gc
 from sms_cli.services.bulk.input import (
     RowCheck,
@@ -39,6 +40,7 @@ from sms_cli.services.bulk.input import (
     open_table,
     preflight,
 )
+from sms_cli.services.bulk.options import BulkSendArgs
 from sms_cli.storage.db import new_id
 from sms_cli.storage.jobs import (
     CANCELLED,
@@ -87,6 +89,9 @@ class NewJob:
     allow_duplicates: bool
     new_job: bool
     name: str | None = None  # --name: the job can be called by it
+    send: BulkSendArgs = field(
+        default_factory=BulkSendArgs
+    )  # provider options for every row (bulk/options.py)
 
 
 class ProgressSink(Protocol):
@@ -197,6 +202,9 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
         # A provider whose client cannot be loaded (a broken plugin) is found before a job
         # is created, not after: it leaves nothing behind.
         registry.load_client(provider)
+    send_options, notes = job_options.from_args(job.send, provider)
+    for note in notes:
+        view.info(note)
     raw, source_name = _open_binary(job.file)
     hashing = _HashingReader(raw)
     # surrogateescape: a bad byte reaches the reader, which names its line (bulk._decoded).
@@ -218,6 +226,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
         region=resolved.profile.region,
         max_chars=provider.max_text_chars,
         sender_index=sender_index,
+        **job_options.row_rules(send_options, table.columns),
     )
     workers = max(1, min(4, os.cpu_count() or 1))
     checked = preflight(table, rules, allow_duplicates=job.allow_duplicates, workers=workers)
@@ -229,7 +238,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
     if job.dry_run:
         for row in checked:
             totals.add(row)
-            view.checked(row)
+            view.checked(job_options.shown(row, send_options))
         view.totals(totals, price=price, dry_run=True)
         return ExitCode.OK
     options = "\x00".join(
@@ -241,6 +250,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
             default_sender,
             resolved.profile.name,
             job.allow_duplicates,
+            send_options.fingerprint(),
         )
     )
     # Until its pre-flight is complete a job is known by its source and options alone: a run
@@ -259,6 +269,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
                 provider=provider.name,
                 name=job.name,
             )
+            journal.save_options(job_id, send_options.to_json())
 
             def counted() -> Iterator[RowCheck]:
                 for row in checked:
@@ -508,6 +519,9 @@ def _send_pending(
     provider = registry.get(resolved.provider)
     client_class = registry.load_client(provider)
     credentials = resolved.credentials
+    base, notes = job_options.for_run(journal, job_id)
+    for note in notes:
+        view.warning(note)
     tune_gc()
     short = journal.short_id(job_id)
     display = view.progress(journal.counts(job_id).get("pending", 0))
@@ -524,6 +538,7 @@ def _send_pending(
         concurrency=run.concurrency,
         rate=run.rate if run.rate is not None else provider.max_requests_per_second,
         on_progress=display.update,
+        options=base,
     )
     try:
         pending = journal.pending(job_id)
