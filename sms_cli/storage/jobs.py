@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import sqlite3
 import sys
 import time
@@ -22,7 +23,7 @@ from dataclasses import dataclass, fields
 from typing import Protocol, Self
 
 from sms_cli.errors import ConfigError, InputError
-from sms_cli.storage.db import data_dir, new_id, now_iso
+from sms_cli.storage.db import data_dir, now_iso
 from sms_cli.storage.messages import (
     History,
     MessageRecord,
@@ -205,6 +206,13 @@ READY, RUNNING, PAUSED, INTERRUPTED, FINISHED, CANCELLED = (
 PREPARING = "preparing"
 MIN_PREFIX = 4  # the shortest id prefix that names a job
 SHOWN_PREFIX = 8  # ids in tables: this many characters, more where two jobs share them
+
+
+def new_job_id() -> str:
+    """A job's id: 32 random hex digits. Not time-ordered like message ids (created_at orders
+    jobs), so that its first 8 characters tell jobs apart however close in time they began:
+    the short ids tables show and commands take."""
+    return secrets.token_hex(16)
 
 
 def name_problem(name: str) -> str | None:
@@ -407,15 +415,15 @@ class Journal:
     ) -> str:
         """A job in state `preparing`: never sendable until `confirm` marks it ready. A NAME
         another job has is refused (exit 2, naming that job)."""
-        job_id = job_id or new_id()
+        job_id = job_id or new_job_id()
         stamp = now_iso()
         with self.history.transaction() as db:
-            if name is not None:
-                _check_name_free(db, name)
+            if name is not None:  # checked now, given by `confirm` (it may name a job reused)
+                _check_name_free(db, name, unless=(source, profile))
             db.execute(
                 "INSERT INTO jobs (job_id, created_at, source, fingerprint, profile, provider,"
-                " state, rows, updated_at, name) VALUES (?, ?, ?, ?, ?, ?, 'preparing', 0, ?, ?)",
-                (job_id, stamp, source, fingerprint, profile, provider, stamp, name),
+                " state, rows, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'preparing', 0, ?)",
+                (job_id, stamp, source, fingerprint, profile, provider, stamp),
             )
         return job_id
 
@@ -454,11 +462,15 @@ class Journal:
         with self.history.transaction() as db:
             db.execute("UPDATE jobs SET rows = ? WHERE job_id = ?", (total, job_id))
 
-    def confirm(self, job_id: str, fingerprint: str, *, new_job: bool) -> JobRecord | None:
-        """After a complete pre-flight: the job becomes `ready` under its file fingerprint, unless
-        an earlier job has the same one (and `--new-job` was not given): then this job is
-        deleted and the earlier one returned. One transaction, so two runs of one file at once
-        cannot both become ready."""
+    def confirm(
+        self, job_id: str, fingerprint: str, *, new_job: bool, name: str | None = None
+    ) -> JobRecord | None:
+        """After a complete pre-flight: the job becomes `ready` under its file fingerprint (and
+        NAME), unless an earlier job has the same one (and `--new-job` was not given): then this
+        job is deleted and the earlier one returned, named NAME if it had no name. A NAME that
+        another job has is refused (exit 2) and this job deleted. One transaction, so two runs
+        of one file at once cannot both become ready."""
+        taken_by: str | None = None
         with self.history.transaction() as db:
             # A cancelled job that sent nothing is nothing to continue: not an earlier job.
             earlier = db.execute(
@@ -467,23 +479,27 @@ class Journal:
                 " ORDER BY created_at DESC LIMIT 1",
                 (fingerprint, job_id),
             ).fetchone()
-            if earlier is not None and not new_job:
-                name = db.execute("SELECT name FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            reused = earlier if earlier is not None and not new_job else None
+            named = reused["job_id"] if reused is not None else job_id
+            if name is not None:
+                holder = db.execute("SELECT job_id FROM jobs WHERE name = ?", (name,)).fetchone()
+                taken_by = holder[0] if holder is not None and holder[0] != named else None
+            if reused is not None or taken_by is not None:
                 db.execute("DELETE FROM job_rows WHERE job_id = ?", (job_id,))
                 db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
-                if name is not None and name[0] is not None and earlier["name"] is None:
-                    db.execute(  # the name asked for now names the job this run continues
-                        "UPDATE jobs SET name = ? WHERE job_id = ?", (name[0], earlier["job_id"])
+            if taken_by is None:
+                if reused is None:
+                    db.execute(
+                        "UPDATE jobs SET fingerprint = ?, state = 'ready', name = ?,"
+                        " updated_at = ? WHERE job_id = ?",
+                        (fingerprint, name, now_iso(), job_id),
                     )
-                    earlier = db.execute(
-                        "SELECT * FROM jobs WHERE job_id = ?", (earlier["job_id"],)
-                    ).fetchone()
-                return JobRecord.of(earlier)
-            db.execute(
-                "UPDATE jobs SET fingerprint = ?, state = 'ready', updated_at = ? WHERE job_id = ?",
-                (fingerprint, now_iso(), job_id),
-            )
-        return None
+                    return None
+                if name is not None and reused["name"] is None:
+                    db.execute("UPDATE jobs SET name = ? WHERE job_id = ?", (name, named))
+                row = db.execute("SELECT * FROM jobs WHERE job_id = ?", (named,)).fetchone()
+                return JobRecord.of(row)
+        raise _name_taken(str(name), taken_by)
 
     def discard_unfinished(self, fingerprint: str, exclude: str) -> list[str]:
         """Delete the jobs of the same file and options whose pre-flight never finished (their
@@ -917,11 +933,8 @@ class Journal:
         wanted = set(lines)
         stamp = now_iso()
         with self.history.transaction() as db:
-            if (
-                name is not None
-                and db.execute("SELECT 1 FROM jobs WHERE name = ?", (name,)).fetchone()
-            ):
-                raise InputError(f"a job is already named {name!r}", hint="choose another --name")
+            if name is not None:
+                _check_name_free(db, name)
             rows = [
                 RetryRow(*row)
                 for row in db.execute(
@@ -996,16 +1009,26 @@ def _sent(job: str) -> str:
     )
 
 
-def _check_name_free(db: sqlite3.Connection, name: str) -> None:
+def _check_name_free(
+    db: sqlite3.Connection, name: str, unless: tuple[str, str] | None = None
+) -> None:
+    """Refuse a bad NAME, or one another job has: unless that job has the source and profile
+    UNLESS gives (the same command run again, which may continue that very job)."""
     problem = name_problem(name)
     if problem is not None:
         raise InputError(f"--name {name!r} cannot name a job: {problem}")
-    taken = db.execute("SELECT job_id FROM jobs WHERE name = ?", (name,)).fetchone()
-    if taken is not None:
-        raise InputError(
-            f"--name {name!r} is taken by job {taken[0]}",
-            hint=f"choose another name, or: smsctl bulk delete {name}",
-        )
+    taken = db.execute(
+        "SELECT job_id, source, profile FROM jobs WHERE name = ?", (name,)
+    ).fetchone()
+    if taken is not None and (unless is None or (taken[1], taken[2]) != unless):
+        raise _name_taken(name, taken[0])
+
+
+def _name_taken(name: str, job_id: str) -> InputError:
+    return InputError(
+        f"--name {name!r} is taken by job {job_id}",
+        hint=f"choose another name, or: smsctl bulk delete {name}",
+    )
 
 
 # The engine's writes, each inside the transaction its group commit opens.

@@ -17,7 +17,7 @@ import pytest
 
 from sms_cli.storage.jobs import JobSummary
 from tests.integration.conftest import Emu, run
-from tests.integration.test_bulk import bulk, job_ids, numbers, received, summary, write_csv
+from tests.integration.test_bulk import bulk, numbers, received, summary, write_csv
 
 
 def people(path: Path, count: int, start: int = 0) -> Path:
@@ -370,15 +370,50 @@ def test_delete_keeps_the_history(emu: Emu, profile: str, tmp_path: Path) -> Non
     assert gone.exit_code == 2 and "no bulk job" in gone.stderr
 
 
-def test_prefixes_and_ambiguity(emu: Emu, profile: str, tmp_path: Path) -> None:
-    people(tmp_path / "a.csv", 1)
-    people(tmp_path / "b.csv", 1, start=3)
-    for name in ("a.csv", "b.csv"):
-        assert bulk(str(tmp_path / name), "-m", "Hi {n}").exit_code == 2  # two ready jobs
-    ids = job_ids()
-    shared = next(i for i, (a, b) in enumerate(zip(*ids, strict=True)) if a != b)
-    common = ids[0][:shared]
-    if len(common) >= 4:  # ids made in the same moment share their time prefix
-        ambiguous = run(["bulk", "report", common[:4]])
-        assert ambiguous.exit_code == 2 and "names 2 jobs" in ambiguous.stderr
-    assert run(["bulk", "report", ids[0][:12]]).exit_code == 0
+def test_prefixes_and_ambiguity() -> None:
+    from sms_cli.storage.jobs import Journal
+    from sms_cli.storage.messages import History
+
+    first, second = "abcd" + "1" * 28, "abcd" + "2" * 28
+    history = History()
+    try:
+        journal = Journal(history)
+        for job_id in (first, second):
+            journal.create(
+                job_id=job_id, source="x.csv", fingerprint=job_id, profile="p", provider="seven"
+            )
+            assert journal.confirm(job_id, job_id, new_job=False) is None
+    finally:
+        history.close()
+    ambiguous = run(["bulk", "report", "abcd"])
+    assert ambiguous.exit_code == 2 and "names 2 jobs" in ambiguous.stderr
+    assert first in ambiguous.stderr and second in ambiguous.stderr
+    assert run(["bulk", "report", "abcd1"]).exit_code == 0
+    too_short = run(["bulk", "report", "abc"])
+    assert too_short.exit_code == 2 and "at least 4 characters" in too_short.stderr
+
+
+def test_jobs_begun_in_one_moment_have_short_ids_of_8(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    for i, name in enumerate(("a.csv", "b.csv", "c.csv")):
+        people(tmp_path / name, 1, start=i * 3)
+        assert bulk(str(tmp_path / name), "-m", "Hi {n}").exit_code == 2  # ready jobs
+    shown = [job["short_id"] for job in listed()]
+    assert len(set(shown)) == 3 and all(len(short) == 8 for short in shown)
+
+
+def test_the_same_command_with_its_name_continues_the_ready_job(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    path = people(tmp_path / "r.csv", 2)
+    assert bulk(str(path), "-m", "Hi {n}", "--name", "spring").exit_code == 2  # ready
+    again = bulk(str(path), "-m", "Hi {n}", "--name", "spring", "--yes")
+    assert again.exit_code == 0, again.stderr
+    (job,) = listed()
+    assert (job["name"], job["state"]) == ("spring", "finished")
+    assert received(emu) == Counter(numbers(2))
+    other = people(tmp_path / "o.csv", 1, start=7)
+    taken = bulk(str(other), "-m", "Hi {n}", "--name", "spring", "--yes")
+    assert taken.exit_code == 2 and "taken by job" in taken.stderr
+    assert len(listed()) == 1 and received(emu) == Counter(numbers(2))

@@ -240,7 +240,7 @@ def test_the_retry_takes_the_parents_options_and_checks_its_name(
         with history.transaction() as db:  # what a job started with send options records
             db.execute("UPDATE jobs SET options = ?, name = 'spring'", ('{"label": "spring"}',))
         parent = journal.resolve("spring")
-        with pytest.raises(Exception, match="already named 'spring'"):
+        with pytest.raises(Exception, match="'spring' is taken by job"):
             journal.create_retry(
                 parent=parent, job_id="f" * 32, lines=[2], source="x", profile=profile,
                 name="spring",

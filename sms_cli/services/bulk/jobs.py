@@ -41,7 +41,6 @@ from sms_cli.services.bulk.input import (
     preflight,
 )
 from sms_cli.services.bulk.options import BulkSendArgs
-from sms_cli.storage.db import new_id
 from sms_cli.storage.jobs import (
     CANCELLED,
     FINISHED,
@@ -56,6 +55,7 @@ from sms_cli.storage.jobs import (
     Journal,
     job_lock,
     name_problem,
+    new_job_id,
 )
 from sms_cli.storage.messages import History
 from sms_cli.storage.profiles import resolve, validate_sender
@@ -259,7 +259,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
     history = History()
     journal = Journal(history)
     try:
-        with job_lock(new_id()) as lock:
+        with job_lock(new_job_id()) as lock:
             job_id = lock.job_id
             journal.create(
                 job_id=job_id,
@@ -290,7 +290,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
             fingerprint = hashlib.sha256(
                 hashing.digest.hexdigest().encode() + options.encode()
             ).hexdigest()
-            previous = journal.confirm(job_id, fingerprint, new_job=job.new_job)
+            previous = journal.confirm(job_id, fingerprint, new_job=job.new_job, name=job.name)
             for stale in journal.discard_unfinished(unfinished, exclude=job_id):
                 view.info(f"discarded job {stale}: its pre-flight never finished; nothing was sent")
             if previous is None:

@@ -16,7 +16,6 @@ from sms_cli.errors import ExitCode, InputError
 from sms_cli.services import profiles as profile_service
 from sms_cli.services.bulk.input import RowCheck, Totals
 from sms_cli.services.bulk.jobs import BulkView, RunOptions, _check_provider, _run
-from sms_cli.storage.db import new_id
 from sms_cli.storage.jobs import (
     PREPARING,
     JobRecord,
@@ -24,6 +23,7 @@ from sms_cli.storage.jobs import (
     RetryRow,
     job_lock,
     name_problem,
+    new_job_id,
     short_ids,
 )
 from sms_cli.storage.messages import History
@@ -82,7 +82,7 @@ def failed_rows(
             ):
                 view.info("not sent; no job was made")
                 return ExitCode.OK
-        with job_lock(new_id()) as lock:
+        with job_lock(new_job_id()) as lock:
             child_id = lock.job_id
             # The parent's lock while its rows are copied: no run of it in between.
             with job_lock(parent.job_id):
