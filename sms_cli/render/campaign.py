@@ -109,11 +109,18 @@ def _explain(view: CampaignView) -> None:
     code = view.exit_code
     if code == ExitCode.UNKNOWN_OUTCOME:
         unknown = counts.get("unknown", 0) + counts.get("in_flight", 0)
-        _say(
-            f"{unknown} row(s) of unknown outcome: they may have been sent",
-            f"ask again later (smsctl bulk show {job}); resend them only when sure: "
-            f"smsctl bulk resume {job} --retry-unknown",
-        )
+        if counts.get("in_flight", 0) and view.state != "running":
+            _say(
+                f"{unknown} row(s) of unknown outcome: they may have been sent; job {job} "
+                "stopped with requests under way",
+                f"smsctl bulk resume {job} settles them (never sends them again unless asked)",
+            )
+        else:
+            _say(
+                f"{unknown} row(s) of unknown outcome: they may have been sent",
+                f"ask again later (smsctl bulk show {job}); resend them only when sure: "
+                f"smsctl bulk resume {job} --retry-unknown",
+            )
     elif code == ExitCode.REJECTED:
         failed = sum(counts.get(s, 0) for s in ("failed", "rejected", "expired"))
         _say(

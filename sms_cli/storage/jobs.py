@@ -749,6 +749,16 @@ class Journal:
 
     # -- campaign delivery: counts by state, rows to ask the provider about -------------------
 
+    def runner_gone(self, job: JobRecord) -> bool:
+        """Whether a job `running` has no live runner (killed: kill -9, SIGTERM, a crash): nobody
+        sends it, and its rows in flight may have been sent. Read-only: the state is left for
+        `bulk resume` to settle. False for a job this very process runs."""
+        if job.state != RUNNING or job.runner_pid == os.getpid():
+            return False
+        if sys.platform == "win32":  # no pid check there (_alive): the lock alone can tell
+            return False
+        return self.live_runner(job) is None
+
     def campaign_rows(
         self, job_id: str, states: Iterable[str] | None = None
     ) -> Iterator[CampaignRow]:

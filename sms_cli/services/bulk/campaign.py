@@ -16,12 +16,19 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, TypeVar
 
 from sms_cli.errors import ConfigError, ExitCode, Outcome, exit_code_for
 from sms_cli.services import profiles as profile_service
-from sms_cli.storage.jobs import CAMPAIGN_STATES, RUNNING, JobRecord, Journal, short_ids
+from sms_cli.storage.jobs import (
+    CAMPAIGN_STATES,
+    INTERRUPTED,
+    RUNNING,
+    JobRecord,
+    Journal,
+    short_ids,
+)
 from sms_cli.storage.messages import History, SentMessage
 
 if TYPE_CHECKING:
@@ -239,20 +246,21 @@ def _view(
 ) -> CampaignView:
     tally = journal.campaign_counts(job.job_id)
     counts = tally.counts
+    state, note = shown_state(journal, job)
     outcomes: Counter[Outcome] = Counter()
-    for state, n in counts.items():
-        outcome = _OUTCOMES.get(state)
-        if state == "in_flight" and job.state != RUNNING:
+    for row_state, n in counts.items():
+        outcome = _OUTCOMES.get(row_state)
+        if row_state == "in_flight" and state != RUNNING:
             outcome = Outcome.UNKNOWN  # a stopped run's: it may have been sent
         if outcome is not None and n:
             outcomes[outcome] += n
-    final = job.state != RUNNING and not any(counts.get(s, 0) for s in OPEN_STATES)
+    final = state != RUNNING and not any(counts.get(s, 0) for s in OPEN_STATES)
     return CampaignView(
         job_id=job.job_id,
         short_id=short_ids(journal.job_ids()).get(job.job_id, job.job_id),
         name=job.name,
-        state=job.state,
-        note=job.note,
+        state=state,
+        note=note,
         source=job.source,
         created_at=job.created_at,
         provider=job.provider,
@@ -269,6 +277,24 @@ def _view(
         asked=asked,
         notes=tuple(notes),
     )
+
+
+def shown_state(journal: Journal, job: JobRecord) -> tuple[str, str | None]:
+    """The job's state and note as a user should read them: a job `running` whose process is
+    gone (killed) is `interrupted`, nobody sends it. Read-only: `bulk resume` settles it."""
+    if journal.runner_gone(job):
+        return INTERRUPTED, f"{RUNNER_GONE} (process {job.runner_pid})"
+    return job.state, job.note
+
+
+RUNNER_GONE = "running, but its process is gone"
+_Job = TypeVar("_Job", bound=JobRecord)
+
+
+def shown_job(journal: Journal, job: _Job) -> _Job:
+    """JOB (a record or a `bulk jobs` summary) with the state a user should read (shown_state)."""
+    state, note = shown_state(journal, job)
+    return job if state == job.state else replace(job, state=state, note=note)
 
 
 def _price(profile: str | None) -> float | None:

@@ -136,7 +136,9 @@ def list_jobs() -> list[JobSummary]:
     try:
         journal = Journal(history)
         journal.reconcile()  # rows whose unknown outcome `status` or `listen` settled since
-        return journal.jobs()
+        from sms_cli.services.bulk.campaign import shown_job  # a killed runner: interrupted
+
+        return [shown_job(journal, job) for job in journal.jobs()]
     finally:
         history.close()
 

@@ -1,0 +1,74 @@
+"""Campaign delivery after a runner died, and `status --job --wait` on a job nobody sends."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.adversarial.bulk_emulator import *  # noqa: F403  (the emu and profile fixtures)
+from tests.integration.conftest import Emu, run
+from tests.integration.test_bulk import bulk, numbers, write_csv
+
+
+def dead_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return int(done.stdout)
+
+
+def sent_job(emu: Emu, tmp_path: Path, count: int = 3) -> None:
+    path = write_csv(tmp_path / "c.csv", [["phone"]] + [[n] for n in numbers(count)])
+    for number in numbers(count):
+        emu.script(number, "delivered")
+    assert bulk(str(path), "--message", "Sale", "--yes", "--json").exit_code == 0
+
+
+def killed_mid_run(tmp_path: Path, *, in_flight: int, pending: int = 0) -> None:
+    """As a kill -9 leaves a job: `running`, its process gone, rows in flight (and pending)."""
+    with sqlite3.connect(tmp_path / "data" / "history.sqlite3") as db:
+        db.execute("UPDATE jobs SET state = 'running', runner_pid = ?", (dead_pid(),))
+        db.execute("UPDATE job_rows SET state = 'in_flight' WHERE line <= ?", (in_flight + 1,))
+        # A row in flight has no answer yet: its message enters the history with the answer.
+        db.execute(
+            "DELETE FROM messages WHERE local_id IN"
+            " (SELECT local_id FROM job_rows WHERE state = 'in_flight')"
+        )
+        db.execute(
+            "DELETE FROM messages WHERE local_id IN (SELECT local_id FROM job_rows"
+            " WHERE line > ? AND line <= ?)",
+            (in_flight + 1, in_flight + pending + 1),
+        )
+        db.execute(
+            "UPDATE job_rows SET state = 'pending', local_id = NULL WHERE line > ? AND line <= ?",
+            (in_flight + 1, in_flight + pending + 1),
+        )
+
+
+def test_a_job_whose_runner_died_shows_interrupted_with_unknown_rows(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    sent_job(emu, tmp_path)
+    killed_mid_run(tmp_path, in_flight=1)
+    shown = bulk("show", "last", "--offline", "--json")
+    assert shown.exit_code == 8, shown.stderr
+    view = json.loads(shown.stdout)
+    assert view["job"]["state"] == "interrupted"
+    assert "process" in view["job"]["note"] and "gone" in view["job"]["note"]
+    assert view["counts"]["in_flight"] == 1 and view["final"] is False
+    assert "smsctl bulk resume" in shown.stderr
+    status = run(["status", "--job", "last", "--json"])
+    assert status.exit_code == 8
+    assert json.loads(status.stdout)["job"]["state"] == "interrupted"
+    listed = json.loads(run(["bulk", "jobs", "--json"]).stdout)["jobs"][0]
+    assert (listed["state"], listed["unknown"]) == ("interrupted", 1)
+    human = run(["bulk", "jobs"])
+    assert "interrupted" in human.stdout and "running" not in human.stdout
+    # Read-only: the journal still says running, for `bulk resume` to settle.
+    with sqlite3.connect(tmp_path / "data" / "history.sqlite3") as db:
+        assert db.execute("SELECT state FROM jobs").fetchone()[0] == "running"
+    resumed = bulk("resume", "last", "--yes", "--json")
+    assert resumed.exit_code == 8, resumed.stderr  # settled as unknown, never sent again
+    assert "1 row(s) were in flight" in resumed.stderr
