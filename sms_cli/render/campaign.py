@@ -127,6 +127,17 @@ def _explain(view: CampaignView) -> None:
             f"{failed} row(s) failed, were rejected or expired",
             f"see why: smsctl bulk report {job}; send them again: smsctl bulk retry {job} --failed",
         )
+    elif code == ExitCode.PENDING and view.state == "cancelled" and counts.get("pending", 0):
+        _say(
+            f"job {job} was cancelled: its {counts['pending']} pending row(s) will never be sent",
+            f"see every row: smsctl bulk report {job}",
+        )
+    elif code == ExitCode.PENDING and view.state != "running" and counts.get("pending", 0):
+        _say(
+            f"{counts['pending']} row(s) of job {job} are pending and nobody is sending them "
+            f"(the job is {view.state}); waiting will not send them",
+            f"send them: smsctl bulk resume {job}",
+        )
     elif code == ExitCode.PENDING:
         waiting = sum(counts.get(s, 0) for s in ("pending", "in_flight", "accepted"))
         _say(

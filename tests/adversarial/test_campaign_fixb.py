@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.adversarial.bulk_emulator import *  # noqa: F403  (the emu and profile fixtures)
@@ -72,3 +73,37 @@ def test_a_job_whose_runner_died_shows_interrupted_with_unknown_rows(
     resumed = bulk("resume", "last", "--yes", "--json")
     assert resumed.exit_code == 8, resumed.stderr  # settled as unknown, never sent again
     assert "1 row(s) were in flight" in resumed.stderr
+
+
+def test_wait_on_a_job_nobody_sends_returns_at_once(emu: Emu, profile: str, tmp_path: Path) -> None:
+    """Rows pending in a job whose runner died: waiting would never send them, so --timeout is
+    not waited out (a generous bound on the wall time: returning at once takes a fraction)."""
+    sent_job(emu, tmp_path, count=4)
+    killed_mid_run(tmp_path, in_flight=0, pending=2)
+    emu.control("advance", {"steps": 10})
+    started = time.monotonic()
+    result = run(["status", "--job", "last", "--wait", "--timeout", "5", "--interval", "0.05"])
+    assert time.monotonic() - started < 4
+    assert result.exit_code == 9, result.stderr
+    assert "nobody is sending them" in result.stderr
+    assert "smsctl bulk resume" in result.stderr
+
+
+def test_wait_is_not_held_by_an_unknown_the_provider_cannot_find(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    from sms_cli.providers.info import Capability
+    from tests.providers.selection import supports
+
+    emu.faults(mode="drop_after", times=1)
+    path = write_csv(tmp_path / "c.csv", [["phone"]] + [[n] for n in numbers(1)])
+    assert bulk(str(path), "--message", "Sale", "--yes", "--timeout", "5").exit_code == 8
+    emu.faults()
+    if supports(emu.name, Capability.FIND_SENT):  # findable: no reference makes it unfindable
+        with sqlite3.connect(tmp_path / "data" / "history.sqlite3") as db:
+            db.execute("UPDATE messages SET foreign_id = NULL")
+    started = time.monotonic()
+    result = run(["status", "--job", "last", "--wait", "--timeout", "5", "--interval", "0.05"])
+    assert time.monotonic() - started < 4
+    assert result.exit_code == 8, result.stderr
+    assert "unknown outcome" in result.stderr

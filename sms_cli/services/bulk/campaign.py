@@ -73,6 +73,8 @@ class CampaignView:
     exit_code: ExitCode
     asked: int = 0  # messages asked about at the provider
     notes: tuple[str, ...] = field(default=())  # what the user should know (stderr)
+    changing: int = 0  # rows that can still change without the user: a live run's, or at the
+    # provider (accepted, or unknown and findable); `status --job --wait` waits for these only
 
     @property
     def estimated_cost(self) -> float | None:
@@ -120,11 +122,11 @@ def _show(
         journal = Journal(history)
         job = journal.resolve(ref)
         notes: list[str] = []
-        asked = 0
+        asked = stuck = 0
         if refresh:
-            asked = _refresh(journal, history, job, profile, timeout, notes, clock)
+            asked, stuck = _refresh(journal, history, job, profile, timeout, notes, clock)
         journal.reconcile(job.job_id)
-        return _view(journal, journal.job(job.job_id) or job, waited, asked, notes)
+        return _view(journal, journal.job(job.job_id) or job, waited, asked, notes, stuck)
     finally:
         history.close()
 
@@ -140,8 +142,10 @@ def watch(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> CampaignView:
-    """`status --job JOB --wait`: ask until nothing can change or TIMEOUT passes; the pause
-    between polls grows 1.5x up to MAX_INTERVAL, as `status --wait`."""
+    """`status --job JOB --wait`: ask until nothing can change by itself (no live run, no row
+    the provider can still move: CampaignView.changing) or TIMEOUT passes; the pause between
+    polls grows 1.5x up to MAX_INTERVAL, as `status --wait`. A job nobody sends, with rows
+    pending, returns at once: waiting would not send them."""
     from sms_cli.services.tracking import request_timeout
 
     deadline = clock() + timeout
@@ -152,7 +156,7 @@ def watch(
                     clock=clock)  # fmt: skip
 
     view = poll()
-    while not view.final:
+    while view.changing:
         if on_poll is not None:
             on_poll(view)
         remaining = deadline - clock()
@@ -172,21 +176,24 @@ def _refresh(
     timeout: float,
     notes: list[str],
     clock: Callable[[], float],
-) -> int:
-    """Ask about the job's messages that are not final; the number asked about."""
+) -> tuple[int, int]:
+    """Ask about the job's messages that are not final: the number asked about, and how many
+    of them the provider can never move (no delivery reports; a lost answer it cannot find)."""
     # The network side loads only when there is something to ask (not for --offline).
     from sms_cli.services.tracking import Clients, refresh_row, request_timeout
 
     messages = journal.messages_to_ask(job.job_id)
     if not messages:
-        return 0
+        return 0, 0
     deadline = clock() + timeout
     clients = Clients(profile, timeout=request_timeout(timeout))
     try:
         with_id = [m for m in messages if m.provider_id]
-        if with_id:
-            _ask_in_batches(with_id, history, clients, notes)
+        stuck = 0
+        if with_id and not _ask_in_batches(with_id, history, clients, notes):
+            stuck += len(with_id)
         lost = [m for m in messages if not m.provider_id and m.status == "unknown"]
+        stuck += sum(not _findable(m, clients) for m in lost)
         settled = 0
         for done, message in enumerate(lost):
             if clock() >= deadline:
@@ -202,14 +209,31 @@ def _refresh(
                 notes.append(f"{message.recipient}: {tracked.note}")
         if settled:
             notes.append(f"{settled} row(s) of unknown outcome settled from the provider")
-        return len(with_id) + len(lost)
+        return len(with_id) + len(lost), stuck
     finally:
         clients.close()
 
 
+def _findable(message: SentMessage, clients: Clients) -> bool:
+    """Whether a send whose answer was lost can be found at its provider (a SentFinder, the
+    reference sent with it, a number to search by), so that waiting may settle it."""
+    from sms_cli.providers.base import SentFinder, address_book_name
+    from sms_cli.providers.info import Capability
+
+    _, client = clients.for_name(message.profile, message.provider)
+    return (
+        isinstance(client, SentFinder)
+        and client.info.supports(Capability.FIND_SENT)
+        and bool(message.foreign_id)
+        and address_book_name(message.recipient) is None
+    )
+
+
 def _ask_in_batches(
     messages: list[SentMessage], history: History, clients: Clients, notes: list[str]
-) -> None:
+) -> bool:
+    """Ask about MESSAGES (they have provider ids) in batches; False when the provider offers
+    no delivery reports at all."""
     from sms_cli.providers.base import StatusQuery, StatusReader, not_found
     from sms_cli.providers.info import Capability
     from sms_cli.services.tracking import report_time
@@ -218,7 +242,7 @@ def _ask_in_batches(
     _, client = clients.for_name(first.profile, first.provider)
     if not isinstance(client, StatusReader) or not client.info.supports(Capability.STATUS):
         notes.append(f"{client.info.title} offers no delivery reports to ask for")
-        return
+        return False
     queries = [StatusQuery(str(m.provider_id), m.bulk_id) for m in messages]
     reports = {r.id: r for r in client.status_of(queries) if r.id is not None and not not_found(r)}
     unknown_to_provider = 0
@@ -239,10 +263,11 @@ def _ask_in_batches(
             f"{client.info.title} does not know {unknown_to_provider} of the job's message "
             "ids (yet, or any more); their recorded state is kept"
         )
+    return True
 
 
 def _view(
-    journal: Journal, job: JobRecord, waited: bool, asked: int, notes: list[str]
+    journal: Journal, job: JobRecord, waited: bool, asked: int, notes: list[str], stuck: int = 0
 ) -> CampaignView:
     tally = journal.campaign_counts(job.job_id)
     counts = tally.counts
@@ -255,6 +280,8 @@ def _view(
         if outcome is not None and n:
             outcomes[outcome] += n
     final = state != RUNNING and not any(counts.get(s, 0) for s in OPEN_STATES)
+    run = counts["pending"] + counts["in_flight"] if state == RUNNING else 0
+    at_provider = max(0, counts["accepted"] + counts["unknown"] - stuck)
     return CampaignView(
         job_id=job.job_id,
         short_id=short_ids(journal.job_ids()).get(job.job_id, job.job_id),
@@ -276,6 +303,7 @@ def _view(
         exit_code=exit_code_for(outcomes, partial=False, waited=waited),
         asked=asked,
         notes=tuple(notes),
+        changing=run + at_provider,
     )
 
 
