@@ -15,8 +15,9 @@ from typing import Any, TextIO
 import typer
 
 from sms_cli.core.printable import visible
-from sms_cli.errors import InputError
+from sms_cli.errors import ExitCode, InputError
 from sms_cli.render import output
+from sms_cli.render.campaign import say, what_next
 from sms_cli.render.table import short, table
 from sms_cli.services.bulk.engine import Progress
 from sms_cli.services.bulk.input import RowCheck, Totals
@@ -138,6 +139,9 @@ class BulkRenderer:
         table(("Rows", "Count"), lines)
         rate = f" in {elapsed:.1f} s ({requests / elapsed:.1f}/s)" if elapsed > 0 else ""
         output.info(f"job {job_id}: {requests} requests{rate}")
+
+    def what_next(self, counts: dict[str, int], short: str, code: ExitCode) -> None:
+        say(what_next(counts, code, short, ended=True))
 
     def report(self, path: Path, rows: Iterable[tuple[object, ...]]) -> None:
         """Every row's outcome as CSV; an InputError when the file cannot be written."""

@@ -107,3 +107,37 @@ def test_wait_is_not_held_by_an_unknown_the_provider_cannot_find(
     assert time.monotonic() - started < 4
     assert result.exit_code == 8, result.stderr
     assert "unknown outcome" in result.stderr
+
+
+# -- one explainer; the summary counts what `bulk show` counts -------------------------------
+
+
+def test_invalid_rows_are_not_failed_rows_at_the_end_nor_in_show(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "c.csv", [["phone"], [numbers(2)[0]], ["not a number"]])
+    sent = bulk(str(path), "--message", "Sale", "--yes", "--json")
+    assert sent.exit_code == 3, sent.stderr  # exit codes unchanged
+    short = json.loads(run(["bulk", "jobs", "--json"]).stdout)["jobs"][0]["short_id"]
+    said = f"1 invalid row(s): see smsctl bulk report {short}"
+    assert said in sent.stderr
+    assert "retry" not in sent.stderr and "row(s) failed" not in sent.stderr
+    shown = bulk("show", "last", "--offline")
+    assert said in shown.stderr and "retry" not in shown.stderr
+
+
+def test_the_end_of_a_run_counts_campaign_states_as_show_does(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    sent_job(emu, tmp_path, count=2)
+    emu.control("advance", {"steps": 10})
+    show = bulk("show", "last", "--json")
+    assert show.exit_code == 0, show.stderr
+    counts = {k: v for k, v in json.loads(show.stdout)["counts"].items() if v}
+    assert counts == {"delivered": 2}
+    again = bulk("resume", "last", "--yes", "--json")
+    assert again.exit_code == 0, again.stderr
+    ended = json.loads(again.stdout)
+    assert ended["rows"] == counts
+    assert set(ended) >= {"rows", "failed_by_reason", "segments_sent", "provider_price"}
+    assert "finished: 2 message(s) accepted" in again.stderr

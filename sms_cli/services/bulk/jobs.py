@@ -114,6 +114,7 @@ class BulkView(Protocol):
     def summary(
         self, job_id: str, state: str | None, outcome: JobOutcome, requests: int, elapsed: float
     ) -> None: ...
+    def what_next(self, counts: dict[str, int], short: str, code: ExitCode) -> None: ...
     def report(self, path: Path, rows: Iterable[tuple[object, ...]]) -> None: ...
 
 
@@ -157,36 +158,6 @@ def finished_exit_code(counts: dict[str, int]) -> ExitCode:
         elif state != "skipped":
             outcomes[Outcome.FAILED] += n
     return exit_code_for(outcomes)
-
-
-def what_next(counts: dict[str, int], short: str, code: ExitCode, view: BulkView) -> None:
-    """The last line of a run that ended with its rows answered: what happened and what to do
-    next, for every exit code (the summary table above it has the counts)."""
-    failed = sum(
-        n for state, n in counts.items() if state in ("failed", "rejected", "expired", "invalid")
-    )
-    unknown = counts.get("unknown", 0) + counts.get("in_flight", 0)
-    accepted = counts.get("accepted", 0)
-    if code == ExitCode.UNKNOWN_OUTCOME:
-        view.warning(
-            f"job {short}: {unknown} row(s) of unknown outcome: they may have been sent"
-            + (f"; {failed} row(s) failed" if failed else ""),
-            hint=f"settle them: smsctl status --job {short}; send them again on purpose: "
-            f"smsctl bulk resume {short} --retry-unknown",
-        )
-    elif code in (ExitCode.PARTIAL, ExitCode.REJECTED):
-        view.error(
-            f"job {short}: {failed} row(s) failed, {accepted} accepted",
-            hint=f"see why: smsctl bulk show {short}; send them again: "
-            f"smsctl bulk retry {short} --failed",
-        )
-    elif code == ExitCode.OK:
-        view.info(f"job {short} finished: {accepted} message(s) accepted")
-    else:
-        view.error(
-            f"job {short}: {accepted} accepted, {counts.get('pending', 0)} not sent",
-            hint=f"see: smsctl bulk show {short}",
-        )
 
 
 def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
@@ -412,7 +383,7 @@ def resume(
                 counts = journal.counts(job_id)
                 code = finished_exit_code(counts)
                 _report_and_summary(journal, job_id, run, 0, 0.0, view)
-                what_next(counts, short, code, view)
+                view.what_next(journal.campaign_counts(job_id).counts, short, code)
                 return code
             if not yes:
                 if not view.interactive():
@@ -609,7 +580,7 @@ def _send_pending(
     _report_and_summary(journal, job_id, run, result.progress.requests, result.elapsed, view)
     kind, message, hint = last
     if kind == "finished":
-        what_next(counts, short, code, view)
+        view.what_next(journal.campaign_counts(job_id).counts, short, code)
     else:
         view.error(message, hint=hint)
     return code
