@@ -22,7 +22,7 @@ from sms_cli.render.table import short, table
 from sms_cli.services.bulk.engine import Progress
 from sms_cli.services.bulk.input import RowCheck, Totals
 from sms_cli.services.bulk.lifecycle import Cancelled, Deleted
-from sms_cli.storage.jobs import PAUSED, JobOutcome, JobSummary, short_ids
+from sms_cli.storage.jobs import PAUSED, CampaignCounts, JobSummary, short_ids
 
 
 class BulkRenderer:
@@ -115,8 +115,10 @@ class BulkRenderer:
         return ProgressDisplay(total)
 
     def summary(
-        self, job_id: str, state: str | None, outcome: JobOutcome, requests: int, elapsed: float
+        self, job_id: str, state: str | None, tally: CampaignCounts, requests: int, elapsed: float
     ) -> None:
+        # Rows by campaign state, as `bulk show` counts them (the states with rows).
+        rows = {row_state: n for row_state, n in tally.counts.items() if n}
         if self.json:
             output.print_json(
                 {
@@ -124,18 +126,19 @@ class BulkRenderer:
                     "state": state,
                     "requests": requests,
                     "seconds": round(elapsed, 3),
-                    **outcome.as_dict(),
+                    "rows": rows,
+                    "failed_by_reason": tally.failed_by_reason,
+                    "segments_sent": tally.segments_sent,
+                    "provider_price": tally.provider_price,
                 }
             )
             return
-        lines = [(row_state, str(n)) for row_state, n in sorted(outcome.rows.items())]
+        lines = [(row_state, str(n)) for row_state, n in rows.items()]
         # A reason is the provider's words: shown, never obeyed (visible).
-        lines += [
-            (f"  {visible(reason)}", str(n)) for reason, n in outcome.failed_by_reason.items()
-        ]
-        lines.append(("segments sent", str(outcome.segments_sent)))
-        if outcome.provider_price is not None:
-            lines.append(("charged", str(outcome.provider_price)))
+        lines += [(f"  {visible(reason)}", str(n)) for reason, n in tally.failed_by_reason.items()]
+        lines.append(("segments sent", str(tally.segments_sent)))
+        if tally.provider_price is not None:
+            lines.append(("charged", str(tally.provider_price)))
         table(("Rows", "Count"), lines)
         rate = f" in {elapsed:.1f} s ({requests / elapsed:.1f}/s)" if elapsed > 0 else ""
         output.info(f"job {job_id}: {requests} requests{rate}")

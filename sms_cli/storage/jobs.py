@@ -1,6 +1,6 @@
 """The bulk job journal: jobs and their rows in the history database, and the lock that keeps
 one job to one process. Every SQL statement about jobs lives here; reads return typed frozen
-records (JobRecord, JobSummary, JobOutcome), never sqlite3.Row.
+records (JobRecord, JobSummary, CampaignCounts), never sqlite3.Row.
 
 A job's rows live in the history database (`jobs`, `job_rows`). Each row is `pending` until a
 worker takes it; it is written `in_flight` (with its message in the history) before its request
@@ -95,19 +95,6 @@ class JobSummary(JobRecord):
     failed: int | None
     unknown: int | None
     cancelled: int | None
-
-
-@dataclass(frozen=True)
-class JobOutcome:
-    """Rows by state, failures by reason, segments sent and what the provider charged."""
-
-    rows: dict[str, int]
-    failed_by_reason: dict[str, int]
-    segments_sent: int
-    provider_price: float | None
-
-    def as_dict(self) -> dict[str, object]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 # -- campaign delivery: a row's state as a campaign sees it ---------------------------------
@@ -628,28 +615,6 @@ class Journal:
             "SELECT state, COUNT(*) FROM job_rows WHERE job_id = ? GROUP BY state", (job_id,)
         )
         return {state: n for state, n in rows}
-
-    def outcome(self, job_id: str) -> JobOutcome:
-        """Rows by state, failures by reason, segments sent and what the provider charged."""
-        reasons = self.db.execute(
-            "SELECT COALESCE(error, state), COUNT(*) FROM job_rows WHERE job_id = ?"
-            " AND state IN ('failed', 'rejected', 'expired') GROUP BY 1 ORDER BY 2 DESC",
-            (job_id,),
-        )
-        segments = self.db.execute(
-            "SELECT COALESCE(SUM(segments), 0) FROM job_rows"
-            " WHERE job_id = ? AND state = 'accepted'",
-            (job_id,),
-        ).fetchone()[0]
-        charged = self.db.execute(
-            "SELECT SUM(price) FROM messages WHERE batch_id = ?", (job_id,)
-        ).fetchone()[0]
-        return JobOutcome(
-            rows=self.counts(job_id),
-            failed_by_reason={reason: n for reason, n in reasons},
-            segments_sent=segments,
-            provider_price=round(charged, 6) if charged is not None else None,
-        )
 
     def settle_in_flight(self, job_id: str) -> int:
         """Rows left in flight by a crash may have been sent: they become unknown, and enter the

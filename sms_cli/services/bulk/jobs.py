@@ -49,7 +49,7 @@ from sms_cli.storage.jobs import (
     PREPARING,
     READY,
     RUNNING,
-    JobOutcome,
+    CampaignCounts,
     JobRecord,
     JobSummary,
     Journal,
@@ -112,7 +112,7 @@ class BulkView(Protocol):
     def confirm(self, question: str) -> bool: ...
     def progress(self, total: int) -> ProgressSink: ...
     def summary(
-        self, job_id: str, state: str | None, outcome: JobOutcome, requests: int, elapsed: float
+        self, job_id: str, state: str | None, tally: CampaignCounts, requests: int, elapsed: float
     ) -> None: ...
     def what_next(self, counts: dict[str, int], short: str, code: ExitCode) -> None: ...
     def report(self, path: Path, rows: Iterable[tuple[object, ...]]) -> None: ...
@@ -604,7 +604,8 @@ def _report_and_summary(
 
 def _summary(journal: Journal, job_id: str, requests: int, elapsed: float, view: BulkView) -> None:
     job = journal.job(job_id)
-    view.summary(job_id, job.state if job else None, journal.outcome(job_id), requests, elapsed)
+    tally = journal.campaign_counts(job_id)
+    view.summary(job_id, job.state if job else None, tally, requests, elapsed)
 
 
 def _check_provider(job: JobRecord, profile_name: str, *, required: bool) -> None:
