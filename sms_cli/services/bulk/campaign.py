@@ -193,25 +193,83 @@ def _refresh(
         if with_id and not _ask_in_batches(with_id, history, clients, notes):
             stuck += len(with_id)
         lost = [m for m in messages if not m.provider_id and m.status == "unknown"]
-        stuck += sum(not _findable(m, clients) for m in lost)
+        findable = [m for m in lost if _findable(m, clients)]
+        stuck += len(lost) - len(findable)
+        # The rows of one lost request share its reference and day: looked up together.
+        requests: dict[tuple[str | None, str, str, str], list[SentMessage]] = {}
+        for m in findable:
+            requests.setdefault(_request_of(m), []).append(m)
+        groups = [g for g in requests.values() if len(g) > 1]
+        grouped = {m.local_id for g in groups for m in g}
+        singles = [m for m in lost if m.local_id not in grouped]
         settled = 0
-        for done, message in enumerate(lost):
+        left = len(lost)
+        for group in groups:
             if clock() >= deadline:
-                notes.append(
-                    f"{len(lost) - done} row(s) of unknown outcome were not looked for within "
-                    "--timeout; run it again (or with a longer --timeout) before resending"
-                )
+                break
+            settled += _find_request(group, history, clients, notes)
+            left -= len(group)
+        for message in singles:
+            if clock() >= deadline:
                 break
             tracked = refresh_row(message, history, clients)
+            left -= 1
             if tracked.status != "unknown":
                 settled += 1
             elif tracked.note and len(lost) == 1:
                 notes.append(f"{message.recipient}: {tracked.note}")
+        if left:
+            notes.append(
+                f"{left} row(s) of unknown outcome were not looked for within --timeout; run it "
+                "again (or with a longer --timeout) before resending"
+            )
         if settled:
             notes.append(f"{settled} row(s) of unknown outcome settled from the provider")
         return len(with_id) + len(lost), stuck
     finally:
         clients.close()
+
+
+def _request_of(message: SentMessage) -> tuple[str | None, str, str, str]:
+    return (message.profile, message.provider, str(message.foreign_id), message.submitted_at[:10])
+
+
+def _find_request(
+    group: list[SentMessage], history: History, clients: Clients, notes: list[str]
+) -> int:
+    """Look up the rows of one lost request together (SentFinder.find_sent_many: a provider
+    may search once for all of them, not once per recipient); the number settled."""
+    from sms_cli.providers.base import SentFinder
+    from sms_cli.services.tracking import report_time
+
+    first = group[0]
+    _, client = clients.for_name(first.profile, first.provider)
+    assert isinstance(client, SentFinder)  # _findable
+    found, incomplete = client.find_sent_many(
+        foreign_id=str(first.foreign_id),
+        recipients=[m.recipient for m in group],
+        sent_on=first.submitted_at[:10],
+    )
+    for message in group:
+        report = found.get(message.recipient)
+        if report is not None:
+            history.update_status(
+                message.local_id,
+                report.status,
+                report.provider_status,
+                report_time(report),
+                provider_id=report.id,
+                reason=report.reason,
+            )
+    missing = len(group) - len(found)
+    if missing and incomplete:
+        notes.append(f"{missing} row(s) of one lost request: {incomplete}; check again later")
+    elif missing:
+        notes.append(
+            f"{missing} row(s) of one lost request are not in the provider's journal: probably "
+            "not sent (check again later before resending)"
+        )
+    return len(found)
 
 
 def _findable(message: SentMessage, clients: Clients) -> bool:
