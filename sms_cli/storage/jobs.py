@@ -151,25 +151,6 @@ _ROW_STATE_OF_STATUS = (
 
 
 @dataclass(frozen=True)
-class CampaignRow:
-    """One row of a job as its campaign sees it (Journal.campaign_rows)."""
-
-    line: int
-    recipient: str | None
-    sender: str | None
-    text: str | None
-    encoding: str | None
-    segments: int
-    state: str  # one of CAMPAIGN_STATES
-    reason: str | None
-    local_id: str | None
-    provider_id: str | None
-    bulk_id: str | None
-    send_at: str | None
-    label: str | None
-
-
-@dataclass(frozen=True)
 class CampaignCounts:
     """A job's rows by campaign state, failures by reason, segments sent, what was charged."""
 
@@ -723,32 +704,6 @@ class Journal:
         if sys.platform == "win32":  # no pid check there (_alive): the lock alone can tell
             return False
         return self.live_runner(job) is None
-
-    def campaign_rows(
-        self, job_id: str, states: Iterable[str] | None = None
-    ) -> Iterator[CampaignRow]:
-        """The job's rows with their campaign state (CAMPAIGN_STATE), by line; only those in
-        STATES when given (e.g. ("rejected", "failed", "expired") for `bulk retry --failed`)."""
-        wanted = tuple(states) if states is not None else None
-        where = ""
-        params: list[object] = [job_id]
-        if wanted is not None:
-            if not wanted:
-                return
-            where = f" AND {CAMPAIGN_STATE} IN ({', '.join('?' * len(wanted))})"
-            params += wanted
-        cursor = self.db.execute(
-            f"SELECT r.line, r.recipient, r.sender, r.text, r.encoding, r.segments,"
-            f" {CAMPAIGN_STATE} AS campaign_state, {CAMPAIGN_REASON} AS reason, r.local_id,"
-            f" COALESCE(m.provider_id, r.provider_id), COALESCE(m.bulk_id, r.bulk_id),"
-            f" r.send_at, r.label FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id"
-            f" WHERE r.job_id = ?{where} ORDER BY r.line",
-            params,
-        )
-        try:
-            yield from (CampaignRow(*row) for row in cursor)
-        finally:
-            cursor.close()
 
     def campaign_counts(self, job_id: str) -> CampaignCounts:
         """Rows by campaign state (every state, zeros too), failures by reason, segments sent

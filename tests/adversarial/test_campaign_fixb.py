@@ -141,3 +141,17 @@ def test_the_end_of_a_run_counts_campaign_states_as_show_does(
     assert ended["rows"] == counts
     assert set(ended) >= {"rows", "failed_by_reason", "segments_sent", "provider_price"}
     assert "finished: 2 message(s) accepted" in again.stderr
+
+
+def test_a_history_that_fails_a_read_is_exit_4_for_show_and_jobs(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    """One storage_errors (services/bulk) for the campaign view and the job commands."""
+    sent_job(emu, tmp_path, count=1)
+    with sqlite3.connect(tmp_path / "data" / "history.sqlite3") as db:
+        db.execute("ALTER TABLE job_rows RENAME TO job_rows_gone")
+    for command in (["bulk", "show", "last", "--offline"], ["bulk", "jobs"]):
+        result = run(command)
+        assert result.exit_code == 4, (command, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert "the history" in result.stderr

@@ -11,16 +11,15 @@ render/campaign.py.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from sms_cli.errors import ConfigError, ExitCode, Outcome, exit_code_for
 from sms_cli.services import profiles as profile_service
+from sms_cli.services.bulk import storage_errors
 from sms_cli.storage.jobs import (
     CAMPAIGN_STATES,
     INTERRUPTED,
@@ -93,20 +92,11 @@ def show(
     clock: Callable[[], float] = time.monotonic,
 ) -> CampaignView:
     """The campaign view of the job REF names; with `refresh`, ask the provider first."""
-    with _storage_errors():
+    with storage_errors(
+        "read the bulk job from",
+        hint="fix the data directory (SMSCTL_DATA_DIR), then: smsctl bulk show JOB",
+    ):
         return _show(ref, refresh, profile, timeout, waited, clock)
-
-
-@contextmanager
-def _storage_errors() -> Iterator[None]:
-    """A history that fails a read or write is local storage (exit 4), never a bug."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise ConfigError(
-            f"could not read the bulk job from the history ({type(exc).__name__}: {exc})",
-            hint="fix the data directory (SMSCTL_DATA_DIR), then: smsctl bulk show JOB",
-        ) from None
 
 
 def _show(

@@ -10,11 +10,9 @@ import contextlib
 import hashlib
 import io
 import os
-import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,6 +28,7 @@ from sms_cli.errors import (
 from sms_cli.providers import registry
 from sms_cli.services import profiles as profile_service
 from sms_cli.services.bulk import options as job_options
+from sms_cli.services.bulk import storage_errors as storage_errors
 from sms_cli.services.bulk.engine import Engine, Progress, batches, tune_gc
 from sms_cli.services.bulk.input import (
     RowCheck,
@@ -116,20 +115,6 @@ class BulkView(Protocol):
     ) -> None: ...
     def what_next(self, counts: dict[str, int], short: str, code: ExitCode) -> None: ...
     def report(self, path: Path, rows: Iterable[tuple[object, ...]]) -> None: ...
-
-
-@contextmanager
-def storage_errors() -> Iterator[None]:
-    """A history database that fails a read or write is local storage (exit 4), not a bug: the
-    job journal is transactional, so whatever it holds is still resumable."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise ConfigError(
-            f"could not record the bulk job in the history ({type(exc).__name__}: {exc})",
-            hint="free space or fix the data directory, then: smsctl bulk jobs; "
-            "smsctl bulk resume JOB",
-        ) from None
 
 
 def list_jobs() -> list[JobSummary]:
