@@ -249,6 +249,8 @@ class ProgressDisplay:
         self.lock = threading.Lock()  # updated from every worker thread
         self.bar: Any = None
         self.broken = 0  # writes that failed: after the first, nothing more is shown
+        self.latest: Progress | None = None  # the last update, shown or not
+        self.shown = 0  # rows answered as last shown
         if output.is_terminal(output.stderr()):
             from rich.progress import (
                 BarColumn,
@@ -275,18 +277,23 @@ class ProgressDisplay:
         stops the sending (`2> >(head -c 150)`)."""
         now = time.monotonic()
         with self.lock:  # every worker calls this after every request: decide first, then format
+            self.latest = progress
             if self.broken or now - self.last < (0.1 if self.bar is not None else 1.0):
                 return
             self.last = now
-            done = progress.accepted + progress.failed + progress.unknown
-            elapsed = max(now - progress.started, 1e-6)
-            detail = (
-                f"{progress.accepted} accepted, {progress.failed} failed, "
-                f"{progress.unknown} unknown, {done / elapsed:.1f}/s"
-            )
-            self._show(done, detail)
+            self._show(*self._detail(progress, now))
+
+    def _detail(self, progress: Progress, now: float) -> tuple[int, str]:
+        done = progress.accepted + progress.failed + progress.unknown
+        elapsed = max(now - progress.started, 1e-6)
+        detail = (
+            f"{progress.accepted} accepted, {progress.failed} failed, "
+            f"{progress.unknown} unknown, {done / elapsed:.1f}/s"
+        )
+        return done, detail
 
     def _show(self, done: int, detail: str) -> None:
+        self.shown = done
         try:
             if self.bar is not None:
                 self.bar.update(self.task, completed=done, detail=detail)
@@ -296,6 +303,14 @@ class ProgressDisplay:
             self.broken += 1
 
     def close(self) -> None:
+        # The last answers came within the throttle: the final state is shown, never a stale one
+        # ("answered 1 of 10" after all ten).
+        with self.lock:
+            latest = self.latest
+            if latest is not None and not self.broken:
+                done, detail = self._detail(latest, time.monotonic())
+                if done != self.shown:
+                    self._show(done, detail)
         if self.bar is not None:
             try:
                 self.bar.stop()

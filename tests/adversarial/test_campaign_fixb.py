@@ -155,3 +155,13 @@ def test_a_history_that_fails_a_read_is_exit_4_for_show_and_jobs(
         assert result.exit_code == 4, (command, result.stderr)
         assert "Traceback" not in result.stderr
         assert "the history" in result.stderr
+
+
+def test_the_progress_line_off_a_terminal_ends_on_the_final_count(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "c.csv", [["phone"]] + [[n] for n in numbers(10)])
+    sent = bulk(str(path), "--message", "Sale", "--yes", "--batch-size", "1")
+    assert sent.exit_code == 0, sent.stderr
+    lines = [line for line in sent.stderr.splitlines() if line.startswith("answered ")]
+    assert lines and lines[-1].startswith("answered 10 of 10: 10 accepted"), lines
