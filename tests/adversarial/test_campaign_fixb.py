@@ -165,3 +165,11 @@ def test_the_progress_line_off_a_terminal_ends_on_the_final_count(
     assert sent.exit_code == 0, sent.stderr
     lines = [line for line in sent.stderr.splitlines() if line.startswith("answered ")]
     assert lines and lines[-1].startswith("answered 10 of 10: 10 accepted"), lines
+
+
+def test_retry_unknown_with_none_says_none(emu: Emu, profile: str, tmp_path: Path) -> None:
+    sent_job(emu, tmp_path, count=1)
+    again = bulk("resume", "last", "--retry-unknown", "--yes")
+    assert again.exit_code == 0, again.stderr
+    assert "0 row(s)" not in again.stderr
+    assert "no row of unknown outcome to send again" in again.stderr

@@ -360,7 +360,10 @@ def resume(
                 )
             if retry_unknown:
                 again = journal.retry_unknown(job_id)
-                view.warning(f"{again} row(s) of unknown outcome will be sent again, as asked")
+                if again:
+                    view.warning(f"{again} row(s) of unknown outcome will be sent again, as asked")
+                else:
+                    view.info("--retry-unknown: no row of unknown outcome to send again")
             pending = journal.counts(job_id).get("pending", 0)
             if pending == 0:
                 view.info(f"nothing pending in job {short}")
