@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.adversarial.bulk_emulator import *  # noqa: F403  (the emu and profile fixtures)
 from tests.integration.conftest import Emu, run
 from tests.integration.test_bulk import bulk, numbers, write_csv
@@ -173,3 +175,23 @@ def test_retry_unknown_with_none_says_none(emu: Emu, profile: str, tmp_path: Pat
     assert again.exit_code == 0, again.stderr
     assert "0 row(s)" not in again.stderr
     assert "no row of unknown outcome to send again" in again.stderr
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["--attach-validity", "3"], ["--attach-password-env", "SMSCTL_TEST_PW"]],
+    ids=["validity", "password"],
+)
+def test_attach_extras_without_attach_are_refused(
+    emu: Emu, profile: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: list[str]
+) -> None:
+    monkeypatch.setenv("SMSCTL_TEST_PW", "s3cret-pw")
+    path = write_csv(tmp_path / "c.csv", [["phone"]] + [[n] for n in numbers(1)])
+    for command in (
+        ["send", "--to", numbers(1)[0], "Hi", *extra],
+        ["bulk", str(path), "--message", "Hi", "--yes", *extra],
+    ):
+        result = run(command)
+        assert result.exit_code == 2, (command, result.stderr)
+        assert "without --attach" in result.stderr
+    assert emu.sends() == []
