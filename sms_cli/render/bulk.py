@@ -17,7 +17,7 @@ import typer
 from sms_cli.core.printable import visible
 from sms_cli.errors import ExitCode, InputError
 from sms_cli.render import output
-from sms_cli.render.campaign import say, what_next
+from sms_cli.render.campaign import charged_label, say, what_next
 from sms_cli.render.table import short, table
 from sms_cli.services.bulk.engine import Progress
 from sms_cli.services.bulk.input import RowCheck, Totals
@@ -138,7 +138,8 @@ class BulkRenderer:
         lines += [(f"  {visible(reason)}", str(n)) for reason, n in tally.failed_by_reason.items()]
         lines.append(("segments sent", str(tally.segments_sent)))
         if tally.provider_price is not None:
-            lines.append(("charged", str(tally.provider_price)))
+            label = charged_label(tally.priced_rows, tally.sent_rows)
+            lines.append((label, str(tally.provider_price)))
         table(("Rows", "Count"), lines)
         rate = f" in {elapsed:.1f} s ({requests / elapsed:.1f}/s)" if elapsed > 0 else ""
         output.info(f"job {job_id}: {requests} requests{rate}")

@@ -55,6 +55,8 @@ def campaign_json(view: CampaignView) -> dict[str, Any]:
         "segments_sent": view.segments_sent,
         "cost": {
             "charged": view.charged,
+            "priced_rows": view.priced_rows,
+            "sent_rows": view.sent_rows,
             "estimated": view.estimated_cost,
             "price_per_segment": view.price_per_segment,
         },
@@ -82,11 +84,17 @@ def campaign_human(view: CampaignView) -> None:
     lines += [(f"  {visible(reason)}", str(n)) for reason, n in view.failed_by_reason.items()]
     lines.append(("segments sent", str(view.segments_sent)))
     if view.charged is not None:
-        lines.append(("charged", str(view.charged)))
+        lines.append((charged_label(view.priced_rows, view.sent_rows), str(view.charged)))
     if view.estimated_cost is not None:
         per = f"{view.price_per_segment} a segment"
         lines.append(("estimated cost", f"{view.estimated_cost} ({per})"))
     table(("State", "Rows"), lines)
+
+
+def charged_label(priced: int, sent: int) -> str:
+    """The label "charged", saying so when the provider priced only some of the rows it
+    took: the sum is then less than the bill."""
+    return "charged" if priced >= sent else f"charged ({priced} of {sent} rows priced)"
 
 
 def emit(view: CampaignView, *, json: bool) -> None:

@@ -158,6 +158,8 @@ class CampaignCounts:
     failed_by_reason: dict[str, int]
     segments_sent: int
     provider_price: float | None
+    sent_rows: int = 0  # rows the provider took (their segments are segments_sent)
+    priced_rows: int = 0  # of those, rows whose price the provider reported
 
 
 # A pending row as the engine reads it: (line, recipient, sender, text, send_at, label).
@@ -711,7 +713,7 @@ class Journal:
         grouped by what decides the state (campaign_state), so the CASE runs per group."""
         counts = dict.fromkeys(CAMPAIGN_STATES, 0)
         reasons: dict[str, int] = {}
-        segments = 0
+        segments = sent_rows = priced_rows = 0
         charged: float | None = None
         rows = self.db.execute(
             f"""
@@ -736,6 +738,8 @@ class Journal:
             )
             if sent:
                 segments += parts or 0
+                sent_rows += n
+                priced_rows += priced
             if priced:
                 charged = (charged or 0.0) + price
         return CampaignCounts(
@@ -743,6 +747,8 @@ class Journal:
             failed_by_reason=dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
             segments_sent=segments,
             provider_price=round(charged, 6) if charged is not None else None,
+            sent_rows=sent_rows,
+            priced_rows=priced_rows,
         )
 
     def messages_to_ask(self, job_id: str) -> list[SentMessage]:

@@ -195,3 +195,17 @@ def test_attach_extras_without_attach_are_refused(
         assert result.exit_code == 2, (command, result.stderr)
         assert "without --attach" in result.stderr
     assert emu.sends() == []
+
+
+def test_charged_says_how_many_rows_were_priced(emu: Emu, profile: str, tmp_path: Path) -> None:
+    sent_job(emu, tmp_path, count=2)
+    with sqlite3.connect(tmp_path / "data" / "history.sqlite3") as db:
+        db.execute("UPDATE messages SET price = 0.075")
+        db.execute(
+            "UPDATE messages SET price = NULL WHERE rowid = (SELECT MIN(rowid) FROM messages)"
+        )
+    view = json.loads(bulk("show", "last", "--offline", "--json").stdout)
+    assert view["cost"]["charged"] == 0.075
+    assert (view["cost"]["priced_rows"], view["cost"]["sent_rows"]) == (1, 2)
+    human = bulk("show", "last", "--offline")
+    assert "charged (1 of 2 rows priced)" in human.stdout

@@ -66,6 +66,8 @@ class CampaignView:
     failed_by_reason: dict[str, int]  # failed, rejected and expired rows by reason
     segments_sent: int
     charged: float | None  # what the provider reported, summed from the history
+    sent_rows: int  # rows the provider took
+    priced_rows: int  # of those, rows whose price it reported (charged covers only these)
     price_per_segment: float | None  # the profile's, for an estimate
     final: bool  # nothing can still change
     waited: bool  # `status --job --wait`: pending after the wait is exit 9
@@ -345,6 +347,8 @@ def _view(
         failed_by_reason=tally.failed_by_reason,
         segments_sent=tally.segments_sent,
         charged=tally.provider_price,
+        sent_rows=tally.sent_rows,
+        priced_rows=tally.priced_rows,
         price_per_segment=_price(job.profile),
         final=final,
         waited=waited,
