@@ -91,6 +91,12 @@ def campaign_human(view: CampaignView) -> None:
     table(("State", "Rows"), lines)
 
 
+def waiting(view: CampaignView) -> None:
+    """`status --job --wait` between polls, on a terminal: the rows the wait is for."""
+    if output.is_terminal(output.stderr()):
+        output.info(f"waiting: {view.changing} row(s) of job {view.short_id} can still change")
+
+
 def charged_label(priced: int, sent: int) -> str:
     """The label "charged", saying so when the provider priced only some of the rows it
     took: the sum is then less than the bill."""
