@@ -46,6 +46,8 @@ class Row:
     segments: int
     error: str | None = None
     duplicate_of: int | None = None
+    send_at: str | None = None
+    label: str | None = None
 
 
 def _pick(draw: float) -> tuple[str, str | None, str | None]:

@@ -105,7 +105,13 @@ def send_command(
         from sms_cli.core.redaction import register_secret
         from sms_cli.errors import InputError, StorageError
         from sms_cli.render.send import emit, explain, plan_notes
-        from sms_cli.services.sending import SendArgs, dry_run_report, execute, plan_send
+        from sms_cli.services.sending import (
+            SendArgs,
+            dry_run_report,
+            execute,
+            plan_send,
+            refuse_attach_extras,
+        )
         from sms_cli.storage.messages import History
 
         if not to:
@@ -114,6 +120,9 @@ def send_command(
             require_utf8(number, "--to")
         if sender is not None:
             require_utf8(sender, "--from")
+        refuse_attach_extras(
+            bool(attach), attach_validity is not None, attach_password_env is not None
+        )
         password = None
         if attach_password_env:
             password = os.environ.get(attach_password_env)

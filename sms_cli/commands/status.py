@@ -138,8 +138,7 @@ def _job_status(
 ) -> None:
     """`status --job JOB`: the campaign view; --wait polls until nothing can change."""
     from sms_cli.errors import InputError
-    from sms_cli.render import output
-    from sms_cli.render.campaign import emit
+    from sms_cli.render.campaign import emit, waiting
     from sms_cli.services.bulk import campaign
     from sms_cli.services.tracking import request_timeout
 
@@ -150,14 +149,9 @@ def _job_status(
     except UnicodeEncodeError:
         raise InputError("--job is not valid UTF-8", hint="check the terminal's encoding") from None
 
-    def progress(view: campaign.CampaignView) -> None:
-        if output.is_terminal(output.stderr()):
-            still = sum(view.counts.get(s, 0) for s in campaign.OPEN_STATES)
-            output.info(f"waiting: {still} row(s) of job {view.short_id} not final")
-
     if wait:
         view = campaign.watch(
-            job, profile=profile, timeout=timeout, interval=interval, on_poll=progress
+            job, profile=profile, timeout=timeout, interval=interval, on_poll=waiting
         )
     else:
         view = campaign.show(job, refresh=True, profile=profile, timeout=request_timeout(timeout))

@@ -365,6 +365,23 @@ class SentFinder(ABC):
 
         SearchIncomplete when the search had to stop before the end."""
 
+    def find_sent_many(
+        self, *, foreign_id: str, recipients: Sequence[str], sent_on: str
+    ) -> tuple[dict[str, DeliveryReport], str | None]:
+        """The messages of one request (one reference, one day) to several RECIPIENTS: those
+        found, by recipient as given, and why the search stopped early (None: it was complete,
+        so a recipient not found was not sent). This default asks `find_sent` per recipient;
+        a provider whose search can answer for many at once overrides it."""
+        found: dict[str, DeliveryReport] = {}
+        for recipient in recipients:
+            try:
+                report = self.find_sent(foreign_id=foreign_id, recipient=recipient, sent_on=sent_on)
+            except SearchIncomplete as exc:
+                return found, str(exc)
+            if report is not None:
+                found[recipient] = report
+        return found, None
+
 
 class AccountReader(ABC):
     """Capability.BALANCE: the account's credit."""

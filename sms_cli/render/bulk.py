@@ -15,13 +15,14 @@ from typing import Any, TextIO
 import typer
 
 from sms_cli.core.printable import visible
-from sms_cli.errors import InputError
+from sms_cli.errors import ExitCode, InputError
 from sms_cli.render import output
+from sms_cli.render.campaign import charged_label, say, what_next
 from sms_cli.render.table import short, table
 from sms_cli.services.bulk.engine import Progress
 from sms_cli.services.bulk.input import RowCheck, Totals
 from sms_cli.services.bulk.lifecycle import Cancelled, Deleted
-from sms_cli.storage.jobs import PAUSED, JobOutcome, JobSummary, short_ids
+from sms_cli.storage.jobs import PAUSED, CampaignCounts, JobSummary, short_ids
 
 
 class BulkRenderer:
@@ -114,8 +115,10 @@ class BulkRenderer:
         return ProgressDisplay(total)
 
     def summary(
-        self, job_id: str, state: str | None, outcome: JobOutcome, requests: int, elapsed: float
+        self, job_id: str, state: str | None, tally: CampaignCounts, requests: int, elapsed: float
     ) -> None:
+        # Rows by campaign state, as `bulk show` counts them (the states with rows).
+        rows = {row_state: n for row_state, n in tally.counts.items() if n}
         if self.json:
             output.print_json(
                 {
@@ -123,21 +126,26 @@ class BulkRenderer:
                     "state": state,
                     "requests": requests,
                     "seconds": round(elapsed, 3),
-                    **outcome.as_dict(),
+                    "rows": rows,
+                    "failed_by_reason": tally.failed_by_reason,
+                    "segments_sent": tally.segments_sent,
+                    "provider_price": tally.provider_price,
                 }
             )
             return
-        lines = [(row_state, str(n)) for row_state, n in sorted(outcome.rows.items())]
+        lines = [(row_state, str(n)) for row_state, n in rows.items()]
         # A reason is the provider's words: shown, never obeyed (visible).
-        lines += [
-            (f"  {visible(reason)}", str(n)) for reason, n in outcome.failed_by_reason.items()
-        ]
-        lines.append(("segments sent", str(outcome.segments_sent)))
-        if outcome.provider_price is not None:
-            lines.append(("charged", str(outcome.provider_price)))
+        lines += [(f"  {visible(reason)}", str(n)) for reason, n in tally.failed_by_reason.items()]
+        lines.append(("segments sent", str(tally.segments_sent)))
+        if tally.provider_price is not None:
+            label = charged_label(tally.priced_rows, tally.sent_rows)
+            lines.append((label, str(tally.provider_price)))
         table(("Rows", "Count"), lines)
         rate = f" in {elapsed:.1f} s ({requests / elapsed:.1f}/s)" if elapsed > 0 else ""
         output.info(f"job {job_id}: {requests} requests{rate}")
+
+    def what_next(self, counts: dict[str, int], short: str, code: ExitCode) -> None:
+        say(what_next(counts, code, short, ended=True))
 
     def report(self, path: Path, rows: Iterable[tuple[object, ...]]) -> None:
         """Every row's outcome as CSV; an InputError when the file cannot be written."""
@@ -242,6 +250,8 @@ class ProgressDisplay:
         self.lock = threading.Lock()  # updated from every worker thread
         self.bar: Any = None
         self.broken = 0  # writes that failed: after the first, nothing more is shown
+        self.latest: Progress | None = None  # the last update, shown or not
+        self.shown = 0  # rows answered as last shown
         if output.is_terminal(output.stderr()):
             from rich.progress import (
                 BarColumn,
@@ -268,18 +278,23 @@ class ProgressDisplay:
         stops the sending (`2> >(head -c 150)`)."""
         now = time.monotonic()
         with self.lock:  # every worker calls this after every request: decide first, then format
+            self.latest = progress
             if self.broken or now - self.last < (0.1 if self.bar is not None else 1.0):
                 return
             self.last = now
-            done = progress.accepted + progress.failed + progress.unknown
-            elapsed = max(now - progress.started, 1e-6)
-            detail = (
-                f"{progress.accepted} accepted, {progress.failed} failed, "
-                f"{progress.unknown} unknown, {done / elapsed:.1f}/s"
-            )
-            self._show(done, detail)
+            self._show(*self._detail(progress, now))
+
+    def _detail(self, progress: Progress, now: float) -> tuple[int, str]:
+        done = progress.accepted + progress.failed + progress.unknown
+        elapsed = max(now - progress.started, 1e-6)
+        detail = (
+            f"{progress.accepted} accepted, {progress.failed} failed, "
+            f"{progress.unknown} unknown, {done / elapsed:.1f}/s"
+        )
+        return done, detail
 
     def _show(self, done: int, detail: str) -> None:
+        self.shown = done
         try:
             if self.bar is not None:
                 self.bar.update(self.task, completed=done, detail=detail)
@@ -289,6 +304,14 @@ class ProgressDisplay:
             self.broken += 1
 
     def close(self) -> None:
+        # The last answers came within the throttle: the final state is shown, never a stale one
+        # ("answered 1 of 10" after all ten).
+        with self.lock:
+            latest = self.latest
+            if latest is not None and not self.broken:
+                done, detail = self._detail(latest, time.monotonic())
+                if done != self.shown:
+                    self._show(done, detail)
         if self.bar is not None:
             try:
                 self.bar.stop()

@@ -7,6 +7,8 @@ stderr.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sms_cli.core.printable import visible
@@ -53,6 +55,8 @@ def campaign_json(view: CampaignView) -> dict[str, Any]:
         "segments_sent": view.segments_sent,
         "cost": {
             "charged": view.charged,
+            "priced_rows": view.priced_rows,
+            "sent_rows": view.sent_rows,
             "estimated": view.estimated_cost,
             "price_per_segment": view.price_per_segment,
         },
@@ -80,11 +84,23 @@ def campaign_human(view: CampaignView) -> None:
     lines += [(f"  {visible(reason)}", str(n)) for reason, n in view.failed_by_reason.items()]
     lines.append(("segments sent", str(view.segments_sent)))
     if view.charged is not None:
-        lines.append(("charged", str(view.charged)))
+        lines.append((charged_label(view.priced_rows, view.sent_rows), str(view.charged)))
     if view.estimated_cost is not None:
         per = f"{view.price_per_segment} a segment"
         lines.append(("estimated cost", f"{view.estimated_cost} ({per})"))
     table(("State", "Rows"), lines)
+
+
+def waiting(view: CampaignView) -> None:
+    """`status --job --wait` between polls, on a terminal: the rows the wait is for."""
+    if output.is_terminal(output.stderr()):
+        output.info(f"waiting: {view.changing} row(s) of job {view.short_id} can still change")
+
+
+def charged_label(priced: int, sent: int) -> str:
+    """The label "charged", saying so when the provider priced only some of the rows it
+    took: the sum is then less than the bill."""
+    return "charged" if priced >= sent else f"charged ({priced} of {sent} rows priced)"
 
 
 def emit(view: CampaignView, *, json: bool) -> None:
@@ -97,32 +113,108 @@ def emit(view: CampaignView, *, json: bool) -> None:
     _explain(view)
 
 
-def _say(message: str, hint: str) -> None:
-    output.warning(message)
-    output.info(f"hint: {hint}")
+@dataclass(frozen=True)
+class Advice:
+    """One line on stderr: what happened, and what to do next."""
+
+    level: str  # "info", "warning" or "error"
+    message: str
+    hint: str | None = None
+
+
+_FAILED = ("failed", "rejected", "expired")
+
+
+def what_next(
+    counts: Mapping[str, int],
+    code: ExitCode,
+    job: str,
+    *,
+    state: str | None = None,
+    ended: bool = False,
+) -> list[Advice]:
+    """The one explainer of a job's exit code (the end of a run, `bulk show`, `status --job`):
+    what happened and what to do next. COUNTS are campaign states (storage/jobs.
+    CAMPAIGN_STATES), JOB the short id (or name) to put in commands, STATE the job's as shown,
+    ENDED for the end of a run (which also says so when all went well). Invalid rows (the
+    pre-flight's) are never "failed": they are in the report, and `retry --failed` would not
+    take them."""
+    n = {s: counts.get(s, 0) for s in (*_FAILED, "unknown", "in_flight", "pending", "invalid")}
+    failed = sum(n[s] for s in _FAILED)
+    unknown = n["unknown"] + n["in_flight"]
+    accepted = counts.get("accepted", 0) + counts.get("delivered", 0)
+    loud = "error" if ended else "warning"
+    advice: list[Advice] = []
+    if code == ExitCode.UNKNOWN_OUTCOME and n["in_flight"] and state not in (None, "running"):
+        advice.append(Advice(
+            "warning",
+            f"job {job}: {unknown} row(s) of unknown outcome: they may have been sent; the job "
+            "stopped with requests under way",
+            f"smsctl bulk resume {job} settles them (it never sends them again unless asked)",
+        ))  # fmt: skip
+    elif code == ExitCode.UNKNOWN_OUTCOME:
+        advice.append(Advice(
+            "warning",
+            f"job {job}: {unknown} row(s) of unknown outcome: they may have been sent"
+            + (f"; {failed} row(s) failed" if failed else ""),
+            f"settle them: smsctl status --job {job}; send them again on purpose: "
+            f"smsctl bulk resume {job} --retry-unknown",
+        ))  # fmt: skip
+    elif code in (ExitCode.PARTIAL, ExitCode.REJECTED) and failed:
+        advice.append(Advice(
+            loud,
+            f"job {job}: {failed} row(s) failed, were rejected or expired; {accepted} accepted",
+            f"see why: smsctl bulk show {job}; send them again: smsctl bulk retry {job} --failed",
+        ))  # fmt: skip
+    elif code == ExitCode.PENDING and state == "cancelled" and n["pending"]:
+        advice.append(Advice(
+            "warning",
+            f"job {job} was cancelled: its {n['pending']} pending row(s) will never be sent",
+            f"see every row: smsctl bulk report {job}",
+        ))  # fmt: skip
+    elif code == ExitCode.PENDING and state != "running" and n["pending"]:
+        advice.append(Advice(
+            "warning",
+            f"job {job}: {n['pending']} row(s) pending and nobody is sending them (the job is "
+            f"{state}); waiting will not send them",
+            f"send them: smsctl bulk resume {job}",
+        ))  # fmt: skip
+    elif code == ExitCode.PENDING:
+        waiting = n["pending"] + n["in_flight"] + counts.get("accepted", 0)
+        advice.append(Advice(
+            "warning",
+            f"job {job}: {waiting} row(s) still not final when the wait ended",
+            f"wait longer: smsctl status --job {job} --wait --timeout SECONDS",
+        ))  # fmt: skip
+    elif code == ExitCode.OK and ended:
+        advice.append(Advice("info", f"job {job} finished: {accepted} message(s) accepted"))
+    elif code not in (ExitCode.OK, ExitCode.PARTIAL, ExitCode.REJECTED):
+        advice.append(Advice(
+            loud,
+            f"job {job}: {accepted} accepted, {n['pending']} not sent",
+            f"see: smsctl bulk show {job}",
+        ))  # fmt: skip
+    if n["invalid"]:
+        alone = code in (ExitCode.PARTIAL, ExitCode.REJECTED) and not failed
+        advice.append(Advice(
+            loud if alone else "info",
+            f"{n['invalid']} invalid row(s): see smsctl bulk report {job}",
+        ))  # fmt: skip
+    return advice
+
+
+def say(advice: Iterable[Advice]) -> None:
+    """Print what_next's lines on stderr."""
+    for line in advice:
+        if line.level == "error":
+            output.error(line.message, hint=line.hint)
+            continue
+        (output.warning if line.level == "warning" else output.info)(line.message)
+        if line.hint:
+            output.info(f"hint: {line.hint}")
 
 
 def _explain(view: CampaignView) -> None:
     """Every exit code but 0 says on stderr what happened and what to do next."""
     job = view.name or view.short_id
-    counts = view.counts
-    code = view.exit_code
-    if code == ExitCode.UNKNOWN_OUTCOME:
-        unknown = counts.get("unknown", 0) + counts.get("in_flight", 0)
-        _say(
-            f"{unknown} row(s) of unknown outcome: they may have been sent",
-            f"ask again later (smsctl bulk show {job}); resend them only when sure: "
-            f"smsctl bulk resume {job} --retry-unknown",
-        )
-    elif code == ExitCode.REJECTED:
-        failed = sum(counts.get(s, 0) for s in ("failed", "rejected", "expired"))
-        _say(
-            f"{failed} row(s) failed, were rejected or expired",
-            f"see why: smsctl bulk report {job}; send them again: smsctl bulk retry {job} --failed",
-        )
-    elif code == ExitCode.PENDING:
-        waiting = sum(counts.get(s, 0) for s in ("pending", "in_flight", "accepted"))
-        _say(
-            f"{waiting} row(s) still not final when the wait ended",
-            f"wait longer: smsctl status --job {job} --wait --timeout SECONDS",
-        )
+    say(what_next(view.counts, view.exit_code, job, state=view.state))

@@ -193,6 +193,21 @@ def refuse_lacking(provider: ProviderInfo, used: Sequence[str]) -> None:
         )
 
 
+def refuse_attach_extras(attach: bool, validity: bool, password: bool) -> None:
+    """--attach-validity and --attach-password-env describe the files of --attach: without
+    one they would be ignored in silence, so they are refused (exit 2)."""
+    given = [
+        flag
+        for flag, used in (("--attach-validity", validity), ("--attach-password-env", password))
+        if used
+    ]
+    if given and not attach:
+        raise InputError(
+            f"{' and '.join(given)} without --attach: there is no file to apply it to",
+            hint="give the files with --attach FILE, or leave the option out",
+        )
+
+
 def check_options(
     args: SendArgs, provider: ProviderInfo, *, now: datetime | None = None
 ) -> tuple[SendOptions, list[str]]:
@@ -202,6 +217,9 @@ def check_options(
     from sms_cli.providers.base import SendOptions
 
     notes: list[str] = []
+    refuse_attach_extras(
+        bool(args.attach), args.attach_validity is not None, args.attach_password is not None
+    )
     now = now or datetime.now(UTC)
     send_at = future_send_time(args.at, now=now) if args.at is not None else None
     if args.ttl is not None and args.ttl < 1:

@@ -1,6 +1,6 @@
 """The bulk job journal: jobs and their rows in the history database, and the lock that keeps
 one job to one process. Every SQL statement about jobs lives here; reads return typed frozen
-records (JobRecord, JobSummary, JobOutcome), never sqlite3.Row.
+records (JobRecord, JobSummary, CampaignCounts), never sqlite3.Row.
 
 A job's rows live in the history database (`jobs`, `job_rows`). Each row is `pending` until a
 worker takes it; it is written `in_flight` (with its message in the history) before its request
@@ -97,19 +97,6 @@ class JobSummary(JobRecord):
     cancelled: int | None
 
 
-@dataclass(frozen=True)
-class JobOutcome:
-    """Rows by state, failures by reason, segments sent and what the provider charged."""
-
-    rows: dict[str, int]
-    failed_by_reason: dict[str, int]
-    segments_sent: int
-    provider_price: float | None
-
-    def as_dict(self) -> dict[str, object]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
 # -- campaign delivery: a row's state as a campaign sees it ---------------------------------
 #
 # Once a row has a message in the history (job_rows.local_id = messages.local_id), the history's
@@ -164,25 +151,6 @@ _ROW_STATE_OF_STATUS = (
 
 
 @dataclass(frozen=True)
-class CampaignRow:
-    """One row of a job as its campaign sees it (Journal.campaign_rows)."""
-
-    line: int
-    recipient: str | None
-    sender: str | None
-    text: str | None
-    encoding: str | None
-    segments: int
-    state: str  # one of CAMPAIGN_STATES
-    reason: str | None
-    local_id: str | None
-    provider_id: str | None
-    bulk_id: str | None
-    send_at: str | None
-    label: str | None
-
-
-@dataclass(frozen=True)
 class CampaignCounts:
     """A job's rows by campaign state, failures by reason, segments sent, what was charged."""
 
@@ -190,6 +158,8 @@ class CampaignCounts:
     failed_by_reason: dict[str, int]
     segments_sent: int
     provider_price: float | None
+    sent_rows: int = 0  # rows the provider took (their segments are segments_sent)
+    priced_rows: int = 0  # of those, rows whose price the provider reported
 
 
 # A pending row as the engine reads it: (line, recipient, sender, text, send_at, label).
@@ -629,28 +599,6 @@ class Journal:
         )
         return {state: n for state, n in rows}
 
-    def outcome(self, job_id: str) -> JobOutcome:
-        """Rows by state, failures by reason, segments sent and what the provider charged."""
-        reasons = self.db.execute(
-            "SELECT COALESCE(error, state), COUNT(*) FROM job_rows WHERE job_id = ?"
-            " AND state IN ('failed', 'rejected', 'expired') GROUP BY 1 ORDER BY 2 DESC",
-            (job_id,),
-        )
-        segments = self.db.execute(
-            "SELECT COALESCE(SUM(segments), 0) FROM job_rows"
-            " WHERE job_id = ? AND state = 'accepted'",
-            (job_id,),
-        ).fetchone()[0]
-        charged = self.db.execute(
-            "SELECT SUM(price) FROM messages WHERE batch_id = ?", (job_id,)
-        ).fetchone()[0]
-        return JobOutcome(
-            rows=self.counts(job_id),
-            failed_by_reason={reason: n for reason, n in reasons},
-            segments_sent=segments,
-            provider_price=round(charged, 6) if charged is not None else None,
-        )
-
     def settle_in_flight(self, job_id: str) -> int:
         """Rows left in flight by a crash may have been sent: they become unknown, and enter the
         history as such, so `smsctl status` can look for them by their reference."""
@@ -749,31 +697,15 @@ class Journal:
 
     # -- campaign delivery: counts by state, rows to ask the provider about -------------------
 
-    def campaign_rows(
-        self, job_id: str, states: Iterable[str] | None = None
-    ) -> Iterator[CampaignRow]:
-        """The job's rows with their campaign state (CAMPAIGN_STATE), by line; only those in
-        STATES when given (e.g. ("rejected", "failed", "expired") for `bulk retry --failed`)."""
-        wanted = tuple(states) if states is not None else None
-        where = ""
-        params: list[object] = [job_id]
-        if wanted is not None:
-            if not wanted:
-                return
-            where = f" AND {CAMPAIGN_STATE} IN ({', '.join('?' * len(wanted))})"
-            params += wanted
-        cursor = self.db.execute(
-            f"SELECT r.line, r.recipient, r.sender, r.text, r.encoding, r.segments,"
-            f" {CAMPAIGN_STATE} AS campaign_state, {CAMPAIGN_REASON} AS reason, r.local_id,"
-            f" COALESCE(m.provider_id, r.provider_id), COALESCE(m.bulk_id, r.bulk_id),"
-            f" r.send_at, r.label FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id"
-            f" WHERE r.job_id = ?{where} ORDER BY r.line",
-            params,
-        )
-        try:
-            yield from (CampaignRow(*row) for row in cursor)
-        finally:
-            cursor.close()
+    def runner_gone(self, job: JobRecord) -> bool:
+        """Whether a job `running` has no live runner (killed: kill -9, SIGTERM, a crash): nobody
+        sends it, and its rows in flight may have been sent. Read-only: the state is left for
+        `bulk resume` to settle. False for a job this very process runs."""
+        if job.state != RUNNING or job.runner_pid == os.getpid():
+            return False
+        if sys.platform == "win32":  # no pid check there (_alive): the lock alone can tell
+            return False
+        return self.live_runner(job) is None
 
     def campaign_counts(self, job_id: str) -> CampaignCounts:
         """Rows by campaign state (every state, zeros too), failures by reason, segments sent
@@ -781,7 +713,7 @@ class Journal:
         grouped by what decides the state (campaign_state), so the CASE runs per group."""
         counts = dict.fromkeys(CAMPAIGN_STATES, 0)
         reasons: dict[str, int] = {}
-        segments = 0
+        segments = sent_rows = priced_rows = 0
         charged: float | None = None
         rows = self.db.execute(
             f"""
@@ -806,6 +738,8 @@ class Journal:
             )
             if sent:
                 segments += parts or 0
+                sent_rows += n
+                priced_rows += priced
             if priced:
                 charged = (charged or 0.0) + price
         return CampaignCounts(
@@ -813,6 +747,8 @@ class Journal:
             failed_by_reason=dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
             segments_sent=segments,
             provider_price=round(charged, 6) if charged is not None else None,
+            sent_rows=sent_rows,
+            priced_rows=priced_rows,
         )
 
     def messages_to_ask(self, job_id: str) -> list[SentMessage]:

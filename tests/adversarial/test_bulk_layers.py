@@ -28,7 +28,7 @@ def test_a_dry_run_verdict_never_shows_the_token(emu: Emu, profile: str, tmp_pat
 
 
 def test_jobs_are_typed_records(emu: Emu, profile: str, tmp_path: Path) -> None:
-    from sms_cli.storage.jobs import JobOutcome, JobRecord, Journal
+    from sms_cli.storage.jobs import CampaignCounts, JobRecord, Journal
     from sms_cli.storage.messages import History
 
     path = write_csv(tmp_path / "r.csv", [["phone"], *([n] for n in numbers(3))])
@@ -41,7 +41,7 @@ def test_jobs_are_typed_records(emu: Emu, profile: str, tmp_path: Path) -> None:
         journal = Journal(history)
         job = journal.job(job_id)
         assert isinstance(job, JobRecord) and (job.state, job.rows) == ("finished", 3)
-        assert isinstance(journal.outcome(job_id), JobOutcome)
+        assert isinstance(journal.campaign_counts(job_id), CampaignCounts)
         shown = [{k: v for k, v in j.items() if k != "short_id"} for j in listed]
         assert [j.as_dict() for j in journal.jobs()] == shown
     finally:

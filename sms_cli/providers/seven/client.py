@@ -615,6 +615,49 @@ class Seven(Provider, StatusReader, SentFinder, AccountReader, HookManager, Call
             "number that day; smsctl stopped searching"
         )
 
+    def find_sent_many(
+        self, *, foreign_id: str, recipients: Sequence[str], sent_on: str
+    ) -> tuple[dict[str, DeliveryReport], str | None]:
+        """The recipients of one request (one foreign_id): the journal of that day, paged (100
+        rows a page, at most JOURNAL_PAGES, within the timeout), matched on our foreign_id and
+        the number, instead of one search per recipient. Stops once every recipient is found."""
+        if len(recipients) < 2:
+            return super().find_sent_many(
+                foreign_id=foreign_id, recipients=recipients, sent_on=sent_on
+            )
+        wanted = {digits(r): r for r in recipients}
+        found: dict[str, DeliveryReport] = {}
+        clock = self.transport.clock
+        end = clock() + self.transport.timeout
+        previous: list[str] | None = None
+        for page in range(JOURNAL_PAGES):
+            rows = self.journal(
+                date_from=sent_on, date_to=sent_on, limit="100", offset=str(page * 100)
+            )
+            for row in rows:
+                recipient = wanted.get(digits(str(row.get("to") or "")))
+                if recipient is None or row.get("foreign_id") != foreign_id:
+                    continue
+                found[recipient] = DeliveryReport(
+                    id=str(row.get("id")),
+                    status=map_status(row.get("dlr")),
+                    provider_status=row.get("dlr"),
+                    recipient=_plus(row.get("to")),
+                    updated_at=_parse_time(row.get("dlr_timestamp") or row.get("timestamp")),
+                )
+            if len(found) == len(wanted) or len(rows) < 100:
+                return found, None
+            ids = [str(row.get("id")) for row in rows]
+            if ids == previous:
+                return found, f"{self.info.title}'s journal repeats the same page"
+            previous = ids
+            if clock() >= end:
+                return found, f"searching {self.info.title}'s journal took longer than the timeout"
+        return found, (
+            f"{self.info.title}'s journal holds more than {JOURNAL_PAGES * 100} messages that "
+            "day; smsctl stopped searching"
+        )
+
     def journal(self, **params: str) -> list[dict[str, Any]]:
         """Outbound journal rows (§2.9), e.g. journal(id=...) or journal(to=..., date_from=...)."""
         response = self.transport.query("GET", "journal/outbound", params=params)

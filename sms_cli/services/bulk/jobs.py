@@ -10,11 +10,9 @@ import contextlib
 import hashlib
 import io
 import os
-import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,6 +28,7 @@ from sms_cli.errors import (
 from sms_cli.providers import registry
 from sms_cli.services import profiles as profile_service
 from sms_cli.services.bulk import options as job_options
+from sms_cli.services.bulk import storage_errors as storage_errors
 from sms_cli.services.bulk.engine import Engine, Progress, batches, tune_gc
 from sms_cli.services.bulk.input import (
     RowCheck,
@@ -49,7 +48,7 @@ from sms_cli.storage.jobs import (
     PREPARING,
     READY,
     RUNNING,
-    JobOutcome,
+    CampaignCounts,
     JobRecord,
     JobSummary,
     Journal,
@@ -112,23 +111,10 @@ class BulkView(Protocol):
     def confirm(self, question: str) -> bool: ...
     def progress(self, total: int) -> ProgressSink: ...
     def summary(
-        self, job_id: str, state: str | None, outcome: JobOutcome, requests: int, elapsed: float
+        self, job_id: str, state: str | None, tally: CampaignCounts, requests: int, elapsed: float
     ) -> None: ...
+    def what_next(self, counts: dict[str, int], short: str, code: ExitCode) -> None: ...
     def report(self, path: Path, rows: Iterable[tuple[object, ...]]) -> None: ...
-
-
-@contextmanager
-def storage_errors() -> Iterator[None]:
-    """A history database that fails a read or write is local storage (exit 4), not a bug: the
-    job journal is transactional, so whatever it holds is still resumable."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise ConfigError(
-            f"could not record the bulk job in the history ({type(exc).__name__}: {exc})",
-            hint="free space or fix the data directory, then: smsctl bulk jobs; "
-            "smsctl bulk resume JOB",
-        ) from None
 
 
 def list_jobs() -> list[JobSummary]:
@@ -136,7 +122,9 @@ def list_jobs() -> list[JobSummary]:
     try:
         journal = Journal(history)
         journal.reconcile()  # rows whose unknown outcome `status` or `listen` settled since
-        return journal.jobs()
+        from sms_cli.services.bulk.campaign import shown_job  # a killed runner: interrupted
+
+        return [shown_job(journal, job) for job in journal.jobs()]
     finally:
         history.close()
 
@@ -155,36 +143,6 @@ def finished_exit_code(counts: dict[str, int]) -> ExitCode:
         elif state != "skipped":
             outcomes[Outcome.FAILED] += n
     return exit_code_for(outcomes)
-
-
-def what_next(counts: dict[str, int], short: str, code: ExitCode, view: BulkView) -> None:
-    """The last line of a run that ended with its rows answered: what happened and what to do
-    next, for every exit code (the summary table above it has the counts)."""
-    failed = sum(
-        n for state, n in counts.items() if state in ("failed", "rejected", "expired", "invalid")
-    )
-    unknown = counts.get("unknown", 0) + counts.get("in_flight", 0)
-    accepted = counts.get("accepted", 0)
-    if code == ExitCode.UNKNOWN_OUTCOME:
-        view.warning(
-            f"job {short}: {unknown} row(s) of unknown outcome: they may have been sent"
-            + (f"; {failed} row(s) failed" if failed else ""),
-            hint=f"settle them: smsctl status --job {short}; send them again on purpose: "
-            f"smsctl bulk resume {short} --retry-unknown",
-        )
-    elif code in (ExitCode.PARTIAL, ExitCode.REJECTED):
-        view.error(
-            f"job {short}: {failed} row(s) failed, {accepted} accepted",
-            hint=f"see why: smsctl bulk show {short}; send them again: "
-            f"smsctl bulk retry {short} --failed",
-        )
-    elif code == ExitCode.OK:
-        view.info(f"job {short} finished: {accepted} message(s) accepted")
-    else:
-        view.error(
-            f"job {short}: {accepted} accepted, {counts.get('pending', 0)} not sent",
-            hint=f"see: smsctl bulk show {short}",
-        )
 
 
 def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
@@ -402,7 +360,10 @@ def resume(
                 )
             if retry_unknown:
                 again = journal.retry_unknown(job_id)
-                view.warning(f"{again} row(s) of unknown outcome will be sent again, as asked")
+                if again:
+                    view.warning(f"{again} row(s) of unknown outcome will be sent again, as asked")
+                else:
+                    view.info("--retry-unknown: no row of unknown outcome to send again")
             pending = journal.counts(job_id).get("pending", 0)
             if pending == 0:
                 view.info(f"nothing pending in job {short}")
@@ -410,7 +371,7 @@ def resume(
                 counts = journal.counts(job_id)
                 code = finished_exit_code(counts)
                 _report_and_summary(journal, job_id, run, 0, 0.0, view)
-                what_next(counts, short, code, view)
+                view.what_next(journal.campaign_counts(job_id).counts, short, code)
                 return code
             if not yes:
                 if not view.interactive():
@@ -607,7 +568,7 @@ def _send_pending(
     _report_and_summary(journal, job_id, run, result.progress.requests, result.elapsed, view)
     kind, message, hint = last
     if kind == "finished":
-        what_next(counts, short, code, view)
+        view.what_next(journal.campaign_counts(job_id).counts, short, code)
     else:
         view.error(message, hint=hint)
     return code
@@ -631,7 +592,8 @@ def _report_and_summary(
 
 def _summary(journal: Journal, job_id: str, requests: int, elapsed: float, view: BulkView) -> None:
     job = journal.job(job_id)
-    view.summary(job_id, job.state if job else None, journal.outcome(job_id), requests, elapsed)
+    tally = journal.campaign_counts(job_id)
+    view.summary(job_id, job.state if job else None, tally, requests, elapsed)
 
 
 def _check_provider(job: JobRecord, profile_name: str, *, required: bool) -> None:

@@ -218,10 +218,13 @@ def from_args(
 ) -> tuple[JobOptions, list[str]]:
     """A job's options, every one checked and those the provider lacks refused, exactly as
     `send` does (the same messages, exit 2), before any row is read or any job is made."""
-    from sms_cli.services.sending import SendArgs, check_options
+    from sms_cli.services.sending import SendArgs, check_options, refuse_attach_extras
 
     now = now or datetime.now(UTC)
     environ = os.environ if environ is None else environ
+    refuse_attach_extras(
+        bool(args.attach), args.attach_validity is not None, args.attach_password_env is not None
+    )
     password = _password(args.attach_password_env, environ)
     checked, notes = check_options(
         SendArgs(
