@@ -319,3 +319,8 @@ def deleted(done: Deleted, *, json: bool) -> None:
         f"deleted job {done.short_id} ({job.rows} row(s), {job.state}); "
         "its messages stay in the history (smsctl log)"
     )
+    if done.kept:
+        output.info(
+            "it had sent messages: the same file with the same options is still refused as "
+            "already sent (--new-job sends it again on purpose)"
+        )

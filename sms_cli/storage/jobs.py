@@ -204,6 +204,10 @@ READY, RUNNING, PAUSED, INTERRUPTED, FINISHED, CANCELLED = (
     "ready", "running", "paused", "interrupted", "finished", "cancelled"
 )  # fmt: skip
 PREPARING = "preparing"
+# Internal too: what `bulk delete` leaves of a job that sent something. Its rows are gone; its
+# fingerprint stays, so the same file is still refused as already sent (no message twice by
+# accident). Hidden wherever a job is named or listed.
+DELETED = "deleted"
 MIN_PREFIX = 4  # the shortest id prefix that names a job
 SHOWN_PREFIX = 8  # ids in tables: this many characters, more where two jobs share them
 
@@ -480,8 +484,14 @@ class Journal:
                 (fingerprint, job_id),
             ).fetchone()
             reused = earlier if earlier is not None and not new_job else None
+            # A job that sent something (a tombstone too) is refused as "already started" by
+            # the caller, whatever NAME says: its name is neither checked nor given.
+            started = reused is not None and (
+                reused["state"] == DELETED
+                or bool(db.execute("SELECT " + _sent("?"), (reused["job_id"],)).fetchone()[0])
+            )
             named = reused["job_id"] if reused is not None else job_id
-            if name is not None:
+            if name is not None and not started:
                 holder = db.execute("SELECT job_id FROM jobs WHERE name = ?", (name,)).fetchone()
                 taken_by = holder[0] if holder is not None and holder[0] != named else None
             if reused is not None or taken_by is not None:
@@ -495,11 +505,11 @@ class Journal:
                         (fingerprint, name, now_iso(), job_id),
                     )
                     return None
-                if name is not None and reused["name"] is None:
+                if name is not None and not started and reused["name"] is None:
                     db.execute("UPDATE jobs SET name = ? WHERE job_id = ?", (name, named))
                 row = db.execute("SELECT * FROM jobs WHERE job_id = ?", (named,)).fetchone()
                 return JobRecord.of(row)
-        raise _name_taken(str(name), taken_by)
+        raise _name_taken(self.db, str(name), taken_by)
 
     def discard_unfinished(self, fingerprint: str, exclude: str) -> list[str]:
         """Delete the jobs of the same file and options whose pre-flight never finished (their
@@ -553,7 +563,25 @@ class Journal:
             return None  # the pid now belongs to another process
         return pid
 
+    def remove(self, job_id: str) -> bool:
+        """`bulk delete`: a job that sent nothing is deleted with its rows. A job that sent
+        something loses its rows and its name but stays as a tombstone (DELETED) under its
+        fingerprint: the same file again is refused as already sent. True for a tombstone."""
+        with self.history.transaction() as db:
+            sent = bool(db.execute("SELECT " + _sent("?"), (job_id,)).fetchone()[0])
+            db.execute("DELETE FROM job_rows WHERE job_id = ?", (job_id,))
+            if not sent:
+                db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
+                return False
+            db.execute(
+                "UPDATE jobs SET state = ?, name = NULL, note = 'deleted after sending',"
+                " runner_pid = NULL, runner_token = NULL, updated_at = ? WHERE job_id = ?",
+                (DELETED, now_iso(), job_id),
+            )
+        return True
+
     def delete(self, job_id: str) -> None:
+        """Delete a job and its rows outright (one whose pre-flight never finished)."""
         with self.history.transaction() as db:
             db.execute("DELETE FROM job_rows WHERE job_id = ?", (job_id,))
             db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
@@ -565,13 +593,16 @@ class Journal:
         ref = ref.strip()
         if ref == "last":
             row = self.db.execute(
-                "SELECT * FROM jobs WHERE state != ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
-                (PREPARING,),
+                "SELECT * FROM jobs WHERE state NOT IN (?, ?)"
+                " ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                (PREPARING, DELETED),
             ).fetchone()
             if row is None:
                 raise InputError("there are no bulk jobs yet", hint="start one: smsctl bulk FILE")
             return JobRecord.of(row)
-        row = self.db.execute("SELECT * FROM jobs WHERE job_id = ?", (ref,)).fetchone()
+        row = self.db.execute(
+            "SELECT * FROM jobs WHERE job_id = ? AND state != ?", (ref, DELETED)
+        ).fetchone()
         if row is None:
             row = self.db.execute("SELECT * FROM jobs WHERE name = ?", (ref,)).fetchone()
         if row is not None:
@@ -581,8 +612,9 @@ class Journal:
             found = [
                 JobRecord.of(r)
                 for r in self.db.execute(
-                    "SELECT * FROM jobs WHERE job_id >= ? AND job_id < ? ORDER BY created_at",
-                    (prefix, prefix + "g"),
+                    "SELECT * FROM jobs WHERE job_id >= ? AND job_id < ? AND state != ?"
+                    " ORDER BY created_at",
+                    (prefix, prefix + "g", DELETED),
                 )
             ]
             if len(found) == 1:
@@ -618,8 +650,10 @@ class Journal:
                 SELECT r.job_id, {CAMPAIGN_STATE} AS state
                 FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id
             ) AS campaign USING (job_id)
+            WHERE jobs.state != ?
             GROUP BY jobs.job_id ORDER BY jobs.created_at DESC, jobs.rowid DESC
-            """
+            """,
+            (DELETED,),
         )
         return [JobSummary.of(r) for r in rows]
 
@@ -711,17 +745,23 @@ class Journal:
 
     def sent_something(self, job_id: str) -> bool:
         """Whether any row of the job left the pending/invalid/skipped/cancelled states: only
-        then was the job started, for "already started"."""
-        row = self.db.execute("SELECT " + _sent("?"), (job_id,)).fetchone()
+        then was the job started, for "already started". A deleted job (a tombstone) did."""
+        row = self.db.execute(
+            "SELECT " + _sent("?") + " OR EXISTS (SELECT 1 FROM jobs WHERE job_id = ?"
+            " AND state = ?)",
+            (job_id, job_id, DELETED),
+        ).fetchone()
         return bool(row[0])
 
     def short_id(self, job_id: str) -> str:
         """The job's id as tables show it (short_ids): unique among all jobs, >= 8 characters."""
         before = self.db.execute(
-            "SELECT job_id FROM jobs WHERE job_id < ? ORDER BY job_id DESC LIMIT 1", (job_id,)
+            "SELECT job_id FROM jobs WHERE job_id < ? AND state != ? ORDER BY job_id DESC LIMIT 1",
+            (job_id, DELETED),
         ).fetchone()
         after = self.db.execute(
-            "SELECT job_id FROM jobs WHERE job_id > ? ORDER BY job_id LIMIT 1", (job_id,)
+            "SELECT job_id FROM jobs WHERE job_id > ? AND state != ? ORDER BY job_id LIMIT 1",
+            (job_id, DELETED),
         ).fetchone()
         neighbours = [r[0] for r in (before, after) if r is not None]
         return short_ids([job_id, *neighbours])[job_id]
@@ -830,7 +870,10 @@ class Journal:
 
     def job_ids(self) -> list[str]:
         """Every job's id (for short_ids: the prefixes tables show)."""
-        return [job_id for (job_id,) in self.db.execute("SELECT job_id FROM jobs")]
+        return [
+            job_id
+            for (job_id,) in self.db.execute("SELECT job_id FROM jobs WHERE state != ?", (DELETED,))
+        ]
 
     def reconcile(self, job_id: str | None = None) -> int:
         """Bring rows of unknown outcome in line with the history once their message is known
@@ -1021,14 +1064,17 @@ def _check_name_free(
         "SELECT job_id, source, profile FROM jobs WHERE name = ?", (name,)
     ).fetchone()
     if taken is not None and (unless is None or (taken[1], taken[2]) != unless):
-        raise _name_taken(name, taken[0])
+        raise _name_taken(db, name, taken[0])
 
 
-def _name_taken(name: str, job_id: str) -> InputError:
-    return InputError(
-        f"--name {name!r} is taken by job {job_id}",
-        hint=f"choose another name, or: smsctl bulk delete {name}",
+def _name_taken(db: sqlite3.Connection, name: str, job_id: str) -> InputError:
+    """Deleting the holder is suggested only when it sent nothing: never a door to sending one
+    file twice (and a job that sent something leaves a tombstone that refuses it anyway)."""
+    sent = bool(db.execute("SELECT " + _sent("?"), (job_id,)).fetchone()[0])
+    hint = "choose another name" + (
+        f"; see that job: smsctl bulk show {name}" if sent else f", or: smsctl bulk delete {name}"
     )
+    return InputError(f"--name {name!r} is taken by job {job_id}", hint=hint)
 
 
 # The engine's writes, each inside the transaction its group commit opens.

@@ -43,6 +43,7 @@ from sms_cli.services.bulk.input import (
 from sms_cli.services.bulk.options import BulkSendArgs
 from sms_cli.storage.jobs import (
     CANCELLED,
+    DELETED,
     FINISHED,
     INTERRUPTED,
     PAUSED,
@@ -295,6 +296,12 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
                 view.info(f"discarded job {stale}: its pre-flight never finished; nothing was sent")
             if previous is None:
                 return _checked(journal, job_id, job.yes, totals, resolved, price, run, view)
+            if previous.state == DELETED:  # a tombstone: it sent this file, then was deleted
+                raise InputError(
+                    "this file was already sent with the same options by job "
+                    f"{previous.job_id} (deleted since; its messages are in the history)",
+                    hint="see them: smsctl log; or start another job anyway: --new-job",
+                )
             short = journal.short_id(previous.job_id)
             if journal.sent_something(previous.job_id):
                 hint = f"see it: smsctl bulk show {short}; "
@@ -305,9 +312,24 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
                     f"{short} ({_state_text(previous)})",
                     hint=hint + "or start another job anyway: --new-job",
                 )
+            if job.name is not None and previous.name != job.name:
+                view.warning(
+                    f"job {short} is named {previous.name!r}: --name {job.name!r} is not used"
+                    if previous.name is not None
+                    else f"--name {job.name!r} is not used"
+                )
             # The same command again, and the earlier job sent nothing: that job is this run.
             with job_lock(previous.job_id):
-                previous = journal.job(previous.job_id) or previous
+                # A `bulk delete` or `bulk cancel` may have landed since confirm: read it again.
+                current = journal.job(previous.job_id)
+                if current is None or current.state in (CANCELLED, DELETED):
+                    what = "deleted" if current is None else current.state
+                    view.error(
+                        f"job {short} was {what} just now: nothing sent",
+                        hint="to send the file: run the same command again",
+                    )
+                    return ExitCode.NETWORK
+                previous = current
                 _refuse_live_runner(journal, previous)
                 view.info(f"job {short} has this file, checked and not sent yet: using it")
                 return _checked(

@@ -28,6 +28,7 @@ class Deleted:
 
     job: JobRecord
     short_id: str
+    kept: bool = False  # it had sent something: a tombstone keeps its file from being sent again
 
 
 def cancel(ref: str) -> Cancelled:
@@ -97,9 +98,9 @@ def delete(ref: str) -> Deleted:
                     f"job {short} is being run by smsctl process {runner}; not deleting it",
                     hint=f"stop it first: smsctl bulk cancel {short}; or wait for it to end",
                 )
-            journal.delete(job.job_id)
+            kept = journal.remove(job.job_id)
         finally:
             lock.release()
-        return Deleted(job, short)
+        return Deleted(job, short, kept)
     finally:
         history.close()

@@ -1,0 +1,114 @@
+"""Review fixes of the job lifecycle (issue 14): no door to sending one file twice (a deleted
+job that sent keeps a tombstone), cancel and delete landing at the prompt or before the lock,
+a cancel racing a refused token, a cancel of a job whose runner died, and abandoned
+pre-flights."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import Emu, run
+from tests.integration.test_bulk import bulk, numbers, received
+from tests.integration.test_bulk_lifecycle import listed, people
+
+pytestmark = pytest.mark.parametrize("provider", ["seven"])
+
+
+def db_rows(tmp_path: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(tmp_path / "data" / "history.sqlite3") as db:
+        return list(db.execute(query, params))
+
+
+# -- 1. no door to sending one file twice ------------------------------------------------------
+
+
+def test_deleting_a_job_that_sent_keeps_its_file_refused(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    path = people(tmp_path / "a.csv", 2)
+    first = bulk(str(path), "-m", "Hi {n}", "--yes", "--name", "spring")
+    assert first.exit_code == 0, first.stderr
+    (job,) = listed()
+    gone = run(["bulk", "delete", "spring"])
+    assert gone.exit_code == 0, gone.stderr
+    assert "still refused as already sent" in gone.stderr
+    assert listed() == []  # hidden from the list, `last` and names
+    assert run(["bulk", "show", "last", "--offline"]).exit_code == 2
+    assert run(["bulk", "report", job["job_id"]]).exit_code == 2
+    for name in ("spring", None):  # with its old name, and without
+        again = bulk(str(path), "-m", "Hi {n}", "--yes", *(["--name", name] if name else []))
+        assert again.exit_code == 2, again.stderr
+        assert "already sent" in again.stderr and job["job_id"] in again.stderr
+        assert "bulk delete" not in again.stderr
+    assert received(emu) == {n: 1 for n in numbers(2)}
+    anyway = bulk(str(path), "-m", "Hi {n}", "--yes", "--new-job")  # on purpose: sent again
+    assert "already sent" not in anyway.stderr and len(emu.sends()) == 4, anyway.stderr
+
+
+def test_deleting_a_job_that_sent_nothing_removes_it(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    path = people(tmp_path / "a.csv", 2)
+    assert bulk(str(path), "-m", "Hi {n}").exit_code == 2  # ready, nothing sent
+    assert run(["bulk", "delete", "last"]).exit_code == 0
+    assert db_rows(tmp_path, "SELECT * FROM jobs") == []
+    assert bulk(str(path), "-m", "Hi {n}", "--yes").exit_code == 0
+
+
+def test_a_name_held_by_a_job_that_sent_never_suggests_deleting_it(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    path = people(tmp_path / "a.csv", 2)
+    assert bulk(str(path), "-m", "Hi {n}", "--yes", "--name", "spring").exit_code == 0
+    (tmp_path / "copy").mkdir()
+    other = Path(shutil.copy(path, tmp_path / "copy" / "a.csv"))  # the same file elsewhere
+    again = bulk(str(other), "-m", "Hi {n}", "--yes", "--name", "spring")
+    assert again.exit_code == 2
+    assert "bulk delete" not in again.stderr, again.stderr
+    assert len(emu.sends()) == 2
+
+
+def test_another_name_on_a_reused_job_is_said(emu: Emu, profile: str, tmp_path: Path) -> None:
+    path = people(tmp_path / "a.csv", 2)
+    assert bulk(str(path), "-m", "Hi {n}", "--name", "first").exit_code == 2
+    again = bulk(str(path), "-m", "Hi {n}", "--yes", "--name", "second")
+    assert again.exit_code == 0, again.stderr
+    assert "--name 'second' is not used" in again.stderr
+    (job,) = listed()
+    assert job["name"] == "first" and job["state"] == "finished"
+
+
+def test_a_preflight_killed_is_discarded_by_the_same_command_with_its_name(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    path = people(tmp_path / "a.csv", 3)
+    args = ["bulk", str(path), "-m", "Hi {n}", "--yes", "--name", "spring"]
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_AT_CONFIRM, *args],
+        env=dict(os.environ), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert db_rows(tmp_path, "SELECT state FROM jobs") == [("preparing",)]
+    again = bulk(str(path), "-m", "Hi {n}", "--yes", "--name", "spring")
+    assert again.exit_code == 0, again.stderr
+    assert "pre-flight never finished" in again.stderr
+    assert db_rows(tmp_path, "SELECT state, name FROM jobs") == [("finished", "spring")]
+
+
+# A kill -9 at the end of the pre-flight: the process dies where confirm would begin.
+_KILLED_AT_CONFIRM = """
+import os, runpy, signal, sys
+from sms_cli.storage import jobs
+jobs.Journal.confirm = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
+sys.argv = ["smsctl", *sys.argv[1:]]
+runpy.run_module("sms_cli", run_name="__main__")
+"""
