@@ -539,17 +539,19 @@ class Journal:
                 (state, note, now_iso(), job_id),
             )
 
-    def start_run(self, job_id: str) -> None:
+    def start_run(self, job_id: str) -> bool:
         """The job is `running` in this process. The lock keeps a second runner out; the pid
         and its start time recorded here keep it out too when the lock file was deleted
-        under the run (a new file locks nobody out)."""
+        under the run (a new file locks nobody out). False, and nothing changed, when the job
+        is gone or cancelled (`bulk cancel` needs no lock: it may land at the prompt)."""
         pid = os.getpid()
         with self.history.transaction() as db:
-            db.execute(
+            cursor = db.execute(
                 "UPDATE jobs SET state = 'running', note = NULL, runner_pid = ?,"
-                " runner_token = ?, updated_at = ? WHERE job_id = ?",
-                (pid, _start_time(pid), now_iso(), job_id),
+                " runner_token = ?, updated_at = ? WHERE job_id = ? AND state NOT IN (?, ?)",
+                (pid, _start_time(pid), now_iso(), job_id, CANCELLED, DELETED),
             )
+        return cursor.rowcount == 1
 
     def live_runner(self, job: JobRecord) -> int | None:
         """The pid of another process that is running the job, if it still lives."""

@@ -11,11 +11,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sms_cli.render.bulk import BulkRenderer
 from tests.integration.conftest import Emu, run
 from tests.integration.test_bulk import bulk, numbers, received
 from tests.integration.test_bulk_lifecycle import listed, people
@@ -112,3 +114,74 @@ jobs.Journal.confirm = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
 sys.argv = ["smsctl", *sys.argv[1:]]
 runpy.run_module("sms_cli", run_name="__main__")
 """
+
+
+# -- 2, 3. a cancel or delete landing at the prompt, or between confirm and the lock ----------
+
+
+class Terminal(BulkRenderer):
+    """The real renderer, on a terminal whose user does something else at the prompt (or when
+    a warning is shown): AT_PROMPT runs there (a `bulk cancel` from another shell), then yes."""
+
+    def __init__(self, *, at_prompt: Callable[[], object], at_warning: bool = False) -> None:
+        super().__init__(json=False)
+        self.at_prompt = at_prompt
+        self.at_warning = at_warning
+
+    def interactive(self) -> bool:
+        return True
+
+    def confirm(self, question: str) -> bool:
+        self.at_prompt()
+        return True
+
+    def warning(self, message: str, hint: str | None = None) -> None:
+        super().warning(message, hint)
+        if self.at_warning:
+            self.at_prompt()
+
+
+def start_in_process(path: Path, view: BulkRenderer, name: str | None = None) -> int:
+    from sms_cli.services.bulk.jobs import NewJob, RunOptions, start
+
+    new = NewJob(str(path), "Hi {n}", None, None, None, None, None, False, False, False, False,
+                 name)  # fmt: skip
+    return int(start(new, RunOptions(2, None, 500, 5.0, None, False), view))
+
+
+def test_a_cancel_at_the_prompt_is_a_cancelled_run_and_the_next_run_a_new_job(
+    emu: Emu, profile: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sms_cli.services.bulk import lifecycle
+
+    path = people(tmp_path / "a.csv", 3)
+    code = start_in_process(path, Terminal(at_prompt=lambda: lifecycle.cancel("last")))
+    stderr = capsys.readouterr().err
+    assert code == 6, stderr  # nothing sent: the rows were cancelled
+    assert "was cancelled before it started: nothing sent; 3 row(s) will never be sent" in stderr
+    assert "finished" not in stderr
+    assert emu.sends() == []
+    (job,) = listed()
+    assert (job["state"], job["cancelled"]) == ("cancelled", 3)
+    again = bulk(str(path), "-m", "Hi {n}", "--yes")  # a cancelled job that sent nothing: not it
+    assert again.exit_code == 0, again.stderr
+    assert [j["state"] for j in listed()] == ["finished", "cancelled"]
+    assert received(emu) == {n: 1 for n in numbers(3)}
+
+
+@pytest.mark.parametrize("what", ["delete", "cancel"])
+def test_a_delete_or_cancel_between_confirm_and_the_lock_stops_the_reuse(
+    emu: Emu, profile: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], what: str
+) -> None:
+    from sms_cli.services.bulk import lifecycle
+
+    path = people(tmp_path / "a.csv", 2)
+    assert bulk(str(path), "-m", "Hi {n}", "--name", "first").exit_code == 2  # a ready job
+    act = lifecycle.delete if what == "delete" else lifecycle.cancel
+    # The name warning is said between confirm and the job lock: the other shell acts then.
+    view = Terminal(at_prompt=lambda: act("first"), at_warning=True)
+    code = start_in_process(path, view, name="second")
+    stderr = capsys.readouterr().err
+    assert code == 6, stderr
+    assert "nothing sent" in stderr and "finished" not in stderr
+    assert emu.sends() == []

@@ -400,7 +400,10 @@ def resume(
         # Held until the last answer is recorded: a second runner is refused before it
         # settles, claims or sends anything.
         with job_lock(job_id):
-            job = journal.job(job_id) or job
+            current = journal.job(job_id)
+            if current is None or current.state == DELETED:  # deleted since it was named
+                raise InputError(f"no bulk job {job_id!r}", hint="smsctl bulk jobs lists them")
+            job = current
             _refuse_live_runner(journal, job)
             short = journal.short_id(job_id)
             if job.state == PREPARING:
@@ -546,8 +549,9 @@ def _send_pending(
         view.warning(note)
     tune_gc()
     short = journal.short_id(job_id)
+    if not journal.start_run(job_id):  # cancelled or deleted meanwhile (at the prompt)
+        return _not_started(journal, job_id, short, run, view)
     display = view.progress(journal.counts(job_id).get("pending", 0))
-    journal.start_run(job_id)
     engine = Engine(
         job_id=job_id,
         profile=resolved.profile.name,
@@ -633,6 +637,29 @@ def _send_pending(
     else:
         view.error(message, hint=hint)
     return code
+
+
+def _not_started(
+    journal: Journal, job_id: str, short: str, run: RunOptions, view: BulkView
+) -> ExitCode:
+    """The job was cancelled or deleted before its run began (while the prompt waited): nothing
+    of it was sent now; say so with the exit code of its rows (a cancelled row: not sent)."""
+    job = journal.job(job_id)
+    if job is None or job.state == DELETED:
+        view.error(
+            f"job {short} was deleted before it started: nothing sent",
+            hint="to send the file: smsctl bulk FILE ...",
+        )
+        return ExitCode.NETWORK
+    counts = journal.counts(job_id)
+    _report_and_summary(journal, job_id, run, 0, 0.0, view)
+    view.error(
+        f"job {short} was cancelled before it started: nothing sent; "
+        f"{counts.get('cancelled', 0)} row(s) will never be sent",
+        hint=f"see every row: smsctl bulk report {short}; to send the file again: "
+        "smsctl bulk FILE ... --new-job",
+    )
+    return finished_exit_code(counts)
 
 
 def _report_and_summary(
