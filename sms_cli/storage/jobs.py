@@ -1128,12 +1128,22 @@ def claim_rows(
 def release_rows(
     db: sqlite3.Connection, job_id: str, rows: Iterable[tuple[int, str]], stamp: str
 ) -> None:
-    """(line, local_id) rows refused before processing: pending again, as if never claimed."""
+    """(line, local_id) rows refused before processing: pending again, as if never claimed;
+    `cancelled` instead in a job cancelled meanwhile (a cancel takes every pending row: one put
+    back later would be sent by the next resume)."""
+    cancelled = job_state(db, job_id) == CANCELLED
     db.executemany(
-        "UPDATE job_rows SET state = 'pending', local_id = NULL, foreign_id = NULL,"
+        "UPDATE job_rows SET state = ?, error = ?, local_id = NULL, foreign_id = NULL,"
         " updated_at = ? WHERE job_id = ? AND line = ? AND local_id = ?",
-        [(stamp, job_id, line, local_id) for line, local_id in rows],
-    )
+        [
+            (
+                CANCELLED if cancelled else "pending",
+                "cancelled before sending" if cancelled else None,
+                stamp, job_id, line, local_id,
+            )
+            for line, local_id in rows
+        ],
+    )  # fmt: skip
 
 
 def record_answers(

@@ -593,10 +593,12 @@ def _send_pending(
     if result.cancelled or (job is not None and job.state == CANCELLED):
         code = finished_exit_code(counts)
         never = counts.get("cancelled", 0)
+        # A cause that paused the run as the cancel landed (a refused token) is said too.
+        cause = f"; the run had also stopped: {result.paused}" if result.paused else ""
         last = (
             "error",
             f"job {short} was cancelled: {never} row(s) were never sent; rows already in "
-            "flight kept their fate",
+            f"flight kept their fate{cause}",
             f"see every row: smsctl bulk report {short}",
         )
     elif result.interrupted:
