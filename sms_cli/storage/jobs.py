@@ -772,11 +772,16 @@ class Journal:
         """Pending rows become `cancelled` (never sent) and the job `cancelled`, in one
         transaction: claims are a compare-and-set on `pending`, so once this commits no runner
         can take a row of it. The number of rows cancelled; None when the job is finished or
-        cancelled already (nothing to cancel)."""
+        cancelled already, or has no pending row (nothing to cancel: a run whose last rows are
+        under way ends as it would have)."""
         stamp = now_iso()
         with self.history.transaction() as db:
             row = db.execute("SELECT state FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-            if row is None or row[0] in (FINISHED, CANCELLED, PREPARING):
+            if row is None or row[0] in (FINISHED, CANCELLED, PREPARING, DELETED):
+                return None
+            if not db.execute(
+                "SELECT 1 FROM job_rows WHERE job_id = ? AND state = 'pending' LIMIT 1", (job_id,)
+            ).fetchone():
                 return None
             cursor = db.execute(
                 "UPDATE job_rows SET state = 'cancelled', error = 'cancelled before sending',"

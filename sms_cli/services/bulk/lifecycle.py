@@ -9,7 +9,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sms_cli.errors import InputError
-from sms_cli.storage.jobs import PREPARING, JobLock, JobRecord, Journal
+from sms_cli.storage.jobs import (
+    INTERRUPTED,
+    PREPARING,
+    RUNNING,
+    JobLock,
+    JobRecord,
+    Journal,
+)
 from sms_cli.storage.messages import History
 
 
@@ -46,15 +53,37 @@ def cancel(ref: str) -> Cancelled:
                 f"job {short} is still being checked: nothing of it can be sent yet",
                 hint=f"when its check ends: smsctl bulk cancel {short}",
             )
+        job = _settle_dead_run(journal, job)
         rows = journal.cancel(job.job_id)
         if rows is None:
             raise InputError(
-                f"nothing to cancel: job {short} is {job.state}",
+                f"nothing to cancel: job {short} ({job.state}) has no pending row",
                 hint=f"see it: smsctl bulk show {short}",
             )
         return Cancelled(journal.job(job.job_id) or job, short, rows)
     finally:
         history.close()
+
+
+def _settle_dead_run(journal: Journal, job: JobRecord) -> JobRecord:
+    """A job left `running` by a runner that died (kill -9: its lock is free, its process
+    gone): its rows in flight may have been sent, so they become unknown and enter the history,
+    as `bulk resume` does, for `status --job` to settle; the job is `interrupted`. A lock held
+    (a live run, a prompt) is left alone: that run settles its own rows."""
+    if job.state != RUNNING:
+        return job
+    lock = JobLock(job.job_id)
+    if not lock.try_acquire():
+        return job
+    try:
+        current = journal.job(job.job_id) or job
+        if current.state != RUNNING or journal.live_runner(current) is not None:
+            return current
+        journal.settle_in_flight(job.job_id)
+        journal.set_state(job.job_id, INTERRUPTED, "its process died while sending")
+        return journal.job(job.job_id) or current
+    finally:
+        lock.release()
 
 
 def report(ref: str, write: Callable[[Iterable[tuple[object, ...]]], None]) -> JobRecord:
