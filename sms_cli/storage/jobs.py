@@ -358,6 +358,18 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+def abandoned(job: JobRecord) -> bool:
+    """A `preparing` job whose pre-flight process is gone (nobody holds its lock): it was never
+    sendable, and nothing waits for it; the same command again discards it."""
+    if job.state != PREPARING:
+        return False
+    lock = JobLock(job.job_id)
+    if not lock.try_acquire():
+        return False
+    lock.release()
+    return True
+
+
 @contextmanager
 def job_lock(job_id: str) -> Iterator[JobLock]:
     """Hold the job's lock for the whole block; refuse (exit 2) if another process runs it."""

@@ -185,3 +185,28 @@ def test_a_delete_or_cancel_between_confirm_and_the_lock_stops_the_reuse(
     assert code == 6, stderr
     assert "nothing sent" in stderr and "finished" not in stderr
     assert emu.sends() == []
+
+
+# -- 6. a pre-flight whose process died -------------------------------------------------------
+
+
+def test_an_abandoned_preflight_is_marked_and_said_and_deleted(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    path = people(tmp_path / "a.csv", 2)
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_AT_CONFIRM, "bulk", str(path), "-m", "Hi {n}", "--yes"],
+        env=dict(os.environ), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    (job,) = listed()
+    assert job["state"] == "preparing (abandoned)"
+    assert "preparing (abandoned)" in run(["bulk", "jobs"]).stdout
+    for command in ("cancel", "report"):
+        said = run(["bulk", command, job["short_id"]])
+        assert said.exit_code == 2
+        assert "never finished its pre-flight check" in said.stderr, said.stderr
+        assert f"smsctl bulk delete {job['short_id']}" in said.stderr
+        assert "when its check ends" not in said.stderr
+    assert run(["bulk", "delete", job["short_id"]]).exit_code == 0
+    assert listed() == [] and emu.sends() == []

@@ -54,6 +54,7 @@ from sms_cli.storage.jobs import (
     JobRecord,
     JobSummary,
     Journal,
+    abandoned,
     job_lock,
     name_problem,
     new_job_id,
@@ -137,7 +138,12 @@ def list_jobs() -> list[JobSummary]:
     try:
         journal = Journal(history)
         journal.reconcile()  # rows whose unknown outcome `status` or `listen` settled since
-        return journal.jobs()
+        # A pre-flight whose process died is marked: nothing waits for it (run the file again,
+        # or `bulk delete` it).
+        return [
+            replace(job, state=f"{PREPARING} (abandoned)") if abandoned(job) else job
+            for job in journal.jobs()
+        ]
     finally:
         history.close()
 

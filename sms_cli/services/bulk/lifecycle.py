@@ -16,6 +16,7 @@ from sms_cli.storage.jobs import (
     JobLock,
     JobRecord,
     Journal,
+    abandoned,
 )
 from sms_cli.storage.messages import History
 
@@ -49,10 +50,7 @@ def cancel(ref: str) -> Cancelled:
         job = journal.resolve(ref)
         short = journal.short_id(job.job_id)
         if job.state == PREPARING:
-            raise InputError(
-                f"job {short} is still being checked: nothing of it can be sent yet",
-                hint=f"when its check ends: smsctl bulk cancel {short}",
-            )
+            raise _preparing(job, short, "smsctl bulk cancel")
         job = _settle_dead_run(journal, job)
         rows = journal.cancel(job.job_id)
         if rows is None:
@@ -63,6 +61,21 @@ def cancel(ref: str) -> Cancelled:
         return Cancelled(journal.job(job.job_id) or job, short, rows)
     finally:
         history.close()
+
+
+def _preparing(job: JobRecord, short: str, command: str) -> InputError:
+    """A job whose pre-flight check has not finished: still under way, or abandoned (its process
+    died): then it never was sendable and nothing waits for it."""
+    if abandoned(job):
+        return InputError(
+            f"job {short} never finished its pre-flight check (its process ended): it was never "
+            "sendable, and nothing of it was sent",
+            hint=f"run the file again (that discards it), or: smsctl bulk delete {short}",
+        )
+    return InputError(
+        f"job {short} is still being checked: nothing of it can be sent yet",
+        hint=f"when its check ends: {command} {short}",
+    )
 
 
 def _settle_dead_run(journal: Journal, job: JobRecord) -> JobRecord:
@@ -94,11 +107,7 @@ def report(ref: str, write: Callable[[Iterable[tuple[object, ...]]], None]) -> J
         journal = Journal(history)
         job = journal.resolve(ref)
         if job.state == PREPARING:
-            short = journal.short_id(job.job_id)
-            raise InputError(
-                f"job {short} is still being checked: it has no report yet",
-                hint=f"when its check ends: smsctl bulk report {short}",
-            )
+            raise _preparing(job, journal.short_id(job.job_id), "smsctl bulk report")
         write(journal.report_rows(job.job_id))
         return job
     finally:
