@@ -19,7 +19,7 @@ import pytest
 
 from sms_cli.render.bulk import BulkRenderer
 from tests.integration.conftest import Emu, run
-from tests.integration.test_bulk import bulk, numbers, received
+from tests.integration.test_bulk import bulk, numbers, received, write_csv
 from tests.integration.test_bulk_lifecycle import listed, people
 
 pytestmark = pytest.mark.parametrize("provider", ["seven"])
@@ -209,4 +209,50 @@ def test_an_abandoned_preflight_is_marked_and_said_and_deleted(
         assert f"smsctl bulk delete {job['short_id']}" in said.stderr
         assert "when its check ends" not in said.stderr
     assert run(["bulk", "delete", job["short_id"]]).exit_code == 0
+    assert listed() == [] and emu.sends() == []
+
+
+# -- 7. Ctrl-C at the resume prompt, and during the pre-flight ---------------------------------
+
+
+class CtrlC(Terminal):
+    def __init__(self, *, in_preflight: bool = False) -> None:
+        super().__init__(at_prompt=self.interrupt)
+        self.in_preflight = in_preflight
+
+    def interrupt(self) -> None:
+        raise KeyboardInterrupt
+
+    def invalid(self, row: Any) -> None:  # shown during the pre-flight
+        if self.in_preflight:
+            self.interrupt()
+
+
+def test_ctrl_c_at_the_resume_prompt_says_what_is_left(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    from sms_cli.services.bulk.jobs import RunOptions, resume
+
+    path = people(tmp_path / "a.csv", 2)
+    assert bulk(str(path), "-m", "Hi {n}").exit_code == 2  # a ready job
+    (job,) = listed()
+    short = job["short_id"]
+    with pytest.raises(KeyboardInterrupt) as caught:
+        resume(short, retry_unknown=False, profile=None, yes=False,
+               run=RunOptions(2, None, 500, 5.0, None, False), view=CtrlC())  # fmt: skip
+    notes = " ".join(getattr(caught.value, "__notes__", []))
+    assert f"nothing sent; job {short} is saved, ready" in notes
+    assert f"smsctl bulk resume {short} --yes" in notes
+    assert f"smsctl bulk delete {short}" in notes
+    assert listed()[0]["state"] == "ready" and emu.sends() == []
+
+
+def test_ctrl_c_during_the_preflight_says_no_job_was_kept(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "a.csv", [["phone", "n"], ["12345", "x"], [numbers(1)[0], "y"]])
+    with pytest.raises(KeyboardInterrupt) as caught:
+        start_in_process(path, CtrlC(in_preflight=True))
+    notes = " ".join(getattr(caught.value, "__notes__", []))
+    assert "the pre-flight check was stopped: no job was kept" in notes
     assert listed() == [] and emu.sends() == []

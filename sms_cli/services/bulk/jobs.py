@@ -287,12 +287,24 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
 
             try:
                 journal.add_rows(job_id, counted())
-            except BaseException:
+            except BaseException as exc:
                 # A pre-flight that did not finish leaves no job behind (a kill -9 here
                 # leaves one in `preparing`, which is never sent and which the next run of
                 # this file discards).
+                kept = True
                 with contextlib.suppress(Exception):
                     journal.delete(job_id)
+                    kept = False
+                if isinstance(exc, KeyboardInterrupt):
+                    exc.add_note(
+                        "nothing sent; the pre-flight check was stopped: "
+                        + (
+                            "its unfinished job is never sent, and the next run of this file "
+                            "discards it"
+                            if kept
+                            else "no job was kept"
+                        )
+                    )
                 raise
             fingerprint = hashlib.sha256(
                 hashing.digest.hexdigest().encode() + options.encode()
@@ -365,14 +377,20 @@ def _checked(
     try:
         confirmed = _confirmed(yes, totals, resolved.profile.name, job_id, price, view, short=short)
     except KeyboardInterrupt as exc:  # Ctrl-C (or end of input) at the prompt
-        exc.add_note(
-            f"nothing sent; job {short} is saved, ready: send it with smsctl bulk resume "
-            f"{short} --yes, or delete it with smsctl bulk delete {short}"
-        )
+        exc.add_note(_kept_note(short, READY))
         raise
     if not confirmed:
         return ExitCode.OK
     return _run(journal, job_id, resolved.profile.name, run, view)
+
+
+def _kept_note(short: str, state: str) -> str:
+    """What a Ctrl-C at the prompt leaves: the job as it was, and what to do with it."""
+    kept = "saved, ready" if state == READY else f"unchanged ({state})"
+    return (
+        f"nothing sent; job {short} is {kept}: send it with smsctl bulk resume {short} --yes, "
+        f"or delete it with smsctl bulk delete {short}"
+    )
 
 
 def _state_text(job: JobRecord) -> str:
@@ -449,7 +467,12 @@ def resume(
                         "not on a terminal, so not asking: pass --yes to send",
                         hint=f"smsctl bulk resume {short} --yes",
                     )
-                if not view.confirm(f"Send the {pending} pending messages of job {short}?"):
+                try:
+                    confirmed = view.confirm(f"Send the {pending} pending messages of job {short}?")
+                except KeyboardInterrupt as exc:  # Ctrl-C (or end of input) at the prompt
+                    exc.add_note(_kept_note(short, job.state))
+                    raise
+                if not confirmed:
                     _declined(short, view)
                     return ExitCode.OK
             return _run(journal, job_id, profile_name, run, view)
