@@ -937,10 +937,11 @@ class Journal:
         ).fetchone()
         return int(row[0])
 
-    def report_rows(self, job_id: str) -> Iterator[tuple[object, ...]]:
+    def report_rows(self, job_id: str) -> Generator[tuple[object, ...]]:
         """(line, recipient, status, id, bulk_id, error, text) of every row, by line; the status
-        is the row's campaign state (CAMPAIGN_STATE), its error the reason for it."""
-        yield from self.db.execute(
+        is the row's campaign state (CAMPAIGN_STATE), its error the reason for it. Close it
+        before the history when the reader stops early (a broken pipe)."""
+        cursor = self.db.execute(
             f"SELECT r.line, r.recipient, {CAMPAIGN_STATE},"
             " COALESCE(m.provider_id, r.provider_id), COALESCE(m.bulk_id, r.bulk_id),"
             f" CASE WHEN {CAMPAIGN_STATE} IN ('accepted', 'delivered') THEN NULL"
@@ -949,6 +950,10 @@ class Journal:
             " WHERE r.job_id = ? ORDER BY r.line",
             (job_id,),
         )
+        try:
+            yield from cursor
+        finally:
+            cursor.close()
 
     # -- retry: a job's failed rows copied into a new job (`bulk retry JOB --failed`) ---------
 

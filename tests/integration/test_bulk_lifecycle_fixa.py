@@ -256,3 +256,23 @@ def test_ctrl_c_during_the_preflight_says_no_job_was_kept(
     notes = " ".join(getattr(caught.value, "__notes__", []))
     assert "the pre-flight check was stopped: no job was kept" in notes
     assert listed() == [] and emu.sends() == []
+
+
+# -- 8. a report read by `head -1` -------------------------------------------------------------
+
+
+def test_a_report_cut_short_by_its_reader_says_nothing(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    path = people(tmp_path / "a.csv", 4000)  # more than a pipe holds
+    assert bulk(str(path), "-m", "Hi {n}, " + "x" * 40).exit_code == 2  # a ready job
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "sms_cli", "bulk", "report", "last"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ),
+    )  # fmt: skip
+    assert reader.stdout is not None and reader.stderr is not None
+    assert reader.stdout.readline().startswith(b"line,recipient")
+    reader.stdout.close()  # `| head -1`
+    stderr = reader.stderr.read().decode()
+    assert reader.wait(30) == 141, stderr
+    assert stderr == "", stderr

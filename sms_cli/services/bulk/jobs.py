@@ -699,10 +699,13 @@ def _report_and_summary(
     """--report (a failure to write it is said after the summary: what was sent stands)."""
     unwritten = None
     if run.report is not None:
+        rows = journal.report_rows(job_id)
         try:
-            view.report(run.report, journal.report_rows(job_id))
+            view.report(run.report, rows)
         except InputError as exc:
             unwritten = exc.message
+        finally:
+            rows.close()
     _summary(journal, job_id, requests, elapsed, view)
     if unwritten is not None:
         short = journal.short_id(job_id)

@@ -108,7 +108,11 @@ def report(ref: str, write: Callable[[Iterable[tuple[object, ...]]], None]) -> J
         job = journal.resolve(ref)
         if job.state == PREPARING:
             raise _preparing(job, journal.short_id(job.job_id), "smsctl bulk report")
-        write(journal.report_rows(job.job_id))
+        rows = journal.report_rows(job.job_id)
+        try:
+            write(rows)
+        finally:  # a reader gone (`| head -1`): closed now, not after the history is
+            rows.close()
         return job
     finally:
         history.close()
