@@ -201,9 +201,13 @@ def _write_report(
         writer.writerow(["" if v is None else v for v in row])
 
 
+NAME_SHOWN = 16  # a longer name is cut in the table (whole in --json); the Job id never is
+
+
 def jobs(listed: list[JobSummary], *, json: bool) -> None:
     """Newest first. The Job column is each id's shortest unique prefix (8 or more characters),
-    which every command takes as JOB; it is never cut (the Source column wraps instead)."""
+    which every command takes as JOB; it is never cut (the Source column wraps instead, and a
+    name longer than NAME_SHOWN is shortened)."""
     shown = short_ids(j.job_id for j in listed)
     if json:
         output.print_json(
@@ -213,7 +217,7 @@ def jobs(listed: list[JobSummary], *, json: bool) -> None:
     rows = [
         (
             shown[j.job_id],
-            j.name or "-",
+            short(j.name, NAME_SHOWN) if j.name else "-",
             str(j.created_at)[:19],
             f"{j.state}: {short(j.note, 40)}" if j.state == PAUSED and j.note else j.state,
             j.source,

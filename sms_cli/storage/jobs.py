@@ -17,6 +17,7 @@ import secrets
 import sqlite3
 import sys
 import time
+import unicodedata
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
@@ -229,6 +230,10 @@ def name_problem(name: str) -> str | None:
         return "it reads as a job id; use at least one letter after f or another character"
     if any(not ch.isprintable() or ch.isspace() for ch in name):
         return "use no spaces or control characters"
+    # Marks that combine with the character before, and invisible format characters, make a
+    # name that looks like another and breaks the alignment of tables.
+    if any(unicodedata.category(ch) in ("Mn", "Me", "Cf") for ch in name):
+        return "use no combining marks or invisible characters (write é as one character)"
     return None
 
 
