@@ -192,6 +192,23 @@ def report_csv(rows: Iterable[tuple[object, ...]], path: Path | None) -> None:
                 os.unlink(temporary)
 
 
+def check_report_writable(path: Path) -> None:
+    """Open the report for appending (truncating nothing), and remove it again if it was not
+    there: an unwritable --report path is found before the first message goes out (exit 2)."""
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the report {path}: {exc.strerror or exc}",
+            hint="choose a writable --report path; nothing was sent",
+        ) from None
+    if not existed:
+        with suppress(OSError):
+            path.unlink()
+
+
 def _write_report(
     handle: TextIO, rows: Iterable[tuple[object, ...]], newline: str = "\r\n"
 ) -> None:

@@ -77,7 +77,7 @@ class JobRecord:
     runner_token: str | None
     name: str | None
     parent_job: str | None  # the job a `bulk retry` made this one from
-    options: str | None  # the send options of every row, JSON (services/bulk/jobs.py)
+    options: str | None  # the send options of every row, JSON (services/bulk/options.py)
 
     @classmethod
     def of(cls, row: sqlite3.Row) -> Self:
@@ -139,7 +139,7 @@ def _quoted(values: Iterable[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-_FAILURES = ("failed", "rejected", "expired")
+FAILURE_STATES = ("failed", "rejected", "expired")  # a row sent and not accepted, by campaign
 
 
 def campaign_state(row_state: str, message_status: str | None) -> str:
@@ -573,7 +573,7 @@ class Journal:
     def live_runner(self, job: JobRecord) -> int | None:
         """The pid of another process that is running the job, if it still lives."""
         pid = job.runner_pid
-        if job.state != "running" or pid is None or pid <= 0:
+        if job.state != RUNNING or pid is None or pid <= 0:
             return None
         if pid == os.getpid() or not _alive(pid):
             return None
@@ -662,7 +662,7 @@ class Journal:
             SELECT jobs.*,
                 SUM(campaign.state = 'pending') AS pending,
                 SUM(campaign.state IN ('accepted', 'delivered')) AS accepted,
-                SUM(campaign.state IN ('failed', 'rejected', 'expired')) AS failed,
+                SUM(campaign.state IN ({_quoted(FAILURE_STATES)})) AS failed,
                 SUM(campaign.state IN ('unknown', 'in_flight')) AS unknown,
                 SUM(campaign.state = 'cancelled') AS cancelled
             FROM jobs LEFT JOIN (
@@ -686,7 +686,7 @@ class Journal:
         """Rows by state, failures by reason, segments sent and what the provider charged."""
         reasons = self.db.execute(
             "SELECT COALESCE(error, state), COUNT(*) FROM job_rows WHERE job_id = ?"
-            " AND state IN ('failed', 'rejected', 'expired') GROUP BY 1 ORDER BY 2 DESC",
+            f" AND state IN ({_quoted(FAILURE_STATES)}) GROUP BY 1 ORDER BY 2 DESC",
             (job_id,),
         )
         segments = self.db.execute(
@@ -850,8 +850,8 @@ class Journal:
         rows = self.db.execute(
             f"""
             SELECT r.state, m.status,
-                CASE WHEN m.status IN ({_quoted(_FAILURES)}) OR r.state IN ({_quoted(_FAILURES)})
-                    THEN {CAMPAIGN_REASON} END,
+                CASE WHEN m.status IN ({_quoted(FAILURE_STATES)})
+                    OR r.state IN ({_quoted(FAILURE_STATES)}) THEN {CAMPAIGN_REASON} END,
                 m.provider_id IS NOT NULL, COUNT(*), SUM(COALESCE(m.parts, r.segments)),
                 SUM(m.price), COUNT(m.price)
             FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id
@@ -862,7 +862,7 @@ class Journal:
         for row_state, status, reason, has_id, n, parts, price, priced in rows:
             state = campaign_state(row_state, status)
             counts[state] = counts.get(state, 0) + n
-            if state in _FAILURES:
+            if state in FAILURE_STATES:
                 key = reason or state
                 reasons[key] = reasons.get(key, 0) + n
             sent = status is not None and (
@@ -965,13 +965,7 @@ class Journal:
     def retry_rows(self, job_id: str) -> list[RetryRow]:
         """The rows of JOB to send again: campaign state rejected, failed or expired, and not
         already copied into a child job that holds them (see _HELD_BY_CHILD)."""
-        rows = self.db.execute(
-            f"SELECT r.line, r.recipient, r.sender, r.text, r.encoding, r.segments,"
-            f" {CAMPAIGN_STATE}, {CAMPAIGN_REASON} {_RETRYABLE_FROM}"
-            f" AND NOT EXISTS ({_HELD_BY_CHILD}) ORDER BY r.line",
-            (job_id,),
-        )
-        return [RetryRow(*row) for row in rows]
+        return _retry_rows(self.db, job_id)
 
     def retried_in(self, job_id: str) -> list[tuple[str, str, int]]:
         """(child job id, its state, rows) of the child jobs that already hold failed rows of
@@ -1007,16 +1001,7 @@ class Journal:
         with self.history.transaction() as db:
             if name is not None:
                 _check_name_free(db, name)
-            rows = [
-                RetryRow(*row)
-                for row in db.execute(
-                    "SELECT r.line, r.recipient, r.sender, r.text, r.encoding, r.segments,"
-                    f" {CAMPAIGN_STATE}, {CAMPAIGN_REASON} {_RETRYABLE_FROM}"
-                    f" AND NOT EXISTS ({_HELD_BY_CHILD}) ORDER BY r.line",
-                    (parent.job_id,),
-                )
-                if row[0] in wanted
-            ]
+            rows = [row for row in _retry_rows(db, parent.job_id) if row.line in wanted]
             if not rows:
                 return 0
             db.execute(
@@ -1044,7 +1029,7 @@ class Journal:
 # Rows that were sent and then refused, failed or expired, by their campaign state
 # (CAMPAIGN_STATE: a row pending, in flight, cancelled, skipped or invalid keeps its journal
 # state even when an older message of it is in the history): never one accepted or delivered.
-_RETRYABLE_STATE = f"{CAMPAIGN_STATE} IN ({_quoted(_FAILURES)})"
+_RETRYABLE_STATE = f"{CAMPAIGN_STATE} IN ({_quoted(FAILURE_STATES)})"
 _RETRYABLE_FROM = (
     "FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id AND m.batch_id = r.job_id"
     f" WHERE r.job_id = ? AND {_RETRYABLE_STATE}"
@@ -1056,6 +1041,17 @@ _HELD_BY_CHILD = (
     " WHERE c.parent_job = r.job_id AND cr.line = r.line"
     " AND (c.state != 'cancelled' OR cr.local_id IS NOT NULL)"
 )
+
+
+def _retry_rows(db: sqlite3.Connection, job_id: str) -> list[RetryRow]:
+    """The one query of the rows of JOB still to retry (Journal.retry_rows, create_retry)."""
+    rows = db.execute(
+        f"SELECT r.line, r.recipient, r.sender, r.text, r.encoding, r.segments,"
+        f" {CAMPAIGN_STATE}, {CAMPAIGN_REASON} {_RETRYABLE_FROM}"
+        f" AND NOT EXISTS ({_HELD_BY_CHILD}) ORDER BY r.line",
+        (job_id,),
+    )
+    return [RetryRow(*row) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import os
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,7 +29,7 @@ from sms_cli.errors import (
 )
 from sms_cli.providers import registry
 from sms_cli.services import profiles as profile_service
-from sms_cli.services.bulk import options as job_options
+from sms_cli.services.bulk import options as bulk_options
 from sms_cli.services.bulk.engine import Engine, Progress, batches, tune_gc
 from sms_cli.services.bulk.input import (
     RowCheck,
@@ -56,7 +56,6 @@ from sms_cli.storage.jobs import (
     Journal,
     abandoned,
     job_lock,
-    name_problem,
     new_job_id,
 )
 from sms_cli.storage.messages import History
@@ -203,18 +202,16 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
     default_sender = job.sender if job.sender is not None else resolved.profile.sender
     if default_sender is not None:
         validate_sender(provider, default_sender)
-    if job.name is not None and (problem := name_problem(job.name)) is not None:
-        raise InputError(f"--name {job.name!r} cannot name a job: {problem}")
     if not job.dry_run:
         # A provider whose client cannot be loaded (a broken plugin) is found before a job
         # is created, not after: it leaves nothing behind.
         registry.load_client(provider)
-    send_options, notes = job_options.from_args(job.send, provider)
+    job_options, notes = bulk_options.from_args(job.send, provider)
     for note in notes:
         view.info(note)
     raw, source_name = _open_binary(job.file)
     hashing = _HashingReader(raw)
-    # surrogateescape: a bad byte reaches the reader, which names its line (bulk._decoded).
+    # surrogateescape: a bad byte reaches the reader, which names its line (input._decoded).
     stream = io.TextIOWrapper(
         io.BufferedReader(hashing), encoding="utf-8-sig", errors="surrogateescape", newline=""
     )
@@ -233,7 +230,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
         region=resolved.profile.region,
         max_chars=provider.max_text_chars,
         sender_index=sender_index,
-        **job_options.row_rules(send_options, table.columns),
+        **bulk_options.row_rules(job_options, table.columns),
     )
     workers = max(1, min(4, os.cpu_count() or 1))
     checked = preflight(table, rules, allow_duplicates=job.allow_duplicates, workers=workers)
@@ -245,10 +242,10 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
     if job.dry_run:
         for row in checked:
             totals.add(row)
-            view.checked(job_options.shown(row, send_options))
+            view.checked(bulk_options.shown(row, job_options))
         view.totals(totals, price=price, dry_run=True)
         return ExitCode.OK
-    options = "\x00".join(
+    fingerprint_text = "\x00".join(
         str(x)
         for x in (
             source.template.source,
@@ -257,12 +254,14 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
             default_sender,
             resolved.profile.name,
             job.allow_duplicates,
-            send_options.fingerprint(),
+            job_options.fingerprint(),
         )
     )
     # Until its pre-flight is complete a job is known by its source and options alone: a run
     # of the fixed file replaces a job whose pre-flight died, rather than adding to it.
-    unfinished = "preparing:" + hashlib.sha256(f"{source_name}\x00{options}".encode()).hexdigest()
+    unfinished = (
+        "preparing:" + hashlib.sha256(f"{source_name}\x00{fingerprint_text}".encode()).hexdigest()
+    )
     history = History()
     journal = Journal(history)
     try:
@@ -276,7 +275,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
                 provider=provider.name,
                 name=job.name,
             )
-            journal.save_options(job_id, send_options.to_json())
+            journal.save_options(job_id, job_options.to_json())
 
             def counted() -> Iterator[RowCheck]:
                 for row in checked:
@@ -307,13 +306,15 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
                     )
                 raise
             fingerprint = hashlib.sha256(
-                hashing.digest.hexdigest().encode() + options.encode()
+                hashing.digest.hexdigest().encode() + fingerprint_text.encode()
             ).hexdigest()
             previous = journal.confirm(job_id, fingerprint, new_job=job.new_job, name=job.name)
             for stale in journal.discard_unfinished(unfinished, exclude=job_id):
                 view.info(f"discarded job {stale}: its pre-flight never finished; nothing was sent")
             if previous is None:
-                return _checked(journal, job_id, job.yes, totals, resolved, price, run, view)
+                return _confirm_and_send(
+                    journal, job_id, job.yes, totals, resolved, price, run, view
+                )
             if previous.state == DELETED:  # a tombstone: it sent this file, then was deleted
                 raise InputError(
                     "this file was already sent with the same options by job "
@@ -348,16 +349,16 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
                     )
                     return ExitCode.NETWORK
                 previous = current
-                _refuse_live_runner(journal, previous)
+                refuse_live_runner(journal, previous)
                 view.info(f"job {short} has this file, checked and not sent yet: using it")
-                return _checked(
+                return _confirm_and_send(
                     journal, previous.job_id, job.yes, totals, resolved, price, run, view
                 )
     finally:
         history.close()
 
 
-def _checked(
+def _confirm_and_send(
     journal: Journal,
     job_id: str,
     yes: bool,
@@ -375,13 +376,23 @@ def _checked(
         return ExitCode.USAGE if totals.errors else ExitCode.OK
     short = journal.short_id(job_id)
     try:
-        confirmed = _confirmed(yes, totals, resolved.profile.name, job_id, price, view, short=short)
+        asked = send_question(
+            f"Send {totals.messages} messages", totals, price, resolved.profile.name
+        )
+        unasked = InputError(
+            f"not on a terminal, so not asking: nothing sent; job {short} is saved, ready",
+            hint=f"send it: smsctl bulk resume {short} --yes; or delete it: "
+            f"smsctl bulk delete {short}",
+        )
+        sending = confirmed(
+            yes, view, asked, unasked=unasked, declined=lambda: _declined(short, view)
+        )
     except KeyboardInterrupt as exc:  # Ctrl-C (or end of input) at the prompt
         exc.add_note(_kept_note(short, READY))
         raise
-    if not confirmed:
+    if not sending:
         return ExitCode.OK
-    return _run(journal, job_id, resolved.profile.name, run, view)
+    return run_job(journal, job_id, resolved.profile.name, run, view)
 
 
 def _kept_note(short: str, state: str) -> str:
@@ -397,11 +408,14 @@ def _state_text(job: JobRecord) -> str:
     return f"{job.state}: {job.note}" if job.note and job.state == PAUSED else job.state
 
 
-def _refuse_live_runner(journal: Journal, job: JobRecord) -> None:
+def refuse_live_runner(journal: Journal, job: JobRecord) -> None:
+    """The one refusal of a job another live process runs (exit 2), for resume, reuse and
+    retry: its lock file may have been deleted, but the journal still knows the runner."""
     runner = journal.live_runner(job)
-    if runner is not None:  # its lock file was deleted: the journal still knows it
+    if runner is not None:
+        short = journal.short_id(job.job_id)
         raise InputError(
-            f"job {job.job_id} is being run by smsctl process {runner}; not sending anything",
+            f"job {short} is being run by smsctl process {runner}; not sending anything",
             hint="wait for it to finish, then see: smsctl bulk jobs",
         )
 
@@ -414,8 +428,15 @@ def resume(
     yes: bool,
     run: RunOptions,
     view: BulkView,
+    send: BulkSendArgs | None = None,
 ) -> ExitCode:
-    """Send the pending rows of a job; rows left in flight by a crash become unknown first."""
+    """Send the pending rows of a job; rows left in flight by a crash become unknown first.
+    SEND, the provider options of the command line: a job is resumed with its own (stored)."""
+    if send is not None and send != BulkSendArgs():
+        raise InputError(
+            "a job is resumed with the send options it was started with",
+            hint="leave out --at, --label and the other provider options",
+        )
     history = History()
     journal = Journal(history)
     try:
@@ -428,7 +449,7 @@ def resume(
             if current is None or current.state == DELETED:  # deleted since it was named
                 raise InputError(f"no bulk job {job_id!r}", hint="smsctl bulk jobs lists them")
             job = current
-            _refuse_live_runner(journal, job)
+            refuse_live_runner(journal, job)
             short = journal.short_id(job_id)
             if job.state == PREPARING:
                 raise InputError(
@@ -442,7 +463,7 @@ def resume(
                     "smsctl bulk FILE ... --new-job",
                 )
             profile_name = profile or str(job.profile)
-            _check_provider(job, profile_name, required=profile is not None)
+            check_provider(job, profile_name, required=profile is not None)
             settled = journal.settle_in_flight(job_id)
             journal.reconcile(job_id)
             if settled:
@@ -475,7 +496,7 @@ def resume(
                 if not confirmed:
                     _declined(short, view)
                     return ExitCode.OK
-            return _run(journal, job_id, profile_name, run, view)
+            return run_job(journal, job_id, profile_name, run, view)
     finally:
         history.close()
 
@@ -496,35 +517,31 @@ def _with_sender(row: RowCheck, default: str | None, provider: str, required: bo
     return replace(row, sender=sender)
 
 
-def _confirmed(
+def confirmed(
     yes: bool,
-    totals: Totals,
-    profile: str,
-    job_id: str,
-    price: float | None,
     view: BulkView,
+    question: str,
     *,
-    short: str | None = None,
+    unasked: InputError,
+    declined: Callable[[], None],
 ) -> bool:
-    """--yes, or the user's yes at the prompt. Off a terminal without --yes: exit 2; a no: says
-    what is left (a `ready` job) and how to send or delete it. Either way nothing was sent."""
-    short = short or job_id
+    """The one confirmation of a send (a new job, a retry): --yes, or the user's yes to
+    QUESTION. Off a terminal without --yes: UNASKED is raised (exit 2); a no: DECLINED says what
+    is left. Either way nothing was sent."""
     if yes:
         return True
     if not view.interactive():
-        raise InputError(
-            f"not on a terminal, so not asking: nothing sent; job {short} is saved, ready",
-            hint=f"send it: smsctl bulk resume {short} --yes; or delete it: "
-            f"smsctl bulk delete {short}",
-        )
-    cost = f", about {totals.segments * price:.2f}" if price is not None else ""
-    if view.confirm(
-        f"Send {totals.messages} messages ({totals.segments} segments{cost}) "
-        f"with profile {profile!r}?"
-    ):
+        raise unasked
+    if view.confirm(question):
         return True
-    _declined(short, view)
+    declined()
     return False
+
+
+def send_question(lead: str, totals: Totals, price: float | None, profile: str) -> str:
+    """`LEAD (N segments, about COST) with profile 'P'?`: what a yes sends, and its price."""
+    cost = f", about {totals.segments * price:.2f}" if price is not None else ""
+    return f"{lead} ({totals.segments} segments{cost}) with profile {profile!r}?"
 
 
 def _declined(short: str, view: BulkView) -> None:
@@ -534,7 +551,7 @@ def _declined(short: str, view: BulkView) -> None:
     )
 
 
-def _run(
+def run_job(
     journal: Journal, job_id: str, profile_name: str, run: RunOptions, view: BulkView
 ) -> ExitCode:
     """Send the job's pending rows; a history that fails meanwhile names the job to resume, and
@@ -573,7 +590,7 @@ def _send_pending(
     provider = registry.get(resolved.provider)
     client_class = registry.load_client(provider)
     credentials = resolved.credentials
-    base, notes = job_options.for_run(journal, job_id)
+    base, notes = bulk_options.for_run(journal, job_id)
     for note in notes:
         view.warning(note)
     tune_gc()
@@ -607,7 +624,7 @@ def _send_pending(
         result = engine.run(batches(pending, size))
     except BaseException:
         with contextlib.suppress(Exception):  # a history that failed may refuse this too
-            journal.set_state(job_id, "interrupted", "the run stopped on an error")
+            journal.set_state(job_id, INTERRUPTED, "the run stopped on an error")
         raise
     finally:
         pending.close()  # a stopped run leaves the read open otherwise
@@ -717,7 +734,7 @@ def _summary(journal: Journal, job_id: str, requests: int, elapsed: float, view:
     view.summary(job_id, job.state if job else None, journal.outcome(job_id), requests, elapsed)
 
 
-def _check_provider(job: JobRecord, profile_name: str, *, required: bool) -> None:
+def check_provider(job: JobRecord, profile_name: str, *, required: bool) -> None:
     """A job was checked for one provider (its sender rules, its text limits): it is never
     resumed through a profile of another."""
     try:
