@@ -244,6 +244,7 @@ def start_command(
                 label_column=label_column,
             )
             if resume is not None:
+                jobs.check_resume_options(send)  # the first thing wrong is said first
                 if file is not None:
                     raise InputError("give a FILE or --resume JOB, not both")
                 _resume(

@@ -432,11 +432,7 @@ def resume(
 ) -> ExitCode:
     """Send the pending rows of a job; rows left in flight by a crash become unknown first.
     SEND, the provider options of the command line: a job is resumed with its own (stored)."""
-    if send is not None and send != BulkSendArgs():
-        raise InputError(
-            "a job is resumed with the send options it was started with",
-            hint="leave out --at, --label and the other provider options",
-        )
+    check_resume_options(send)
     history = History()
     journal = Journal(history)
     try:
@@ -499,6 +495,15 @@ def resume(
             return run_job(journal, job_id, profile_name, run, view)
     finally:
         history.close()
+
+
+def check_resume_options(send: BulkSendArgs | None) -> None:
+    """A job is resumed with the send options it was started with (stored): new ones refused."""
+    if send is not None and send != BulkSendArgs():
+        raise InputError(
+            "a job is resumed with the send options it was started with",
+            hint="leave out --at, --label and the other provider options",
+        )
 
 
 def _with_sender(row: RowCheck, default: str | None, provider: str, required: bool) -> RowCheck:
