@@ -14,8 +14,9 @@ from tests.adversarial.bulk_emulator import *  # noqa: F403  (the emu and profil
 from tests.adversarial.test_bulk_concurrency import finish, smsctl
 from tests.integration.conftest import Emu, run
 from tests.integration.test_bulk import numbers, write_csv
+from tests.providers.selection import any_provider
 
-pytestmark = pytest.mark.parametrize("emu", ["seven"], indirect=True)
+pytestmark = pytest.mark.parametrize("emu", [any_provider()], indirect=True)
 
 
 def rows_of(tmp_path: Path) -> Counter[str]:
