@@ -7,14 +7,19 @@ a subcommand starts a job (a file named like a subcommand: `bulk start jobs` or 
 
 from __future__ import annotations
 
-from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from sms_cli.commands._runtime import JsonFlag, ProfileOption, TimeoutOption, handled_errors
+from sms_cli.commands._runtime import (
+    JsonFlag,
+    ProfileOption,
+    TimeoutOption,
+    handled_errors,
+    require_utf8,
+)
 from sms_cli.commands._send_options import (
     PANEL,
     AtOption,
@@ -201,6 +206,7 @@ def start_command(
     """
     with handled_errors():
         from sms_cli.errors import InputError
+        from sms_cli.render.bulk import check_report_writable
         from sms_cli.services.bulk import jobs
         from sms_cli.services.bulk.options import BulkSendArgs
 
@@ -218,7 +224,8 @@ def start_command(
                 ("--udh", udh),
                 ("--attach-password-env", attach_password_env),
             ):
-                _check_argv_text(option, value)
+                if value is not None:
+                    require_utf8(value, option)
             send = BulkSendArgs(
                 at=at,
                 ttl=ttl,
@@ -236,12 +243,8 @@ def start_command(
                 at_column=at_column,
                 label_column=label_column,
             )
-            if resume is not None and send != BulkSendArgs():
-                raise InputError(
-                    "a job is resumed with the send options it was started with",
-                    hint="leave out --at, --label and the other provider options",
-                )
             if resume is not None:
+                jobs.check_resume_options(send)  # the first thing wrong is said first
                 if file is not None:
                     raise InputError("give a FILE or --resume JOB, not both")
                 _resume(
@@ -250,6 +253,7 @@ def start_command(
                     profile,
                     yes,
                     _run_options(concurrency, rate, batch_size, timeout, report, json),
+                    send=send,
                 )
             if retry_unknown:
                 raise InputError("--retry-unknown goes with: smsctl bulk resume JOB")
@@ -259,7 +263,7 @@ def start_command(
                     hint="smsctl bulk --help lists the job commands (jobs, show, resume, ...)",
                 )
             if report is not None and not dry_run:
-                _check_writable(report)  # before anything is sent, not after
+                check_report_writable(report)  # before anything is sent, not after
             new = jobs.NewJob(
                 file,
                 message,
@@ -307,7 +311,7 @@ def resume_command(
         from sms_cli.services.bulk import jobs
 
         with jobs.storage_errors():
-            _check_argv_text("JOB", job)
+            require_utf8(job, "JOB")
             _resume(
                 job,
                 retry_unknown,
@@ -353,7 +357,7 @@ def show_command(
         from sms_cli.render.campaign import emit
         from sms_cli.services.bulk import campaign  # not jobs: --offline stays quick to load
 
-        _check_argv_text("JOB", job)
+        require_utf8(job, "JOB")
         view = campaign.show(job, refresh=not offline, profile=profile, timeout=timeout)
         emit(view, json=json)
         raise typer.Exit(int(view.exit_code))
@@ -370,7 +374,7 @@ def cancel_command(job: JobArgument, json: JsonFlag = False) -> None:
         from sms_cli.services.bulk import jobs, lifecycle
 
         with jobs.storage_errors():
-            _check_argv_text("JOB", job)
+            require_utf8(job, "JOB")
             cancelled(lifecycle.cancel(job), json=json)
 
 
@@ -397,7 +401,7 @@ def report_command(
         from sms_cli.services.bulk import jobs, lifecycle
 
         with jobs.storage_errors():
-            _check_argv_text("JOB", job)
+            require_utf8(job, "JOB")
             lifecycle.report(job, lambda rows: report_csv(rows, output_file))
 
 
@@ -409,7 +413,7 @@ def delete_command(job: JobArgument, json: JsonFlag = False) -> None:
         from sms_cli.services.bulk import jobs, lifecycle
 
         with jobs.storage_errors():
-            _check_argv_text("JOB", job)
+            require_utf8(job, "JOB")
             deleted(lifecycle.delete(job), json=json)
 
 
@@ -443,16 +447,18 @@ def retry_command(
     """
     with handled_errors():
         from sms_cli.errors import InputError
+        from sms_cli.render.bulk import check_report_writable
         from sms_cli.services.bulk import jobs, retry
 
         with jobs.storage_errors():
-            _check_argv_text("JOB", job)
-            _check_argv_text("--name", name)
+            require_utf8(job, "JOB")
+            if name is not None:
+                require_utf8(name, "--name")
             if not failed:
                 raise InputError("say which rows to send again: --failed")
             if report is not None and not dry_run:
-                _check_writable(report)
-            code = retry.failed_rows(
+                check_report_writable(report)
+            code = retry.retry_failed(
                 job,
                 profile=profile,
                 name=name,
@@ -483,48 +489,27 @@ def _view(json: bool) -> Any:
     return BulkRenderer(json=json)
 
 
-def _resume(job: str, retry_unknown: bool, profile: str | None, yes: bool, run: Any) -> None:
+def _resume(
+    job: str,
+    retry_unknown: bool,
+    profile: str | None,
+    yes: bool,
+    run: Any,
+    send: Any = None,
+) -> None:
+    from sms_cli.render.bulk import check_report_writable
     from sms_cli.services.bulk import jobs
 
-    _check_argv_text("--resume", job)
+    require_utf8(job, "--resume")
     if run.report is not None:
-        _check_writable(run.report)
+        check_report_writable(run.report)
     code = jobs.resume(
-        job, retry_unknown=retry_unknown, profile=profile, yes=yes, run=run, view=_view(run.json)
+        job,
+        retry_unknown=retry_unknown,
+        profile=profile,
+        yes=yes,
+        run=run,
+        view=_view(run.json),
+        send=send,
     )
     raise typer.Exit(int(code))
-
-
-def _check_argv_text(option: str, value: str | None) -> None:
-    """Arguments that were not UTF-8 arrive with lone surrogates (PEP 383): refuse them here
-    rather than fail when the text is stored or sent."""
-    from sms_cli.errors import InputError
-
-    if value is None:
-        return
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InputError(
-            f"{option} is not valid UTF-8 (at character {exc.start + 1})",
-            hint="check the terminal's or the script's encoding",
-        ) from None
-
-
-def _check_writable(path: Path) -> None:
-    """Open the report for appending (truncating nothing), and remove it again if it was not
-    there: an unwritable path is found before the first message goes out."""
-    from sms_cli.errors import InputError
-
-    existed = path.exists()
-    try:
-        with path.open("a", encoding="utf-8"):
-            pass
-    except OSError as exc:
-        raise InputError(
-            f"cannot write the report {path}: {exc.strerror or exc}",
-            hint="choose a writable --report path; nothing was sent",
-        ) from None
-    if not existed:
-        with suppress(OSError):
-            path.unlink()

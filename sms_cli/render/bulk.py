@@ -200,6 +200,23 @@ def report_csv(rows: Iterable[tuple[object, ...]], path: Path | None) -> None:
                 os.unlink(temporary)
 
 
+def check_report_writable(path: Path) -> None:
+    """Open the report for appending (truncating nothing), and remove it again if it was not
+    there: an unwritable --report path is found before the first message goes out (exit 2)."""
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the report {path}: {exc.strerror or exc}",
+            hint="choose a writable --report path; nothing was sent",
+        ) from None
+    if not existed:
+        with suppress(OSError):
+            path.unlink()
+
+
 def _write_report(
     handle: TextIO, rows: Iterable[tuple[object, ...]], newline: str = "\r\n"
 ) -> None:
@@ -209,9 +226,13 @@ def _write_report(
         writer.writerow(["" if v is None else v for v in row])
 
 
+NAME_SHOWN = 16  # a longer name is cut in the table (whole in --json); the Job id never is
+
+
 def jobs(listed: list[JobSummary], *, json: bool) -> None:
     """Newest first. The Job column is each id's shortest unique prefix (8 or more characters),
-    which every command takes as JOB; it is never cut (the Source column wraps instead)."""
+    which every command takes as JOB; it is never cut (the Source column wraps instead, and a
+    name longer than NAME_SHOWN is shortened)."""
     shown = short_ids(j.job_id for j in listed)
     if json:
         output.print_json(
@@ -221,7 +242,7 @@ def jobs(listed: list[JobSummary], *, json: bool) -> None:
     rows = [
         (
             shown[j.job_id],
-            j.name or "-",
+            short(j.name, NAME_SHOWN) if j.name else "-",
             str(j.created_at)[:19],
             f"{j.state}: {short(j.note, 40)}" if j.state == PAUSED and j.note else j.state,
             j.source,
@@ -342,3 +363,8 @@ def deleted(done: Deleted, *, json: bool) -> None:
         f"deleted job {done.short_id} ({job.rows} row(s), {job.state}); "
         "its messages stay in the history (smsctl log)"
     )
+    if done.kept:
+        output.info(
+            "it had sent messages: the same file with the same options is still refused as "
+            "already sent (--new-job sends it again on purpose)"
+        )

@@ -17,6 +17,7 @@ import secrets
 import sqlite3
 import sys
 import time
+import unicodedata
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
@@ -76,7 +77,7 @@ class JobRecord:
     runner_token: str | None
     name: str | None
     parent_job: str | None  # the job a `bulk retry` made this one from
-    options: str | None  # the send options of every row, JSON (services/bulk/jobs.py)
+    options: str | None  # the send options of every row, JSON (services/bulk/options.py)
 
     @classmethod
     def of(cls, row: sqlite3.Row) -> Self:
@@ -125,7 +126,7 @@ def _quoted(values: Iterable[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-_FAILURES = ("failed", "rejected", "expired")
+FAILURE_STATES = ("failed", "rejected", "expired")  # a row sent and not accepted, by campaign
 
 
 def campaign_state(row_state: str, message_status: str | None) -> str:
@@ -174,6 +175,10 @@ READY, RUNNING, PAUSED, INTERRUPTED, FINISHED, CANCELLED = (
     "ready", "running", "paused", "interrupted", "finished", "cancelled"
 )  # fmt: skip
 PREPARING = "preparing"
+# Internal too: what `bulk delete` leaves of a job that sent something. Its rows are gone; its
+# fingerprint stays, so the same file is still refused as already sent (no message twice by
+# accident). Hidden wherever a job is named or listed.
+DELETED = "deleted"
 MIN_PREFIX = 4  # the shortest id prefix that names a job
 SHOWN_PREFIX = 8  # ids in tables: this many characters, more where two jobs share them
 
@@ -195,6 +200,10 @@ def name_problem(name: str) -> str | None:
         return "it reads as a job id; use at least one letter after f or another character"
     if any(not ch.isprintable() or ch.isspace() for ch in name):
         return "use no spaces or control characters"
+    # Marks that combine with the character before, and invisible format characters, make a
+    # name that looks like another and breaks the alignment of tables.
+    if any(unicodedata.category(ch) in ("Mn", "Me", "Cf") for ch in name):
+        return "use no combining marks or invisible characters (write é as one character)"
     return None
 
 
@@ -324,6 +333,18 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+def abandoned(job: JobRecord) -> bool:
+    """A `preparing` job whose pre-flight process is gone (nobody holds its lock): it was never
+    sendable, and nothing waits for it; the same command again discards it."""
+    if job.state != PREPARING:
+        return False
+    lock = JobLock(job.job_id)
+    if not lock.try_acquire():
+        return False
+    lock.release()
+    return True
+
+
 @contextmanager
 def job_lock(job_id: str) -> Iterator[JobLock]:
     """Hold the job's lock for the whole block; refuse (exit 2) if another process runs it."""
@@ -450,8 +471,14 @@ class Journal:
                 (fingerprint, job_id),
             ).fetchone()
             reused = earlier if earlier is not None and not new_job else None
+            # A job that sent something (a tombstone too) is refused as "already started" by
+            # the caller, whatever NAME says: its name is neither checked nor given.
+            started = reused is not None and (
+                reused["state"] == DELETED
+                or bool(db.execute("SELECT " + _sent("?"), (reused["job_id"],)).fetchone()[0])
+            )
             named = reused["job_id"] if reused is not None else job_id
-            if name is not None:
+            if name is not None and not started:
                 holder = db.execute("SELECT job_id FROM jobs WHERE name = ?", (name,)).fetchone()
                 taken_by = holder[0] if holder is not None and holder[0] != named else None
             if reused is not None or taken_by is not None:
@@ -465,11 +492,11 @@ class Journal:
                         (fingerprint, name, now_iso(), job_id),
                     )
                     return None
-                if name is not None and reused["name"] is None:
+                if name is not None and not started and reused["name"] is None:
                     db.execute("UPDATE jobs SET name = ? WHERE job_id = ?", (name, named))
                 row = db.execute("SELECT * FROM jobs WHERE job_id = ?", (named,)).fetchone()
                 return JobRecord.of(row)
-        raise _name_taken(str(name), taken_by)
+        raise _name_taken(self.db, str(name), taken_by)
 
     def discard_unfinished(self, fingerprint: str, exclude: str) -> list[str]:
         """Delete the jobs of the same file and options whose pre-flight never finished (their
@@ -499,22 +526,24 @@ class Journal:
                 (state, note, now_iso(), job_id),
             )
 
-    def start_run(self, job_id: str) -> None:
+    def start_run(self, job_id: str) -> bool:
         """The job is `running` in this process. The lock keeps a second runner out; the pid
         and its start time recorded here keep it out too when the lock file was deleted
-        under the run (a new file locks nobody out)."""
+        under the run (a new file locks nobody out). False, and nothing changed, when the job
+        is gone or cancelled (`bulk cancel` needs no lock: it may land at the prompt)."""
         pid = os.getpid()
         with self.history.transaction() as db:
-            db.execute(
+            cursor = db.execute(
                 "UPDATE jobs SET state = 'running', note = NULL, runner_pid = ?,"
-                " runner_token = ?, updated_at = ? WHERE job_id = ?",
-                (pid, _start_time(pid), now_iso(), job_id),
+                " runner_token = ?, updated_at = ? WHERE job_id = ? AND state NOT IN (?, ?)",
+                (pid, _start_time(pid), now_iso(), job_id, CANCELLED, DELETED),
             )
+        return cursor.rowcount == 1
 
     def live_runner(self, job: JobRecord) -> int | None:
         """The pid of another process that is running the job, if it still lives."""
         pid = job.runner_pid
-        if job.state != "running" or pid is None or pid <= 0:
+        if job.state != RUNNING or pid is None or pid <= 0:
             return None
         if pid == os.getpid() or not _alive(pid):
             return None
@@ -523,7 +552,25 @@ class Journal:
             return None  # the pid now belongs to another process
         return pid
 
+    def remove(self, job_id: str) -> bool:
+        """`bulk delete`: a job that sent nothing is deleted with its rows. A job that sent
+        something loses its rows and its name but stays as a tombstone (DELETED) under its
+        fingerprint: the same file again is refused as already sent. True for a tombstone."""
+        with self.history.transaction() as db:
+            sent = bool(db.execute("SELECT " + _sent("?"), (job_id,)).fetchone()[0])
+            db.execute("DELETE FROM job_rows WHERE job_id = ?", (job_id,))
+            if not sent:
+                db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
+                return False
+            db.execute(
+                "UPDATE jobs SET state = ?, name = NULL, note = 'deleted after sending',"
+                " runner_pid = NULL, runner_token = NULL, updated_at = ? WHERE job_id = ?",
+                (DELETED, now_iso(), job_id),
+            )
+        return True
+
     def delete(self, job_id: str) -> None:
+        """Delete a job and its rows outright (one whose pre-flight never finished)."""
         with self.history.transaction() as db:
             db.execute("DELETE FROM job_rows WHERE job_id = ?", (job_id,))
             db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
@@ -535,13 +582,16 @@ class Journal:
         ref = ref.strip()
         if ref == "last":
             row = self.db.execute(
-                "SELECT * FROM jobs WHERE state != ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
-                (PREPARING,),
+                "SELECT * FROM jobs WHERE state NOT IN (?, ?)"
+                " ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                (PREPARING, DELETED),
             ).fetchone()
             if row is None:
                 raise InputError("there are no bulk jobs yet", hint="start one: smsctl bulk FILE")
             return JobRecord.of(row)
-        row = self.db.execute("SELECT * FROM jobs WHERE job_id = ?", (ref,)).fetchone()
+        row = self.db.execute(
+            "SELECT * FROM jobs WHERE job_id = ? AND state != ?", (ref, DELETED)
+        ).fetchone()
         if row is None:
             row = self.db.execute("SELECT * FROM jobs WHERE name = ?", (ref,)).fetchone()
         if row is not None:
@@ -551,8 +601,9 @@ class Journal:
             found = [
                 JobRecord.of(r)
                 for r in self.db.execute(
-                    "SELECT * FROM jobs WHERE job_id >= ? AND job_id < ? ORDER BY created_at",
-                    (prefix, prefix + "g"),
+                    "SELECT * FROM jobs WHERE job_id >= ? AND job_id < ? AND state != ?"
+                    " ORDER BY created_at",
+                    (prefix, prefix + "g", DELETED),
                 )
             ]
             if len(found) == 1:
@@ -581,15 +632,17 @@ class Journal:
             SELECT jobs.*,
                 SUM(campaign.state = 'pending') AS pending,
                 SUM(campaign.state IN ('accepted', 'delivered')) AS accepted,
-                SUM(campaign.state IN ('failed', 'rejected', 'expired')) AS failed,
+                SUM(campaign.state IN ({_quoted(FAILURE_STATES)})) AS failed,
                 SUM(campaign.state IN ('unknown', 'in_flight')) AS unknown,
                 SUM(campaign.state = 'cancelled') AS cancelled
             FROM jobs LEFT JOIN (
                 SELECT r.job_id, {CAMPAIGN_STATE} AS state
                 FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id
             ) AS campaign USING (job_id)
+            WHERE jobs.state != ?
             GROUP BY jobs.job_id ORDER BY jobs.created_at DESC, jobs.rowid DESC
-            """
+            """,
+            (DELETED,),
         )
         return [JobSummary.of(r) for r in rows]
 
@@ -659,17 +712,23 @@ class Journal:
 
     def sent_something(self, job_id: str) -> bool:
         """Whether any row of the job left the pending/invalid/skipped/cancelled states: only
-        then was the job started, for "already started"."""
-        row = self.db.execute("SELECT " + _sent("?"), (job_id,)).fetchone()
+        then was the job started, for "already started". A deleted job (a tombstone) did."""
+        row = self.db.execute(
+            "SELECT " + _sent("?") + " OR EXISTS (SELECT 1 FROM jobs WHERE job_id = ?"
+            " AND state = ?)",
+            (job_id, job_id, DELETED),
+        ).fetchone()
         return bool(row[0])
 
     def short_id(self, job_id: str) -> str:
         """The job's id as tables show it (short_ids): unique among all jobs, >= 8 characters."""
         before = self.db.execute(
-            "SELECT job_id FROM jobs WHERE job_id < ? ORDER BY job_id DESC LIMIT 1", (job_id,)
+            "SELECT job_id FROM jobs WHERE job_id < ? AND state != ? ORDER BY job_id DESC LIMIT 1",
+            (job_id, DELETED),
         ).fetchone()
         after = self.db.execute(
-            "SELECT job_id FROM jobs WHERE job_id > ? ORDER BY job_id LIMIT 1", (job_id,)
+            "SELECT job_id FROM jobs WHERE job_id > ? AND state != ? ORDER BY job_id LIMIT 1",
+            (job_id, DELETED),
         ).fetchone()
         neighbours = [r[0] for r in (before, after) if r is not None]
         return short_ids([job_id, *neighbours])[job_id]
@@ -678,11 +737,16 @@ class Journal:
         """Pending rows become `cancelled` (never sent) and the job `cancelled`, in one
         transaction: claims are a compare-and-set on `pending`, so once this commits no runner
         can take a row of it. The number of rows cancelled; None when the job is finished or
-        cancelled already (nothing to cancel)."""
+        cancelled already, or has no pending row (nothing to cancel: a run whose last rows are
+        under way ends as it would have)."""
         stamp = now_iso()
         with self.history.transaction() as db:
             row = db.execute("SELECT state FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-            if row is None or row[0] in (FINISHED, CANCELLED, PREPARING):
+            if row is None or row[0] in (FINISHED, CANCELLED, PREPARING, DELETED):
+                return None
+            if not db.execute(
+                "SELECT 1 FROM job_rows WHERE job_id = ? AND state = 'pending' LIMIT 1", (job_id,)
+            ).fetchone():
                 return None
             cursor = db.execute(
                 "UPDATE job_rows SET state = 'cancelled', error = 'cancelled before sending',"
@@ -718,8 +782,8 @@ class Journal:
         rows = self.db.execute(
             f"""
             SELECT r.state, m.status,
-                CASE WHEN m.status IN ({_quoted(_FAILURES)}) OR r.state IN ({_quoted(_FAILURES)})
-                    THEN {CAMPAIGN_REASON} END,
+                CASE WHEN m.status IN ({_quoted(FAILURE_STATES)})
+                    OR r.state IN ({_quoted(FAILURE_STATES)}) THEN {CAMPAIGN_REASON} END,
                 m.provider_id IS NOT NULL, COUNT(*), SUM(COALESCE(m.parts, r.segments)),
                 SUM(m.price), COUNT(m.price)
             FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id
@@ -730,7 +794,7 @@ class Journal:
         for row_state, status, reason, has_id, n, parts, price, priced in rows:
             state = campaign_state(row_state, status)
             counts[state] = counts.get(state, 0) + n
-            if state in _FAILURES:
+            if state in FAILURE_STATES:
                 key = reason or state
                 reasons[key] = reasons.get(key, 0) + n
             sent = status is not None and (
@@ -766,7 +830,10 @@ class Journal:
 
     def job_ids(self) -> list[str]:
         """Every job's id (for short_ids: the prefixes tables show)."""
-        return [job_id for (job_id,) in self.db.execute("SELECT job_id FROM jobs")]
+        return [
+            job_id
+            for (job_id,) in self.db.execute("SELECT job_id FROM jobs WHERE state != ?", (DELETED,))
+        ]
 
     def reconcile(self, job_id: str | None = None) -> int:
         """Bring rows of unknown outcome in line with the history once their message is known
@@ -811,10 +878,11 @@ class Journal:
         ).fetchone()
         return int(row[0])
 
-    def report_rows(self, job_id: str) -> Iterator[tuple[object, ...]]:
+    def report_rows(self, job_id: str) -> Generator[tuple[object, ...]]:
         """(line, recipient, status, id, bulk_id, error, text) of every row, by line; the status
-        is the row's campaign state (CAMPAIGN_STATE), its error the reason for it."""
-        yield from self.db.execute(
+        is the row's campaign state (CAMPAIGN_STATE), its error the reason for it. Close it
+        before the history when the reader stops early (a broken pipe)."""
+        cursor = self.db.execute(
             f"SELECT r.line, r.recipient, {CAMPAIGN_STATE},"
             " COALESCE(m.provider_id, r.provider_id), COALESCE(m.bulk_id, r.bulk_id),"
             f" CASE WHEN {CAMPAIGN_STATE} IN ('accepted', 'delivered') THEN NULL"
@@ -823,19 +891,17 @@ class Journal:
             " WHERE r.job_id = ? ORDER BY r.line",
             (job_id,),
         )
+        try:
+            yield from cursor
+        finally:
+            cursor.close()
 
     # -- retry: a job's failed rows copied into a new job (`bulk retry JOB --failed`) ---------
 
     def retry_rows(self, job_id: str) -> list[RetryRow]:
         """The rows of JOB to send again: campaign state rejected, failed or expired, and not
         already copied into a child job that holds them (see _HELD_BY_CHILD)."""
-        rows = self.db.execute(
-            f"SELECT r.line, r.recipient, r.sender, r.text, r.encoding, r.segments,"
-            f" {CAMPAIGN_STATE}, {CAMPAIGN_REASON} {_RETRYABLE_FROM}"
-            f" AND NOT EXISTS ({_HELD_BY_CHILD}) ORDER BY r.line",
-            (job_id,),
-        )
-        return [RetryRow(*row) for row in rows]
+        return _retry_rows(self.db, job_id)
 
     def retried_in(self, job_id: str) -> list[tuple[str, str, int]]:
         """(child job id, its state, rows) of the child jobs that already hold failed rows of
@@ -871,16 +937,7 @@ class Journal:
         with self.history.transaction() as db:
             if name is not None:
                 _check_name_free(db, name)
-            rows = [
-                RetryRow(*row)
-                for row in db.execute(
-                    "SELECT r.line, r.recipient, r.sender, r.text, r.encoding, r.segments,"
-                    f" {CAMPAIGN_STATE}, {CAMPAIGN_REASON} {_RETRYABLE_FROM}"
-                    f" AND NOT EXISTS ({_HELD_BY_CHILD}) ORDER BY r.line",
-                    (parent.job_id,),
-                )
-                if row[0] in wanted
-            ]
+            rows = [row for row in _retry_rows(db, parent.job_id) if row.line in wanted]
             if not rows:
                 return 0
             db.execute(
@@ -908,7 +965,7 @@ class Journal:
 # Rows that were sent and then refused, failed or expired, by their campaign state
 # (CAMPAIGN_STATE: a row pending, in flight, cancelled, skipped or invalid keeps its journal
 # state even when an older message of it is in the history): never one accepted or delivered.
-_RETRYABLE_STATE = f"{CAMPAIGN_STATE} IN ({_quoted(_FAILURES)})"
+_RETRYABLE_STATE = f"{CAMPAIGN_STATE} IN ({_quoted(FAILURE_STATES)})"
 _RETRYABLE_FROM = (
     "FROM job_rows r LEFT JOIN messages m ON m.local_id = r.local_id AND m.batch_id = r.job_id"
     f" WHERE r.job_id = ? AND {_RETRYABLE_STATE}"
@@ -920,6 +977,17 @@ _HELD_BY_CHILD = (
     " WHERE c.parent_job = r.job_id AND cr.line = r.line"
     " AND (c.state != 'cancelled' OR cr.local_id IS NOT NULL)"
 )
+
+
+def _retry_rows(db: sqlite3.Connection, job_id: str) -> list[RetryRow]:
+    """The one query of the rows of JOB still to retry (Journal.retry_rows, create_retry)."""
+    rows = db.execute(
+        f"SELECT r.line, r.recipient, r.sender, r.text, r.encoding, r.segments,"
+        f" {CAMPAIGN_STATE}, {CAMPAIGN_REASON} {_RETRYABLE_FROM}"
+        f" AND NOT EXISTS ({_HELD_BY_CHILD}) ORDER BY r.line",
+        (job_id,),
+    )
+    return [RetryRow(*row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -957,14 +1025,17 @@ def _check_name_free(
         "SELECT job_id, source, profile FROM jobs WHERE name = ?", (name,)
     ).fetchone()
     if taken is not None and (unless is None or (taken[1], taken[2]) != unless):
-        raise _name_taken(name, taken[0])
+        raise _name_taken(db, name, taken[0])
 
 
-def _name_taken(name: str, job_id: str) -> InputError:
-    return InputError(
-        f"--name {name!r} is taken by job {job_id}",
-        hint=f"choose another name, or: smsctl bulk delete {name}",
+def _name_taken(db: sqlite3.Connection, name: str, job_id: str) -> InputError:
+    """Deleting the holder is suggested only when it sent nothing: never a door to sending one
+    file twice (and a job that sent something leaves a tombstone that refuses it anyway)."""
+    sent = bool(db.execute("SELECT " + _sent("?"), (job_id,)).fetchone()[0])
+    hint = "choose another name" + (
+        f"; see that job: smsctl bulk show {name}" if sent else f", or: smsctl bulk delete {name}"
     )
+    return InputError(f"--name {name!r} is taken by job {job_id}", hint=hint)
 
 
 # The engine's writes, each inside the transaction its group commit opens.
@@ -1016,12 +1087,22 @@ def claim_rows(
 def release_rows(
     db: sqlite3.Connection, job_id: str, rows: Iterable[tuple[int, str]], stamp: str
 ) -> None:
-    """(line, local_id) rows refused before processing: pending again, as if never claimed."""
+    """(line, local_id) rows refused before processing: pending again, as if never claimed;
+    `cancelled` instead in a job cancelled meanwhile (a cancel takes every pending row: one put
+    back later would be sent by the next resume)."""
+    cancelled = job_state(db, job_id) == CANCELLED
     db.executemany(
-        "UPDATE job_rows SET state = 'pending', local_id = NULL, foreign_id = NULL,"
+        "UPDATE job_rows SET state = ?, error = ?, local_id = NULL, foreign_id = NULL,"
         " updated_at = ? WHERE job_id = ? AND line = ? AND local_id = ?",
-        [(stamp, job_id, line, local_id) for line, local_id in rows],
-    )
+        [
+            (
+                CANCELLED if cancelled else "pending",
+                "cancelled before sending" if cancelled else None,
+                stamp, job_id, line, local_id,
+            )
+            for line, local_id in rows
+        ],
+    )  # fmt: skip
 
 
 def record_answers(

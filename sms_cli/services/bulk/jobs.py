@@ -12,7 +12,7 @@ import io
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,7 +27,7 @@ from sms_cli.errors import (
 )
 from sms_cli.providers import registry
 from sms_cli.services import profiles as profile_service
-from sms_cli.services.bulk import options as job_options
+from sms_cli.services.bulk import options as bulk_options
 from sms_cli.services.bulk import storage_errors as storage_errors
 from sms_cli.services.bulk.engine import Engine, Progress, batches, tune_gc
 from sms_cli.services.bulk.input import (
@@ -42,6 +42,7 @@ from sms_cli.services.bulk.input import (
 from sms_cli.services.bulk.options import BulkSendArgs
 from sms_cli.storage.jobs import (
     CANCELLED,
+    DELETED,
     FINISHED,
     INTERRUPTED,
     PAUSED,
@@ -52,8 +53,8 @@ from sms_cli.storage.jobs import (
     JobRecord,
     JobSummary,
     Journal,
+    abandoned,
     job_lock,
-    name_problem,
     new_job_id,
 )
 from sms_cli.storage.messages import History
@@ -124,7 +125,14 @@ def list_jobs() -> list[JobSummary]:
         journal.reconcile()  # rows whose unknown outcome `status` or `listen` settled since
         from sms_cli.services.bulk.campaign import shown_job  # a killed runner: interrupted
 
-        return [shown_job(journal, job) for job in journal.jobs()]
+        # A pre-flight whose process died is marked: nothing waits for it (run the file again,
+        # or `bulk delete` it).
+        return [
+            replace(job, state=f"{PREPARING} (abandoned)")
+            if abandoned(job)
+            else shown_job(journal, job)
+            for job in journal.jobs()
+        ]
     finally:
         history.close()
 
@@ -154,18 +162,16 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
     default_sender = job.sender if job.sender is not None else resolved.profile.sender
     if default_sender is not None:
         validate_sender(provider, default_sender)
-    if job.name is not None and (problem := name_problem(job.name)) is not None:
-        raise InputError(f"--name {job.name!r} cannot name a job: {problem}")
     if not job.dry_run:
         # A provider whose client cannot be loaded (a broken plugin) is found before a job
         # is created, not after: it leaves nothing behind.
         registry.load_client(provider)
-    send_options, notes = job_options.from_args(job.send, provider)
+    job_options, notes = bulk_options.from_args(job.send, provider)
     for note in notes:
         view.info(note)
     raw, source_name = _open_binary(job.file)
     hashing = _HashingReader(raw)
-    # surrogateescape: a bad byte reaches the reader, which names its line (bulk._decoded).
+    # surrogateescape: a bad byte reaches the reader, which names its line (input._decoded).
     stream = io.TextIOWrapper(
         io.BufferedReader(hashing), encoding="utf-8-sig", errors="surrogateescape", newline=""
     )
@@ -184,7 +190,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
         region=resolved.profile.region,
         max_chars=provider.max_text_chars,
         sender_index=sender_index,
-        **job_options.row_rules(send_options, table.columns),
+        **bulk_options.row_rules(job_options, table.columns),
     )
     workers = max(1, min(4, os.cpu_count() or 1))
     checked = preflight(table, rules, allow_duplicates=job.allow_duplicates, workers=workers)
@@ -196,10 +202,10 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
     if job.dry_run:
         for row in checked:
             totals.add(row)
-            view.checked(job_options.shown(row, send_options))
+            view.checked(bulk_options.shown(row, job_options))
         view.totals(totals, price=price, dry_run=True)
         return ExitCode.OK
-    options = "\x00".join(
+    fingerprint_text = "\x00".join(
         str(x)
         for x in (
             source.template.source,
@@ -208,12 +214,14 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
             default_sender,
             resolved.profile.name,
             job.allow_duplicates,
-            send_options.fingerprint(),
+            job_options.fingerprint(),
         )
     )
     # Until its pre-flight is complete a job is known by its source and options alone: a run
     # of the fixed file replaces a job whose pre-flight died, rather than adding to it.
-    unfinished = "preparing:" + hashlib.sha256(f"{source_name}\x00{options}".encode()).hexdigest()
+    unfinished = (
+        "preparing:" + hashlib.sha256(f"{source_name}\x00{fingerprint_text}".encode()).hexdigest()
+    )
     history = History()
     journal = Journal(history)
     try:
@@ -227,7 +235,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
                 provider=provider.name,
                 name=job.name,
             )
-            journal.save_options(job_id, send_options.to_json())
+            journal.save_options(job_id, job_options.to_json())
 
             def counted() -> Iterator[RowCheck]:
                 for row in checked:
@@ -238,21 +246,41 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
 
             try:
                 journal.add_rows(job_id, counted())
-            except BaseException:
+            except BaseException as exc:
                 # A pre-flight that did not finish leaves no job behind (a kill -9 here
                 # leaves one in `preparing`, which is never sent and which the next run of
                 # this file discards).
+                kept = True
                 with contextlib.suppress(Exception):
                     journal.delete(job_id)
+                    kept = False
+                if isinstance(exc, KeyboardInterrupt):
+                    exc.add_note(
+                        "nothing sent; the pre-flight check was stopped: "
+                        + (
+                            "its unfinished job is never sent, and the next run of this file "
+                            "discards it"
+                            if kept
+                            else "no job was kept"
+                        )
+                    )
                 raise
             fingerprint = hashlib.sha256(
-                hashing.digest.hexdigest().encode() + options.encode()
+                hashing.digest.hexdigest().encode() + fingerprint_text.encode()
             ).hexdigest()
             previous = journal.confirm(job_id, fingerprint, new_job=job.new_job, name=job.name)
             for stale in journal.discard_unfinished(unfinished, exclude=job_id):
                 view.info(f"discarded job {stale}: its pre-flight never finished; nothing was sent")
             if previous is None:
-                return _checked(journal, job_id, job.yes, totals, resolved, price, run, view)
+                return _confirm_and_send(
+                    journal, job_id, job.yes, totals, resolved, price, run, view
+                )
+            if previous.state == DELETED:  # a tombstone: it sent this file, then was deleted
+                raise InputError(
+                    "this file was already sent with the same options by job "
+                    f"{previous.job_id} (deleted since; its messages are in the history)",
+                    hint="see them: smsctl log; or start another job anyway: --new-job",
+                )
             short = journal.short_id(previous.job_id)
             if journal.sent_something(previous.job_id):
                 hint = f"see it: smsctl bulk show {short}; "
@@ -263,19 +291,34 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
                     f"{short} ({_state_text(previous)})",
                     hint=hint + "or start another job anyway: --new-job",
                 )
+            if job.name is not None and previous.name != job.name:
+                view.warning(
+                    f"job {short} is named {previous.name!r}: --name {job.name!r} is not used"
+                    if previous.name is not None
+                    else f"--name {job.name!r} is not used"
+                )
             # The same command again, and the earlier job sent nothing: that job is this run.
             with job_lock(previous.job_id):
-                previous = journal.job(previous.job_id) or previous
-                _refuse_live_runner(journal, previous)
+                # A `bulk delete` or `bulk cancel` may have landed since confirm: read it again.
+                current = journal.job(previous.job_id)
+                if current is None or current.state in (CANCELLED, DELETED):
+                    what = "deleted" if current is None else current.state
+                    view.error(
+                        f"job {short} was {what} just now: nothing sent",
+                        hint="to send the file: run the same command again",
+                    )
+                    return ExitCode.NETWORK
+                previous = current
+                refuse_live_runner(journal, previous)
                 view.info(f"job {short} has this file, checked and not sent yet: using it")
-                return _checked(
+                return _confirm_and_send(
                     journal, previous.job_id, job.yes, totals, resolved, price, run, view
                 )
     finally:
         history.close()
 
 
-def _checked(
+def _confirm_and_send(
     journal: Journal,
     job_id: str,
     yes: bool,
@@ -293,27 +336,46 @@ def _checked(
         return ExitCode.USAGE if totals.errors else ExitCode.OK
     short = journal.short_id(job_id)
     try:
-        confirmed = _confirmed(yes, totals, resolved.profile.name, job_id, price, view, short=short)
-    except KeyboardInterrupt as exc:  # Ctrl-C (or end of input) at the prompt
-        exc.add_note(
-            f"nothing sent; job {short} is saved, ready: send it with smsctl bulk resume "
-            f"{short} --yes, or delete it with smsctl bulk delete {short}"
+        asked = send_question(
+            f"Send {totals.messages} messages", totals, price, resolved.profile.name
         )
+        unasked = InputError(
+            f"not on a terminal, so not asking: nothing sent; job {short} is saved, ready",
+            hint=f"send it: smsctl bulk resume {short} --yes; or delete it: "
+            f"smsctl bulk delete {short}",
+        )
+        sending = confirmed(
+            yes, view, asked, unasked=unasked, declined=lambda: _declined(short, view)
+        )
+    except KeyboardInterrupt as exc:  # Ctrl-C (or end of input) at the prompt
+        exc.add_note(_kept_note(short, READY))
         raise
-    if not confirmed:
+    if not sending:
         return ExitCode.OK
-    return _run(journal, job_id, resolved.profile.name, run, view)
+    return run_job(journal, job_id, resolved.profile.name, run, view)
+
+
+def _kept_note(short: str, state: str) -> str:
+    """What a Ctrl-C at the prompt leaves: the job as it was, and what to do with it."""
+    kept = "saved, ready" if state == READY else f"unchanged ({state})"
+    return (
+        f"nothing sent; job {short} is {kept}: send it with smsctl bulk resume {short} --yes, "
+        f"or delete it with smsctl bulk delete {short}"
+    )
 
 
 def _state_text(job: JobRecord) -> str:
     return f"{job.state}: {job.note}" if job.note and job.state == PAUSED else job.state
 
 
-def _refuse_live_runner(journal: Journal, job: JobRecord) -> None:
+def refuse_live_runner(journal: Journal, job: JobRecord) -> None:
+    """The one refusal of a job another live process runs (exit 2), for resume, reuse and
+    retry: its lock file may have been deleted, but the journal still knows the runner."""
     runner = journal.live_runner(job)
-    if runner is not None:  # its lock file was deleted: the journal still knows it
+    if runner is not None:
+        short = journal.short_id(job.job_id)
         raise InputError(
-            f"job {job.job_id} is being run by smsctl process {runner}; not sending anything",
+            f"job {short} is being run by smsctl process {runner}; not sending anything",
             hint="wait for it to finish, then see: smsctl bulk jobs",
         )
 
@@ -326,8 +388,11 @@ def resume(
     yes: bool,
     run: RunOptions,
     view: BulkView,
+    send: BulkSendArgs | None = None,
 ) -> ExitCode:
-    """Send the pending rows of a job; rows left in flight by a crash become unknown first."""
+    """Send the pending rows of a job; rows left in flight by a crash become unknown first.
+    SEND, the provider options of the command line: a job is resumed with its own (stored)."""
+    check_resume_options(send)
     history = History()
     journal = Journal(history)
     try:
@@ -336,8 +401,11 @@ def resume(
         # Held until the last answer is recorded: a second runner is refused before it
         # settles, claims or sends anything.
         with job_lock(job_id):
-            job = journal.job(job_id) or job
-            _refuse_live_runner(journal, job)
+            current = journal.job(job_id)
+            if current is None or current.state == DELETED:  # deleted since it was named
+                raise InputError(f"no bulk job {job_id!r}", hint="smsctl bulk jobs lists them")
+            job = current
+            refuse_live_runner(journal, job)
             short = journal.short_id(job_id)
             if job.state == PREPARING:
                 raise InputError(
@@ -351,7 +419,7 @@ def resume(
                     "smsctl bulk FILE ... --new-job",
                 )
             profile_name = profile or str(job.profile)
-            _check_provider(job, profile_name, required=profile is not None)
+            check_provider(job, profile_name, required=profile is not None)
             settled = journal.settle_in_flight(job_id)
             journal.reconcile(job_id)
             if settled:
@@ -379,12 +447,26 @@ def resume(
                         "not on a terminal, so not asking: pass --yes to send",
                         hint=f"smsctl bulk resume {short} --yes",
                     )
-                if not view.confirm(f"Send the {pending} pending messages of job {short}?"):
+                try:
+                    confirmed = view.confirm(f"Send the {pending} pending messages of job {short}?")
+                except KeyboardInterrupt as exc:  # Ctrl-C (or end of input) at the prompt
+                    exc.add_note(_kept_note(short, job.state))
+                    raise
+                if not confirmed:
                     _declined(short, view)
                     return ExitCode.OK
-            return _run(journal, job_id, profile_name, run, view)
+            return run_job(journal, job_id, profile_name, run, view)
     finally:
         history.close()
+
+
+def check_resume_options(send: BulkSendArgs | None) -> None:
+    """A job is resumed with the send options it was started with (stored): new ones refused."""
+    if send is not None and send != BulkSendArgs():
+        raise InputError(
+            "a job is resumed with the send options it was started with",
+            hint="leave out --at, --label and the other provider options",
+        )
 
 
 def _with_sender(row: RowCheck, default: str | None, provider: str, required: bool) -> RowCheck:
@@ -403,35 +485,31 @@ def _with_sender(row: RowCheck, default: str | None, provider: str, required: bo
     return replace(row, sender=sender)
 
 
-def _confirmed(
+def confirmed(
     yes: bool,
-    totals: Totals,
-    profile: str,
-    job_id: str,
-    price: float | None,
     view: BulkView,
+    question: str,
     *,
-    short: str | None = None,
+    unasked: InputError,
+    declined: Callable[[], None],
 ) -> bool:
-    """--yes, or the user's yes at the prompt. Off a terminal without --yes: exit 2; a no: says
-    what is left (a `ready` job) and how to send or delete it. Either way nothing was sent."""
-    short = short or job_id
+    """The one confirmation of a send (a new job, a retry): --yes, or the user's yes to
+    QUESTION. Off a terminal without --yes: UNASKED is raised (exit 2); a no: DECLINED says what
+    is left. Either way nothing was sent."""
     if yes:
         return True
     if not view.interactive():
-        raise InputError(
-            f"not on a terminal, so not asking: nothing sent; job {short} is saved, ready",
-            hint=f"send it: smsctl bulk resume {short} --yes; or delete it: "
-            f"smsctl bulk delete {short}",
-        )
-    cost = f", about {totals.segments * price:.2f}" if price is not None else ""
-    if view.confirm(
-        f"Send {totals.messages} messages ({totals.segments} segments{cost}) "
-        f"with profile {profile!r}?"
-    ):
+        raise unasked
+    if view.confirm(question):
         return True
-    _declined(short, view)
+    declined()
     return False
+
+
+def send_question(lead: str, totals: Totals, price: float | None, profile: str) -> str:
+    """`LEAD (N segments, about COST) with profile 'P'?`: what a yes sends, and its price."""
+    cost = f", about {totals.segments * price:.2f}" if price is not None else ""
+    return f"{lead} ({totals.segments} segments{cost}) with profile {profile!r}?"
 
 
 def _declined(short: str, view: BulkView) -> None:
@@ -441,7 +519,7 @@ def _declined(short: str, view: BulkView) -> None:
     )
 
 
-def _run(
+def run_job(
     journal: Journal, job_id: str, profile_name: str, run: RunOptions, view: BulkView
 ) -> ExitCode:
     """Send the job's pending rows; a history that fails meanwhile names the job to resume, and
@@ -480,13 +558,14 @@ def _send_pending(
     provider = registry.get(resolved.provider)
     client_class = registry.load_client(provider)
     credentials = resolved.credentials
-    base, notes = job_options.for_run(journal, job_id)
+    base, notes = bulk_options.for_run(journal, job_id)
     for note in notes:
         view.warning(note)
     tune_gc()
     short = journal.short_id(job_id)
+    if not journal.start_run(job_id):  # cancelled or deleted meanwhile (at the prompt)
+        return _not_started(journal, job_id, short, run, view)
     display = view.progress(journal.counts(job_id).get("pending", 0))
-    journal.start_run(job_id)
     engine = Engine(
         job_id=job_id,
         profile=resolved.profile.name,
@@ -513,7 +592,7 @@ def _send_pending(
         result = engine.run(batches(pending, size))
     except BaseException:
         with contextlib.suppress(Exception):  # a history that failed may refuse this too
-            journal.set_state(job_id, "interrupted", "the run stopped on an error")
+            journal.set_state(job_id, INTERRUPTED, "the run stopped on an error")
         raise
     finally:
         pending.close()  # a stopped run leaves the read open otherwise
@@ -528,10 +607,12 @@ def _send_pending(
     if result.cancelled or (job is not None and job.state == CANCELLED):
         code = finished_exit_code(counts)
         never = counts.get("cancelled", 0)
+        # A cause that paused the run as the cancel landed (a refused token) is said too.
+        cause = f"; the run had also stopped: {result.paused}" if result.paused else ""
         last = (
             "error",
             f"job {short} was cancelled: {never} row(s) were never sent; rows already in "
-            "flight kept their fate",
+            f"flight kept their fate{cause}",
             f"see every row: smsctl bulk report {short}",
         )
     elif result.interrupted:
@@ -574,16 +655,42 @@ def _send_pending(
     return code
 
 
+def _not_started(
+    journal: Journal, job_id: str, short: str, run: RunOptions, view: BulkView
+) -> ExitCode:
+    """The job was cancelled or deleted before its run began (while the prompt waited): nothing
+    of it was sent now; say so with the exit code of its rows (a cancelled row: not sent)."""
+    job = journal.job(job_id)
+    if job is None or job.state == DELETED:
+        view.error(
+            f"job {short} was deleted before it started: nothing sent",
+            hint="to send the file: smsctl bulk FILE ...",
+        )
+        return ExitCode.NETWORK
+    counts = journal.counts(job_id)
+    _report_and_summary(journal, job_id, run, 0, 0.0, view)
+    view.error(
+        f"job {short} was cancelled before it started: nothing sent; "
+        f"{counts.get('cancelled', 0)} row(s) will never be sent",
+        hint=f"see every row: smsctl bulk report {short}; to send the file again: "
+        "smsctl bulk FILE ... --new-job",
+    )
+    return finished_exit_code(counts)
+
+
 def _report_and_summary(
     journal: Journal, job_id: str, run: RunOptions, requests: int, elapsed: float, view: BulkView
 ) -> None:
     """--report (a failure to write it is said after the summary: what was sent stands)."""
     unwritten = None
     if run.report is not None:
+        rows = journal.report_rows(job_id)
         try:
-            view.report(run.report, journal.report_rows(job_id))
+            view.report(run.report, rows)
         except InputError as exc:
             unwritten = exc.message
+        finally:
+            rows.close()
     _summary(journal, job_id, requests, elapsed, view)
     if unwritten is not None:
         short = journal.short_id(job_id)
@@ -596,7 +703,7 @@ def _summary(journal: Journal, job_id: str, requests: int, elapsed: float, view:
     view.summary(job_id, job.state if job else None, tally, requests, elapsed)
 
 
-def _check_provider(job: JobRecord, profile_name: str, *, required: bool) -> None:
+def check_provider(job: JobRecord, profile_name: str, *, required: bool) -> None:
     """A job was checked for one provider (its sender rules, its text limits): it is never
     resumed through a profile of another."""
     try:

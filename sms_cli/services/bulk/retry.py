@@ -15,7 +15,15 @@ from collections import Counter
 from sms_cli.errors import ExitCode, InputError
 from sms_cli.services import profiles as profile_service
 from sms_cli.services.bulk.input import RowCheck, Totals
-from sms_cli.services.bulk.jobs import BulkView, RunOptions, _check_provider, _run
+from sms_cli.services.bulk.jobs import (
+    BulkView,
+    RunOptions,
+    check_provider,
+    confirmed,
+    refuse_live_runner,
+    run_job,
+    send_question,
+)
 from sms_cli.storage.jobs import (
     PREPARING,
     JobRecord,
@@ -24,13 +32,12 @@ from sms_cli.storage.jobs import (
     job_lock,
     name_problem,
     new_job_id,
-    short_ids,
 )
 from sms_cli.storage.messages import History
 from sms_cli.storage.profiles import resolve
 
 
-def failed_rows(
+def retry_failed(
     ref: str,
     *,
     profile: str | None,
@@ -47,10 +54,10 @@ def failed_rows(
     journal = Journal(history)
     try:
         parent = journal.resolve(ref)
-        short = _short_id(journal, parent.job_id)
+        short = journal.short_id(parent.job_id)
         _check_not_running(journal, parent)
         profile_name = profile or str(parent.profile)
-        _check_provider(parent, profile_name, required=profile is not None)
+        check_provider(parent, profile_name, required=profile is not None)
         rows = journal.retry_rows(parent.job_id)
         if not rows:
             view.info(_nothing_to_retry(journal, parent, short))
@@ -68,20 +75,25 @@ def failed_rows(
             view.totals(totals, price=price, dry_run=True)
             return ExitCode.OK
         view.totals(totals, price=price, dry_run=False)
-        if not yes:
-            if not view.interactive():
-                raise InputError(
-                    "not on a terminal, so not asking: pass --yes to send",
-                    hint="nothing was sent and no job was made; send them with: "
-                    + _command(short, profile, name),
-                )
-            cost = f", about {totals.segments * price:.2f}" if price is not None else ""
-            if not view.confirm(
-                f"Send the {totals.messages} failed rows of job {short} again "
-                f"({totals.segments} segments{cost}) with profile {resolved.profile.name!r}?"
-            ):
-                view.info("not sent; no job was made")
-                return ExitCode.OK
+        asked = send_question(
+            f"Send the {totals.messages} failed rows of job {short} again",
+            totals,
+            price,
+            resolved.profile.name,
+        )
+        unasked = InputError(
+            "not on a terminal, so not asking: pass --yes to send",
+            hint="nothing was sent and no job was made; send them with: "
+            + _command(short, profile, name),
+        )
+        if not confirmed(
+            yes,
+            view,
+            asked,
+            unasked=unasked,
+            declined=lambda: view.info("not sent; no job was made"),
+        ):
+            return ExitCode.OK
         with job_lock(new_job_id()) as lock:
             child_id = lock.job_id
             # The parent's lock while its rows are copied: no run of it in between.
@@ -98,8 +110,8 @@ def failed_rows(
                 view.info(_nothing_to_retry(journal, parent, short))
                 return ExitCode.OK
             label = f" ({name})" if name else ""
-            view.info(f"job {_short_id(journal, child_id)}{label}: a retry of job {short}")
-            return _run(journal, child_id, resolved.profile.name, run, view)
+            view.info(f"job {journal.short_id(child_id)}{label}: a retry of job {short}")
+            return run_job(journal, child_id, resolved.profile.name, run, view)
     finally:
         history.close()
 
@@ -108,27 +120,22 @@ def _check_not_running(journal: Journal, parent: JobRecord) -> None:
     """A parent that another process runs is refused (exit 2) before anything is copied."""
     if parent.state == PREPARING:
         raise InputError(
-            f"job {parent.job_id} never finished its pre-flight check, so none of it was sent",
+            f"job {journal.short_id(parent.job_id)} never finished its pre-flight check, so "
+            "none of it was sent",
             hint="run the file again: smsctl bulk FILE ...",
         )
     with job_lock(parent.job_id):  # refuses while a run holds it
-        runner = journal.live_runner(journal.job(parent.job_id) or parent)
-    if runner is not None:
-        raise InputError(
-            f"job {parent.job_id} is being run by smsctl process {runner}; not sending anything",
-            hint="wait for it to finish, then: smsctl bulk retry JOB --failed",
-        )
+        refuse_live_runner(journal, journal.job(parent.job_id) or parent)
 
 
 def _nothing_to_retry(journal: Journal, parent: JobRecord, short: str) -> str:
     held = journal.retried_in(parent.job_id)
     if not held:
         return f"nothing to retry: job {short} has no rejected, failed or expired rows"
-    children = _short_ids(journal)
     named = ", ".join(
-        f"{n} row(s) in job {children.get(child, child)} ({state})" for child, state, n in held
+        f"{n} row(s) in job {journal.short_id(child)} ({state})" for child, state, n in held
     )
-    last = children.get(held[-1][0], held[-1][0])
+    last = journal.short_id(held[-1][0])
     return (
         f"nothing to retry: the failed rows of job {short} were already sent again: {named}; "
         f"to send them once more, retry that job: smsctl bulk retry {last} --failed"
@@ -149,14 +156,6 @@ def _as_check(row: RetryRow) -> RowCheck:
 def _by_state(rows: list[RetryRow]) -> str:
     counted = Counter(row.state for row in rows)
     return ", ".join(f"{n} {state}" for state, n in sorted(counted.items()))
-
-
-def _short_ids(journal: Journal) -> dict[str, str]:
-    return short_ids(journal.job_ids())
-
-
-def _short_id(journal: Journal, job_id: str) -> str:
-    return _short_ids(journal).get(job_id, job_id)
 
 
 def _command(short: str, profile: str | None, name: str | None) -> str:
