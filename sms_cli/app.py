@@ -27,7 +27,7 @@ COMMANDS: dict[str, str] = {
     "send": "sms_cli.commands.send:send_command",
     "status": "sms_cli.commands.status:status_command",
     "log": "sms_cli.commands.log:log_command",
-    "bulk": "sms_cli.commands.bulk:bulk_command",
+    "bulk": "sms_cli.commands.bulk:bulk_app",
     "split": "sms_cli.commands.split:split_command",
     "listen": "sms_cli.commands.listen:listen_command",
     "inbox": "sms_cli.commands.inbox:inbox_command",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -17,12 +16,25 @@ from sms_cli.commands._runtime import (
     require_utf8,
     results_written,
 )
+from sms_cli.commands._send_options import (
+    AtOption,
+    AttachOption,
+    AttachPasswordEnvOption,
+    AttachValidityOption,
+    FlashOption,
+    ForeignIdOption,
+    LabelOption,
+    NoReloadOption,
+    PerformanceTrackingOption,
+    TestOption,
+    TtlOption,
+    UdhOption,
+    UnicodeOption,
+    Utf8Option,
+)
 
 if TYPE_CHECKING:
     from sms_cli.services.sending import SendReport
-
-# Options only some providers understand (INFO.send_options); `smsctl providers` lists whose.
-PANEL = "Provider options (providers that support them; see smsctl providers)"
 
 
 def send_command(
@@ -63,121 +75,20 @@ def send_command(
             show_default=False,
         ),
     ] = None,
-    flash: Annotated[
-        bool, typer.Option("--flash", help="Flash SMS.", rich_help_panel=PANEL)
-    ] = False,
-    at: Annotated[
-        str | None,
-        typer.Option(
-            "--at",
-            help="Send later: '2026-12-24 18:00' (local time), ISO 8601, or Unix time.",
-            rich_help_panel=PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    ttl: Annotated[
-        int | None,
-        typer.Option(
-            "--ttl",
-            help="Validity in minutes.",
-            rich_help_panel=PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    label: Annotated[
-        str | None,
-        typer.Option(
-            "--label",
-            help="Label for statistics.",
-            rich_help_panel=PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    foreign_id: Annotated[
-        str | None,
-        typer.Option(
-            "--foreign-id",
-            help="Your reference, echoed in reports (default: one smsctl makes).",
-            rich_help_panel=PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    performance_tracking: Annotated[
-        bool,
-        typer.Option(
-            "--performance-tracking",
-            help="Track clicks on links.",
-            rich_help_panel=PANEL,
-        ),
-    ] = False,
-    no_reload: Annotated[
-        bool,
-        typer.Option(
-            "--no-reload",
-            help="Lift the 180 s lock against sending the same SMS twice.",
-            rich_help_panel=PANEL,
-        ),
-    ] = False,
-    unicode: Annotated[
-        bool, typer.Option("--unicode", "-u", help="Force UCS-2.", rich_help_panel=PANEL)
-    ] = False,
-    utf8: Annotated[
-        bool,
-        typer.Option(
-            "--utf8",
-            help="Send utf8=1 (force UTF-8 detection). Deprecated: providers detect the "
-            "encoding themselves.",
-            rich_help_panel=PANEL,
-        ),
-    ] = False,
-    udh: Annotated[
-        str | None,
-        typer.Option(
-            "--udh",
-            metavar="HEX",
-            help="User data header; the text is then the message's data in hex, sent as "
-            "8-bit binary (140 octets a part, UDH included).",
-            rich_help_panel=PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    attach: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--attach",
-            help="Send a file as a link; the text marks its place with [[file name]].",
-            rich_help_panel=PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    attach_validity: Annotated[
-        int | None,
-        typer.Option(
-            "--attach-validity",
-            min=1,
-            help="Days the file stays available.",
-            rich_help_panel=PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    attach_password_env: Annotated[
-        str | None,
-        typer.Option(
-            "--attach-password-env",
-            metavar="VAR",
-            help="Protect the file with the password in this environment variable.",
-            rich_help_panel=PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    test: Annotated[
-        bool,
-        typer.Option(
-            "--test",
-            help="Provider test mode: validated, not sent, not charged.",
-            rich_help_panel=PANEL,
-        ),
-    ] = False,
+    flash: FlashOption = False,
+    at: AtOption = None,
+    ttl: TtlOption = None,
+    label: LabelOption = None,
+    foreign_id: ForeignIdOption = None,
+    performance_tracking: PerformanceTrackingOption = False,
+    no_reload: NoReloadOption = False,
+    unicode: UnicodeOption = False,
+    utf8: Utf8Option = False,
+    udh: UdhOption = None,
+    attach: AttachOption = None,
+    attach_validity: AttachValidityOption = None,
+    attach_password_env: AttachPasswordEnvOption = None,
+    test: TestOption = False,
     no_store_text: Annotated[
         bool,
         typer.Option("--no-store-text", help="Keep only a hash of the text in the local history."),
@@ -194,7 +105,13 @@ def send_command(
         from sms_cli.core.redaction import register_secret
         from sms_cli.errors import InputError, StorageError
         from sms_cli.render.send import emit, explain, plan_notes
-        from sms_cli.services.sending import SendArgs, dry_run_report, execute, plan_send
+        from sms_cli.services.sending import (
+            SendArgs,
+            dry_run_report,
+            execute,
+            plan_send,
+            refuse_attach_extras,
+        )
         from sms_cli.storage.messages import History
 
         if not to:
@@ -203,6 +120,9 @@ def send_command(
             require_utf8(number, "--to")
         if sender is not None:
             require_utf8(sender, "--from")
+        refuse_attach_extras(
+            bool(attach), attach_validity is not None, attach_password_env is not None
+        )
         password = None
         if attach_password_env:
             password = os.environ.get(attach_password_env)

@@ -55,15 +55,27 @@ def status_command(
             show_default=False,
         ),
     ] = None,
+    job: Annotated[
+        str | None,
+        typer.Option(
+            "--job",
+            metavar="JOB",
+            help="A bulk job's campaign view (its id, a unique prefix, its name, or 'last').",
+            show_default=False,
+        ),
+    ] = None,
     json: JsonFlag = False,
 ) -> None:
     """Show the delivery state of messages, asking their provider and updating the history.
 
     Exit 0 when nothing failed (with --wait: every message delivered), 7 when a message failed,
     was rejected or expired, 8 when an outcome is unknown, 9 when --wait timed out first, 2 when
-    an id is neither in the history nor known to the provider.
+    an id is neither in the history nor known to the provider. With --job JOB: the bulk job's
+    rows by delivery state (as `smsctl bulk show JOB`), with the same exit codes.
     """
     with handled_errors():
+        if job is not None:
+            _job_status(job, ids or [], last, wait, timeout, interval, profile, json)
         from sms_cli.render import output
         from sms_cli.render.status import emit
         from sms_cli.services.tracking import (
@@ -112,3 +124,36 @@ def status_command(
         if missing is not None:
             raise missing
         raise typer.Exit(int(exit_code(tracked, waited=wait)))
+
+
+def _job_status(
+    job: str,
+    ids: list[str],
+    last: bool,
+    wait: bool,
+    timeout: float,
+    interval: float,
+    profile: str | None,
+    json: bool,
+) -> None:
+    """`status --job JOB`: the campaign view; --wait polls until nothing can change."""
+    from sms_cli.errors import InputError
+    from sms_cli.render.campaign import emit, waiting
+    from sms_cli.services.bulk import campaign
+    from sms_cli.services.tracking import request_timeout
+
+    if ids or last:
+        raise InputError("give message ids, --last or --job JOB, not several")
+    try:
+        job.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError("--job is not valid UTF-8", hint="check the terminal's encoding") from None
+
+    if wait:
+        view = campaign.watch(
+            job, profile=profile, timeout=timeout, interval=interval, on_poll=waiting
+        )
+    else:
+        view = campaign.show(job, refresh=True, profile=profile, timeout=request_timeout(timeout))
+    emit(view, json=json)
+    raise typer.Exit(int(view.exit_code))

@@ -24,6 +24,12 @@ _RANGE: Final = f"use a time between {MIN_YEAR} and {MAX_YEAR}"
 _UNIX: Final = re.compile(r"[0-9]{1,20}")
 _AGE: Final = re.compile(r"([0-9]{1,20})\s*([mhdw])")
 _UNITS: Final = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# `--at +2h`, `+30m`, `+1d`, `+90s`, `+1h30m`: units largest first, each at most once.
+_RELATIVE: Final = re.compile(
+    r"\+(?=[0-9])(?:([0-9]{1,20})w)?(?:([0-9]{1,20})d)?(?:([0-9]{1,20})h)?"
+    r"(?:([0-9]{1,20})m)?(?:([0-9]{1,20})s)?"
+)
+_RELATIVE_UNITS: Final = ("weeks", "days", "hours", "minutes", "seconds")
 
 
 def _out_of_range(option: str, value: str) -> InputError:
@@ -43,14 +49,40 @@ def _checked(when: datetime, option: str, value: str) -> datetime:
     return utc
 
 
-def parse_send_time(value: str, *, option: str = "--at") -> datetime:
-    """`--at`: ISO 8601 (`2026-12-24T18:00+01:00`), `YYYY-MM-DD HH:MM[:SS]` local, or Unix time.
+def relative_delay(value: str) -> timedelta | None:
+    """How far ahead `+1h30m` lies; None when `value` is not a relative time. Pure."""
+    match = _RELATIVE.fullmatch(value.strip())
+    if match is None:
+        return None
+    amounts = {unit: int(n) for unit, n in zip(_RELATIVE_UNITS, match.groups(), strict=True) if n}
+    return timedelta(**amounts)
 
-    The result is timezone-aware (UTC).
+
+def parse_send_time(value: str, *, option: str = "--at", now: datetime | None = None) -> datetime:
+    """`--at`: a time from `now` (`+2h`, `+30m`, `+1d`, `+90s`, `+1h30m`), ISO 8601
+    (`2026-12-24T18:00+01:00`), `YYYY-MM-DD HH:MM[:SS]` local, or Unix time.
+
+    The result is timezone-aware (UTC). `now` is the clock relative times count from (the
+    caller's: a bulk job fixes it once, at its start); None reads the system clock.
     """
     text = value.strip()
     if not text:
         raise InputError(f"{option}: empty", hint="give a time, or leave the option out")
+    if text.startswith("+"):
+        try:
+            delay = relative_delay(text)
+        except (OverflowError, ValueError):
+            raise _out_of_range(option, value) from None
+        if delay is None:
+            raise InputError(
+                f"{option} {value!r} is not a time",
+                hint="a relative time looks like +2h, +30m, +1d, +90s or +1h30m",
+            )
+        try:
+            when = (now or datetime.now(UTC)) + delay
+        except (OverflowError, ValueError):
+            raise _out_of_range(option, value) from None
+        return _checked(when, option, value)
     if _UNIX.fullmatch(text):
         try:
             when = datetime.fromtimestamp(int(text), UTC)
@@ -64,9 +96,17 @@ def parse_send_time(value: str, *, option: str = "--at") -> datetime:
             raise _out_of_range(option, value) from None
         raise InputError(
             f"{option} {value!r} is not a time",
-            hint="use e.g. '2026-12-24 18:00' (local time), ISO 8601, or a Unix timestamp",
+            hint="use e.g. +2h, '2026-12-24 18:00' (local time), ISO 8601, or a Unix timestamp",
         ) from None
     return _checked(when, option, value)
+
+
+def future_send_time(value: str, *, now: datetime, option: str = "--at") -> datetime:
+    """`parse_send_time`, refusing a time that is not after `now` (exit 2)."""
+    when = parse_send_time(value, option=option, now=now)
+    if when <= now:
+        raise InputError(f"{option} {value!r} is in the past")
+    return when
 
 
 def parse_since(value: str, *, now: datetime | None = None) -> str:

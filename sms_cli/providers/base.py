@@ -334,12 +334,26 @@ class Provider(ABC):
         self.transport.close()
 
 
+@dataclass(frozen=True)
+class StatusQuery:
+    """One sent message to ask about: its provider id, and the bulk id it was sent under."""
+
+    id: str
+    bulk_id: str | None = None
+
+
 class StatusReader(ABC):
     """Capability.STATUS: delivery reports by the provider's message ids."""
 
     @abstractmethod
     def status(self, ids: Sequence[str]) -> list[DeliveryReport]:
         """Delivery reports for provider message ids (or a provider's batch id)."""
+
+    def status_of(self, messages: Sequence[StatusQuery]) -> list[DeliveryReport]:
+        """Reports on many messages (a campaign's), in as few requests as the API allows: a
+        provider whose API answers for several messages at once overrides this. The default
+        asks `status` about every id; reports are matched back by `id`."""
+        return self.status(list(dict.fromkeys(m.id for m in messages)))
 
 
 class SentFinder(ABC):
@@ -350,6 +364,23 @@ class SentFinder(ABC):
         """Find a message by the reference smsctl sent with it; None when there is none.
 
         SearchIncomplete when the search had to stop before the end."""
+
+    def find_sent_many(
+        self, *, foreign_id: str, recipients: Sequence[str], sent_on: str
+    ) -> tuple[dict[str, DeliveryReport], str | None]:
+        """The messages of one request (one reference, one day) to several RECIPIENTS: those
+        found, by recipient as given, and why the search stopped early (None: it was complete,
+        so a recipient not found was not sent). This default asks `find_sent` per recipient;
+        a provider whose search can answer for many at once overrides it."""
+        found: dict[str, DeliveryReport] = {}
+        for recipient in recipients:
+            try:
+                report = self.find_sent(foreign_id=foreign_id, recipient=recipient, sent_on=sent_on)
+            except SearchIncomplete as exc:
+                return found, str(exc)
+            if report is not None:
+                found[recipient] = report
+        return found, None
 
 
 class AccountReader(ABC):

@@ -8,18 +8,21 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import typer
 
 from sms_cli.core.printable import visible
-from sms_cli.errors import InputError
+from sms_cli.errors import ExitCode, InputError
 from sms_cli.render import output
-from sms_cli.render.table import table
+from sms_cli.render.campaign import charged_label, say, what_next
+from sms_cli.render.table import short, table
 from sms_cli.services.bulk.engine import Progress
 from sms_cli.services.bulk.input import RowCheck, Totals
-from sms_cli.storage.jobs import JobOutcome, JobSummary
+from sms_cli.services.bulk.lifecycle import Cancelled, Deleted
+from sms_cli.storage.jobs import PAUSED, CampaignCounts, JobSummary, short_ids
 
 
 class BulkRenderer:
@@ -39,14 +42,19 @@ class BulkRenderer:
                 "segment_count": row.segments,
                 "sender": row.sender,
                 "error": error,
+                "send_at": row.send_at,
+                "label": row.label,
             }
             output.print_json(document, line=True)
             return
         verdict = row.error or (
             f"skipped: duplicate of line {row.duplicate_of}" if row.duplicate_of else "ok"
         )
+        options = (f"\tat {row.send_at}" if row.send_at else "") + (
+            f"\tlabel {row.label}" if row.label else ""
+        )
         output.stdout().write(
-            f"line {row.line}\t{row.recipient or '-'}\t{row.segments}\t{verdict}\n"
+            f"line {row.line}\t{row.recipient or '-'}\t{row.segments}\t{verdict}{options}\n"
         )
 
     def invalid(self, row: RowCheck) -> None:
@@ -86,8 +94,10 @@ class BulkRenderer:
     def info(self, message: str) -> None:
         output.info(message)
 
-    def warning(self, message: str) -> None:
+    def warning(self, message: str, hint: str | None = None) -> None:
         output.warning(message)
+        if hint:
+            output.info(f"hint: {hint}")
 
     def error(self, message: str, hint: str | None = None) -> None:
         output.error(message, hint=hint)
@@ -96,14 +106,19 @@ class BulkRenderer:
         return output.is_terminal(sys.stdin)
 
     def confirm(self, question: str) -> bool:
-        return typer.confirm(question, default=False, err=True)
+        try:
+            return typer.confirm(question, default=False, err=True)
+        except typer.Abort:  # Ctrl-C or end of input at the prompt: an interrupt, exit 130
+            raise KeyboardInterrupt from None
 
     def progress(self, total: int) -> ProgressDisplay:
         return ProgressDisplay(total)
 
     def summary(
-        self, job_id: str, state: str | None, outcome: JobOutcome, requests: int, elapsed: float
+        self, job_id: str, state: str | None, tally: CampaignCounts, requests: int, elapsed: float
     ) -> None:
+        # Rows by campaign state, as `bulk show` counts them (the states with rows).
+        rows = {row_state: n for row_state, n in tally.counts.items() if n}
         if self.json:
             output.print_json(
                 {
@@ -111,43 +126,125 @@ class BulkRenderer:
                     "state": state,
                     "requests": requests,
                     "seconds": round(elapsed, 3),
-                    **outcome.as_dict(),
+                    "rows": rows,
+                    "failed_by_reason": tally.failed_by_reason,
+                    "segments_sent": tally.segments_sent,
+                    "provider_price": tally.provider_price,
                 }
             )
             return
-        lines = [(row_state, str(n)) for row_state, n in sorted(outcome.rows.items())]
+        lines = [(row_state, str(n)) for row_state, n in rows.items()]
         # A reason is the provider's words: shown, never obeyed (visible).
-        lines += [
-            (f"  {visible(reason)}", str(n)) for reason, n in outcome.failed_by_reason.items()
-        ]
-        lines.append(("segments sent", str(outcome.segments_sent)))
-        if outcome.provider_price is not None:
-            lines.append(("charged", str(outcome.provider_price)))
+        lines += [(f"  {visible(reason)}", str(n)) for reason, n in tally.failed_by_reason.items()]
+        lines.append(("segments sent", str(tally.segments_sent)))
+        if tally.provider_price is not None:
+            label = charged_label(tally.priced_rows, tally.sent_rows)
+            lines.append((label, str(tally.provider_price)))
         table(("Rows", "Count"), lines)
         rate = f" in {elapsed:.1f} s ({requests / elapsed:.1f}/s)" if elapsed > 0 else ""
         output.info(f"job {job_id}: {requests} requests{rate}")
 
+    def what_next(self, counts: dict[str, int], short: str, code: ExitCode) -> None:
+        say(what_next(counts, code, short, ended=True))
+
     def report(self, path: Path, rows: Iterable[tuple[object, ...]]) -> None:
         """Every row's outcome as CSV; an InputError when the file cannot be written."""
+        report_csv(rows, path)
+
+
+REPORT_COLUMNS = ("line", "recipient", "status", "id", "bulk_id", "error", "text")
+
+
+def report_csv(rows: Iterable[tuple[object, ...]], path: Path | None) -> None:
+    """Every row's outcome as CSV: on stdout, or written to PATH atomically (a temporary file
+    made 0600 beside it, then renamed: a reader never sees half a report, and the numbers and
+    texts in it are the owner's alone). A PATH that exists and is not a regular file (a device
+    such as /dev/stdout, a FIFO) is written in place: a rename would replace the device node.
+    An unwritable PATH is an InputError (exit 2)."""
+    import os
+    import stat
+
+    if path is None:
+        _write_report(output.stdout(), rows, "\n")  # as `smsctl log --csv` writes
+        return
+    real = Path(os.path.realpath(path))  # a symlink's target is the report, not the link
+    temporary: str | None = None
+    try:
         try:
-            with path.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["line", "recipient", "status", "id", "bulk_id", "error", "text"])
-                for row in rows:
-                    writer.writerow(["" if v is None else v for v in row])
-        except OSError as exc:
-            raise InputError(f"cannot write the report {path}: {exc.strerror or exc}") from None
+            mode: int | None = real.stat().st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory")
+        if mode is not None and not stat.S_ISREG(mode):
+            with real.open("w", newline="", encoding="utf-8") as handle:
+                _write_report(handle, rows)
+            return
+        import tempfile
+
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{real.name}.", suffix=".tmp", dir=real.parent
+        )  # mkstemp creates it 0600
+        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
+            _write_report(handle, rows)
+        os.replace(temporary, real)
+        temporary = None
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the report {path}: {exc.strerror or exc}",
+            hint="choose a writable path",
+        ) from None
+    finally:
+        if temporary is not None:
+            with suppress(OSError):
+                os.unlink(temporary)
+
+
+def check_report_writable(path: Path) -> None:
+    """Open the report for appending (truncating nothing), and remove it again if it was not
+    there: an unwritable --report path is found before the first message goes out (exit 2)."""
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the report {path}: {exc.strerror or exc}",
+            hint="choose a writable --report path; nothing was sent",
+        ) from None
+    if not existed:
+        with suppress(OSError):
+            path.unlink()
+
+
+def _write_report(
+    handle: TextIO, rows: Iterable[tuple[object, ...]], newline: str = "\r\n"
+) -> None:
+    writer = csv.writer(handle, lineterminator=newline)
+    writer.writerow(REPORT_COLUMNS)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+
+
+NAME_SHOWN = 16  # a longer name is cut in the table (whole in --json); the Job id never is
 
 
 def jobs(listed: list[JobSummary], *, json: bool) -> None:
+    """Newest first. The Job column is each id's shortest unique prefix (8 or more characters),
+    which every command takes as JOB; it is never cut (the Source column wraps instead, and a
+    name longer than NAME_SHOWN is shortened)."""
+    shown = short_ids(j.job_id for j in listed)
     if json:
-        output.print_json({"jobs": [job.as_dict() for job in listed]})
+        output.print_json(
+            {"jobs": [{**job.as_dict(), "short_id": shown[job.job_id]} for job in listed]}
+        )
         return
     rows = [
         (
-            j.job_id,
+            shown[j.job_id],
+            short(j.name, NAME_SHOWN) if j.name else "-",
             str(j.created_at)[:19],
-            j.state,
+            f"{j.state}: {short(j.note, 40)}" if j.state == PAUSED and j.note else j.state,
             j.source,
             str(j.rows),
             str(j.pending or 0),
@@ -158,9 +255,11 @@ def jobs(listed: list[JobSummary], *, json: bool) -> None:
         for j in listed
     ]
     table(
-        ("Job", "Created", "State", "Source", "Rows", "Pending", "Accepted", "Failed", "Unknown"),
+        ("Job", "Name", "Created", "State", "Source", "Rows", "Pending", "Accepted", "Failed",
+         "Unknown"),
         rows,
-    )
+        wrap="Source",
+    )  # fmt: skip
 
 
 class ProgressDisplay:
@@ -172,6 +271,8 @@ class ProgressDisplay:
         self.lock = threading.Lock()  # updated from every worker thread
         self.bar: Any = None
         self.broken = 0  # writes that failed: after the first, nothing more is shown
+        self.latest: Progress | None = None  # the last update, shown or not
+        self.shown = 0  # rows answered as last shown
         if output.is_terminal(output.stderr()):
             from rich.progress import (
                 BarColumn,
@@ -198,18 +299,23 @@ class ProgressDisplay:
         stops the sending (`2> >(head -c 150)`)."""
         now = time.monotonic()
         with self.lock:  # every worker calls this after every request: decide first, then format
+            self.latest = progress
             if self.broken or now - self.last < (0.1 if self.bar is not None else 1.0):
                 return
             self.last = now
-            done = progress.accepted + progress.failed + progress.unknown
-            elapsed = max(now - progress.started, 1e-6)
-            detail = (
-                f"{progress.accepted} accepted, {progress.failed} failed, "
-                f"{progress.unknown} unknown, {done / elapsed:.1f}/s"
-            )
-            self._show(done, detail)
+            self._show(*self._detail(progress, now))
+
+    def _detail(self, progress: Progress, now: float) -> tuple[int, str]:
+        done = progress.accepted + progress.failed + progress.unknown
+        elapsed = max(now - progress.started, 1e-6)
+        detail = (
+            f"{progress.accepted} accepted, {progress.failed} failed, "
+            f"{progress.unknown} unknown, {done / elapsed:.1f}/s"
+        )
+        return done, detail
 
     def _show(self, done: int, detail: str) -> None:
+        self.shown = done
         try:
             if self.bar is not None:
                 self.bar.update(self.task, completed=done, detail=detail)
@@ -219,8 +325,46 @@ class ProgressDisplay:
             self.broken += 1
 
     def close(self) -> None:
+        # The last answers came within the throttle: the final state is shown, never a stale one
+        # ("answered 1 of 10" after all ten).
+        with self.lock:
+            latest = self.latest
+            if latest is not None and not self.broken:
+                done, detail = self._detail(latest, time.monotonic())
+                if done != self.shown:
+                    self._show(done, detail)
         if self.bar is not None:
             try:
                 self.bar.stop()
             except OSError:
                 self.broken += 1
+
+
+def cancelled(done: Cancelled, *, json: bool) -> None:
+    job = done.job
+    if json:
+        output.print_json(
+            {"job": {**job.as_dict(), "short_id": done.short_id}, "cancelled_rows": done.rows}
+        )
+        return
+    output.info(
+        f"cancelled job {done.short_id}: {done.rows} pending row(s) will never be sent; "
+        "rows already in flight keep their fate"
+    )
+    output.info(f"hint: see every row: smsctl bulk report {done.short_id}")
+
+
+def deleted(done: Deleted, *, json: bool) -> None:
+    job = done.job
+    if json:
+        output.print_json({"deleted": {**job.as_dict(), "short_id": done.short_id}})
+        return
+    output.info(
+        f"deleted job {done.short_id} ({job.rows} row(s), {job.state}); "
+        "its messages stay in the history (smsctl log)"
+    )
+    if done.kept:
+        output.info(
+            "it had sent messages: the same file with the same options is still refused as "
+            "already sent (--new-job sends it again on purpose)"
+        )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from sms_cli.core.numbers import normalise_all
 from sms_cli.core.status import ACCEPTED_STATUSES
+from sms_cli.core.times import future_send_time
 from sms_cli.core.times import parse_send_time as parse_send_time
 from sms_cli.errors import (
     AuthError,
@@ -173,18 +174,60 @@ def _answer_total(results: Sequence[SendResult]) -> float | None:
 def _options(
     args: SendArgs, provider: ProviderInfo, batch_id: str
 ) -> tuple[SendOptions, list[str]]:
+    options, notes = check_options(args, provider)
+    if "--foreign-id" in provider.send_options and options.foreign_id is None:
+        # Our own reference, so an unknown outcome can be settled from the provider's journal.
+        from dataclasses import replace
+
+        options = replace(options, foreign_id=f"smsctl-{batch_id}")
+    return options, notes
+
+
+def refuse_lacking(provider: ProviderInfo, used: Sequence[str]) -> None:
+    """Refuse (exit 2) the options a provider lacks, named as on the command line."""
+    lacking = [name for name in used if name not in provider.send_options]
+    if lacking:
+        raise InputError(
+            f"{provider.title} does not support {', '.join(lacking)}",
+            hint="remove the option, or use a profile of a provider that has it",
+        )
+
+
+def refuse_attach_extras(attach: bool, validity: bool, password: bool) -> None:
+    """--attach-validity and --attach-password-env describe the files of --attach: without
+    one they would be ignored in silence, so they are refused (exit 2)."""
+    given = [
+        flag
+        for flag, used in (("--attach-validity", validity), ("--attach-password-env", password))
+        if used
+    ]
+    if given and not attach:
+        raise InputError(
+            f"{' and '.join(given)} without --attach: there is no file to apply it to",
+            hint="give the files with --attach FILE, or leave the option out",
+        )
+
+
+def check_options(
+    args: SendArgs, provider: ProviderInfo, *, now: datetime | None = None
+) -> tuple[SendOptions, list[str]]:
+    """The provider options of `args`, each checked, and those the provider lacks refused,
+    exactly as `send` refuses them (bulk checks a job's options with this too). `now` is the
+    clock `--at +2h` counts from; None reads the system clock."""
     from sms_cli.providers.base import SendOptions
 
     notes: list[str] = []
-    send_at = parse_send_time(args.at) if args.at is not None else None
-    if send_at is not None and send_at <= datetime.now(UTC):
-        raise InputError(f"--at {args.at!r} is in the past")
+    refuse_attach_extras(
+        bool(args.attach), args.attach_validity is not None, args.attach_password is not None
+    )
+    now = now or datetime.now(UTC)
+    send_at = future_send_time(args.at, now=now) if args.at is not None else None
     if args.ttl is not None and args.ttl < 1:
         raise InputError("--ttl must be at least 1 minute")
     if args.udh is not None:
         _check_udh(args.udh)
-    if args.label is not None and not (len(args.label) <= 100 and _REFERENCE.fullmatch(args.label)):
-        raise InputError("--label takes at most 100 of the characters A-Z a-z 0-9 . - _ @")
+    if args.label is not None:
+        check_label(args.label)
     if args.foreign_id is not None and not (
         len(args.foreign_id) <= 64 and _REFERENCE.fullmatch(args.foreign_id)
     ):
@@ -203,20 +246,23 @@ def _options(
         attachments=tuple(_attachments(args)),
         test=args.test,
     )
-    lacking = [name for name in options.used() if name not in provider.send_options]
-    if lacking:
-        raise InputError(
-            f"{provider.title} does not support {', '.join(lacking)}",
-            hint="remove the option, or use a profile of a provider that has it",
-        )
-    if "--foreign-id" in provider.send_options and options.foreign_id is None:
-        # Our own reference, so an unknown outcome can be settled from the provider's journal.
-        from dataclasses import replace
-
-        options = replace(options, foreign_id=f"smsctl-{batch_id}")
+    refuse_lacking(provider, options.used())
     if options.attachments:
         notes.append("attachments become links: the text sent is longer than this preview counts")
     return options, notes
+
+
+def label_problem(label: str) -> str | None:
+    """Why a provider would refuse LABEL (PROVIDERS.md §2.3), or None."""
+    if len(label) <= 100 and _REFERENCE.fullmatch(label):
+        return None
+    return "at most 100 of the characters A-Z a-z 0-9 . - _ @"
+
+
+def check_label(label: str, option: str = "--label") -> None:
+    problem = label_problem(label)
+    if problem is not None:
+        raise InputError(f"{option} takes {problem}")
 
 
 def _check_udh(udh: str) -> None:
@@ -234,7 +280,7 @@ def _check_udh(udh: str) -> None:
         raise InputError(f"--udh is {len(octets)} octets; a part has only 140")
 
 
-def _check_binary_text(text: str) -> None:
+def check_binary_text(text: str) -> None:
     """With --udh the text must be the message's data in hex: a provider with `udh` sends an
     8-bit binary SMS only when the text is hex (seed 001); any other text with a UDH is refused."""
     if not _HEX.fullmatch(text):
@@ -339,7 +385,7 @@ def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
     if not text:
         raise InputError("the text is empty")
     if args.udh is not None:
-        _check_binary_text(text)  # after [[file]] placeholders: they are not hex either
+        check_binary_text(text)  # after [[file]] placeholders: they are not hex either
     if len(text) > provider.max_text_chars:
         raise InputError(
             f"the text is {len(text)} characters; {provider.title} takes at most "

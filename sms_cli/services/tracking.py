@@ -169,7 +169,7 @@ class Clients:
             client.close()
 
 
-def _report_time(report: DeliveryReport) -> str | None:
+def report_time(report: DeliveryReport) -> str | None:
     if report.updated_at is None:
         return None
     return report.updated_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -195,7 +195,7 @@ def refresh_row(row: SentMessage, history: History, clients: Clients) -> Tracked
             row.local_id,
             report.status,
             report.provider_status,
-            _report_time(report),
+            report_time(report),
             reason=report.reason,
         )
         return from_row(_reread(history, row))
@@ -237,7 +237,7 @@ def refresh_row(row: SentMessage, history: History, clients: Clients) -> Tracked
         row.local_id,
         found.status,
         found.provider_status,
-        _report_time(found),
+        report_time(found),
         provider_id=found.id,
         reason=found.reason,
     )
@@ -272,7 +272,7 @@ def refresh_external(identifier: str, clients: Clients) -> list[Tracked]:
             recipient=r.recipient,
             status=r.status,
             provider_status=r.provider_status,
-            updated_at=_report_time(r),
+            updated_at=report_time(r),
             provider=client.info.name,
             profile=name,
             bulk_id=r.bulk_id,

@@ -149,6 +149,21 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
         ALTER TABLE messages ADD COLUMN provider_recipient TEXT;
         """,
     ),
+    (
+        # Jobs as nouns: a name to call one by, the job a retry came from, the send options
+        # that apply to every row (JSON, so a resume sends with the same ones), and per-row
+        # send times and labels (--at-column, --label-column). `done` is now `finished`.
+        "0007_job_lifecycle",
+        """
+        ALTER TABLE jobs ADD COLUMN name TEXT;
+        ALTER TABLE jobs ADD COLUMN parent_job TEXT;
+        ALTER TABLE jobs ADD COLUMN options TEXT;
+        CREATE UNIQUE INDEX jobs_name ON jobs (name) WHERE name IS NOT NULL;
+        ALTER TABLE job_rows ADD COLUMN send_at TEXT;
+        ALTER TABLE job_rows ADD COLUMN label TEXT;
+        UPDATE jobs SET state = 'finished' WHERE state = 'done';
+        """,
+    ),
 )
 
 

@@ -42,7 +42,7 @@ def ready_job(path: Path, count: int) -> str:
     """A checked job saved without sending: a run without --yes and without a terminal."""
     write_csv(path, [["phone", "n"]] + [[n, str(i)] for i, n in enumerate(numbers(count))])
     saved = bulk(str(path), "--message", "Hi {n}")
-    assert saved.exit_code == 2 and "--resume" in saved.stderr
+    assert saved.exit_code == 2 and "smsctl bulk resume" in saved.stderr
     (job,) = job_ids()
     return job
 
@@ -194,7 +194,7 @@ def test_a_history_that_refuses_a_claim_stops_with_exit_4_and_stays_resumable(
     stopped = bulk("--resume", job, "--yes", "--concurrency", "1")
     assert stopped.exit_code == 4, stopped.stderr
     assert "could not record the job in the history" in stopped.stderr
-    assert "--resume" in stopped.stderr
+    assert "smsctl bulk resume" in stopped.stderr
     assert received(emu) == Counter(numbers(10)[:4])
     with sqlite3.connect(database) as db:
         db.execute("DROP TRIGGER refuse")
@@ -257,12 +257,12 @@ def test_a_history_that_fails_after_the_run_names_the_job_to_resume(
     database = tmp_path / "data" / "history.sqlite3"
     with sqlite3.connect(database) as db:
         db.execute(
-            "CREATE TRIGGER refuse BEFORE UPDATE OF state ON jobs WHEN NEW.state = 'done'"
+            "CREATE TRIGGER refuse BEFORE UPDATE OF state ON jobs WHEN NEW.state = 'finished'"
             " BEGIN SELECT RAISE(ABORT, 'disk full (injected)'); END"
         )
     stopped = bulk("--resume", job, "--yes")
     assert stopped.exit_code == 4, stopped.stderr
-    assert f"smsctl bulk --resume {job}" in stopped.stderr
+    assert f"smsctl bulk resume {job[:8]}" in stopped.stderr
     assert "Traceback" not in stopped.stderr
     with sqlite3.connect(database) as db:
         db.execute("DROP TRIGGER refuse")

@@ -58,7 +58,7 @@ def test_a_deleted_lock_file_lets_no_second_runner_in(
     assert received(emu) == Counter(numbers(count))  # everyone, exactly once
     listed = listed_job()
     # The live run's rows in flight were never turned into unknown by the refused resume.
-    assert (listed["state"], listed["accepted"], listed["unknown"]) == ("done", count, 0)
+    assert (listed["state"], listed["accepted"], listed["unknown"]) == ("finished", count, 0)
 
 
 def test_a_job_left_running_by_a_dead_process_is_resumable(
@@ -124,7 +124,7 @@ def test_a_stderr_reader_that_goes_away_does_not_stop_the_run(
     assert process.returncode == 0, stdout
     assert json.loads(stdout)["rows"] == {"accepted": count}
     assert received(emu) == Counter(numbers(count))
-    assert listed_job()["state"] == "done"
+    assert listed_job()["state"] == "finished"
 
 
 def test_a_worker_that_dies_is_never_a_quiet_finish(emu: Emu, profile: str, tmp_path: Path) -> None:

@@ -21,13 +21,14 @@ def test_a_dry_run_verdict_never_shows_the_token(emu: Emu, profile: str, tmp_pat
     verdict, totals = (json.loads(line) for line in result.stdout.splitlines())
     assert list(verdict) == [
         "line", "recipient", "text", "encoding", "segment_count", "sender", "error",
+        "send_at", "label",
     ]  # fmt: skip
     assert verdict["recipient"] == number and verdict["text"].startswith("your key ")
     assert list(totals) == ["totals"]
 
 
 def test_jobs_are_typed_records(emu: Emu, profile: str, tmp_path: Path) -> None:
-    from sms_cli.storage.jobs import JobOutcome, JobRecord, Journal
+    from sms_cli.storage.jobs import CampaignCounts, JobRecord, Journal
     from sms_cli.storage.messages import History
 
     path = write_csv(tmp_path / "r.csv", [["phone"], *([n] for n in numbers(3))])
@@ -39,8 +40,9 @@ def test_jobs_are_typed_records(emu: Emu, profile: str, tmp_path: Path) -> None:
     try:
         journal = Journal(history)
         job = journal.job(job_id)
-        assert isinstance(job, JobRecord) and (job.state, job.rows) == ("done", 3)
-        assert isinstance(journal.outcome(job_id), JobOutcome)
-        assert [j.as_dict() for j in journal.jobs()] == listed
+        assert isinstance(job, JobRecord) and (job.state, job.rows) == ("finished", 3)
+        assert isinstance(journal.campaign_counts(job_id), CampaignCounts)
+        shown = [{k: v for k, v in j.items() if k != "short_id"} for j in listed]
+        assert [j.as_dict() for j in journal.jobs()] == shown
     finally:
         history.close()

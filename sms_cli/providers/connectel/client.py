@@ -31,6 +31,7 @@ from sms_cli.providers.base import (
     Recipient,
     SendRequest,
     SendResult,
+    StatusQuery,
     StatusReader,
     accepted_despite_http,
     refused_by_http,
@@ -370,6 +371,11 @@ class Connectel(Provider, StatusReader, CallbackReader):
         )
 
     # -- reports -------------------------------------------------------------------------------
+
+    def status_of(self, messages: Sequence[StatusQuery]) -> list[DeliveryReport]:
+        """§3.5: one delivery request per bulk id, whose answer lists every recipient of it;
+        a message sent alone has only its own request id to ask by."""
+        return self.status(list(dict.fromkeys(m.bulk_id or m.id for m in messages)))
 
     def status(self, ids: Sequence[str]) -> list[DeliveryReport]:
         reports: list[DeliveryReport] = []

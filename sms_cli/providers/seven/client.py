@@ -46,6 +46,7 @@ from sms_cli.providers.base import (
     SendRequest,
     SendResult,
     SentFinder,
+    StatusQuery,
     StatusReader,
     accepted_despite_http,
     address_book_name,
@@ -108,6 +109,9 @@ HOOK_EVENTS: Final = ("all", "dlr", "sms_mo")
 HOOK_METHODS: Final = ("POST", "GET", "JSON")
 SIGNATURE_MAX_AGE: Final = 300.0  # seconds, as the official WebhookVerifier (§2.10.2)
 JOURNAL_PAGES: Final = 50  # find_sent reads at most 5,000 journal rows
+# Ids one `GET /status` names (§7.E: a comma list, its longest undocumented): the journal's
+# page size (§2.9), and a query string of about 1.3 kB for 12-digit ids.
+STATUS_BATCH: Final = 100
 
 
 def signature(secret: str, timestamp: str, nonce: str, method: str, url: str, body: bytes) -> str:
@@ -501,6 +505,46 @@ class Seven(Provider, StatusReader, SentFinder, AccountReader, HookManager, Call
     def status(self, ids: Sequence[str]) -> list[DeliveryReport]:
         return [self._one_status(message_id) for message_id in ids]
 
+    def status_of(self, messages: Sequence[StatusQuery]) -> list[DeliveryReport]:
+        """A campaign's messages, STATUS_BATCH ids a request: §2.7.1 / §7.E `GET /status` takes
+        a comma-separated list and answers one item per id, where the journal (§2.7.3, §2.9)
+        takes one id a request, or pages through every message of a day. An id the answer does
+        not list is one the gateway does not know (reported as not found: the history keeps
+        what it had)."""
+        ids = list(dict.fromkeys(m.id for m in messages))
+        reports: list[DeliveryReport] = []
+        for start in range(0, len(ids), STATUS_BATCH):
+            reports += self._status_list(ids[start : start + STATUS_BATCH])
+        return reports
+
+    def _status_list(self, ids: Sequence[str]) -> list[DeliveryReport]:
+        response = self.transport.query("GET", "status", params={"msg_id": ",".join(ids)})
+        body = _body(response)
+        code = code_of(body)
+        if code == "901" or body == []:  # §2.7.1: none of the ids is known
+            body = []
+        elif code is not None:
+            self._raise_query_code(code)
+        if not isinstance(body, list):
+            raise ProviderUnavailable(
+                f"{self.info.title} sent a status answer smsctl cannot read; try again later"
+            )
+        found: dict[str, DeliveryReport] = {}
+        for item in body:
+            if not isinstance(item, dict) or str(item.get("id")) not in ids:
+                continue  # an item for an id not asked about says nothing about ours
+            message_id = str(item.get("id"))
+            found[message_id] = DeliveryReport(
+                id=message_id,
+                status=map_status(item.get("status")),
+                provider_status=item.get("status"),
+                updated_at=_parse_time(item.get("status_time") or item.get("statusTime")),
+            )
+        return [
+            found.get(i) or DeliveryReport(id=i, status="unknown", provider_status=None)
+            for i in ids
+        ]
+
     def _one_status(self, message_id: str) -> DeliveryReport:
         rows = self.journal(id=message_id)
         for row in rows:
@@ -569,6 +613,49 @@ class Seven(Provider, StatusReader, SentFinder, AccountReader, HookManager, Call
         raise SearchIncomplete(
             f"{self.info.title}'s journal holds more than {JOURNAL_PAGES * 100} messages to this "
             "number that day; smsctl stopped searching"
+        )
+
+    def find_sent_many(
+        self, *, foreign_id: str, recipients: Sequence[str], sent_on: str
+    ) -> tuple[dict[str, DeliveryReport], str | None]:
+        """The recipients of one request (one foreign_id): the journal of that day, paged (100
+        rows a page, at most JOURNAL_PAGES, within the timeout), matched on our foreign_id and
+        the number, instead of one search per recipient. Stops once every recipient is found."""
+        if len(recipients) < 2:
+            return super().find_sent_many(
+                foreign_id=foreign_id, recipients=recipients, sent_on=sent_on
+            )
+        wanted = {digits(r): r for r in recipients}
+        found: dict[str, DeliveryReport] = {}
+        clock = self.transport.clock
+        end = clock() + self.transport.timeout
+        previous: list[str] | None = None
+        for page in range(JOURNAL_PAGES):
+            rows = self.journal(
+                date_from=sent_on, date_to=sent_on, limit="100", offset=str(page * 100)
+            )
+            for row in rows:
+                recipient = wanted.get(digits(str(row.get("to") or "")))
+                if recipient is None or row.get("foreign_id") != foreign_id:
+                    continue
+                found[recipient] = DeliveryReport(
+                    id=str(row.get("id")),
+                    status=map_status(row.get("dlr")),
+                    provider_status=row.get("dlr"),
+                    recipient=_plus(row.get("to")),
+                    updated_at=_parse_time(row.get("dlr_timestamp") or row.get("timestamp")),
+                )
+            if len(found) == len(wanted) or len(rows) < 100:
+                return found, None
+            ids = [str(row.get("id")) for row in rows]
+            if ids == previous:
+                return found, f"{self.info.title}'s journal repeats the same page"
+            previous = ids
+            if clock() >= end:
+                return found, f"searching {self.info.title}'s journal took longer than the timeout"
+        return found, (
+            f"{self.info.title}'s journal holds more than {JOURNAL_PAGES * 100} messages that "
+            "day; smsctl stopped searching"
         )
 
     def journal(self, **params: str) -> list[dict[str, Any]]:

@@ -439,10 +439,13 @@ class SevenEmulator(Emulator):
 
     def _status(self, request: EmuRequest, params: dict[str, Any]) -> EmuResponse:
         ids = [i.strip() for i in str(params.get("msg_id") or "").split(",") if i.strip()]
-        if not ids or any(i not in self.messages for i in ids):
+        # §2.7.1 / §7.E: a comma list, one item per id. An unknown id alone is the bare code
+        # 901; in a list the known ones are answered and the unknown ones left out.
+        known = [i for i in dict.fromkeys(ids) if i in self.messages]
+        if not known:
             return self._code(901)
         rows = []
-        for message_id in ids:
+        for message_id in known:
             message = self.messages[message_id]
             rows.append(
                 {"id": message_id, "status": message.dlr, "status_time": message.status_time}

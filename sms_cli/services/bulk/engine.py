@@ -11,7 +11,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sms_cli.core.status import ACCEPTED_STATUSES
@@ -23,12 +24,22 @@ from sms_cli.errors import (
     SmsError,
 )
 from sms_cli.providers import registry
+from sms_cli.services.bulk.options import row_options
 from sms_cli.storage.db import new_id, now_iso
-from sms_cli.storage.jobs import RowAnswer, claim_rows, record_answers, release_rows
+from sms_cli.storage.jobs import (
+    CANCELLED,
+    PendingRow,
+    RowAnswer,
+    claim_rows,
+    job_state,
+    record_answers,
+    release_rows,
+)
 from sms_cli.storage.messages import History, MessageRecord, Outcome, insert_answered, text_hash
 
 if TYPE_CHECKING:
-    from sms_cli.providers.base import Provider, Recipient, SendResult
+    from sms_cli.core.segments import Count
+    from sms_cli.providers.base import Provider, Recipient, SendOptions, SendResult
 
 PAUSE_AFTER_UNKNOWN_BATCHES = 3
 
@@ -165,24 +176,40 @@ def _reason(exc: BaseException) -> str:
 
 @dataclass(frozen=True)
 class Batch:
-    """One request: one text and sender, one or more rows."""
+    """One request: one text, sender, time and label; one or more rows."""
 
     text: str
     sender: str | None
     rows: tuple[tuple[int, str], ...]  # (line, recipient)
+    send_at: str | None = None  # the rows' own time (--at-column), ISO 8601 UTC
+    label: str | None = None  # the rows' own label (--label-column)
 
 
-def batches(pending: Iterator[tuple[int, str, str | None, str]], size: int) -> Iterator[Batch]:
+def batches(pending: Iterator[PendingRow], size: int) -> Iterator[Batch]:
+    """Consecutive rows with the same text, sender, time and label, `size` at most a request."""
     current: list[tuple[int, str]] = []
-    key: tuple[str, str | None] | None = None
-    for line, recipient, sender, text in pending:
-        if key != (text, sender) or len(current) >= size:
+    key: tuple[str, str | None, str | None, str | None] | None = None
+    for line, recipient, sender, text, send_at, label in pending:
+        if key != (text, sender, send_at, label) or len(current) >= size:
             if current and key is not None:
-                yield Batch(key[0], key[1], tuple(current))
-            current, key = [], (text, sender)
+                yield Batch(key[0], key[1], tuple(current), key[2], key[3])
+            current, key = [], (text, sender, send_at, label)
         current.append((line, recipient))
     if current and key is not None:
-        yield Batch(key[0], key[1], tuple(current))
+        yield Batch(key[0], key[1], tuple(current), key[2], key[3])
+
+
+@dataclass(frozen=True)
+class _Measured:
+    parts: int
+    encoding: str
+
+
+def _binary_count(text: str, udh: str) -> _Measured:
+    """--udh: the text is hex octets sharing each part with the UDH (core/segments)."""
+    from sms_cli.core.segments import split_binary
+
+    return _Measured(split_binary(text, udh).segment_count, "binary")
 
 
 class RateLimiter:
@@ -223,6 +250,7 @@ class EngineResult:
     # What answers said about themselves that no row records (messages an answer lists for no
     # recipient of the request): shown once each after the run.
     answer_notes: tuple[str, ...] = ()
+    cancelled: bool = False  # `bulk cancel` took the pending rows while this run went on
 
 
 class Engine:
@@ -240,6 +268,8 @@ class Engine:
         rate: float | None,
         on_progress: Callable[[Progress], None] | None = None,
         store_text: bool = True,
+        options: SendOptions | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.job_id = job_id
         self.profile = profile
@@ -250,10 +280,15 @@ class Engine:
         self.limiter = RateLimiter(rate)
         self.on_progress = on_progress
         self.store_text = store_text  # False: the history keeps only each text's hash
+        # The job's options (services/bulk/options.py): every request carries them, with the
+        # engine's own reference and the rows' own time and label.
+        self.options = options
+        self.clock = clock
         self.references = "--foreign-id" in registry.get(provider).send_options
         self.local = threading.local()
         self.stop = threading.Event()
         self.pause_reason: str | None = None
+        self.cancelled = False  # `bulk cancel` (any process) took the pending rows
         self.pause_exit: ExitCode | None = None
         self.lock = threading.Lock()
         self.unknown_streak = 0
@@ -271,6 +306,7 @@ class Engine:
         from sms_cli.core.segments import count
         from sms_cli.providers.base import Recipient, SendOptions, SendRequest
 
+        base = self.options
         if self.stop.is_set():
             return
         self.limiter.wait()
@@ -278,7 +314,13 @@ class Engine:
         recipients = tuple(Recipient(number, new_id()) for _, number in batch.rows)
         # Our reference on each request, so a lost answer can be found in the provider's journal.
         foreign_id = f"smsctl-{recipients[0].local_id}" if self.references else None
-        measured = count(batch.text)
+        measured: Count | _Measured
+        if base is None:
+            measured = count(batch.text)
+        elif base.udh is not None:
+            measured = _binary_count(batch.text, base.udh)
+        else:
+            measured = count(batch.text, force_ucs2=base.unicode)
         stamp = now_iso()
         in_flight = [
             (line, r.local_id, foreign_id, stamp)
@@ -291,6 +333,7 @@ class Engine:
                 text=batch.text if self.store_text else None,
                 text_sha256=text_hash(batch.text), segments=measured.parts,
                 encoding=measured.encoding, foreign_id=foreign_id,
+                test=base is not None and base.test,
             )
             for r in recipients
         ]  # fmt: skip
@@ -302,6 +345,11 @@ class Engine:
             # commit leaves it in flight, which a resume turns into unknown (and copies into
             # the history for `status` to settle), never into a second send.
             claimed[:] = claim_rows(db, self.job_id, in_flight)
+            # A row not ours any more: another runner took it, or `bulk cancel` did. After a
+            # cancel no claim can succeed, so stop at once rather than walk the rest.
+            if len(claimed) < len(in_flight) and job_state(db, self.job_id) == CANCELLED:
+                self.cancelled = True
+                self.stop.set()
 
         try:
             self.writer.write(before)
@@ -314,12 +362,17 @@ class Engine:
             keep = [i for i, (line, _) in enumerate(batch.rows) if line in mine]
             if not keep:
                 return
-            batch = Batch(batch.text, batch.sender, tuple(batch.rows[i] for i in keep))
+            batch = replace(batch, rows=tuple(batch.rows[i] for i in keep))
             recipients = tuple(recipients[i] for i in keep)
             intents = [intents[i] for i in keep]
             # The request keeps its reference: unique still, and already in the journal.
         try:
-            options = SendOptions(foreign_id=foreign_id)
+            if base is None:
+                options = SendOptions(foreign_id=foreign_id)
+            else:
+                if batch.send_at is not None or batch.label is not None:
+                    base = row_options(base, batch.send_at, batch.label, self._now())
+                options = replace(base, foreign_id=foreign_id)
             results = client.send(SendRequest(batch.text, recipients, batch.sender, options))
         except (AuthError, NetworkError, ProviderUnavailable) as exc:
             self._not_sent(batch, recipients, exc)
@@ -337,6 +390,9 @@ class Engine:
             )
             return
         self._record(batch, intents, results)
+
+    def _now(self) -> datetime:
+        return self.clock() if self.clock is not None else datetime.now(UTC)
 
     def _journal_failed(self, exc: BaseException) -> None:
         """The history database refused a write: stop sending; the job stays resumable."""
@@ -469,6 +525,7 @@ class Engine:
             interrupted,
             elapsed,
             tuple(self.answer_notes),
+            self.cancelled,
         )
 
     def _worker(self, take: Callable[[], Batch | None], failures: list[BaseException]) -> None:

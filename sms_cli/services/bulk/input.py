@@ -14,11 +14,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from sms_cli.core.numbers import InvalidNumber, check
-from sms_cli.core.segments import count
+from sms_cli.core.segments import count, split_binary
 from sms_cli.core.templates import MissingValue, Template, TemplateError
 from sms_cli.errors import InputError
 
@@ -305,6 +306,8 @@ class RowCheck:
     error: str | None = None
     duplicate_of: int | None = None
     lines: int = 1  # an error row may cover several lines (a quoted field gone astray)
+    send_at: str | None = None  # --at-column: the row's own time, ISO 8601 UTC
+    label: str | None = None  # --label-column: the row's own label
 
     @property
     def sendable(self) -> bool:
@@ -359,6 +362,13 @@ class RowRules:
     max_chars: int
     sender_index: int | None = None
     force_ucs2: bool = False
+    # Per-row send options (services/bulk/options.py): a column's index, and the clock its
+    # relative times (+2h) count from, the job's start.
+    at_index: int | None = None
+    label_index: int | None = None
+    started: datetime | None = None
+    udh: str | None = None  # --udh: every text is hex data, counted in octets
+    placeholders: tuple[str, ...] = ()  # --attach: `[[name]]` each text must hold
 
 
 def check_row(line: int, cells: list[str] | csv.Error, rules: RowRules) -> RowCheck:
@@ -386,13 +396,67 @@ def check_row(line: int, cells: list[str] | csv.Error, rules: RowRules) -> RowCh
             line, number, None, None, None, 0, f"missing field: {{{exc.field}}} is empty"
         )
     sender = cells[rules.sender_index].strip() or None if rules.sender_index is not None else None
+    if rules.placeholders:
+        for placeholder in rules.placeholders:
+            if placeholder not in text:
+                text = f"{text} {placeholder}" if text else placeholder
+    if rules.at_index is not None or rules.label_index is not None:
+        problem, send_at, label = _row_options(cells, rules)
+        if problem is not None:
+            return RowCheck(line, number, text, sender, None, 0, problem)
+    else:
+        send_at = label = None
     if len(text) > rules.max_chars:
         return RowCheck(
             line, number, text, sender, None, 0,
             f"too long: {len(text)} characters, the provider takes at most {rules.max_chars}",
         )  # fmt: skip
+    if rules.udh is not None:
+        if _HEX_TEXT.fullmatch(text) is None:
+            return RowCheck(
+                line, number, text, sender, None, 0,
+                "not hex: with --udh each text is the message's octets in hex",
+            )  # fmt: skip
+        binary = split_binary(text, rules.udh)
+        return RowCheck(
+            line, number, text, sender, binary.encoding, binary.segment_count,
+            send_at=send_at, label=label,
+        )  # fmt: skip
     measured = count(text, force_ucs2=rules.force_ucs2)
-    return RowCheck(line, number, text, sender, measured.encoding, measured.parts)
+    return RowCheck(
+        line, number, text, sender, measured.encoding, measured.parts, send_at=send_at, label=label
+    )
+
+
+_HEX_TEXT = re.compile(r"(?:[0-9A-Fa-f]{2})+")
+
+
+def _row_options(cells: list[str], rules: RowRules) -> tuple[str | None, str | None, str | None]:
+    """(problem, send_at, label) of a row's own --at-column and --label-column cells; an empty
+    cell is None: the job's --at or --label applies."""
+    from sms_cli.core.times import future_send_time
+    from sms_cli.services.sending import label_problem
+
+    send_at = label = None
+    if rules.at_index is not None and (raw := cells[rules.at_index].strip()):
+        started = rules.started or datetime.now(UTC)
+        try:
+            when = future_send_time(raw, now=started, option=rules.columns[rules.at_index])
+        except InputError as exc:
+            return f"invalid time: {raw!r} ({_reason(exc.message, raw)})", None, None
+        send_at = when.isoformat(timespec="seconds")
+    if rules.label_index is not None and (raw := cells[rules.label_index].strip()):
+        problem = label_problem(raw)
+        if problem is not None:
+            return f"invalid label: {raw!r} (give {problem})", None, None
+        label = raw
+    return None, send_at, label
+
+
+def _reason(message: str, raw: str) -> str:
+    """The end of a time's InputError, without the option and value it starts with."""
+    tail = message.rsplit(repr(raw), 1)[-1].strip(" :")
+    return tail or message
 
 
 class Duplicates:
@@ -409,7 +473,7 @@ class Duplicates:
         if first != row.line:
             return RowCheck(
                 row.line, row.recipient, row.text, row.sender, row.encoding, row.segments,
-                duplicate_of=first,
+                duplicate_of=first, send_at=row.send_at, label=row.label,
             )  # fmt: skip
         return row
 

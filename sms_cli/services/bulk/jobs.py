@@ -10,12 +10,10 @@ import contextlib
 import hashlib
 import io
 import os
-import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,6 +27,8 @@ from sms_cli.errors import (
 )
 from sms_cli.providers import registry
 from sms_cli.services import profiles as profile_service
+from sms_cli.services.bulk import options as bulk_options
+from sms_cli.services.bulk import storage_errors as storage_errors
 from sms_cli.services.bulk.engine import Engine, Progress, batches, tune_gc
 from sms_cli.services.bulk.input import (
     RowCheck,
@@ -39,8 +39,24 @@ from sms_cli.services.bulk.input import (
     open_table,
     preflight,
 )
-from sms_cli.storage.db import new_id
-from sms_cli.storage.jobs import JobOutcome, JobRecord, JobSummary, Journal, job_lock
+from sms_cli.services.bulk.options import BulkSendArgs
+from sms_cli.storage.jobs import (
+    CANCELLED,
+    DELETED,
+    FINISHED,
+    INTERRUPTED,
+    PAUSED,
+    PREPARING,
+    READY,
+    RUNNING,
+    CampaignCounts,
+    JobRecord,
+    JobSummary,
+    Journal,
+    abandoned,
+    job_lock,
+    new_job_id,
+)
 from sms_cli.storage.messages import History
 from sms_cli.storage.profiles import resolve, validate_sender
 
@@ -72,6 +88,10 @@ class NewJob:
     yes: bool
     allow_duplicates: bool
     new_job: bool
+    name: str | None = None  # --name: the job can be called by it
+    send: BulkSendArgs = field(
+        default_factory=BulkSendArgs
+    )  # provider options for every row (bulk/options.py)
 
 
 class ProgressSink(Protocol):
@@ -86,47 +106,48 @@ class BulkView(Protocol):
     def invalid(self, row: RowCheck) -> None: ...  # a row refused by the pre-flight check
     def totals(self, totals: Totals, *, price: float | None, dry_run: bool) -> None: ...
     def info(self, message: str) -> None: ...
-    def warning(self, message: str) -> None: ...
+    def warning(self, message: str, hint: str | None = None) -> None: ...
     def error(self, message: str, hint: str | None = None) -> None: ...
     def interactive(self) -> bool: ...
     def confirm(self, question: str) -> bool: ...
     def progress(self, total: int) -> ProgressSink: ...
     def summary(
-        self, job_id: str, state: str | None, outcome: JobOutcome, requests: int, elapsed: float
+        self, job_id: str, state: str | None, tally: CampaignCounts, requests: int, elapsed: float
     ) -> None: ...
+    def what_next(self, counts: dict[str, int], short: str, code: ExitCode) -> None: ...
     def report(self, path: Path, rows: Iterable[tuple[object, ...]]) -> None: ...
-
-
-@contextmanager
-def storage_errors() -> Iterator[None]:
-    """A history database that fails a read or write is local storage (exit 4), not a bug: the
-    job journal is transactional, so whatever it holds is still resumable."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise ConfigError(
-            f"could not record the bulk job in the history ({type(exc).__name__}: {exc})",
-            hint="free space or fix the data directory, then: smsctl bulk jobs; "
-            "smsctl bulk --resume JOB",
-        ) from None
 
 
 def list_jobs() -> list[JobSummary]:
     history = History()
     try:
-        return Journal(history).jobs()
+        journal = Journal(history)
+        journal.reconcile()  # rows whose unknown outcome `status` or `listen` settled since
+        from sms_cli.services.bulk.campaign import shown_job  # a killed runner: interrupted
+
+        # A pre-flight whose process died is marked: nothing waits for it (run the file again,
+        # or `bulk delete` it).
+        return [
+            replace(job, state=f"{PREPARING} (abandoned)")
+            if abandoned(job)
+            else shown_job(journal, job)
+            for job in journal.jobs()
+        ]
     finally:
         history.close()
 
 
 def finished_exit_code(counts: dict[str, int]) -> ExitCode:
-    """A finished job: every row's state counts, but a duplicate skipped."""
+    """A finished (or cancelled) job: every row's state counts, but a duplicate skipped; a
+    cancelled row was never sent (exit 6 when nothing failed and nothing is unknown)."""
     outcomes: Counter[Outcome] = Counter()
     for state, n in counts.items():
         if state == "accepted":
             outcomes[Outcome.DONE] += n
         elif state in ("unknown", "in_flight"):
             outcomes[Outcome.UNKNOWN] += n
+        elif state in ("cancelled", "pending"):
+            outcomes[Outcome.NOT_SENT] += n
         elif state != "skipped":
             outcomes[Outcome.FAILED] += n
     return exit_code_for(outcomes)
@@ -141,9 +162,16 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
     default_sender = job.sender if job.sender is not None else resolved.profile.sender
     if default_sender is not None:
         validate_sender(provider, default_sender)
+    if not job.dry_run:
+        # A provider whose client cannot be loaded (a broken plugin) is found before a job
+        # is created, not after: it leaves nothing behind.
+        registry.load_client(provider)
+    job_options, notes = bulk_options.from_args(job.send, provider)
+    for note in notes:
+        view.info(note)
     raw, source_name = _open_binary(job.file)
     hashing = _HashingReader(raw)
-    # surrogateescape: a bad byte reaches the reader, which names its line (bulk._decoded).
+    # surrogateescape: a bad byte reaches the reader, which names its line (input._decoded).
     stream = io.TextIOWrapper(
         io.BufferedReader(hashing), encoding="utf-8-sig", errors="surrogateescape", newline=""
     )
@@ -162,6 +190,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
         region=resolved.profile.region,
         max_chars=provider.max_text_chars,
         sender_index=sender_index,
+        **bulk_options.row_rules(job_options, table.columns),
     )
     workers = max(1, min(4, os.cpu_count() or 1))
     checked = preflight(table, rules, allow_duplicates=job.allow_duplicates, workers=workers)
@@ -173,10 +202,10 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
     if job.dry_run:
         for row in checked:
             totals.add(row)
-            view.checked(row)
+            view.checked(bulk_options.shown(row, job_options))
         view.totals(totals, price=price, dry_run=True)
         return ExitCode.OK
-    options = "\x00".join(
+    fingerprint_text = "\x00".join(
         str(x)
         for x in (
             source.template.source,
@@ -185,15 +214,18 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
             default_sender,
             resolved.profile.name,
             job.allow_duplicates,
+            job_options.fingerprint(),
         )
     )
     # Until its pre-flight is complete a job is known by its source and options alone: a run
     # of the fixed file replaces a job whose pre-flight died, rather than adding to it.
-    unfinished = "preparing:" + hashlib.sha256(f"{source_name}\x00{options}".encode()).hexdigest()
+    unfinished = (
+        "preparing:" + hashlib.sha256(f"{source_name}\x00{fingerprint_text}".encode()).hexdigest()
+    )
     history = History()
     journal = Journal(history)
     try:
-        with job_lock(new_id()) as lock:
+        with job_lock(new_job_id()) as lock:
             job_id = lock.job_id
             journal.create(
                 job_id=job_id,
@@ -201,7 +233,9 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
                 fingerprint=unfinished,
                 profile=resolved.profile.name,
                 provider=provider.name,
+                name=job.name,
             )
+            journal.save_options(job_id, job_options.to_json())
 
             def counted() -> Iterator[RowCheck]:
                 for row in checked:
@@ -212,35 +246,138 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
 
             try:
                 journal.add_rows(job_id, counted())
-            except BaseException:
+            except BaseException as exc:
                 # A pre-flight that did not finish leaves no job behind (a kill -9 here
                 # leaves one in `preparing`, which is never sent and which the next run of
                 # this file discards).
+                kept = True
                 with contextlib.suppress(Exception):
                     journal.delete(job_id)
+                    kept = False
+                if isinstance(exc, KeyboardInterrupt):
+                    exc.add_note(
+                        "nothing sent; the pre-flight check was stopped: "
+                        + (
+                            "its unfinished job is never sent, and the next run of this file "
+                            "discards it"
+                            if kept
+                            else "no job was kept"
+                        )
+                    )
                 raise
             fingerprint = hashlib.sha256(
-                hashing.digest.hexdigest().encode() + options.encode()
+                hashing.digest.hexdigest().encode() + fingerprint_text.encode()
             ).hexdigest()
-            previous = journal.confirm(job_id, fingerprint, new_job=job.new_job)
+            previous = journal.confirm(job_id, fingerprint, new_job=job.new_job, name=job.name)
             for stale in journal.discard_unfinished(unfinished, exclude=job_id):
                 view.info(f"discarded job {stale}: its pre-flight never finished; nothing was sent")
-            if previous is not None:
+            if previous is None:
+                return _confirm_and_send(
+                    journal, job_id, job.yes, totals, resolved, price, run, view
+                )
+            if previous.state == DELETED:  # a tombstone: it sent this file, then was deleted
+                raise InputError(
+                    "this file was already sent with the same options by job "
+                    f"{previous.job_id} (deleted since; its messages are in the history)",
+                    hint="see them: smsctl log; or start another job anyway: --new-job",
+                )
+            short = journal.short_id(previous.job_id)
+            if journal.sent_something(previous.job_id):
+                hint = f"see it: smsctl bulk show {short}; "
+                if previous.state not in (FINISHED, CANCELLED):
+                    hint += f"continue it: smsctl bulk resume {short}; "
                 raise InputError(
                     "this file was already started with the same options as job "
-                    f"{previous.job_id} ({previous.state})",
-                    hint=f"continue it: smsctl bulk --resume {previous.job_id}; or pass --new-job",
+                    f"{short} ({_state_text(previous)})",
+                    hint=hint + "or start another job anyway: --new-job",
                 )
-            view.totals(totals, price=price, dry_run=False)
-            if totals.messages == 0:
-                journal.set_state(job_id, "done", "nothing to send")
-                view.info("nothing to send")
-                return ExitCode.USAGE if totals.errors else ExitCode.OK
-            if not _confirmed(job.yes, totals, resolved.profile.name, job_id, price, view):
-                return ExitCode.OK
-            return _run(journal, job_id, resolved.profile.name, run, view)
+            if job.name is not None and previous.name != job.name:
+                view.warning(
+                    f"job {short} is named {previous.name!r}: --name {job.name!r} is not used"
+                    if previous.name is not None
+                    else f"--name {job.name!r} is not used"
+                )
+            # The same command again, and the earlier job sent nothing: that job is this run.
+            with job_lock(previous.job_id):
+                # A `bulk delete` or `bulk cancel` may have landed since confirm: read it again.
+                current = journal.job(previous.job_id)
+                if current is None or current.state in (CANCELLED, DELETED):
+                    what = "deleted" if current is None else current.state
+                    view.error(
+                        f"job {short} was {what} just now: nothing sent",
+                        hint="to send the file: run the same command again",
+                    )
+                    return ExitCode.NETWORK
+                previous = current
+                refuse_live_runner(journal, previous)
+                view.info(f"job {short} has this file, checked and not sent yet: using it")
+                return _confirm_and_send(
+                    journal, previous.job_id, job.yes, totals, resolved, price, run, view
+                )
     finally:
         history.close()
+
+
+def _confirm_and_send(
+    journal: Journal,
+    job_id: str,
+    yes: bool,
+    totals: Totals,
+    resolved: Any,
+    price: float | None,
+    run: RunOptions,
+    view: BulkView,
+) -> ExitCode:
+    """A job whose pre-flight is complete: show the totals, ask, and send."""
+    view.totals(totals, price=price, dry_run=False)
+    if totals.messages == 0:
+        journal.set_state(job_id, FINISHED, "nothing to send")
+        view.info("nothing to send")
+        return ExitCode.USAGE if totals.errors else ExitCode.OK
+    short = journal.short_id(job_id)
+    try:
+        asked = send_question(
+            f"Send {totals.messages} messages", totals, price, resolved.profile.name
+        )
+        unasked = InputError(
+            f"not on a terminal, so not asking: nothing sent; job {short} is saved, ready",
+            hint=f"send it: smsctl bulk resume {short} --yes; or delete it: "
+            f"smsctl bulk delete {short}",
+        )
+        sending = confirmed(
+            yes, view, asked, unasked=unasked, declined=lambda: _declined(short, view)
+        )
+    except KeyboardInterrupt as exc:  # Ctrl-C (or end of input) at the prompt
+        exc.add_note(_kept_note(short, READY))
+        raise
+    if not sending:
+        return ExitCode.OK
+    return run_job(journal, job_id, resolved.profile.name, run, view)
+
+
+def _kept_note(short: str, state: str) -> str:
+    """What a Ctrl-C at the prompt leaves: the job as it was, and what to do with it."""
+    kept = "saved, ready" if state == READY else f"unchanged ({state})"
+    return (
+        f"nothing sent; job {short} is {kept}: send it with smsctl bulk resume {short} --yes, "
+        f"or delete it with smsctl bulk delete {short}"
+    )
+
+
+def _state_text(job: JobRecord) -> str:
+    return f"{job.state}: {job.note}" if job.note and job.state == PAUSED else job.state
+
+
+def refuse_live_runner(journal: Journal, job: JobRecord) -> None:
+    """The one refusal of a job another live process runs (exit 2), for resume, reuse and
+    retry: its lock file may have been deleted, but the journal still knows the runner."""
+    runner = journal.live_runner(job)
+    if runner is not None:
+        short = journal.short_id(job.job_id)
+        raise InputError(
+            f"job {short} is being run by smsctl process {runner}; not sending anything",
+            hint="wait for it to finish, then see: smsctl bulk jobs",
+        )
 
 
 def resume(
@@ -251,53 +388,85 @@ def resume(
     yes: bool,
     run: RunOptions,
     view: BulkView,
+    send: BulkSendArgs | None = None,
 ) -> ExitCode:
-    """Send the pending rows of a job; rows left in flight by a crash become unknown first."""
+    """Send the pending rows of a job; rows left in flight by a crash become unknown first.
+    SEND, the provider options of the command line: a job is resumed with its own (stored)."""
+    check_resume_options(send)
     history = History()
     journal = Journal(history)
     try:
-        job = journal.job(job_id)
-        if job is None:
-            raise InputError(f"no bulk job {job_id!r}", hint="smsctl bulk jobs lists them")
+        job = journal.resolve(job_id)
+        job_id = job.job_id
         # Held until the last answer is recorded: a second runner is refused before it
         # settles, claims or sends anything.
         with job_lock(job_id):
-            job = journal.job(job_id) or job
-            runner = journal.live_runner(job)
-            if runner is not None:  # its lock file was deleted: the journal still knows it
+            current = journal.job(job_id)
+            if current is None or current.state == DELETED:  # deleted since it was named
+                raise InputError(f"no bulk job {job_id!r}", hint="smsctl bulk jobs lists them")
+            job = current
+            refuse_live_runner(journal, job)
+            short = journal.short_id(job_id)
+            if job.state == PREPARING:
                 raise InputError(
-                    f"job {job_id} is being run by smsctl process {runner}; not sending anything",
-                    hint="wait for it to finish, then see: smsctl bulk jobs",
-                )
-            if job.state == "preparing":
-                raise InputError(
-                    f"job {job_id} never finished its pre-flight check, so none of it is sent",
+                    f"job {short} never finished its pre-flight check, so none of it is sent",
                     hint="run the file again (fixed, if it was broken): smsctl bulk FILE ...",
                 )
+            if job.state == CANCELLED:
+                raise InputError(
+                    f"job {short} was cancelled: its pending rows will never be sent",
+                    hint=f"see it: smsctl bulk report {short}; to send the file again: "
+                    "smsctl bulk FILE ... --new-job",
+                )
             profile_name = profile or str(job.profile)
-            _check_provider(job, profile_name, required=profile is not None)
+            check_provider(job, profile_name, required=profile is not None)
             settled = journal.settle_in_flight(job_id)
+            journal.reconcile(job_id)
             if settled:
                 view.warning(
                     f"{settled} row(s) were in flight when the job stopped: now unknown, not resent"
                 )
             if retry_unknown:
                 again = journal.retry_unknown(job_id)
-                view.warning(f"{again} row(s) of unknown outcome will be sent again, as asked")
+                if again:
+                    view.warning(f"{again} row(s) of unknown outcome will be sent again, as asked")
+                else:
+                    view.info("--retry-unknown: no row of unknown outcome to send again")
             pending = journal.counts(job_id).get("pending", 0)
             if pending == 0:
-                view.info("nothing pending in this job")
-                journal.set_state(job_id, "done")
-                _summary(journal, job_id, 0, 0.0, view)
-                return finished_exit_code(journal.counts(job_id))
+                view.info(f"nothing pending in job {short}")
+                journal.set_state(job_id, FINISHED)
+                counts = journal.counts(job_id)
+                code = finished_exit_code(counts)
+                _report_and_summary(journal, job_id, run, 0, 0.0, view)
+                view.what_next(journal.campaign_counts(job_id).counts, short, code)
+                return code
             if not yes:
                 if not view.interactive():
-                    raise InputError("not on a terminal, so not asking: pass --yes to send")
-                if not view.confirm(f"Send the {pending} pending messages of job {job_id}?"):
+                    raise InputError(
+                        "not on a terminal, so not asking: pass --yes to send",
+                        hint=f"smsctl bulk resume {short} --yes",
+                    )
+                try:
+                    confirmed = view.confirm(f"Send the {pending} pending messages of job {short}?")
+                except KeyboardInterrupt as exc:  # Ctrl-C (or end of input) at the prompt
+                    exc.add_note(_kept_note(short, job.state))
+                    raise
+                if not confirmed:
+                    _declined(short, view)
                     return ExitCode.OK
-            return _run(journal, job_id, profile_name, run, view)
+            return run_job(journal, job_id, profile_name, run, view)
     finally:
         history.close()
+
+
+def check_resume_options(send: BulkSendArgs | None) -> None:
+    """A job is resumed with the send options it was started with (stored): new ones refused."""
+    if send is not None and send != BulkSendArgs():
+        raise InputError(
+            "a job is resumed with the send options it was started with",
+            hint="leave out --at, --label and the other provider options",
+        )
 
 
 def _with_sender(row: RowCheck, default: str | None, provider: str, required: bool) -> RowCheck:
@@ -316,35 +485,70 @@ def _with_sender(row: RowCheck, default: str | None, provider: str, required: bo
     return replace(row, sender=sender)
 
 
-def _confirmed(
-    yes: bool, totals: Totals, profile: str, job_id: str, price: float | None, view: BulkView
+def confirmed(
+    yes: bool,
+    view: BulkView,
+    question: str,
+    *,
+    unasked: InputError,
+    declined: Callable[[], None],
 ) -> bool:
+    """The one confirmation of a send (a new job, a retry): --yes, or the user's yes to
+    QUESTION. Off a terminal without --yes: UNASKED is raised (exit 2); a no: DECLINED says what
+    is left. Either way nothing was sent."""
     if yes:
         return True
     if not view.interactive():
-        raise InputError(
-            "not on a terminal, so not asking: pass --yes to send",
-            hint=f"the checked job is saved; send it with: smsctl bulk --resume {job_id} --yes",
-        )
+        raise unasked
+    if view.confirm(question):
+        return True
+    declined()
+    return False
+
+
+def send_question(lead: str, totals: Totals, price: float | None, profile: str) -> str:
+    """`LEAD (N segments, about COST) with profile 'P'?`: what a yes sends, and its price."""
     cost = f", about {totals.segments * price:.2f}" if price is not None else ""
-    return view.confirm(
-        f"Send {totals.messages} messages ({totals.segments} segments{cost}) "
-        f"with profile {profile!r}?"
+    return f"{lead} ({totals.segments} segments{cost}) with profile {profile!r}?"
+
+
+def _declined(short: str, view: BulkView) -> None:
+    view.warning(
+        f"nothing sent; job {short} is saved, ready",
+        hint=f"send it: smsctl bulk resume {short} --yes; or delete it: smsctl bulk delete {short}",
     )
 
 
-def _run(
+def run_job(
     journal: Journal, job_id: str, profile_name: str, run: RunOptions, view: BulkView
 ) -> ExitCode:
-    """Send the job's pending rows; a history that fails meanwhile names the job to resume."""
+    """Send the job's pending rows; a history that fails meanwhile names the job to resume, and
+    a Ctrl-C anywhere (not only in the engine's loop) leaves it `interrupted`, with the hint."""
+    short = journal.short_id(job_id)
     try:
         return _send_pending(journal, job_id, profile_name, run, view)
     except StorageError as exc:
         raise StorageError(
-            f"{exc.message}; bulk job {job_id} stopped, and what it sent is journaled",
+            f"{exc.message}; bulk job {short} stopped, and what it sent is journaled",
             path=exc.path,
-            hint=f"when the history can be written again: smsctl bulk --resume {job_id}",
+            hint=f"when the history can be written again: smsctl bulk resume {short}",
         ) from None
+    except KeyboardInterrupt as exc:
+        state = None
+        with contextlib.suppress(Exception):
+            job = journal.job(job_id)
+            state = job.state if job is not None else None
+            if state in (READY, RUNNING):
+                journal.set_state(job_id, INTERRUPTED, "interrupted (Ctrl-C)")
+                state = INTERRUPTED
+        if state in (FINISHED, CANCELLED):
+            exc.add_note(f"bulk job {short} is {state}; see it: smsctl bulk show {short}")
+        else:
+            exc.add_note(
+                f"bulk job {short} stopped; what it sent is journaled; "
+                f"continue with: smsctl bulk resume {short}"
+            )
+        raise
 
 
 def _send_pending(
@@ -354,9 +558,14 @@ def _send_pending(
     provider = registry.get(resolved.provider)
     client_class = registry.load_client(provider)
     credentials = resolved.credentials
+    base, notes = bulk_options.for_run(journal, job_id)
+    for note in notes:
+        view.warning(note)
     tune_gc()
+    short = journal.short_id(job_id)
+    if not journal.start_run(job_id):  # cancelled or deleted meanwhile (at the prompt)
+        return _not_started(journal, job_id, short, run, view)
     display = view.progress(journal.counts(job_id).get("pending", 0))
-    journal.start_run(job_id)
     engine = Engine(
         job_id=job_id,
         profile=resolved.profile.name,
@@ -369,8 +578,13 @@ def _send_pending(
         concurrency=run.concurrency,
         rate=run.rate if run.rate is not None else provider.max_requests_per_second,
         on_progress=display.update,
+        options=base,
     )
-    pending = journal.pending(job_id)
+    try:
+        pending = journal.pending(job_id)
+    except BaseException:
+        display.close()
+        raise
     try:
         # Never more recipients in one request than the provider takes (Textbelt: one).
         limit = provider.max_recipients_per_request
@@ -378,7 +592,7 @@ def _send_pending(
         result = engine.run(batches(pending, size))
     except BaseException:
         with contextlib.suppress(Exception):  # a history that failed may refuse this too
-            journal.set_state(job_id, "interrupted", "the run stopped on an error")
+            journal.set_state(job_id, INTERRUPTED, "the run stopped on an error")
         raise
     finally:
         pending.close()  # a stopped run leaves the read open otherwise
@@ -386,48 +600,110 @@ def _send_pending(
     for note in result.answer_notes:
         view.warning(note)
     counts = journal.counts(job_id)
+    job = journal.job(job_id)
     code: ExitCode
-    if result.interrupted:
-        journal.set_state(job_id, "interrupted")
-        view.error("interrupted", hint=f"continue with: smsctl bulk --resume {job_id}")
+    # What happened and what to do next: said last, after the summary, for every exit code.
+    last: tuple[str, str, str | None]  # (kind, message, hint)
+    if result.cancelled or (job is not None and job.state == CANCELLED):
+        code = finished_exit_code(counts)
+        never = counts.get("cancelled", 0)
+        # A cause that paused the run as the cancel landed (a refused token) is said too.
+        cause = f"; the run had also stopped: {result.paused}" if result.paused else ""
+        last = (
+            "error",
+            f"job {short} was cancelled: {never} row(s) were never sent; rows already in "
+            f"flight kept their fate{cause}",
+            f"see every row: smsctl bulk report {short}",
+        )
+    elif result.interrupted:
+        journal.set_state(job_id, INTERRUPTED, "interrupted (Ctrl-C)")
+        left = counts.get("pending", 0)
+        last = (
+            "error",
+            f"interrupted: job {short} stopped with {left} row(s) not sent",
+            f"continue with: smsctl bulk resume {short}",
+        )
         code = exit_code_for({}, interrupted=True)
     elif result.paused:
-        journal.set_state(job_id, "paused", result.paused)
-        view.error(
-            f"job paused: {result.paused}",
-            hint=f"continue later with: smsctl bulk --resume {job_id}",
+        journal.set_state(job_id, PAUSED, result.paused)
+        last = (
+            "error",
+            f"job paused: {result.paused} (job {short})",
+            f"when the cause is fixed, continue with: smsctl bulk resume {short}",
         )
         code = result.pause_exit or ExitCode.NETWORK
     elif counts.get("pending", 0) or counts.get("in_flight", 0):
-        # Never `done` with rows left: a run that ended early says so, and can be resumed.
+        # Never `finished` with rows left: a run that ended early says so, and can be resumed.
         left = counts.get("pending", 0) + counts.get("in_flight", 0)
-        journal.set_state(job_id, "interrupted", f"{left} row(s) not finished")
-        view.error(
-            f"the run stopped with {left} row(s) not sent or not answered",
-            hint=f"continue with: smsctl bulk --resume {job_id}",
+        journal.set_state(job_id, INTERRUPTED, f"{left} row(s) not finished")
+        last = (
+            "error",
+            f"job {short} stopped with {left} row(s) not sent or not answered",
+            f"continue with: smsctl bulk resume {short}",
         )
         code = exit_code_for({Outcome.UNKNOWN: counts.get("in_flight", 0), Outcome.NOT_SENT: left})
     else:
-        journal.set_state(job_id, "done")
+        journal.set_state(job_id, FINISHED)
         code = finished_exit_code(counts)
+        last = ("finished", "", None)
+    _report_and_summary(journal, job_id, run, result.progress.requests, result.elapsed, view)
+    kind, message, hint = last
+    if kind == "finished":
+        view.what_next(journal.campaign_counts(job_id).counts, short, code)
+    else:
+        view.error(message, hint=hint)
+    return code
+
+
+def _not_started(
+    journal: Journal, job_id: str, short: str, run: RunOptions, view: BulkView
+) -> ExitCode:
+    """The job was cancelled or deleted before its run began (while the prompt waited): nothing
+    of it was sent now; say so with the exit code of its rows (a cancelled row: not sent)."""
+    job = journal.job(job_id)
+    if job is None or job.state == DELETED:
+        view.error(
+            f"job {short} was deleted before it started: nothing sent",
+            hint="to send the file: smsctl bulk FILE ...",
+        )
+        return ExitCode.NETWORK
+    counts = journal.counts(job_id)
+    _report_and_summary(journal, job_id, run, 0, 0.0, view)
+    view.error(
+        f"job {short} was cancelled before it started: nothing sent; "
+        f"{counts.get('cancelled', 0)} row(s) will never be sent",
+        hint=f"see every row: smsctl bulk report {short}; to send the file again: "
+        "smsctl bulk FILE ... --new-job",
+    )
+    return finished_exit_code(counts)
+
+
+def _report_and_summary(
+    journal: Journal, job_id: str, run: RunOptions, requests: int, elapsed: float, view: BulkView
+) -> None:
+    """--report (a failure to write it is said after the summary: what was sent stands)."""
     unwritten = None
     if run.report is not None:
+        rows = journal.report_rows(job_id)
         try:
-            view.report(run.report, journal.report_rows(job_id))
-        except InputError as exc:  # what was sent stands: say so, after the summary
+            view.report(run.report, rows)
+        except InputError as exc:
             unwritten = exc.message
-    _summary(journal, job_id, result.progress.requests, result.elapsed, view)
+        finally:
+            rows.close()
+    _summary(journal, job_id, requests, elapsed, view)
     if unwritten is not None:
-        view.warning(f"{unwritten}; the outcome of every row is in: smsctl bulk jobs, smsctl log")
-    return code
+        short = journal.short_id(job_id)
+        view.warning(f"{unwritten}; the outcome of every row is in: smsctl bulk report {short}")
 
 
 def _summary(journal: Journal, job_id: str, requests: int, elapsed: float, view: BulkView) -> None:
     job = journal.job(job_id)
-    view.summary(job_id, job.state if job else None, journal.outcome(job_id), requests, elapsed)
+    tally = journal.campaign_counts(job_id)
+    view.summary(job_id, job.state if job else None, tally, requests, elapsed)
 
 
-def _check_provider(job: JobRecord, profile_name: str, *, required: bool) -> None:
+def check_provider(job: JobRecord, profile_name: str, *, required: bool) -> None:
     """A job was checked for one provider (its sender rules, its text limits): it is never
     resumed through a profile of another."""
     try:
