@@ -280,6 +280,27 @@ def test_resume_retry_unknown_sends_the_lost_answer_again(
     assert "nothing to retry" in bulk("retry", job, "--failed", "--yes").stderr
 
 
+def test_a_refused_retry_unknown_leaves_the_rows_unknown(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    """A `resume --retry-unknown` refused (no terminal, no --yes) must not turn the unknown
+    rows into pending: the plain `resume --yes` its hint suggests would send them again."""
+    emu.faults(mode="drop_after", times=1)
+    path = campaign(tmp_path / "r.csv", [A, B, C])
+    lost = bulk(str(path), "--message", "Hi {n}", "--yes", "--json", "--concurrency", "1")
+    assert lost.exit_code == 8
+    (job,) = [j["job_id"] for j in jobs()]
+    refused = bulk("resume", job, "--retry-unknown")
+    assert refused.exit_code == 2
+    assert "--yes --retry-unknown" in refused.stderr
+    assert "will be sent again" not in refused.stderr
+    (listed,) = jobs()
+    assert (listed["pending"], listed["unknown"]) == (0, 1)
+    plain = bulk("resume", job, "--yes")
+    assert plain.exit_code == 8, plain.stderr  # still unknown: nothing resent
+    assert received(emu) == Counter({A: 1, B: 1, C: 1})
+
+
 def test_resume_retry_unknown_skips_a_row_the_history_knows_delivered(
     emu: Emu, profile: str, tmp_path: Path
 ) -> None:

@@ -426,13 +426,13 @@ def resume(
                 view.warning(
                     f"{settled} row(s) were in flight when the job stopped: now unknown, not resent"
                 )
-            if retry_unknown:
-                again = journal.retry_unknown(job_id)
-                if again:
-                    view.warning(f"{again} row(s) of unknown outcome will be sent again, as asked")
-                else:
-                    view.info("--retry-unknown: no row of unknown outcome to send again")
-            pending = journal.counts(job_id).get("pending", 0)
+            counts = journal.counts(job_id)
+            # Unknown rows become pending only once the run is confirmed: a refused or
+            # declined resume must leave them unknown (a later plain resume never sends them).
+            unknown = counts.get("unknown", 0) if retry_unknown else 0
+            if retry_unknown and not unknown:
+                view.info("--retry-unknown: no row of unknown outcome to send again")
+            pending = counts.get("pending", 0) + unknown
             if pending == 0:
                 view.info(f"nothing pending in job {short}")
                 journal.set_state(job_id, FINISHED)
@@ -445,16 +445,26 @@ def resume(
                 if not view.interactive():
                     raise InputError(
                         "not on a terminal, so not asking: pass --yes to send",
-                        hint=f"smsctl bulk resume {short} --yes",
+                        hint=f"smsctl bulk resume {short} --yes"
+                        + (" --retry-unknown" if unknown else ""),
+                    )
+                question = f"Send the {pending} pending messages of job {short}?"
+                if unknown:
+                    question = (
+                        f"Send the {pending} messages of job {short}, {unknown} of them of unknown"
+                        " outcome (they may have been sent already)?"
                     )
                 try:
-                    confirmed = view.confirm(f"Send the {pending} pending messages of job {short}?")
+                    confirmed = view.confirm(question)
                 except KeyboardInterrupt as exc:  # Ctrl-C (or end of input) at the prompt
                     exc.add_note(_kept_note(short, job.state))
                     raise
                 if not confirmed:
                     _declined(short, view)
                     return ExitCode.OK
+            if unknown:
+                again = journal.retry_unknown(job_id)
+                view.warning(f"{again} row(s) of unknown outcome will be sent again, as asked")
             return run_job(journal, job_id, profile_name, run, view)
     finally:
         history.close()
