@@ -558,7 +558,19 @@ class Journal:
         fingerprint: the same file again is refused as already sent. True for a tombstone."""
         with self.history.transaction() as db:
             sent = bool(db.execute("SELECT " + _sent("?"), (job_id,)).fetchone()[0])
-            db.execute("DELETE FROM job_rows WHERE job_id = ?", (job_id,))
+            child = db.execute(
+                "SELECT parent_job IS NOT NULL FROM jobs WHERE job_id = ?", (job_id,)
+            ).fetchone()
+            if sent and child is not None and child[0]:
+                # A retry job keeps the rows it sent: they hold its parent's rows
+                # (_HELD_BY_CHILD), which a later `retry --failed` of the parent must not send
+                # again. Rows it never sent go, and are the parent's to retry again.
+                db.execute(
+                    f"DELETE FROM job_rows WHERE job_id = ? AND state IN ({_quoted(_NEVER_SENT)})",
+                    (job_id,),
+                )
+            else:
+                db.execute("DELETE FROM job_rows WHERE job_id = ?", (job_id,))
             if not sent:
                 db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
                 return False
@@ -1004,12 +1016,15 @@ class RetryRow:
     reason: str | None
 
 
+_NEVER_SENT = ("pending", "invalid", "skipped", "cancelled")
+
+
 def _sent(job: str) -> str:
     """SQL: whether the job JOB (a column or `?`) sent something: a row left the states of rows
     never sent."""
     return (
         f"EXISTS (SELECT 1 FROM job_rows WHERE job_rows.job_id = {job}"
-        " AND job_rows.state NOT IN ('pending', 'invalid', 'skipped', 'cancelled'))"
+        f" AND job_rows.state NOT IN ({_quoted(_NEVER_SENT)}))"
     )
 
 

@@ -135,6 +135,48 @@ def test_retry_twice_sends_nothing_and_the_child_can_be_retried(
     assert received(emu) == Counter({A: 1, B: 3})
 
 
+def test_deleting_a_retry_job_that_sent_never_frees_its_rows_for_the_parent(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    emu.reject(B)
+    path = campaign(tmp_path / "r.csv", [A, B])
+    assert bulk(str(path), "--message", "Hi {n}", "--yes").exit_code == 3
+    (parent,) = [job["job_id"] for job in jobs()]
+    later(emu)
+    emu.reject()
+    assert bulk("retry", parent, "--failed", "--yes", "--name", "kid").exit_code == 0
+    assert received(emu) == Counter({A: 1, B: 2})
+    assert bulk("delete", "kid").exit_code == 0
+    again = bulk("retry", parent, "--failed", "--yes")
+    assert again.exit_code == 0 and "nothing to retry" in again.stderr
+    assert received(emu) == Counter({A: 1, B: 2})  # B never a third time
+
+
+def test_deleting_a_job_whose_runner_died_keeps_its_rows_in_flight_in_the_history(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    """kill -9 mid-run leaves rows in flight (they may have gone out): `bulk delete` puts them
+    in the history as unknown before the journal forgets them, so `status` can look."""
+    path = campaign(tmp_path / "r.csv", [A, B])
+    assert bulk(str(path), "--message", "Hi {n}").exit_code == 2  # a ready job
+    (job,) = [j["job_id"] for j in jobs()]
+    history = History()
+    try:  # what a run killed after claiming its rows leaves: in flight, no message yet
+        history.connection.execute(
+            "UPDATE job_rows SET state = 'in_flight', local_id = 'l-' || line WHERE job_id = ?",
+            (job,),
+        )
+        history.connection.execute("UPDATE jobs SET state = 'running' WHERE job_id = ?", (job,))
+        history.connection.commit()
+    finally:
+        history.close()
+    deleted = bulk("delete", job)
+    assert deleted.exit_code == 0, deleted.stderr
+    logged = json.loads(run(["log", "--json"]).stdout)["messages"]
+    assert sorted(m["recipient"] for m in logged) == sorted([A, B])
+    assert {m["status"] for m in logged} == {"unknown"}
+
+
 def test_nothing_failed_is_nothing_to_retry(emu: Emu, profile: str, tmp_path: Path) -> None:
     path = campaign(tmp_path / "r.csv", [A, B])
     assert bulk(str(path), "--message", "Hi {n}", "--yes").exit_code == 0

@@ -140,6 +140,9 @@ def delete(ref: str) -> Deleted:
                     f"job {short} is being run by smsctl process {runner}; not deleting it",
                     hint=f"stop it first: smsctl bulk cancel {short}; or wait for it to end",
                 )
+            # A run that died left rows in flight: they may have gone out, so they enter the
+            # history (as unknown, for `status` to settle) before the journal forgets them.
+            journal.settle_in_flight(job.job_id)
             kept = journal.remove(job.job_id)
         finally:
             lock.release()
