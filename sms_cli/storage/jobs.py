@@ -23,7 +23,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from typing import Protocol, Self
 
-from sms_cli.errors import ConfigError, InputError
+from sms_cli.errors import ConfigError, InputError, StorageError
 from sms_cli.storage.db import data_dir, now_iso
 from sms_cli.storage.messages import (
     History,
@@ -847,15 +847,38 @@ class Journal:
             for (job_id,) in self.db.execute("SELECT job_id FROM jobs WHERE state != ?", (DELETED,))
         ]
 
-    def reconcile(self, job_id: str | None = None) -> int:
+    def reconcile(self, job_id: str | None = None, *, best_effort: bool = False) -> int:
         """Bring rows of unknown outcome in line with the history once their message is known
         (`status`, `bulk show`, a report `listen` received): sent ones (queued, enroute,
         delivered) become `accepted`, so `resume --retry-unknown` never sends them again and
         the job's exit code is no longer 8; refused or failed ones take that state and its
-        reason. Rows of every job when JOB_ID is None. The number of rows changed."""
-        # Only rows still `unknown` whose message is settled: a cheap no-op otherwise.
+        reason. Rows of every job when JOB_ID is None. The number of rows changed.
+
+        Nothing to bring in line: no write at all, so a reading command works while another
+        process holds the write lock. BEST_EFFORT (views: they read the campaign state from the
+        history anyway) skips the write when the history cannot take it now."""
+        # Only rows still `unknown` whose message is settled.
         scope = "job_id = ? AND " if job_id is not None else ""
+        settled = (
+            f"{scope}state = 'unknown' AND EXISTS ("
+            " SELECT 1 FROM messages m WHERE m.local_id = job_rows.local_id"
+            f" AND m.status IN ({_quoted(_SETTLED)}))"
+        )
+        found = self.db.execute(
+            f"SELECT EXISTS (SELECT 1 FROM job_rows WHERE {settled})",
+            (job_id,) if job_id is not None else (),
+        ).fetchone()[0]
+        if not found:
+            return 0
         params: tuple[object, ...] = (now_iso(), job_id) if job_id is not None else (now_iso(),)
+        try:
+            return self._reconcile(settled, params)
+        except StorageError:
+            if best_effort:
+                return 0
+            raise
+
+    def _reconcile(self, settled: str, params: tuple[object, ...]) -> int:
         with self.history.transaction() as db:
             cursor = db.execute(
                 f"""
@@ -866,9 +889,7 @@ class Journal:
                                 THEN NULL ELSE COALESCE(m.reason, m.error, m.status) END
                              FROM messages m WHERE m.local_id = job_rows.local_id),
                     updated_at = ?
-                WHERE {scope}state = 'unknown' AND EXISTS (
-                    SELECT 1 FROM messages m WHERE m.local_id = job_rows.local_id
-                    AND m.status IN ({_quoted(_SETTLED)}))
+                WHERE {settled}
                 """,
                 params,
             )

@@ -117,7 +117,7 @@ def _show(
         asked = stuck = 0
         if refresh:
             asked, stuck = _refresh(journal, history, job, profile, timeout, notes, clock)
-        journal.reconcile(job.job_id)
+        journal.reconcile(job.job_id, best_effort=True)
         return _view(journal, journal.job(job.job_id) or job, waited, asked, notes, stuck)
     finally:
         history.close()

@@ -122,7 +122,8 @@ def list_jobs() -> list[JobSummary]:
     history = History()
     try:
         journal = Journal(history)
-        journal.reconcile()  # rows whose unknown outcome `status` or `listen` settled since
+        # Rows whose unknown outcome `status` or `listen` settled since.
+        journal.reconcile(best_effort=True)
         from sms_cli.services.bulk.campaign import shown_job  # a killed runner: interrupted
 
         # A pre-flight whose process died is marked: nothing waits for it (run the file again,
