@@ -144,7 +144,15 @@ CAMPAIGN_STATE = (
     + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CAMPAIGN_OF_STATUS.items())
     + " END, r.state) END)"
 )
-CAMPAIGN_REASON = "COALESCE(m.reason, m.error, r.error)"
+# Why a row is in its state. The history's reason follows the message's state (a report that
+# moves it on brings its own, or none); its send-time error, and the row's, only explain the
+# state the send left (provider_status IS provider_code, as migration 0005 reads it): a lost
+# answer's "connection broke" never explains a delivery failure found later.
+_MESSAGE_REASON = (
+    "COALESCE(m.reason, CASE WHEN m.provider_status IS m.provider_code"
+    " THEN COALESCE(m.error, r.error) END)"
+)
+CAMPAIGN_REASON = f"(CASE WHEN m.local_id IS NULL THEN r.error ELSE {_MESSAGE_REASON} END)"
 # A settled message's state as a job row keeps it (the send's outcome: accepted or not).
 _ROW_STATE_OF_STATUS = (
     "CASE WHEN m.status IN ('queued', 'enroute', 'delivered') THEN 'accepted' ELSE m.status END"
@@ -886,7 +894,9 @@ class Journal:
                     state = (SELECT {_ROW_STATE_OF_STATUS} FROM messages m
                              WHERE m.local_id = job_rows.local_id),
                     error = (SELECT CASE WHEN m.status IN ('queued', 'enroute', 'delivered')
-                                THEN NULL ELSE COALESCE(m.reason, m.error, m.status) END
+                                THEN NULL ELSE COALESCE(m.reason,
+                                    CASE WHEN m.provider_status IS m.provider_code
+                                    THEN m.error END, m.status) END
                              FROM messages m WHERE m.local_id = job_rows.local_id),
                     updated_at = ?
                 WHERE {settled}

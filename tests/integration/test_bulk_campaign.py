@@ -141,6 +141,24 @@ def test_show_settles_an_unknown_row_through_the_provider(
     assert json.loads(run(["bulk", "jobs", "--json"]).stdout)["jobs"][0]["unknown"] == 0
 
 
+def test_a_lost_answer_settled_as_failed_gives_the_delivery_reason_not_the_lost_answer(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    if not supports(emu.name, Capability.FIND_SENT):
+        pytest.skip("the provider cannot find a message whose answer was lost")
+    (phone,) = numbers(1)
+    emu.script(phone, "failed")
+    emu.faults(mode="drop_after", times=1)
+    assert send_job(tmp_path, [phone], "--timeout", "5").exit_code == 8
+    emu.faults()
+    emu.control("advance", {"steps": 10})
+    result = bulk("show", "last", "--json")
+    view = shown(result)
+    assert view["counts"]["failed"] == 1, view
+    (reason,) = view["failed_by_reason"]
+    assert "connection" not in reason.lower() and "broke" not in reason.lower(), reason
+
+
 def test_an_unknown_that_cannot_be_settled_exits_8_with_a_hint(
     emu: Emu, profile: str, tmp_path: Path
 ) -> None:
