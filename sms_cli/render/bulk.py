@@ -167,20 +167,22 @@ def report_csv(rows: Iterable[tuple[object, ...]], path: Path | None) -> None:
     if path is None:
         _write_report(output.stdout(), rows, "\n")  # as `smsctl log --csv` writes
         return
-    real = Path(os.path.realpath(path))  # a symlink's target is the report, not the link
     temporary: str | None = None
     try:
         try:
-            mode: int | None = real.stat().st_mode
+            mode: int | None = os.stat(path).st_mode  # links followed
         except FileNotFoundError:
             mode = None
         if mode is not None and stat.S_ISDIR(mode):
             raise IsADirectoryError(21, "Is a directory")
         if mode is not None and not stat.S_ISREG(mode):
-            with real.open("w", newline="", encoding="utf-8") as handle:
+            # Opened by the name given: /dev/stdout resolved would be /proc/PID/fd/pipe:[N].
+            with open(path, "w", newline="", encoding="utf-8") as handle:
                 _write_report(handle, rows)
             return
         import tempfile
+
+        real = Path(os.path.realpath(path))  # a symlink's target is the report, not the link
 
         descriptor, temporary = tempfile.mkstemp(
             prefix=f".{real.name}.", suffix=".tmp", dir=real.parent
