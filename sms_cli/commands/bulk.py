@@ -78,9 +78,23 @@ BatchSizeOption = Annotated[
         "--batch-size", min=1, max=1000, help="Recipients per request for identical texts."
     ),
 ]
+
+
+def _report_path(value: str) -> Path:
+    """A report's path; an empty one (`--report ""`) is no path, not the current directory."""
+    if not value:
+        raise typer.BadParameter("no path given")
+    return Path(value)
+
+
 ReportOption = Annotated[
     Path | None,
-    typer.Option("--report", help="Write every row's outcome to this CSV.", show_default=False),
+    typer.Option(
+        "--report",
+        help="Write every row's outcome to this CSV.",
+        show_default=False,
+        parser=_report_path,
+    ),
 ]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Send without asking.")]
 
@@ -388,6 +402,7 @@ def report_command(
             "-o",
             help="Write the CSV here (default: standard output).",
             show_default=False,
+            parser=_report_path,
         ),
     ] = None,
 ) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from tests.adversarial.bulk_emulator import *  # noqa: F403  (the emu and profile fixtures)
 from tests.adversarial.test_bulk_concurrency import ready_job
+from tests.integration.test_bulk import bulk, job_ids, numbers, write_csv
 from tests.providers.selection import any_provider
 
 pytestmark = pytest.mark.parametrize("emu", [any_provider()], indirect=True)
@@ -37,3 +38,36 @@ def test_bulk_report_to_dev_stdout_through_a_pipe_prints_the_csv(
     lines = done.stdout.splitlines()
     assert lines[0] == "line,recipient,status,id,bulk_id,error,text"
     assert len(lines) == 3 and all(",pending," in line for line in lines[1:]), done.stdout
+
+
+def _small_files() -> None:
+    import resource
+
+    # Writes past 64 KiB fail (EFBIG): room for the history's small writes, not the report.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
+
+
+def test_a_report_the_disk_cannot_take_is_exit_4_a_bad_path_exit_2(
+    profile: str, tmp_path: Path
+) -> None:
+    rows = [[n, "x" * 600] for n in numbers(150)]  # a report of about 100 KiB
+    write_csv(tmp_path / "r.csv", [["phone", "n"], *rows])
+    assert bulk(str(tmp_path / "r.csv"), "--message", "Hi {n}").exit_code == 2  # saved, not sent
+    (job,) = job_ids()
+    full = subprocess.run(
+        [sys.executable, "-m", "sms_cli", "bulk", "report", job, "--output",
+         str(tmp_path / "out.csv")],
+        env=dict(os.environ), capture_output=True, text=True, timeout=60,
+        preexec_fn=_small_files,
+    )  # fmt: skip
+    assert full.returncode == 4, full.stderr
+    assert "cannot write the report" in full.stderr and "Traceback" not in full.stderr
+    assert not (tmp_path / "out.csv").exists()
+    missing = smsctl_piped("bulk", "report", job, "--output", str(tmp_path / "no" / "out.csv"))
+    assert missing.returncode == 2 and "cannot write the report" in missing.stderr
+    directory = smsctl_piped("bulk", "report", job, "--output", str(tmp_path))
+    assert directory.returncode == 2 and "directory" in directory.stderr
+    for option in ("--output", "--report"):
+        args = ("report", job) if option == "--output" else ("resume", job)
+        empty = smsctl_piped("bulk", *args, option, "")
+        assert empty.returncode == 2 and "no path" in empty.stderr, empty.stderr

@@ -697,7 +697,7 @@ def _report_and_summary(
         rows = journal.report_rows(job_id)
         try:
             view.report(run.report, rows)
-        except InputError as exc:
+        except (InputError, StorageError) as exc:  # a bad path, a full disk
             unwritten = exc.message
         finally:
             rows.close()
