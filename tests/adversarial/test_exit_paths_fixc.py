@@ -71,3 +71,24 @@ def test_a_report_the_disk_cannot_take_is_exit_4_a_bad_path_exit_2(
         args = ("report", job) if option == "--output" else ("resume", job)
         empty = smsctl_piped("bulk", *args, option, "")
         assert empty.returncode == 2 and "no path" in empty.stderr, empty.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("verb", ["cancel", "delete"])
+def test_a_cancel_or_delete_whose_answer_cannot_be_written_says_it_was_done(
+    profile: str, tmp_path: Path, verb: str
+) -> None:
+    job = ready_job(tmp_path / "r.csv", 2)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "sms_cli", "bulk", verb, job, "--json"],
+            env=dict(os.environ), stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
+        )  # fmt: skip
+    assert "Traceback" not in done.stderr
+    assert f"job {job[:8]}" in done.stderr and f"was {verb}" in done.stderr, done.stderr
+    assert done.returncode == 0, done.stderr
+    after = smsctl_piped("bulk", "jobs", "--json")
+    if verb == "delete":
+        assert job not in after.stdout
+    else:
+        assert '"cancelled"' in after.stdout, after.stdout
