@@ -92,3 +92,24 @@ def test_a_cancel_or_delete_whose_answer_cannot_be_written_says_it_was_done(
         assert job not in after.stdout
     else:
         assert '"cancelled"' in after.stdout, after.stdout
+
+
+def test_a_damaged_history_is_named_with_its_fix_not_a_hint_to_a_failing_command(
+    profile: str, tmp_path: Path
+) -> None:
+    rows = [[n, "x" * 100] for n in numbers(40)]
+    write_csv(tmp_path / "r.csv", [["phone", "n"], *rows])
+    sent = bulk(str(tmp_path / "r.csv"), "--message", "Hi {n}", "--yes")
+    assert sent.exit_code == 0, sent.stderr
+    (job,) = job_ids()
+    history = tmp_path / "data" / "history.sqlite3"
+    assert history.stat().st_size > 16384 and not Path(f"{history}-wal").exists()
+    with open(history, "r+b") as file:
+        file.seek(12288)
+        file.write(bytes(range(256)) * 16)  # 4 KiB of garbage over a page (the messages)
+    shows = ("bulk", "show", job, "--offline")
+    for args in (("bulk", "jobs"), shows, ("bulk", "report", job), ("bulk", "resume", job)):
+        done = smsctl_piped(*args)
+        assert done.returncode == 4, (args, done.stderr)
+        assert "is damaged: move it away" in done.stderr, (args, done.stderr)
+        assert "smsctl bulk jobs" not in done.stderr and "Traceback" not in done.stderr
