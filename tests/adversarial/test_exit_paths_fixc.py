@@ -4,6 +4,7 @@ cannot take a cancel's or a delete's answer, a damaged history, a history locked
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.adversarial.bulk_emulator import *  # noqa: F403  (the emu and profile fixtures)
-from tests.adversarial.test_bulk_concurrency import ready_job
+from tests.adversarial.test_bulk_concurrency import finish, ready_job, smsctl
+from tests.adversarial.test_bulk_lifecycle_fixa import rows_of, wait_for_in_flight
+from tests.integration.conftest import Emu
 from tests.integration.test_bulk import bulk, job_ids, numbers, write_csv
 from tests.providers.selection import any_provider
 
@@ -113,3 +116,33 @@ def test_a_damaged_history_is_named_with_its_fix_not_a_hint_to_a_failing_command
         assert done.returncode == 4, (args, done.stderr)
         assert "is damaged: move it away" in done.stderr, (args, done.stderr)
         assert "smsctl bulk jobs" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_answers_a_locked_history_could_not_record_are_said_with_how_to_settle_them(
+    emu: Emu, profile: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMSCTL_BUSY_TIMEOUT", "0.2")
+    path = write_csv(tmp_path / "r.csv", [["phone", "n"]] + [[n, "x"] for n in numbers(3)])
+    emu.faults(latency=10)
+    runner = smsctl("bulk", str(path), "--message", "Hi {n}", "--yes", "--concurrency", "1",
+                    "--batch-size", "1", "--name", "spring")  # fmt: skip
+    holder: sqlite3.Connection | None = None
+    try:
+        wait_for_in_flight(tmp_path)  # the first row's request is under way
+        holder = sqlite3.connect(tmp_path / "data" / "history.sqlite3", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # the history stays locked past the busy timeout
+        emu.wait_idle(hurry=True)  # its answer now: accepted, and not recordable
+        code, stderr = finish(runner)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait(10)
+        if holder is not None:
+            holder.close()
+    emu.faults()
+    assert code == 4, stderr
+    assert "what it sent is journaled" not in stderr
+    assert "1 answer(s) arrived (accepted 1) but could not be recorded" in stderr, stderr
+    assert "unknown on resume although they were answered" in stderr
+    assert "smsctl status --job " in stderr and "before any --retry-unknown" in stderr
+    assert rows_of(tmp_path)["in_flight"] == 1  # the engine's design: unknown on resume
