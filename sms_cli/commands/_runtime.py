@@ -128,7 +128,7 @@ def handled_errors() -> Iterator[None]:
 
 
 @contextmanager
-def results_written(sent: str | None) -> Iterator[None]:
+def results_written(sent: str | None, *, see: str = "`smsctl log` shows them") -> Iterator[None]:
     """Write results to stdout, flushed inside. For a command that sent (`sent` says what went
     out), a stdout that cannot take them (`> /dev/full`, a reader gone) is a warning, not an
     error: the exit code must keep saying what the provider answered, or a script would resend
@@ -150,7 +150,7 @@ def results_written(sent: str | None) -> Iterator[None]:
         with contextlib.suppress(OSError, ValueError):
             output.warning(
                 f"the results could not be written to standard output "
-                f"({exc.strerror or exc}), but {sent}: `smsctl log` shows them"
+                f"({exc.strerror or exc}), but {sent}: {see}"
             )
 
 

@@ -19,6 +19,7 @@ from sms_cli.commands._runtime import (
     TimeoutOption,
     handled_errors,
     require_utf8,
+    results_written,
 )
 from sms_cli.commands._send_options import (
     PANEL,
@@ -78,9 +79,23 @@ BatchSizeOption = Annotated[
         "--batch-size", min=1, max=1000, help="Recipients per request for identical texts."
     ),
 ]
+
+
+def _report_path(value: str) -> Path:
+    """A report's path; an empty one (`--report ""`) is no path, not the current directory."""
+    if not value:
+        raise typer.BadParameter("no path given")
+    return Path(value)
+
+
 ReportOption = Annotated[
     Path | None,
-    typer.Option("--report", help="Write every row's outcome to this CSV.", show_default=False),
+    typer.Option(
+        "--report",
+        help="Write every row's outcome to this CSV.",
+        show_default=False,
+        parser=_report_path,
+    ),
 ]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Send without asking.")]
 
@@ -375,7 +390,13 @@ def cancel_command(job: JobArgument, json: JsonFlag = False) -> None:
 
         with jobs.storage_errors():
             require_utf8(job, "JOB")
-            cancelled(lifecycle.cancel(job), json=json)
+            done = lifecycle.cancel(job)
+        # The job IS cancelled: a stdout that cannot take the answer must not hide it.
+        with results_written(
+            f"job {done.short_id} was cancelled ({done.rows} pending row(s) will never be sent)",
+            see=f"`smsctl bulk show {done.short_id}` shows it",
+        ):
+            cancelled(done, json=json)
 
 
 @bulk_app.command("report")
@@ -388,6 +409,7 @@ def report_command(
             "-o",
             help="Write the CSV here (default: standard output).",
             show_default=False,
+            parser=_report_path,
         ),
     ] = None,
 ) -> None:
@@ -414,7 +436,12 @@ def delete_command(job: JobArgument, json: JsonFlag = False) -> None:
 
         with jobs.storage_errors():
             require_utf8(job, "JOB")
-            deleted(lifecycle.delete(job), json=json)
+            gone = lifecycle.delete(job)
+        # The job IS deleted: a stdout that cannot take the answer must not hide it.
+        with results_written(
+            f"job {gone.short_id} was deleted", see="its messages stay in the history (smsctl log)"
+        ):
+            deleted(gone, json=json)
 
 
 @bulk_app.command("retry")

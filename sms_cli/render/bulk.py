@@ -4,6 +4,7 @@ job list, and the report CSV. JSON goes through output.print_json, which redacts
 from __future__ import annotations
 
 import csv
+import errno
 import sys
 import threading
 import time
@@ -15,7 +16,7 @@ from typing import Any, TextIO
 import typer
 
 from sms_cli.core.printable import visible
-from sms_cli.errors import ExitCode, InputError
+from sms_cli.errors import ExitCode, InputError, SmsError, StorageError
 from sms_cli.render import output
 from sms_cli.render.campaign import charged_label, say, what_next
 from sms_cli.render.table import short, table
@@ -148,7 +149,8 @@ class BulkRenderer:
         say(what_next(counts, code, short, ended=True))
 
     def report(self, path: Path, rows: Iterable[tuple[object, ...]]) -> None:
-        """Every row's outcome as CSV; an InputError when the file cannot be written."""
+        """Every row's outcome as CSV; an InputError (a bad path) or a StorageError (a full
+        disk) when the file cannot be written."""
         report_csv(rows, path)
 
 
@@ -160,27 +162,30 @@ def report_csv(rows: Iterable[tuple[object, ...]], path: Path | None) -> None:
     made 0600 beside it, then renamed: a reader never sees half a report, and the numbers and
     texts in it are the owner's alone). A PATH that exists and is not a regular file (a device
     such as /dev/stdout, a FIFO) is written in place: a rename would replace the device node.
-    An unwritable PATH is an InputError (exit 2)."""
+    An unwritable PATH is an InputError (exit 2); a full disk, a file size limit or a
+    read-only file system is a StorageError (exit 4)."""
     import os
     import stat
 
     if path is None:
         _write_report(output.stdout(), rows, "\n")  # as `smsctl log --csv` writes
         return
-    real = Path(os.path.realpath(path))  # a symlink's target is the report, not the link
     temporary: str | None = None
     try:
         try:
-            mode: int | None = real.stat().st_mode
+            mode: int | None = os.stat(path).st_mode  # links followed
         except FileNotFoundError:
             mode = None
         if mode is not None and stat.S_ISDIR(mode):
             raise IsADirectoryError(21, "Is a directory")
         if mode is not None and not stat.S_ISREG(mode):
-            with real.open("w", newline="", encoding="utf-8") as handle:
+            # Opened by the name given: /dev/stdout resolved would be /proc/PID/fd/pipe:[N].
+            with open(path, "w", newline="", encoding="utf-8") as handle:
                 _write_report(handle, rows)
             return
         import tempfile
+
+        real = Path(os.path.realpath(path))  # a symlink's target is the report, not the link
 
         descriptor, temporary = tempfile.mkstemp(
             prefix=f".{real.name}.", suffix=".tmp", dir=real.parent
@@ -190,10 +195,7 @@ def report_csv(rows: Iterable[tuple[object, ...]], path: Path | None) -> None:
         os.replace(temporary, real)
         temporary = None
     except OSError as exc:
-        raise InputError(
-            f"cannot write the report {path}: {exc.strerror or exc}",
-            hint="choose a writable path",
-        ) from None
+        raise _unwritable(path, exc, "choose a writable path") from None
     finally:
         if temporary is not None:
             with suppress(OSError):
@@ -208,13 +210,27 @@ def check_report_writable(path: Path) -> None:
         with path.open("a", encoding="utf-8"):
             pass
     except OSError as exc:
-        raise InputError(
-            f"cannot write the report {path}: {exc.strerror or exc}",
-            hint="choose a writable --report path; nothing was sent",
-        ) from None
+        raise _unwritable(path, exc, "choose a writable --report path; nothing was sent") from None
     if not existed:
         with suppress(OSError):
             path.unlink()
+
+
+# Local storage that cannot take the report (exit 4, as the history's own failures): the path
+# is right, the disk is not. Any other failure is the path's (missing, a directory, no
+# permission): exit 2.
+_STORAGE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EFBIG, errno.EROFS, getattr(errno, "EDQUOT", errno.ENOSPC)}
+)
+
+
+def _unwritable(path: Path, exc: OSError, hint: str) -> SmsError:
+    message = f"cannot write the report {path}: {exc.strerror or exc}"
+    if exc.errno in _STORAGE_ERRNOS:
+        return StorageError(
+            message, path=path, hint="free some space, or choose a path on another disk"
+        )
+    return InputError(message, hint=hint)
 
 
 def _write_report(

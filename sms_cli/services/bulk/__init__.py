@@ -8,20 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sms_cli.errors import ConfigError
-
-_RESUME_HINT = (
-    "free space or fix the data directory, then: smsctl bulk jobs; smsctl bulk resume JOB"
-)
-
 
 @contextmanager
-def storage_errors(
-    doing: str = "record the bulk job in", hint: str = _RESUME_HINT
-) -> Iterator[None]:
+def storage_errors() -> Iterator[None]:
     """A history database that fails a read or write is local storage (exit 4), not a bug: the
-    job journal is transactional, so whatever it holds is still resumable. DOING says what
-    could not be done ("could not DOING the history"), HINT what to do about it."""
+    job journal is transactional, so whatever it holds is still resumable. The failure is
+    named as the history's own are (storage/db.py `storage_error`): damaged (move it away),
+    locked (busy), read-only, full; the hint never names a command that would fail the same."""
     try:
         yield
     except Exception as exc:
@@ -29,6 +22,6 @@ def storage_errors(
 
         if not isinstance(exc, sqlite3.Error):
             raise
-        raise ConfigError(
-            f"could not {doing} the history ({type(exc).__name__}: {exc})", hint=hint
-        ) from None
+        from sms_cli.storage.db import FILE_NAME, data_dir, default_busy_timeout, storage_error
+
+        raise storage_error(exc, data_dir() / FILE_NAME, waited=default_busy_timeout()) from None

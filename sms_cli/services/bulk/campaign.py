@@ -94,10 +94,7 @@ def show(
     clock: Callable[[], float] = time.monotonic,
 ) -> CampaignView:
     """The campaign view of the job REF names; with `refresh`, ask the provider first."""
-    with storage_errors(
-        "read the bulk job from",
-        hint="fix the data directory (SMSCTL_DATA_DIR), then: smsctl bulk show JOB",
-    ):
+    with storage_errors():
         return _show(ref, refresh, profile, timeout, waited, clock)
 
 

@@ -72,7 +72,7 @@ class GroupCommit:
     ) -> None:
         self.history_factory = history_factory
         self.on_error = on_error  # told at once when a write fails, so the senders stop
-        self.queue: queue.Queue[tuple[Callable[[sqlite3.Connection], object], _Ticket] | None]
+        self.queue: queue.Queue[_Item | None]
         self.queue = queue.Queue()
         self.deferred = _Ticket()
         self.thread = threading.Thread(target=self._loop, name="bulk-journal", daemon=True)
@@ -81,16 +81,21 @@ class GroupCommit:
     def write(self, change: Callable[[sqlite3.Connection], object]) -> None:
         """Write and wait until it is committed: for what must be on disk before a request."""
         ticket = _Ticket()
-        self.queue.put((change, ticket))
+        self.queue.put((change, ticket, None))
         ticket.done.wait()
         if ticket.error is not None:
             raise ticket.error
 
-    def write_later(self, change: Callable[[sqlite3.Connection], object]) -> None:
+    def write_later(
+        self,
+        change: Callable[[sqlite3.Connection], object],
+        failed: Callable[[], None] | None = None,
+    ) -> None:
         """Write without waiting: for answers, which a crash before the commit only turns
         from `in_flight` into `unknown` on resume, never into a second send. A failure to
-        write is raised by `close`."""
-        self.queue.put((change, self.deferred))
+        write is raised by `close`; FAILED is called (in the writer thread) if this one was
+        not committed."""
+        self.queue.put((change, self.deferred, failed))
 
     def close(self) -> None:
         self.queue.put(None)
@@ -122,11 +127,13 @@ class GroupCommit:
                 if history is None:
                     errors: list[BaseException | None] = [opened] * len(waiting)
                 else:
-                    errors = self._commit(history, [change for change, _ in waiting])
+                    errors = self._commit(history, [change for change, _, _ in waiting])
                 failed = next((e for e in errors if e is not None), None)
                 if failed is not None and self.on_error is not None:
                     self.on_error(failed)
-                for (_, ticket), error in zip(waiting, errors, strict=True):
+                for (_, ticket, on_failure), error in zip(waiting, errors, strict=True):
+                    if error is not None and on_failure is not None:
+                        on_failure()
                     ticket.error = ticket.error or error
                     ticket.done.set()
         finally:
@@ -160,6 +167,9 @@ class GroupCommit:
                     history.connection.execute("ROLLBACK")
             return exc
         return None
+
+
+_Item = tuple[Callable[["sqlite3.Connection"], object], "_Ticket", Callable[[], None] | None]
 
 
 class _Ticket:
@@ -238,6 +248,10 @@ class Progress:
     unknown: int = 0
     requests: int = 0
     started: float = field(default_factory=time.monotonic)
+    # Answers that arrived but whose write to the journal failed (the history locked past the
+    # busy timeout, a full disk): their rows stay in flight, unknown on resume.
+    unrecorded: int = 0
+    unrecorded_accepted: int = 0
 
 
 @dataclass
@@ -462,7 +476,12 @@ class Engine:
             insert_answered(db, answered, outcomes)
             record_answers(db, self.job_id, rows, stamp)
 
-        self.writer.write_later(after)
+        def unrecorded() -> None:
+            with self.lock:
+                self.progress.unrecorded += len(rows)
+                self.progress.unrecorded_accepted += states.count("accepted")
+
+        self.writer.write_later(after, unrecorded)
         with self.lock:
             for result in results:
                 self.answer_notes.update(dict.fromkeys(result.answer_notes))

@@ -536,13 +536,15 @@ def run_job(
     """Send the job's pending rows; a history that fails meanwhile names the job to resume, and
     a Ctrl-C anywhere (not only in the engine's loop) leaves it `interrupted`, with the hint."""
     short = journal.short_id(job_id)
+    ran: list[Progress] = []  # the engine's counts, once it exists
     try:
-        return _send_pending(journal, job_id, profile_name, run, view)
+        return _send_pending(journal, job_id, profile_name, run, view, ran)
     except StorageError as exc:
         raise StorageError(
-            f"{exc.message}; bulk job {short} stopped, and what it sent is journaled",
+            f"{exc.message}; bulk job {short} stopped{unrecorded(ran[0] if ran else None)}",
             path=exc.path,
-            hint=f"when the history can be written again: smsctl bulk resume {short}",
+            hint=f"when the history can be written again: {_settle_first(ran, short)}"
+            f"smsctl bulk resume {short}",
         ) from None
     except KeyboardInterrupt as exc:
         state = None
@@ -562,8 +564,31 @@ def run_job(
         raise
 
 
+def unrecorded(progress: Progress | None) -> str:
+    """What a run whose journal failed sent: all of it journaled, or the answers that
+    arrived but could not be recorded (their rows read as unknown on resume)."""
+    if progress is None or not progress.unrecorded:
+        return ", and what it sent is journaled"
+    return (
+        f"; {progress.unrecorded} answer(s) arrived (accepted {progress.unrecorded_accepted}) "
+        "but could not be recorded: those rows will read as unknown on resume although they "
+        "were answered"
+    )
+
+
+def _settle_first(ran: list[Progress], short: str) -> str:
+    if not ran or not ran[0].unrecorded:
+        return ""
+    return f"settle them first with smsctl status --job {short} (before any --retry-unknown); "
+
+
 def _send_pending(
-    journal: Journal, job_id: str, profile_name: str, run: RunOptions, view: BulkView
+    journal: Journal,
+    job_id: str,
+    profile_name: str,
+    run: RunOptions,
+    view: BulkView,
+    ran: list[Progress] | None = None,
 ) -> ExitCode:
     resolved = resolve(profile_service.load(), profile_name)
     provider = registry.get(resolved.provider)
@@ -591,6 +616,8 @@ def _send_pending(
         on_progress=display.update,
         options=base,
     )
+    if ran is not None:
+        ran.append(engine.progress)
     try:
         pending = journal.pending(job_id)
     except BaseException:
@@ -637,10 +664,13 @@ def _send_pending(
         code = exit_code_for({}, interrupted=True)
     elif result.paused:
         journal.set_state(job_id, PAUSED, result.paused)
+        lost = result.progress.unrecorded
         last = (
             "error",
-            f"job paused: {result.paused} (job {short})",
-            f"when the cause is fixed, continue with: smsctl bulk resume {short}",
+            f"job paused: {result.paused} (job {short})"
+            + (unrecorded(result.progress) if lost else ""),
+            f"when the cause is fixed, continue with: "
+            f"{_settle_first([result.progress], short)}smsctl bulk resume {short}",
         )
         code = result.pause_exit or ExitCode.NETWORK
     elif counts.get("pending", 0) or counts.get("in_flight", 0):
@@ -698,7 +728,7 @@ def _report_and_summary(
         rows = journal.report_rows(job_id)
         try:
             view.report(run.report, rows)
-        except InputError as exc:
+        except (InputError, StorageError) as exc:  # a bad path, a full disk
             unwritten = exc.message
         finally:
             rows.close()
