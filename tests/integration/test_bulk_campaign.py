@@ -159,6 +159,22 @@ def test_a_lost_answer_settled_as_failed_gives_the_delivery_reason_not_the_lost_
     assert "connection" not in reason.lower() and "broke" not in reason.lower(), reason
 
 
+def test_a_lost_answer_the_provider_cannot_find_is_said_and_not_counted_as_asked(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    if supports(emu.name, Capability.FIND_SENT):
+        pytest.skip("the provider can find a message whose answer was lost")
+    emu.faults(mode="drop_after", times=1)
+    assert send_job(tmp_path, numbers(1), "--timeout", "5").exit_code == 8
+    emu.faults()
+    before = len(emu.requests())
+    result = bulk("show", "last", "--json")
+    assert result.exit_code == 8
+    view = shown(result)
+    assert view["asked"] == 0 and len(emu.requests()) == before
+    assert any("cannot be looked for" in note for note in view["notes"]), view["notes"]
+
+
 def test_an_unknown_that_cannot_be_settled_exits_8_with_a_hint(
     emu: Emu, profile: str, tmp_path: Path
 ) -> None:

@@ -183,16 +183,25 @@ def _refresh(
             stuck += len(with_id)
         lost = [m for m in messages if not m.provider_id and m.status == "unknown"]
         findable = [m for m in lost if _findable(m, clients)]
-        stuck += len(lost) - len(findable)
+        unfindable = [m for m in lost if m not in findable]
+        stuck += len(unfindable)
+        if unfindable:
+            _, client = clients.for_name(unfindable[0].profile, unfindable[0].provider)
+            notes.append(
+                f"{len(unfindable)} row(s) of unknown outcome cannot be looked for: "
+                f"{client.info.title} cannot find a message whose answer was lost, and they may "
+                "have been sent; ask the recipients before sending them again on purpose "
+                "(smsctl bulk resume JOB --retry-unknown)"
+            )
         # The rows of one lost request share its reference and day: looked up together.
         requests: dict[tuple[str | None, str, str, str], list[SentMessage]] = {}
         for m in findable:
             requests.setdefault(_request_of(m), []).append(m)
         groups = [g for g in requests.values() if len(g) > 1]
         grouped = {m.local_id for g in groups for m in g}
-        singles = [m for m in lost if m.local_id not in grouped]
+        singles = [m for m in findable if m.local_id not in grouped]
         settled = 0
-        left = len(lost)
+        left = len(findable)
         for group in groups:
             if clock() >= deadline:
                 break
@@ -214,7 +223,7 @@ def _refresh(
             )
         if settled:
             notes.append(f"{settled} row(s) of unknown outcome settled from the provider")
-        return len(with_id) + len(lost), stuck
+        return len(with_id) + len(findable) - left, stuck  # what was asked about
     finally:
         clients.close()
 
