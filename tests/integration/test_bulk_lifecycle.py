@@ -327,6 +327,25 @@ def test_cancel_a_ready_job(emu: Emu, profile: str, tmp_path: Path) -> None:
     assert human.exit_code == 2
 
 
+def test_a_cancelled_job_that_sent_never_hints_new_job_as_the_way_to_send_the_rest(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    from sms_cli.storage.messages import History
+
+    short = saved_ready(people(tmp_path / "r.csv", 3))
+    history = History()
+    try:  # one row went out before the cancel
+        history.connection.execute("UPDATE job_rows SET state = 'accepted' WHERE line = 2")
+        history.connection.commit()
+    finally:
+        history.close()
+    assert run(["bulk", "cancel", short]).exit_code == 0
+    resumed = bulk("resume", short, "--yes")
+    assert resumed.exit_code == 2 and "was cancelled" in resumed.stderr
+    assert "would send every row again" in resumed.stderr
+    assert "to send the file again" not in resumed.stderr
+
+
 def test_cancel_a_finished_job_is_nothing_to_cancel(emu: Emu, profile: str, tmp_path: Path) -> None:
     assert bulk(str(people(tmp_path / "r.csv", 1)), "-m", "Hi {n}", "--yes").exit_code == 0
     result = run(["bulk", "cancel", "last"])

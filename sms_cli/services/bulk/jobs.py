@@ -414,10 +414,15 @@ def resume(
                     hint="run the file again (fixed, if it was broken): smsctl bulk FILE ...",
                 )
             if job.state == CANCELLED:
+                again = (
+                    "--new-job would send every row again, those already sent too: to send only"
+                    " the cancelled rows, make a CSV of them (status `cancelled` in the report)"
+                    if journal.sent_something(job_id)
+                    else "to send the file again: smsctl bulk FILE ... --new-job"
+                )
                 raise InputError(
                     f"job {short} was cancelled: its pending rows will never be sent",
-                    hint=f"see it: smsctl bulk report {short}; to send the file again: "
-                    "smsctl bulk FILE ... --new-job",
+                    hint=f"see it: smsctl bulk report {short}; {again}",
                 )
             profile_name = profile or str(job.profile)
             check_provider(job, profile_name, required=profile is not None)
