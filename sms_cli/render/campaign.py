@@ -132,6 +132,7 @@ def what_next(
     *,
     state: str | None = None,
     ended: bool = False,
+    retried_as: str | None = None,
 ) -> list[Advice]:
     """The one explainer of a job's exit code (the end of a run, `bulk show`, `status --job`):
     what happened and what to do next. COUNTS are campaign states (storage/jobs.
@@ -164,7 +165,12 @@ def what_next(
         advice.append(Advice(
             loud,
             f"job {job}: {failed} row(s) failed, were rejected or expired; {accepted} accepted",
-            f"see why: smsctl bulk show {job}; send them again: smsctl bulk retry {job} --failed",
+            f"see why: smsctl bulk show {job}; "
+            + (
+                f"they were sent again as job {retried_as}: smsctl bulk show {retried_as}"
+                if retried_as
+                else f"send them again: smsctl bulk retry {job} --failed"
+            ),
         ))  # fmt: skip
     elif code == ExitCode.PENDING and state == "cancelled" and n["pending"]:
         advice.append(Advice(
@@ -217,4 +223,4 @@ def say(advice: Iterable[Advice]) -> None:
 def _explain(view: CampaignView) -> None:
     """Every exit code but 0 says on stderr what happened and what to do next."""
     job = view.name or view.short_id
-    say(what_next(view.counts, view.exit_code, job, state=view.state))
+    say(what_next(view.counts, view.exit_code, job, state=view.state, retried_as=view.retried_as))

@@ -177,6 +177,21 @@ def test_deleting_a_job_whose_runner_died_keeps_its_rows_in_flight_in_the_histor
     assert {m["status"] for m in logged} == {"unknown"}
 
 
+def test_show_of_a_retried_job_points_at_the_retry_not_at_retrying_again(
+    emu: Emu, profile: str, tmp_path: Path
+) -> None:
+    emu.reject(B)
+    path = campaign(tmp_path / "r.csv", [A, B])
+    assert bulk(str(path), "--message", "Hi {n}", "--yes", "--name", "par").exit_code == 3
+    later(emu)
+    emu.reject()
+    assert bulk("retry", "par", "--failed", "--yes", "--name", "kid").exit_code == 0
+    shown = bulk("show", "par", "--offline")
+    assert shown.exit_code == 7  # the parent's own row was rejected: that stays true
+    assert "sent again as job" in shown.stderr
+    assert "bulk retry par --failed" not in shown.stderr
+
+
 def test_nothing_failed_is_nothing_to_retry(emu: Emu, profile: str, tmp_path: Path) -> None:
     path = campaign(tmp_path / "r.csv", [A, B])
     assert bulk(str(path), "--message", "Hi {n}", "--yes").exit_code == 0

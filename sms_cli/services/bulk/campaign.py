@@ -22,6 +22,7 @@ from sms_cli.services import profiles as profile_service
 from sms_cli.services.bulk import storage_errors
 from sms_cli.storage.jobs import (
     CAMPAIGN_STATES,
+    FAILURE_STATES,
     INTERRUPTED,
     RUNNING,
     JobRecord,
@@ -74,6 +75,9 @@ class CampaignView:
     exit_code: ExitCode
     asked: int = 0  # messages asked about at the provider
     notes: tuple[str, ...] = field(default=())  # what the user should know (stderr)
+    # The retry job that holds every failed row (`bulk retry --failed` was done): None while a
+    # failed row is still the job's own to retry.
+    retried_as: str | None = None
     changing: int = 0  # rows that can still change without the user: a live run's, or at the
     # provider (accepted, or unknown and findable); `status --job --wait` waits for these only
 
@@ -362,7 +366,17 @@ def _view(
         asked=asked,
         notes=tuple(notes),
         changing=run + at_provider,
+        retried_as=_retried_as(journal, job.job_id, counts),
     )
+
+
+def _retried_as(journal: Journal, job_id: str, counts: dict[str, int]) -> str | None:
+    """The short id of the newest retry job holding the job's failed rows, when no failed row
+    is left to retry from the job itself."""
+    if not sum(counts.get(s, 0) for s in FAILURE_STATES) or journal.retry_rows(job_id):
+        return None
+    children = journal.retried_in(job_id)
+    return journal.short_id(children[-1][0]) if children else None
 
 
 def shown_state(journal: Journal, job: JobRecord) -> tuple[str, str | None]:

@@ -414,7 +414,7 @@ def resume(
                     hint="run the file again (fixed, if it was broken): smsctl bulk FILE ...",
                 )
             if job.state == CANCELLED:
-                again = (
+                rest = (
                     "--new-job would send every row again, those already sent too: to send only"
                     " the cancelled rows, make a CSV of them (status `cancelled` in the report)"
                     if journal.sent_something(job_id)
@@ -422,7 +422,7 @@ def resume(
                 )
                 raise InputError(
                     f"job {short} was cancelled: its pending rows will never be sent",
-                    hint=f"see it: smsctl bulk report {short}; {again}",
+                    hint=f"see it: smsctl bulk report {short}; {rest}",
                 )
             profile_name = profile or str(job.profile)
             check_provider(job, profile_name, required=profile is not None)
