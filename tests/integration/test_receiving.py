@@ -82,6 +82,27 @@ def delivered(emu: Emu, steps: int = 3) -> None:
     emu.control("flush")
 
 
+def assert_push_round_trip(emu: Emu, listener: Listener) -> None:
+    """With the emulator pushing to LISTENER (in whatever style the test chose): a send's
+    delivery report reaches the history, and an inbound reply reaches `inbox --json`."""
+    sent = document(send("--to", FIRST, "Hello"))
+    delivered(emu)
+    assert not listener.refusals
+    rows = History().find(sent["results"][0]["local_id"])
+    assert rows[0].status == "delivered"
+    emu.control("inbound", {"from": "+46709999999", "to": "+46700000000", "text": "Svar: ja"})
+    emu.control("flush")
+    inbox = run(["inbox", "--json"])
+    assert inbox.exit_code == 0, inbox.stderr
+    (message,) = json.loads(inbox.stdout)["messages"]
+    assert (message["from"], message["to"], message["text"], message["provider"]) == (
+        "+46709999999",
+        "+46700000000",
+        "Svar: ja",
+        emu.name,
+    )
+
+
 def status_queries(emu: Emu) -> list[dict[str, Any]]:
     return [r for r in emu.requests() if r["method"] == "GET" and "hooks" not in r["path"]]
 

@@ -13,6 +13,7 @@ from tests.integration.conftest import CANARY, Emu, run
 from tests.integration.test_receiving import (
     SIGNING_KEY,
     Listener,
+    assert_push_round_trip,
     delivered,
     listener,
     point_callbacks_at,
@@ -33,22 +34,7 @@ def test_every_push_style_is_understood(
     emu: Emu, profile: str, listener: Listener, style: str
 ) -> None:
     point_callbacks_at(emu, listener, method=style)
-    sent = document(send("--to", FIRST, "Hello"))
-    delivered(emu)
-    assert not listener.refusals
-    rows = History().find(sent["results"][0]["local_id"])
-    assert rows[0].status == "delivered"
-    emu.control("inbound", {"from": "+46709999999", "to": "+46700000000", "text": "Svar: ja"})
-    emu.control("flush")
-    inbox = run(["inbox", "--json"])
-    assert inbox.exit_code == 0, inbox.stderr
-    (message,) = json.loads(inbox.stdout)["messages"]
-    assert (message["from"], message["to"], message["text"], message["provider"]) == (
-        "+46709999999",
-        "+46700000000",
-        "Svar: ja",
-        emu.name,
-    )
+    assert_push_round_trip(emu, listener)
 
 
 @pytest.mark.parametrize("method", ["POST", "GET", "JSON"])
