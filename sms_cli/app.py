@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "hooks": "sms_cli.commands.hooks:hooks_app",
     "balance": "sms_cli.commands.balance:balance_command",
     "profile": "sms_cli.commands.profile:profile_app",
+    "doctor": "sms_cli.commands.doctor:doctor_command",
     "providers": "sms_cli.commands.providers:providers_command",
     "sandbox": "sms_cli.commands.sandbox:sandbox_command",
 }

@@ -31,9 +31,18 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     assert test_command in ci_lines
 
 
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
 def console_examples() -> list[tuple[str, str]]:
+    """`$ smsctl ...` blocks with their output, from README and every page under docs/."""
     examples = []
-    for block in fenced_blocks("console"):
+    blocks = [
+        block
+        for page in DOCS
+        for block in re.findall(r"```console\n(.*?)```", page.read_text(), flags=re.S)
+    ]
+    for block in blocks:
         for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
             command, _, expected = chunk.partition("\n")
             examples.append((command, expected.rstrip("\n")))

@@ -447,3 +447,9 @@ def path_command(json: JsonFlag = False) -> None:
         from sms_cli.storage.profiles import profiles_path
 
         emit_path(profiles_path(), json=json)
+
+
+# -- profile set / profile edit (issue 15, profiles engineer) ---------------------------------
+
+
+# -- profile check (issue 15, checks engineer) -------------------------------------------------

@@ -46,6 +46,7 @@ _PROFILE_KEYS: Final[dict[str, type]] = {
     "region": str,
     "store_text": bool,
     "price_per_segment": float,
+    "currency": str,
     "signing_key": str,
 }
 
@@ -152,6 +153,7 @@ class Profile:
     region: str | None = None
     store_text: bool = True  # False: the history keeps only a hash of each text
     price_per_segment: float | None = None  # for cost estimates before a bulk job
+    currency: str | None = None  # ISO 4217 code the price is in, shown with every amount
     signing_key: str | None = field(default=None, repr=False)  # verifies signed callbacks
     # Credentials under names other than `token` (which keeps its own fields, as files hold it).
     more_credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -440,6 +442,17 @@ def validate_secret(secret: str, what: str = "token") -> str:
     return secret
 
 
+def validate_currency(currency: str) -> str:
+    """An ISO 4217 alphabetic code (EUR, SEK, USD): three letters, kept upper case."""
+    code = currency.strip().upper()
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise InputError(
+            f"{shown(currency)} is not a currency code",
+            hint="use the three-letter ISO 4217 code, such as EUR, SEK or USD",
+        )
+    return code
+
+
 def validate_price(price: float) -> float:
     if not math.isfinite(price) or price < 0:
         raise InputError("the price per segment must be a finite number, 0 or more")
@@ -535,6 +548,7 @@ def _profile_from_table(name: str, table: object, catalog: ProviderCatalog) -> P
         "base_url": validate_base_url,
         "region": validate_region,
         "price_per_segment": validate_price,
+        "currency": validate_currency,
         "signing_key": lambda key: validate_secret(key, "signing key"),
     }
     for key, check in checks.items():
@@ -603,7 +617,7 @@ def _register_secrets_of(table: object) -> None:
         register_secret(userinfo.partition(":")[2])
 
 
-_NEVER_SECRET: Final = frozenset({"provider", "sender", "base_url", "region"})
+_NEVER_SECRET: Final = frozenset({"provider", "sender", "base_url", "region", "currency"})
 
 
 def _privacy_warning(path: Path, mode: int) -> str | None:
