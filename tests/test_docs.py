@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,45 @@ def test_readme_console_examples_are_real_output(command: str, expected: str) ->
     result = CliRunner().invoke(app, args[1:], prog_name="smsctl")
     assert result.exit_code == 0
     assert result.stdout.rstrip("\n") == expected
+
+
+# -- the generated reference and man pages ------------------------------------------------------
+
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import generate_docs  # noqa: E402
+
+
+def test_reference_and_man_pages_are_fresh() -> None:
+    stale = generate_docs.stale()
+    assert stale == [], f"stale: {', '.join(stale)}; run: python scripts/generate_docs.py"
+
+
+def test_every_command_has_a_reference_page_and_a_man_page() -> None:
+    import typer.main
+
+    command = typer.main.get_command(app)
+    names = list(getattr(command, "commands", {}))
+    assert "send" in names and "profile" in names
+    for name in names:
+        assert (ROOT / "docs" / "reference" / f"{name}.md").is_file(), name
+        assert (ROOT / "man" / f"smsctl-{name}.1").is_file(), name
+    assert (ROOT / "man" / "smsctl.1").is_file()
+
+
+def test_the_generated_pages_do_not_depend_on_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = generate_docs.generate()
+    monkeypatch.setenv("COLUMNS", "37")
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert generate_docs.generate() == first
+
+
+def test_man_pages_are_roff_without_raw_control_lines_or_non_ascii() -> None:
+    for page in sorted((ROOT / "man").glob("*.1")):
+        text = page.read_text(encoding="utf-8")
+        assert text.startswith('.TH "'), page.name
+        assert text.isascii(), page.name
+        for line in text.splitlines():
+            # A line that starts with a dot or quote is a request; only ours may be.
+            if line.startswith((".", "'")):
+                assert re.match(r"^\.(TH|SH|PP|TP|B|\\\") ?", line), (page.name, line)
