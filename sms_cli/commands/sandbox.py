@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 from typing import Annotated
 
 import typer
 
 from sms_cli.commands._runtime import handled_errors
+from sms_cli.errors import InputError
 
 # Faster than this is a busy loop; slower than a day is a typo (and past what timers hold).
 MIN_ADVANCE = 0.01
@@ -19,9 +22,32 @@ def _advance_every(value: float) -> float:
     return value
 
 
+def _listen_error(host: str, port: int, exc: OSError) -> InputError:
+    """Why the sandbox cannot listen, and how to choose another port (exit 2, as for `listen`)."""
+    choose = "choose another port: smsctl sandbox --port 0 (any free port) or --port N"
+    if exc.errno == errno.EADDRINUSE:
+        return InputError(
+            f"cannot listen on {host}:{port}: the port is already in use "
+            "(another sandbox, or another program)",
+            hint=choose,
+        )
+    if exc.errno == errno.EACCES:
+        return InputError(
+            f"cannot listen on {host}:{port}: permission denied (ports below 1024 need privileges)",
+            hint=choose,
+        )
+    return InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
 def sandbox_command(
     port: Annotated[
-        int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")
+        int,
+        typer.Option(
+            "--port",
+            min=0,
+            max=65535,
+            help="Port to listen on; 0 picks a free one (the URL is printed on stdout).",
+        ),
     ] = 8025,
     host: Annotated[
         str, typer.Option("--host", help="Address to listen on (loopback unless you mean it).")
@@ -43,7 +69,6 @@ def sandbox_command(
     `sandbox-token` is accepted.
     """
     with handled_errors():
-        from sms_cli.errors import InputError
         from sms_cli.providers import registry
         from sms_cli.providers.emulation import SandboxServer, all_emulators
         from sms_cli.render import output
@@ -52,11 +77,16 @@ def sandbox_command(
             emulators = all_emulators(warn=output.warning)
             server = SandboxServer(emulators, host=host, port=port, log_requests=log)
         except OSError as exc:
-            raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+            raise _listen_error(host, port, exc) from None
         base = server.url
         for emulator in emulators.values():
             emulator.start_ticker(advance_every)
         output.info(f"smsctl sandbox listening on {base} (Ctrl-C to stop)")
+        # The URL is the command's one result: with --port 0 a script reads it from stdout
+        # (`smsctl sandbox --port 0 > url &`) instead of parsing the banner on stderr.
+        with contextlib.suppress(OSError, ValueError):
+            output.stdout().write(base + "\n")
+            output.stdout().flush()
         if host not in ("127.0.0.1", "localhost", "::1"):
             output.warning(
                 f"listening on {host}: other machines can reach this sandbox; it has no real "
