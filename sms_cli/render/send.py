@@ -64,6 +64,7 @@ def send_json(report: SendReport) -> dict[str, Any]:
         "characters": seg.characters,
         "segment_count": seg.segment_count,
         "total_price": report.total_price,
+        "currency": plan.currency,
         "balance": report.balance,
         "results": results,
     }
@@ -108,6 +109,7 @@ def send_human(report: SendReport) -> None:
             ],
             title=None,
         )
+        output.stdout().write(f"Estimated cost: {dry_run_cost(plan)}\n")
         return
     rows: list[tuple[str, ...]] = [
         (
@@ -128,9 +130,59 @@ def send_human(report: SendReport) -> None:
         output.stdout().write(f"Balance: {report.balance}\n")
 
 
+def dry_run_cost(plan: SendPlan) -> str:
+    """The cost of a planned send at the profile's price, in the one money format; else why
+    it is unknown and how to set a price."""
+    from sms_cli.core.money import format_money
+    from sms_cli.providers.base import address_book_name
+
+    profile = plan.resolved.profile
+    total = plan.estimated_price
+    if total is not None and profile.price_per_segment is not None:
+        segments = plan.preview.segmentation.segment_count
+        return (
+            f"{format_money(total, plan.currency)} ({segments} segment(s) x "
+            f"{len(plan.recipients)} recipient(s) x "
+            f"{format_money(profile.price_per_segment, plan.currency)}, the profile's price)"
+        )
+    if any(address_book_name(r) is not None for r in plan.recipients):
+        return "unknown: how many numbers the address-book entries reach is unknown until sent"
+    return (
+        f"unknown: profile {profile.name} has no price per segment; set one with: smsctl "
+        f"profile set {profile.name} --price-per-segment 0.075 --currency EUR"
+    )
+
+
+def smart_note(plan: SendPlan) -> str | None:
+    """What --smart did to the text, for stderr: the replacements and the segments saved."""
+    preview = plan.preview
+    smart = preview.smart
+    if smart is None:
+        return None
+    if not smart.candidates:
+        return "--smart: nothing to replace; the text is sent as given"
+    if not smart.applied:
+        return (
+            f"--smart: not applied: {len(smart.candidates)} look-alike(s) found, but the text "
+            "needs UCS-2 anyway, so it is sent unchanged"
+        )
+    pairs = dict.fromkeys(
+        f"{visible(r.char)} -> {visible(r.replacement) or '(removed)'}" for r in smart.replacements
+    )
+    shown = ", ".join(list(pairs)[:8]) + (f" and {len(pairs) - 8} more" if len(pairs) > 8 else "")
+    return (
+        f"--smart: replaced {len(smart.replacements)} character(s) ({shown}); "
+        f"{preview.segments_without_smart} -> {preview.segmentation.segment_count} segment(s) "
+        f"(saves {preview.segments_saved})"
+    )
+
+
 def plan_notes(plan: SendPlan) -> None:
     """What the plan found worth saying before anything is sent: notes, then the text's
     warnings, on stderr."""
+    smart = smart_note(plan)
+    if smart is not None:
+        output.info(f"note: {smart}")
     for note in plan.notes:
         output.info(f"note: {note}")
     for warning in plan.preview.warnings:

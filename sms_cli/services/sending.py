@@ -77,6 +77,10 @@ class SendArgs:
     attach_password: str | None = None
     test: bool = False
     store_text: bool = True
+    smart: bool = False
+    # Recipients read from --to-file: (line number, value), and where they came from.
+    to_file: tuple[tuple[int, str], ...] = ()
+    to_file_name: str | None = None  # "--to-file PATH", when one was given
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,24 @@ class SendPlan:
     batch_id: str
     notes: tuple[str, ...] = ()
     store_text: bool = True
+
+    @property
+    def estimated_price(self) -> float | None:
+        """What this send costs at the profile's price per segment (every recipient, every
+        segment); None without a price, or when address-book entries make the count unknown."""
+        from decimal import Decimal
+
+        price = self.resolved.profile.price_per_segment
+        if price is None or not self.recipients:
+            return None
+        if any(address_book_name(r) is not None for r in self.recipients):
+            return None
+        count = self.preview.segmentation.segment_count * len(self.recipients)
+        return float(Decimal(str(price)) * count)
+
+    @property
+    def currency(self) -> str | None:
+        return self.resolved.profile.currency
 
 
 @dataclass(frozen=True)
@@ -152,7 +174,10 @@ class SendReport:
     @property
     def total_price(self) -> float | None:
         """Each answer's own total when it states one (it may count messages no result holds),
-        else the sum of its results' prices; summed over the answers, None if any lacks one."""
+        else the sum of its results' prices; summed over the answers, None if any lacks one.
+        A dry run's is the estimate from the profile's price per segment."""
+        if self.dry_run:
+            return self.plan.estimated_price
         totals = [_answer_total(answer) for answer in self._answers()]
         if not totals or any(total is None for total in totals):
             return None
@@ -290,16 +315,64 @@ def check_binary_text(text: str) -> None:
         )
 
 
-def _recipients(args: SendArgs, provider: ProviderInfo, region: str | None) -> list[str]:
+def recipient_lines(data: bytes, source: str) -> tuple[tuple[int, str], ...]:
+    """The recipients of a --to-file: one a line, whitespace trimmed, blank lines and `#`
+    comments skipped; each with its line number, so a bad one can be named."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source} is not valid UTF-8 (byte {exc.start})",
+            hint="convert it first, e.g. iconv -f LATIN1 -t UTF-8",
+        ) from None
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        value = line.strip()
+        if value and not value.startswith("#"):
+            found.append((number, value))
+    return tuple(found)
+
+
+def _file_recipients(args: SendArgs, region: str | None, profile: str) -> list[str]:
+    """--to-file's lines, each checked as --to checks a number: all bad lines named at once."""
+    from sms_cli.core.numbers import check, region_hint
+
+    bad = []
+    for number, value in args.to_file:
+        if address_book_name(value) is not None:
+            continue
+        result = check(value, region)
+        if not isinstance(result, str):
+            bad.append(f"line {number}: {value!r} ({result.reason})")
+    if bad:
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise InputError(
+            f"{args.to_file_name}: invalid phone number{'s' if len(bad) > 1 else ''} on "
+            + "; ".join(bad[:5])
+            + more,
+            hint=region_hint(profile) if region is None else None,
+        )
+    return [value for _, value in args.to_file]
+
+
+def _recipients(
+    args: SendArgs, provider: ProviderInfo, region: str | None, profile: str
+) -> tuple[list[str], int]:
     """E.164 numbers, and `group:NAME` / `contact:NAME` address-book entries kept by name, in
-    the order given, duplicates dropped."""
+    the order given (--to, then --to-file), duplicates dropped; and how many were dropped."""
     from sms_cli.core.numbers import check, split_recipients
     from sms_cli.providers.base import address_book_name
 
     given = split_recipients(args.to)
+    from_file = _file_recipients(args, region, profile)
+    if not given and not from_file and args.to_file_name is not None:
+        raise InputError(
+            f"no recipients: {args.to_file_name} has none (blank lines and # comments are skipped)"
+        )
     numbers = [raw for raw in given if address_book_name(raw) is None]
-    if numbers or len(numbers) == len(given):
+    if numbers or (len(numbers) == len(given) and not from_file):
         normalise_all(numbers, region)  # every bad number named at once, or "no recipients"
+    given += from_file
     found: dict[str, None] = {}
     for raw in given:
         name = address_book_name(raw)
@@ -321,7 +394,7 @@ def _recipients(args: SendArgs, provider: ProviderInfo, region: str | None) -> l
         entry = f"{kind}:{name}"
         if entry.casefold() not in (known.casefold() for known in found):
             found.setdefault(entry, None)
-    return list(found)
+    return list(found), len(given) - len(found)
 
 
 def _address_book_hint() -> str:
@@ -366,10 +439,17 @@ def _with_placeholders(text: str, options: SendOptions) -> tuple[str, list[str]]
 def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
     from sms_cli.storage.db import new_id
 
+    if args.smart and (args.unicode or args.udh is not None):
+        raise InputError(
+            f"--smart cannot be combined with {'--unicode' if args.unicode else '--udh'}",
+            hint="--smart makes a text GSM-7 where it can; leave out one of the two",
+        )
     profiles = profile_service.load()
     resolved = resolve(profiles, args.profile, require_token=not dry_run)
     provider = registry.get(resolved.provider)
-    recipients = _recipients(args, provider, resolved.profile.region)
+    recipients, duplicates = _recipients(
+        args, provider, resolved.profile.region, resolved.profile.name
+    )
     sender = args.sender if args.sender is not None else resolved.profile.sender
     if sender is not None:
         validate_sender(provider, sender)
@@ -380,19 +460,23 @@ def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
         )
     batch_id = new_id()
     options, notes = _options(args, provider, batch_id)
+    if duplicates:
+        notes.append(f"{duplicates} duplicate recipient(s) removed: each number gets the text once")
     text, placeholder_notes = _with_placeholders(args.text, options)
     notes += placeholder_notes
     if not text:
         raise InputError("the text is empty")
     if args.udh is not None:
         check_binary_text(text)  # after [[file]] placeholders: they are not hex either
+    preview = build_preview(text, force_ucs2=args.unicode, udh=args.udh, smart=args.smart)
+    if preview.smart is not None and preview.smart.applied:
+        text = preview.smart.text  # what is sent, recorded and counted
     if len(text) > provider.max_text_chars:
         raise InputError(
             f"the text is {len(text)} characters; {provider.title} takes at most "
             f"{provider.max_text_chars}",
             hint="shorten it; smsctl split shows where the segments break",
         )
-    preview = build_preview(text, force_ucs2=args.unicode, udh=args.udh)
     books = [r for r in recipients if address_book_name(r) is not None]
     if books:
         notes.append(
