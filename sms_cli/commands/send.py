@@ -127,15 +127,17 @@ def send_command(
     """
     with handled_errors():
         import os
+        from dataclasses import replace
 
         from sms_cli.core.redaction import register_secret
         from sms_cli.errors import InputError, StorageError
-        from sms_cli.render.send import emit, explain, plan_notes
+        from sms_cli.render.send import emit, explain, plan_notes, repeat_warning
         from sms_cli.services.sending import (
             SendArgs,
             dry_run_report,
             execute,
             plan_send,
+            recent_duplicates,
             refuse_attach_extras,
         )
         from sms_cli.storage.messages import History
@@ -201,9 +203,14 @@ def send_command(
                     f"{exc.message}; nothing was sent", path=exc.path, hint=exc.hint
                 ) from None
             try:
+                recent = recent_duplicates(plan, history)
+                if recent is not None:
+                    repeat_warning(plan, recent)
                 report = execute(plan, timeout=timeout, history=history)
             finally:
                 history.close()
+            if recent is not None:
+                report = replace(report, recently_sent=recent.recipients)
         with results_written(None if dry_run else _what_went_out(report)):
             emit(report, json=json)
         explain(report)

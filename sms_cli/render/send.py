@@ -11,7 +11,7 @@ from sms_cli.render.table import cell, table
 
 if TYPE_CHECKING:
     from sms_cli.providers.base import SendResult
-    from sms_cli.services.sending import SendPlan, SendReport
+    from sms_cli.services.sending import RecentDuplicates, SendPlan, SendReport
 
 
 def _result_json(result: SendResult) -> dict[str, Any]:
@@ -177,6 +177,22 @@ def smart_note(plan: SendPlan) -> str | None:
     )
 
 
+def repeat_warning(plan: SendPlan, recent: RecentDuplicates) -> None:
+    """Before sending: the same text went to these recipients a moment ago (stderr; the send
+    goes ahead)."""
+    names = ", ".join(recent.recipients)
+    message = f"this text went to {names} within the last {recent.window:g} s (smsctl's history)"
+    if recent.locked:
+        message += (
+            f"; {plan.provider.title} may refuse the whole request as a repeat (its reload lock)"
+        )
+        if recent.lift:
+            message += f": {recent.lift} lifts the lock for one send"
+    else:
+        message += "; is this a repeat?"
+    output.warning(message)
+
+
 def plan_notes(plan: SendPlan) -> None:
     """What the plan found worth saying before anything is sent: notes, then the text's
     warnings, on stderr."""
@@ -214,6 +230,7 @@ def explain(report: SendReport) -> None:
         )
     for note in dict.fromkeys(n for r in report.results for n in r.answer_notes):
         output.warning(note)
+    _refusals(report)
     unknown = [r for r in report.results if r.status == "unknown"]
     if unknown:
         why = unknown[0].error or "the provider's answer did not settle it"
@@ -236,3 +253,41 @@ def explain(report: SendReport) -> None:
     if report.plan.options.test and not report.dry_run and honoured:
         title = report.plan.provider.title
         output.info(f"test mode: {title} checked the request; nothing was sent or charged")
+
+
+def _refusals(report: SendReport) -> None:
+    """Why messages were refused, on stderr: a script sees only the exit code (3 or 7), a
+    person must not see an empty stderr beside it."""
+    from sms_cli.core.status import ACCEPTED_STATUSES
+
+    provider = report.plan.provider
+    locked = [r for r in report.results if r.reload_locked]
+    if locked:
+        window = provider.reload_lock_seconds or 0
+        whom = ", ".join(report.recently_sent) or (
+            "this recipient" if len(locked) == 1 else "a recipient of the request"
+        )
+        hint = (
+            "send again with --no-reload to lift the lock for this send"
+            if "--no-reload" in provider.send_options
+            else f"wait {window:g} s, or change the text"
+        )
+        output.error(
+            f"refused by {provider.title}'s reload lock: this text went to {whom} within the "
+            f"last {window:g} s. The whole request was refused, so nothing was sent to: "
+            + ", ".join(r.recipient for r in locked),
+            hint,
+        )
+    refused = [
+        r
+        for r in report.results
+        if not r.reload_locked and r.status not in (*ACCEPTED_STATUSES, "unknown")
+    ]
+    if refused:
+        reasons = "; ".join(
+            dict.fromkeys(visible(r.error or r.provider_text or r.status) for r in refused)
+        )
+        output.error(
+            f"{provider.title} refused {len(refused)} of {len(report.results)} message(s): "
+            + reasons
+        )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -129,6 +129,8 @@ class SendReport:
     record_error: StorageError | None = None
     # Whether `not_sent` is recorded as such in the history (else it shows them in flight).
     not_sent_recorded: bool = True
+    # Recipients the history says got this text shortly before (recent_duplicates).
+    recently_sent: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> ExitCode:
@@ -512,6 +514,51 @@ def make_client(plan: SendPlan, timeout: float) -> Provider:
         plan.resolved.credentials, plan.resolved.profile.base_url, timeout=timeout
     )
     return client
+
+
+# How far back a repeat of the same text is worth a warning when the provider has no reload lock
+# of its own: the common lock's window.
+REPEAT_WINDOW = 180.0
+
+
+@dataclass(frozen=True)
+class RecentDuplicates:
+    """Recipients of a planned send whom the history says got the same text within `window`
+    seconds; `locked`: the provider refuses such a repeat; `lift`: the option that lifts it."""
+
+    recipients: tuple[str, ...]
+    window: float
+    locked: bool
+    lift: str | None
+
+
+def recent_duplicates(
+    plan: SendPlan, history: History, *, now: datetime | None = None
+) -> RecentDuplicates | None:
+    """Before sending: which recipients got this same text (compared by hash) through this
+    provider within its reload-lock window (else REPEAT_WINDOW), by the local history. `now`
+    is the clock; None reads the system's. A history that cannot be read finds nothing (the
+    send itself then says what is wrong with it)."""
+    from sms_cli.storage.messages import text_hash
+
+    if plan.options.no_reload or plan.options.test:
+        return None
+    lock = plan.provider.reload_lock_seconds
+    window = lock or REPEAT_WINDOW
+    since = (now or datetime.now(UTC)) - timedelta(seconds=window)
+    try:
+        found = history.recent_same_text(
+            text_sha256=text_hash(plan.text),
+            recipients=plan.recipients,
+            provider=plan.provider.name,
+            since=since.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        )
+    except StorageError:
+        return None
+    if not found:
+        return None
+    lift = "--no-reload" if lock and "--no-reload" in plan.provider.send_options else None
+    return RecentDuplicates(tuple(r.recipient for r in found), window, bool(lock), lift)
 
 
 def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
