@@ -78,3 +78,28 @@ def test_what_does_not_count(plan: SendPlan) -> None:
     finally:
         history.close()
     assert found is None
+
+
+def test_a_provider_without_a_reload_lock_is_warned_of_a_repeat_only() -> None:
+    def add(profiles: ProfileFile) -> tuple[ProfileFile, None]:
+        info = profile_service.provider("connectel")
+        profile = make_profile("c", info, {"token": "tok-abcdef-123456"}, {}, sender="Acme")
+        return with_added(profiles, profile, make_default=True, force=False), None
+
+    profile_service.store().update(add)
+    plan = plan_send(SendArgs(to=[NUMBER], text="Same text"), dry_run=False)
+    history = History()
+    try:
+        sent = _at(_record(history, "a", "Same text", "queued", provider="connectel"))
+        found = recent_duplicates(plan, history, now=sent + timedelta(seconds=10))
+        later = recent_duplicates(plan, history, now=sent + timedelta(seconds=181))
+    finally:
+        history.close()
+    assert found is not None
+    assert (found.recipients, found.window, found.locked, found.lift) == (
+        (NUMBER,),
+        180,
+        False,
+        None,
+    )
+    assert later is None
