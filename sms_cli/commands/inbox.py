@@ -18,11 +18,20 @@ def _complete_provider(incomplete: str) -> list[str]:
 def inbox_command(
     sender: Annotated[
         str | None,
-        typer.Option("--from", help="Only messages from this number.", show_default=False),
+        typer.Option(
+            "--from",
+            help="Only messages from this number (+46…, 0046…, or national with the default "
+            "profile's region) or sender name.",
+            show_default=False,
+        ),
     ] = None,
     to: Annotated[
         str | None,
-        typer.Option("--to", help="Only messages to this (your) number.", show_default=False),
+        typer.Option(
+            "--to",
+            help="Only messages to this (your) number, read as --from is.",
+            show_default=False,
+        ),
     ] = None,
     provider: Annotated[
         str | None,
@@ -39,23 +48,21 @@ def inbox_command(
 ) -> None:
     """Show received SMS, newest first (stored by `smsctl listen`)."""
     with handled_errors():
-        from sms_cli.core.callbacks import phone
         from sms_cli.core.times import parse_since
-        from sms_cli.errors import InputError
         from sms_cli.render.received import emit
+        from sms_cli.services.filters import number_filter
         from sms_cli.services.profiles import provider as validate_provider
         from sms_cli.storage.messages import History
 
         if provider is not None:
             validate_provider(provider)
-        for flag, value in (("--from", sender), ("--to", to)):
-            if value is not None and not value.strip():
-                raise InputError(f"{flag} is empty")
+        sender_filter = number_filter(sender, option="--from")
+        recipient_filter = number_filter(to, option="--to")
         history = History()
         try:
             rows = history.inbox(
-                sender=phone(sender),
-                recipient=phone(to),
+                sender=sender_filter,
+                recipient=recipient_filter,
                 provider=provider,
                 since=parse_since(since) if since is not None else None,
                 limit=limit,

@@ -24,7 +24,13 @@ def _complete_status(incomplete: str) -> list[str]:
 
 def log_command(
     to: Annotated[
-        str | None, typer.Option("--to", help="Only messages to this number.", show_default=False)
+        str | None,
+        typer.Option(
+            "--to",
+            help="Only messages to this number: +46…, 0046…, or national with the profile's "
+            "region (as send reads it); or a group:NAME / contact:NAME entry.",
+            show_default=False,
+        ),
     ] = None,
     status: Annotated[
         str | None,
@@ -52,10 +58,10 @@ def log_command(
 ) -> None:
     """Show the local history of sent messages, newest first."""
     with handled_errors():
-        from sms_cli.core.numbers import check as check_number
         from sms_cli.core.times import parse_since
         from sms_cli.errors import InputError
         from sms_cli.render.log import emit
+        from sms_cli.services.filters import number_filter
         from sms_cli.storage.messages import History
 
         if json and csv:
@@ -66,10 +72,7 @@ def log_command(
         known = (*STATUSES, NOT_SENT)
         if status is not None and status not in known:
             raise InputError(f"--status must be one of {', '.join(known)}")
-        recipient = None
-        if to is not None:
-            normalised = check_number(to)
-            recipient = normalised if isinstance(normalised, str) else to
+        recipient = number_filter(to, option="--to", profile=profile)
         history = History()
         try:
             rows = history.query(

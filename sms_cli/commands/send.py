@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -50,6 +51,31 @@ def send_command(
             show_default=False,
         ),
     ] = None,
+    to_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--to-file",
+            help="Read recipients from a file ('-': standard input), one a line; blank lines "
+            "and # comments are skipped. Adds to --to.",
+            show_default=False,
+        ),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            help="Read the text from a UTF-8 file ('-': standard input), as split --file does.",
+            show_default=False,
+        ),
+    ] = None,
+    smart: Annotated[
+        bool,
+        typer.Option(
+            "--smart",
+            help="Send typographic look-alikes (curly quotes, dashes, odd spaces) as GSM "
+            "characters when that makes the whole text GSM-7 (see smsctl split --smart).",
+        ),
+    ] = False,
     sender: Annotated[
         str | None,
         typer.Option(
@@ -101,23 +127,34 @@ def send_command(
     """
     with handled_errors():
         import os
+        from dataclasses import replace
 
         from sms_cli.core.redaction import register_secret
         from sms_cli.errors import InputError, StorageError
-        from sms_cli.render.send import emit, explain, plan_notes
+        from sms_cli.render.send import emit, explain, plan_notes, repeat_warning
         from sms_cli.services.sending import (
             SendArgs,
             dry_run_report,
             execute,
             plan_send,
+            recent_duplicates,
             refuse_attach_extras,
         )
         from sms_cli.storage.messages import History
 
-        if not to:
-            raise InputError("no recipients: give at least one --to NUMBER")
-        for number in to:
+        if not to and to_file is None:
+            raise InputError("no recipients: give at least one --to NUMBER (or --to-file PATH)")
+        for number in to or ():
             require_utf8(number, "--to")
+        from_stdin = _stdin_text(text, file)
+        if to_file is not None and str(to_file) == "-" and from_stdin:
+            raise InputError(
+                "standard input cannot hold both the text and the recipients",
+                hint="give the text as an argument or with --file PATH, or the recipients "
+                "with --to-file PATH",
+            )
+        recipients_file = _recipient_lines(to_file)
+        message = read_text(None, None) if from_stdin else read_text(text, file)
         if sender is not None:
             require_utf8(sender, "--from")
         refuse_attach_extras(
@@ -130,8 +167,8 @@ def send_command(
                 raise InputError(f"--attach-password-env: ${attach_password_env} is not set")
             register_secret(password)
         args = SendArgs(
-            to=to,
-            text=read_text(text, None),
+            to=to or [],
+            text=message,
             sender=sender,
             profile=profile,
             max_segments=max_segments,
@@ -150,6 +187,9 @@ def send_command(
             attach_password=password,
             test=test,
             store_text=not no_store_text,
+            smart=smart,
+            to_file=recipients_file,
+            to_file_name=None if to_file is None else f"--to-file {to_file}",
         )
         plan = plan_send(args, dry_run=dry_run)
         plan_notes(plan)
@@ -163,13 +203,51 @@ def send_command(
                     f"{exc.message}; nothing was sent", path=exc.path, hint=exc.hint
                 ) from None
             try:
+                recent = recent_duplicates(plan, history)
+                if recent is not None:
+                    repeat_warning(plan, recent)
                 report = execute(plan, timeout=timeout, history=history)
             finally:
                 history.close()
+            if recent is not None:
+                report = replace(report, recently_sent=recent.recipients)
         with results_written(None if dry_run else _what_went_out(report)):
             emit(report, json=json)
         explain(report)
         raise typer.Exit(int(report.exit_code))
+
+
+def _stdin_text(text: str | None, file: Path | None) -> bool:
+    """Whether the text comes from standard input: no text, '-', or --file -."""
+    from sms_cli.errors import InputError
+
+    if file is not None and text is not None:
+        raise InputError("give the text as an argument or with --file, not both")
+    if file is not None:
+        return str(file) == "-"
+    return text is None or text == "-"
+
+
+def _recipient_lines(path: Path | None) -> tuple[tuple[int, str], ...]:
+    import sys
+
+    from sms_cli.errors import InputError
+    from sms_cli.services.sending import recipient_lines
+
+    if path is None:
+        return ()
+    if str(path) == "-":
+        buffer = getattr(sys.stdin, "buffer", None)
+        try:
+            data = buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8")
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read standard input: {exc}") from None
+        return recipient_lines(data, "standard input")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"--to-file: cannot read {path}: {exc.strerror or exc}") from None
+    return recipient_lines(data, str(path))
 
 
 def _what_went_out(report: SendReport) -> str:

@@ -101,3 +101,41 @@ def normalise_all(values: Iterable[str], region: str | None = None) -> list[str]
 def digits(e164: str) -> str:
     """E.164 without the plus, the form both providers echo back (PROVIDERS.md §2.5.2, §3.3)."""
     return e164.removeprefix("+")
+
+
+def region_hint(profile: str | None) -> str:
+    """What makes a national number usable: its country code, or the exact command that gives
+    the profile a region (`profile` is the profile the command used; None when there is none)."""
+    if profile is None:
+        fix = "or add a profile with a region: smsctl profile add NAME --provider NAME --region XX"
+    else:
+        fix = f"or set the profile's region: smsctl profile set {profile} --region XX"
+    return (
+        f"write the number with its country code (+46701234567, 0046701234567), {fix} "
+        "(XX: the country's two-letter code, e.g. SE)"
+    )
+
+
+def is_name(raw: str) -> bool:
+    """Whether a filter value is a name (an alphanumeric sender, `group:NAME`), not a number."""
+    return bool(_LETTERS.search(raw))
+
+
+def filter_number(raw: str, region: str | None, *, option: str, profile: str | None) -> str:
+    """A number given to a filter option (`log --to`, `inbox --from`), normalised exactly as a
+    recipient of `send` is, so it matches the E.164 numbers the history stores. A name stays as
+    given; an invalid number is an InputError (exit 2): a filter that can match nothing is a
+    typo, not an empty answer."""
+    text = raw.strip()
+    if not text:
+        raise InputError(f"{option} is empty")
+    if is_name(text):
+        return text
+    result = check(text, region)
+    if isinstance(result, InvalidNumber):
+        national = not _SEPARATORS.sub("", text).startswith(("+", "00"))
+        raise InputError(
+            f"{option} {raw!r} is not a valid phone number: {result.reason}",
+            hint=region_hint(profile) if national and region is None else None,
+        )
+    return result

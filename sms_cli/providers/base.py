@@ -150,6 +150,9 @@ class SendResult:
     # The HTTP status of a 4xx the whole request was answered with: then provider_code is that
     # status, not a state of the message, and the history keeps no provider state for it.
     http_status: int | None = None
+    # The provider's reload lock (ProviderInfo.reload_lock_seconds) refused the whole request:
+    # the same text went to a recipient of it shortly before. Nothing of it was sent.
+    reload_locked: bool = False
 
 
 class SearchIncomplete(Exception):

@@ -84,6 +84,9 @@ class ProviderInfo:
     capabilities: frozenset[Capability] = frozenset({Capability.SEND, Capability.STATUS})
     requires_sender: bool = False
     send_options: frozenset[str] = frozenset()  # `smsctl send` options it understands
+    # A lock that refuses the same text to the same recipient within this many seconds (a
+    # "reload lock"); `--no-reload` in send_options lifts it for one send.
+    reload_lock_seconds: float | None = None
     max_requests_per_second: float | None = None  # a documented rate limit, the bulk default
     # Recipients one send request may carry: `send` splits into requests of this many, `bulk`
     # keeps its batches at most this big; None: no limit of its own (one request for a send).

@@ -11,7 +11,7 @@ from sms_cli.render.table import cell, table
 
 if TYPE_CHECKING:
     from sms_cli.providers.base import SendResult
-    from sms_cli.services.sending import SendPlan, SendReport
+    from sms_cli.services.sending import RecentDuplicates, SendPlan, SendReport
 
 
 def _result_json(result: SendResult) -> dict[str, Any]:
@@ -64,6 +64,7 @@ def send_json(report: SendReport) -> dict[str, Any]:
         "characters": seg.characters,
         "segment_count": seg.segment_count,
         "total_price": report.total_price,
+        "currency": plan.currency,
         "balance": report.balance,
         "results": results,
     }
@@ -108,6 +109,7 @@ def send_human(report: SendReport) -> None:
             ],
             title=None,
         )
+        output.stdout().write(f"Estimated cost: {dry_run_cost(plan)}\n")
         return
     rows: list[tuple[str, ...]] = [
         (
@@ -128,9 +130,75 @@ def send_human(report: SendReport) -> None:
         output.stdout().write(f"Balance: {report.balance}\n")
 
 
+def dry_run_cost(plan: SendPlan) -> str:
+    """The cost of a planned send at the profile's price, in the one money format; else why
+    it is unknown and how to set a price."""
+    from sms_cli.core.money import format_money
+    from sms_cli.providers.base import address_book_name
+
+    profile = plan.resolved.profile
+    total = plan.estimated_price
+    if total is not None and profile.price_per_segment is not None:
+        segments = plan.preview.segmentation.segment_count
+        return (
+            f"{format_money(total, plan.currency)} ({segments} segment(s) x "
+            f"{len(plan.recipients)} recipient(s) x "
+            f"{format_money(profile.price_per_segment, plan.currency)}, the profile's price)"
+        )
+    if any(address_book_name(r) is not None for r in plan.recipients):
+        return "unknown: how many numbers the address-book entries reach is unknown until sent"
+    return (
+        f"unknown: profile {profile.name} has no price per segment; set one with: smsctl "
+        f"profile set {profile.name} --price-per-segment 0.075 --currency EUR"
+    )
+
+
+def smart_note(plan: SendPlan) -> str | None:
+    """What --smart did to the text, for stderr: the replacements and the segments saved."""
+    preview = plan.preview
+    smart = preview.smart
+    if smart is None:
+        return None
+    if not smart.candidates:
+        return "--smart: nothing to replace; the text is sent as given"
+    if not smart.applied:
+        return (
+            f"--smart: not applied: {len(smart.candidates)} look-alike(s) found, but the text "
+            "needs UCS-2 anyway, so it is sent unchanged"
+        )
+    pairs = dict.fromkeys(
+        f"{visible(r.char)} -> {visible(r.replacement) or '(removed)'}" for r in smart.replacements
+    )
+    shown = ", ".join(list(pairs)[:8]) + (f" and {len(pairs) - 8} more" if len(pairs) > 8 else "")
+    return (
+        f"--smart: replaced {len(smart.replacements)} character(s) ({shown}); "
+        f"{preview.segments_without_smart} -> {preview.segmentation.segment_count} segment(s) "
+        f"(saves {preview.segments_saved})"
+    )
+
+
+def repeat_warning(plan: SendPlan, recent: RecentDuplicates) -> None:
+    """Before sending: the same text went to these recipients a moment ago (stderr; the send
+    goes ahead)."""
+    names = ", ".join(recent.recipients)
+    message = f"this text went to {names} within the last {recent.window:g} s (smsctl's history)"
+    if recent.locked:
+        message += (
+            f"; {plan.provider.title} may refuse the whole request as a repeat (its reload lock)"
+        )
+        if recent.lift:
+            message += f": {recent.lift} lifts the lock for one send"
+    else:
+        message += "; is this a repeat?"
+    output.warning(message)
+
+
 def plan_notes(plan: SendPlan) -> None:
     """What the plan found worth saying before anything is sent: notes, then the text's
     warnings, on stderr."""
+    smart = smart_note(plan)
+    if smart is not None:
+        output.info(f"note: {smart}")
     for note in plan.notes:
         output.info(f"note: {note}")
     for warning in plan.preview.warnings:
@@ -162,6 +230,7 @@ def explain(report: SendReport) -> None:
         )
     for note in dict.fromkeys(n for r in report.results for n in r.answer_notes):
         output.warning(note)
+    _refusals(report)
     unknown = [r for r in report.results if r.status == "unknown"]
     if unknown:
         why = unknown[0].error or "the provider's answer did not settle it"
@@ -184,3 +253,41 @@ def explain(report: SendReport) -> None:
     if report.plan.options.test and not report.dry_run and honoured:
         title = report.plan.provider.title
         output.info(f"test mode: {title} checked the request; nothing was sent or charged")
+
+
+def _refusals(report: SendReport) -> None:
+    """Why messages were refused, on stderr: a script sees only the exit code (3 or 7), a
+    person must not see an empty stderr beside it."""
+    from sms_cli.core.status import ACCEPTED_STATUSES
+
+    provider = report.plan.provider
+    locked = [r for r in report.results if r.reload_locked]
+    if locked:
+        window = provider.reload_lock_seconds or 0
+        whom = ", ".join(report.recently_sent) or (
+            "this recipient" if len(locked) == 1 else "a recipient of the request"
+        )
+        hint = (
+            "send again with --no-reload to lift the lock for this send"
+            if "--no-reload" in provider.send_options
+            else f"wait {window:g} s, or change the text"
+        )
+        output.error(
+            f"refused by {provider.title}'s reload lock: this text went to {whom} within the "
+            f"last {window:g} s. The whole request was refused, so nothing was sent to: "
+            + ", ".join(r.recipient for r in locked),
+            hint,
+        )
+    refused = [
+        r
+        for r in report.results
+        if not r.reload_locked and r.status not in (*ACCEPTED_STATUSES, "unknown")
+    ]
+    if refused:
+        reasons = "; ".join(
+            dict.fromkeys(visible(r.error or r.provider_text or r.status) for r in refused)
+        )
+        output.error(
+            f"{provider.title} refused {len(refused)} of {len(report.results)} message(s): "
+            + reasons
+        )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,6 +77,10 @@ class SendArgs:
     attach_password: str | None = None
     test: bool = False
     store_text: bool = True
+    smart: bool = False
+    # Recipients read from --to-file: (line number, value), and where they came from.
+    to_file: tuple[tuple[int, str], ...] = ()
+    to_file_name: str | None = None  # "--to-file PATH", when one was given
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,24 @@ class SendPlan:
     batch_id: str
     notes: tuple[str, ...] = ()
     store_text: bool = True
+
+    @property
+    def estimated_price(self) -> float | None:
+        """What this send costs at the profile's price per segment (every recipient, every
+        segment); None without a price, or when address-book entries make the count unknown."""
+        from decimal import Decimal
+
+        price = self.resolved.profile.price_per_segment
+        if price is None or not self.recipients:
+            return None
+        if any(address_book_name(r) is not None for r in self.recipients):
+            return None
+        count = self.preview.segmentation.segment_count * len(self.recipients)
+        return float(Decimal(str(price)) * count)
+
+    @property
+    def currency(self) -> str | None:
+        return self.resolved.profile.currency
 
 
 @dataclass(frozen=True)
@@ -107,6 +129,8 @@ class SendReport:
     record_error: StorageError | None = None
     # Whether `not_sent` is recorded as such in the history (else it shows them in flight).
     not_sent_recorded: bool = True
+    # Recipients the history says got this text shortly before (recent_duplicates).
+    recently_sent: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> ExitCode:
@@ -152,7 +176,10 @@ class SendReport:
     @property
     def total_price(self) -> float | None:
         """Each answer's own total when it states one (it may count messages no result holds),
-        else the sum of its results' prices; summed over the answers, None if any lacks one."""
+        else the sum of its results' prices; summed over the answers, None if any lacks one.
+        A dry run's is the estimate from the profile's price per segment."""
+        if self.dry_run:
+            return self.plan.estimated_price
         totals = [_answer_total(answer) for answer in self._answers()]
         if not totals or any(total is None for total in totals):
             return None
@@ -290,16 +317,64 @@ def check_binary_text(text: str) -> None:
         )
 
 
-def _recipients(args: SendArgs, provider: ProviderInfo, region: str | None) -> list[str]:
+def recipient_lines(data: bytes, source: str) -> tuple[tuple[int, str], ...]:
+    """The recipients of a --to-file: one a line, whitespace trimmed, blank lines and `#`
+    comments skipped; each with its line number, so a bad one can be named."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source} is not valid UTF-8 (byte {exc.start})",
+            hint="convert it first, e.g. iconv -f LATIN1 -t UTF-8",
+        ) from None
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        value = line.strip()
+        if value and not value.startswith("#"):
+            found.append((number, value))
+    return tuple(found)
+
+
+def _file_recipients(args: SendArgs, region: str | None, profile: str) -> list[str]:
+    """--to-file's lines, each checked as --to checks a number: all bad lines named at once."""
+    from sms_cli.core.numbers import check, region_hint
+
+    bad = []
+    for number, value in args.to_file:
+        if address_book_name(value) is not None:
+            continue
+        result = check(value, region)
+        if not isinstance(result, str):
+            bad.append(f"line {number}: {value!r} ({result.reason})")
+    if bad:
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise InputError(
+            f"{args.to_file_name}: invalid phone number{'s' if len(bad) > 1 else ''} on "
+            + "; ".join(bad[:5])
+            + more,
+            hint=region_hint(profile) if region is None else None,
+        )
+    return [value for _, value in args.to_file]
+
+
+def _recipients(
+    args: SendArgs, provider: ProviderInfo, region: str | None, profile: str
+) -> tuple[list[str], int]:
     """E.164 numbers, and `group:NAME` / `contact:NAME` address-book entries kept by name, in
-    the order given, duplicates dropped."""
+    the order given (--to, then --to-file), duplicates dropped; and how many were dropped."""
     from sms_cli.core.numbers import check, split_recipients
     from sms_cli.providers.base import address_book_name
 
     given = split_recipients(args.to)
+    from_file = _file_recipients(args, region, profile)
+    if not given and not from_file and args.to_file_name is not None:
+        raise InputError(
+            f"no recipients: {args.to_file_name} has none (blank lines and # comments are skipped)"
+        )
     numbers = [raw for raw in given if address_book_name(raw) is None]
-    if numbers or len(numbers) == len(given):
+    if numbers or (len(numbers) == len(given) and not from_file):
         normalise_all(numbers, region)  # every bad number named at once, or "no recipients"
+    given += from_file
     found: dict[str, None] = {}
     for raw in given:
         name = address_book_name(raw)
@@ -321,7 +396,7 @@ def _recipients(args: SendArgs, provider: ProviderInfo, region: str | None) -> l
         entry = f"{kind}:{name}"
         if entry.casefold() not in (known.casefold() for known in found):
             found.setdefault(entry, None)
-    return list(found)
+    return list(found), len(given) - len(found)
 
 
 def _address_book_hint() -> str:
@@ -366,10 +441,17 @@ def _with_placeholders(text: str, options: SendOptions) -> tuple[str, list[str]]
 def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
     from sms_cli.storage.db import new_id
 
+    if args.smart and (args.unicode or args.udh is not None):
+        raise InputError(
+            f"--smart cannot be combined with {'--unicode' if args.unicode else '--udh'}",
+            hint="--smart makes a text GSM-7 where it can; leave out one of the two",
+        )
     profiles = profile_service.load()
     resolved = resolve(profiles, args.profile, require_token=not dry_run)
     provider = registry.get(resolved.provider)
-    recipients = _recipients(args, provider, resolved.profile.region)
+    recipients, duplicates = _recipients(
+        args, provider, resolved.profile.region, resolved.profile.name
+    )
     sender = args.sender if args.sender is not None else resolved.profile.sender
     if sender is not None:
         validate_sender(provider, sender)
@@ -380,19 +462,23 @@ def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
         )
     batch_id = new_id()
     options, notes = _options(args, provider, batch_id)
+    if duplicates:
+        notes.append(f"{duplicates} duplicate recipient(s) removed: each number gets the text once")
     text, placeholder_notes = _with_placeholders(args.text, options)
     notes += placeholder_notes
     if not text:
         raise InputError("the text is empty")
     if args.udh is not None:
         check_binary_text(text)  # after [[file]] placeholders: they are not hex either
+    preview = build_preview(text, force_ucs2=args.unicode, udh=args.udh, smart=args.smart)
+    if preview.smart is not None and preview.smart.applied:
+        text = preview.smart.text  # what is sent, recorded and counted
     if len(text) > provider.max_text_chars:
         raise InputError(
             f"the text is {len(text)} characters; {provider.title} takes at most "
             f"{provider.max_text_chars}",
             hint="shorten it; smsctl split shows where the segments break",
         )
-    preview = build_preview(text, force_ucs2=args.unicode, udh=args.udh)
     books = [r for r in recipients if address_book_name(r) is not None]
     if books:
         notes.append(
@@ -428,6 +514,51 @@ def make_client(plan: SendPlan, timeout: float) -> Provider:
         plan.resolved.credentials, plan.resolved.profile.base_url, timeout=timeout
     )
     return client
+
+
+# How far back a repeat of the same text is worth a warning when the provider has no reload lock
+# of its own: the common lock's window.
+REPEAT_WINDOW = 180.0
+
+
+@dataclass(frozen=True)
+class RecentDuplicates:
+    """Recipients of a planned send whom the history says got the same text within `window`
+    seconds; `locked`: the provider refuses such a repeat; `lift`: the option that lifts it."""
+
+    recipients: tuple[str, ...]
+    window: float
+    locked: bool
+    lift: str | None
+
+
+def recent_duplicates(
+    plan: SendPlan, history: History, *, now: datetime | None = None
+) -> RecentDuplicates | None:
+    """Before sending: which recipients got this same text (compared by hash) through this
+    provider within its reload-lock window (else REPEAT_WINDOW), by the local history. `now`
+    is the clock; None reads the system's. A history that cannot be read finds nothing (the
+    send itself then says what is wrong with it)."""
+    from sms_cli.storage.messages import text_hash
+
+    if plan.options.no_reload or plan.options.test:
+        return None
+    lock = plan.provider.reload_lock_seconds
+    window = lock or REPEAT_WINDOW
+    since = (now or datetime.now(UTC)) - timedelta(seconds=window)
+    try:
+        found = history.recent_same_text(
+            text_sha256=text_hash(plan.text),
+            recipients=plan.recipients,
+            provider=plan.provider.name,
+            since=since.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        )
+    except StorageError:
+        return None
+    if not found:
+        return None
+    lift = "--no-reload" if lock and "--no-reload" in plan.provider.send_options else None
+    return RecentDuplicates(tuple(r.recipient for r in found), window, bool(lock), lift)
 
 
 def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:

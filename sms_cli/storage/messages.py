@@ -100,6 +100,14 @@ def reason_text(value: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class RecentSend:
+    """The latest time a text went to one recipient: what a provider's reload lock counts."""
+
+    recipient: str
+    submitted_at: str
+
+
+@dataclass(frozen=True)
 class Received:
     """What a pushed event did: nothing (a provider's retry), or which messages it moved."""
 
@@ -425,6 +433,28 @@ class History(Database):
             limit,
         )
         return [SentMessage.of(row) for row in rows]
+
+    @guarded
+    def recent_same_text(
+        self, *, text_sha256: str, recipients: Sequence[str], provider: str, since: str
+    ) -> list[RecentSend]:
+        """Recipients this text (by its hash, so --no-store-text rows count) went to through
+        `provider` since `since`, each with the latest time. Messages certainly not sent, those
+        refused and test sends are left out: none of them went out."""
+        found: list[RecentSend] = []
+        chunk = 500  # under SQLite's limit of host parameters
+        for start in range(0, len(recipients), chunk):
+            part = list(recipients[start : start + chunk])
+            marks = ", ".join("?" * len(part))
+            rows = self.connection.execute(
+                "SELECT recipient, MAX(submitted_at) AS at FROM messages "
+                "WHERE text_sha256 = ? AND provider = ? AND submitted_at >= ? AND test = 0 "
+                f"AND status NOT IN (?, 'rejected') AND recipient IN ({marks}) "
+                "GROUP BY recipient ORDER BY at",
+                (text_sha256, provider, since, NOT_SENT, *part),
+            )
+            found += [RecentSend(row["recipient"], row["at"]) for row in rows]
+        return found
 
     @guarded
     def _newest_first(

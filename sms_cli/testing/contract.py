@@ -70,6 +70,7 @@ DOCUMENT_KEYS = {
     "characters",
     "segment_count",
     "total_price",
+    "currency",
     "balance",
     "results",
 }

@@ -290,7 +290,8 @@ def test_inbox_filters_and_table(listener: Listener) -> None:
     assert texts("--provider", "seven") == ["Erste"]
     assert texts("-n", "1") == ["Andra\nraden"]
     assert texts("--since", "1h") == ["Andra\nraden", "Erste"]
-    assert texts("--from", "+1555") == []
+    # An invalid number is a typo to report (exit 2), not a filter that matches nothing.
+    assert run(["inbox", "--from", "+1555"]).exit_code == 2
     table = run(["inbox"]).stdout.splitlines()
     assert table[0].split()[:4] == ["Received", "(UTC)", "From", "To"]
     assert "Andra␊raden" in table[1]  # a line break shown, not obeyed

@@ -302,6 +302,22 @@ class Seven(Provider, StatusReader, SentFinder, AccountReader, HookManager, Call
                 request, "queued", error=None, provider_code=code, provider_text=text
             )
         one_number = len(request.recipients) == 1 and not _book_label(request.recipients[0].number)
+        if code == "402":
+            # §4.3: the reload lock refuses the whole request, whoever of it got the text
+            # before; so nothing of it was sent, and saying "rejected" alone would suggest a
+            # message that went out and was refused.
+            whom = "this recipient" if one_number else "a recipient of this request"
+            return [
+                replace(result, reload_locked=True)
+                for result in results_for_all(
+                    request,
+                    "rejected",
+                    error=f"not sent: refused by {self.info.title}'s reload lock (the same text "
+                    f"went to {whom} within the last 180 s)",
+                    provider_code=code,
+                    provider_text=text,
+                )
+            ]
         if code in REFUSED_CODES or (code == "101" and one_number):
             # 101 is "failed for at least one recipient": with one number, that one.
             status: Status = "rejected"

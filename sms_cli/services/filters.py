@@ -1,0 +1,36 @@
+"""Phone numbers given to filters (`log --to`, `inbox --from/--to`), read with the region of the
+profile the command would use, exactly as `send` reads a recipient."""
+
+from __future__ import annotations
+
+from sms_cli.core.numbers import filter_number, is_name
+from sms_cli.errors import ConfigError
+
+
+def profile_region(flag: str | None) -> tuple[str | None, str | None]:
+    """The region of the profile a command would use (--profile, SMSCTL_PROFILE, the default)
+    and that profile's name; (None, None) when there is no such profile to ask."""
+    from sms_cli.services import profiles as profile_service
+    from sms_cli.storage.profiles import select_profile_name
+
+    profiles = profile_service.load()
+    try:
+        name, _ = select_profile_name(profiles, flag)
+    except ConfigError:
+        return None, None
+    profile = profiles.profiles.get(name)
+    if profile is None:
+        return None, name if name in profiles.broken else None
+    return profile.region, name
+
+
+def number_filter(raw: str | None, *, option: str, profile: str | None = None) -> str | None:
+    """`raw` as the history stores it (E.164, or a name as given); None for no filter. The
+    profiles are read only for a number that needs a region."""
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not text or is_name(text) or text.startswith(("+", "00")):
+        return filter_number(raw, None, option=option, profile=None)
+    region, name = profile_region(profile)
+    return filter_number(raw, region, option=option, profile=name)
