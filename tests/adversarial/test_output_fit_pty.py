@@ -181,3 +181,35 @@ def test_a_pager_that_cannot_start_prints_directly(tmp_path: Path) -> None:
     assert screen.returncode == 0, screen.text
     assert f"{LONG_ID}7" in screen.text and f"{LONG_ID}0" in screen.text
     assert "Traceback" not in screen.text
+
+
+def test_send_results_colour_rejected_rows_and_show_prices_with_the_currency() -> None:
+    from sms_cli.providers.emulation import SandboxServer, all_emulators
+    from sms_cli.providers.registry import get
+    from sms_cli.testing.contract import CANARY, EmulatorControl
+
+    server = SandboxServer(all_emulators())
+    server.start_in_thread()
+    try:
+        emu = EmulatorControl(server, "seven", get("seven").default_base_url)
+        emu.control("reset")
+        emu.set(tokens=[CANARY])
+        emu.reject("+46701234568")
+        directory = Path(os.environ["SMSCTL_CONFIG_DIR"])
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "profiles.toml").write_text(
+            f'version = 1\ndefault = "live"\n\n[profiles.live]\nprovider = "seven"\n'
+            f'token = "{CANARY}"\nbase_url = "{emu.base_url}"\ncurrency = "EUR"\n',
+            encoding="utf-8",
+        )
+        (directory / "profiles.toml").chmod(0o600)
+        screen = smsctl_on_terminal(
+            "send", "--to", "+46701234567", "--to", "+46701234568", "Hi",
+            "--no-reload", columns=160,
+        )  # fmt: skip
+    finally:
+        server.stop()
+    assert screen.returncode == 3, screen.text  # partial: one accepted, one rejected
+    assert "\x1b[31mrejected" in screen.text, screen.text
+    assert "0.075 EUR" in screen.text, screen.text
+    assert CANARY not in screen.text
