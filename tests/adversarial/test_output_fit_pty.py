@@ -146,21 +146,30 @@ def test_long_log_goes_through_the_pager(tmp_path: Path) -> None:
     assert LONG_ID not in screen.text  # all of it went to the pager, none around it
 
 
-def test_short_output_no_pager_flag_and_empty_pager_print_directly(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("args", "chosen", "lines"),
+    [
+        (("log", "--limit", "1"), "script", 24),  # shorter than the screen
+        (("log", "--no-pager"), "script", 10),
+        (("log",), "", 10),  # PAGER empty: none
+        (("log",), "cat", 10),
+        (("log", "--json"), "script", 10),
+        (("inbox", "--no-pager"), "script", 10),
+    ],
+)
+def test_no_pager_when_short_asked_or_unset(
+    tmp_path: Path, args: tuple[str, ...], chosen: str, lines: int
+) -> None:
     seed_history(8)
-    pager = fake_pager(tmp_path, 'echo "PAGER STARTED"\ncat > /dev/null\n')
-    for args, env, lines in (
-        (("log", "--limit", "1"), {"PAGER": pager}, 24),  # shorter than the screen
-        (("log", "--no-pager"), {"PAGER": pager}, 10),
-        (("log",), {"PAGER": ""}, 10),
-        (("log",), {"PAGER": "cat"}, 10),
-        (("inbox", "--no-pager"), {"PAGER": pager}, 10),
-    ):
-        screen = smsctl_on_terminal(*args, columns=80, lines=lines, env={**env, "NO_COLOR": "1"})
-        assert screen.returncode == 0, (args, screen.text)
-        assert "PAGER STARTED" not in screen.text, (args, env)
-    screen = smsctl_on_terminal("log", columns=80, lines=10, env={"PAGER": pager})
-    assert "PAGER STARTED" in screen.text
+    script = fake_pager(tmp_path, 'echo "PAGER STARTED"\ncat > /dev/null\n')
+    pager = script if chosen == "script" else chosen
+    screen = smsctl_on_terminal(
+        *args, columns=80, lines=lines, env={"PAGER": pager, "NO_COLOR": "1"}
+    )
+    assert screen.returncode == 0, screen.text
+    assert "PAGER STARTED" not in screen.text
+    if args[0] == "log":
+        assert LONG_ID in screen.text
 
 
 def test_a_pager_quit_early_is_not_an_error(tmp_path: Path) -> None:
