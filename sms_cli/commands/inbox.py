@@ -45,6 +45,9 @@ def inbox_command(
     since: SinceOption = None,
     limit: LimitOption = 20,
     json: JsonFlag = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Print directly, never through $PAGER.")
+    ] = False,
 ) -> None:
     """Show received SMS, newest first (stored by `smsctl listen`)."""
     with handled_errors():
@@ -69,4 +72,7 @@ def inbox_command(
             )
         finally:
             history.close()
-        emit(rows, json=json)
+        from sms_cli.render.pager import paged
+
+        with paged(enabled=not (json or no_pager)):
+            emit(rows, json=json)

@@ -55,6 +55,9 @@ def log_command(
     limit: LimitOption = 20,
     json: JsonFlag = False,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV, for export.")] = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Print directly, never through $PAGER.")
+    ] = False,
 ) -> None:
     """Show the local history of sent messages, newest first."""
     with handled_errors():
@@ -84,4 +87,7 @@ def log_command(
             )
         finally:
             history.close()
-        emit(rows, json=json, csv=csv)
+        from sms_cli.render.pager import paged
+
+        with paged(enabled=not (json or csv or no_pager)):
+            emit(rows, json=json, csv=csv)

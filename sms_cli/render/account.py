@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sms_cli.core.money import format_money
 from sms_cli.core.printable import visible
 from sms_cli.render import output
 
@@ -25,5 +26,5 @@ def emit(resolved: ResolvedProfile, balance: Balance, *, json: bool) -> None:
         )
     else:
         # The currency is the provider's text: shown, never obeyed by the terminal.
-        line = f"{balance.amount:.2f} {visible(balance.currency)}".rstrip()
-        output.stdout().write(line + "\n")
+        currency = visible(balance.currency).strip() or None
+        output.stdout().write(format_money(balance.amount, currency) + "\n")

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 import typer
 
+from sms_cli.core.money import format_money
 from sms_cli.core.printable import visible
 from sms_cli.errors import ExitCode, InputError, SmsError, StorageError
 from sms_cli.render import output
@@ -31,6 +32,7 @@ class BulkRenderer:
 
     def __init__(self, *, json: bool) -> None:
         self.json = json
+        self.currency: str | None = None  # the profile's, told with the totals
 
     def checked(self, row: RowCheck) -> None:
         error = row.error or (f"duplicate of line {row.duplicate_of}" if row.duplicate_of else None)
@@ -61,7 +63,10 @@ class BulkRenderer:
     def invalid(self, row: RowCheck) -> None:
         output.info(f"line {row.line}: {row.error}")
 
-    def totals(self, totals: Totals, *, price: float | None, dry_run: bool) -> None:
+    def totals(
+        self, totals: Totals, *, price: float | None, currency: str | None, dry_run: bool
+    ) -> None:
+        self.currency = currency
         invalid = sum(totals.errors.values())
         if self.json and dry_run:
             summary = {
@@ -76,6 +81,7 @@ class BulkRenderer:
                 "segments_gsm": totals.segments_gsm,
                 "segments_ucs2": totals.segments_ucs2,
                 "cost": round(totals.segments * price, 6) if price is not None else None,
+                "currency": currency,
             }
             output.print_json({"totals": summary}, line=True, ensure_ascii=True)
             return
@@ -87,7 +93,8 @@ class BulkRenderer:
             f"messages, UCS-2 {totals.segments_ucs2} in {totals.messages_ucs2})",
         ]
         if price is not None:
-            lines.append(f"cost: {totals.segments * price:.4f} ({price:g} per segment)")
+            cost = format_money(totals.segments * price, currency)
+            lines.append(f"cost: {cost} ({format_money(price, currency)} per segment)")
         lines += [f"  {kind}: {n}" for kind, n in sorted(totals.errors.items())]
         for line in lines:
             output.info(line)
@@ -140,8 +147,8 @@ class BulkRenderer:
         lines.append(("segments sent", str(tally.segments_sent)))
         if tally.provider_price is not None:
             label = charged_label(tally.priced_rows, tally.sent_rows)
-            lines.append((label, str(tally.provider_price)))
-        table(("Rows", "Count"), lines)
+            lines.append((label, format_money(tally.provider_price, self.currency)))
+        table(("Rows", "Count"), lines, status="Rows")
         rate = f" in {elapsed:.1f} s ({requests / elapsed:.1f}/s)" if elapsed > 0 else ""
         output.info(f"job {job_id}: {requests} requests{rate}")
 
@@ -274,7 +281,8 @@ def jobs(listed: list[JobSummary], *, json: bool) -> None:
         ("Job", "Name", "Created", "State", "Source", "Rows", "Pending", "Accepted", "Failed",
          "Unknown"),
         rows,
-        wrap="Source",
+        wrap=("Name", "Source"),
+        status="State",
     )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sms_cli.core.money import format_money
 from sms_cli.core.printable import visible
 from sms_cli.errors import ExitCode
 from sms_cli.render import output
@@ -59,6 +60,7 @@ def campaign_json(view: CampaignView) -> dict[str, Any]:
             "sent_rows": view.sent_rows,
             "estimated": view.estimated_cost,
             "price_per_segment": view.price_per_segment,
+            "currency": view.currency,
         },
         "final": view.final,
         "waited": view.waited,
@@ -84,11 +86,13 @@ def campaign_human(view: CampaignView) -> None:
     lines += [(f"  {visible(reason)}", str(n)) for reason, n in view.failed_by_reason.items()]
     lines.append(("segments sent", str(view.segments_sent)))
     if view.charged is not None:
-        lines.append((charged_label(view.priced_rows, view.sent_rows), str(view.charged)))
-    if view.estimated_cost is not None:
-        per = f"{view.price_per_segment} a segment"
-        lines.append(("estimated cost", f"{view.estimated_cost} ({per})"))
-    table(("State", "Rows"), lines)
+        charged = format_money(view.charged, view.currency)
+        lines.append((charged_label(view.priced_rows, view.sent_rows), charged))
+    if view.estimated_cost is not None and view.price_per_segment is not None:
+        per = f"{format_money(view.price_per_segment, view.currency)} per segment"
+        estimate = format_money(view.estimated_cost, view.currency)
+        lines.append(("estimated cost", f"{estimate} ({per})"))
+    table(("State", "Rows"), lines, status="State")
 
 
 def waiting(view: CampaignView) -> None:

@@ -13,6 +13,8 @@ from sms_cli.render.table import cell, reason_cell, short, table
 if TYPE_CHECKING:
     from sms_cli.storage.messages import SentMessage
 
+TEXT = "Text"  # the message's text: a preview, wrapped
+
 LOG_KEYS = (
     "local_id",
     "batch_id",
@@ -84,7 +86,7 @@ def log_human(rows: Sequence[SentMessage]) -> None:
     if not rows:
         output.info("no messages in the history match")
         return
-    header: tuple[str, ...] = ("Sent (UTC)", "Recipient", "Status", "Provider", "ID", "Text")
+    header: tuple[str, ...] = ("Sent (UTC)", "Recipient", "Status", "Provider", "ID", TEXT)
     lines: list[tuple[str, ...]] = [
         (
             row.submitted_at[:19].replace("T", " "),
@@ -99,7 +101,7 @@ def log_human(rows: Sequence[SentMessage]) -> None:
     if any(row.reason for row in rows):
         header += (REASON,)
         lines = [(*line, reason_cell(row.reason)) for line, row in zip(lines, rows, strict=True)]
-    table(header, lines, wrap=REASON)
+    table(header, lines, wrap=(TEXT, REASON), status="Status")
 
 
 def emit(messages: Sequence[SentMessage], *, json: bool, csv: bool) -> None:

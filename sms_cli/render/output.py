@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sms_cli.core.printable import visible_lines
@@ -34,8 +35,21 @@ def color_allowed(stream: TextIO) -> bool:
     return is_terminal(stream)
 
 
+_captured: list[TextIO] = []  # render/pager.py: results gathered for the pager
+
+
 def stdout() -> TextIO:
-    return sys.stdout
+    return _captured[-1] if _captured else sys.stdout
+
+
+@contextlib.contextmanager
+def captured(stream: TextIO) -> Iterator[None]:
+    """Results written to `stream` instead of stdout while inside (for the pager)."""
+    _captured.append(stream)
+    try:
+        yield
+    finally:
+        _captured.remove(stream)
 
 
 def stderr() -> TextIO:

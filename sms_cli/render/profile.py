@@ -146,7 +146,7 @@ def profile_list_human(profiles: ProfileFile) -> None:
         ("*" if b.name == profiles.default else "", b.shown_name, "broken", "-", "-", "-", "-")
         for _, b in sorted(profiles.broken.items())
     ]
-    table(header, rows, title=None)
+    table(header, rows, title=None, labels={"": "Default"})
 
 
 def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, reveal: bool) -> None:

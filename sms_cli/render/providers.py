@@ -51,7 +51,12 @@ def providers_human(listed: Sequence[tuple[ProviderInfo, PluginSource]]) -> None
         )
         for info, where in listed
     ]
-    table(("Name", "Title", "Source", "Credentials", "Capabilities", "Docs"), rows, title=None)
+    table(
+        ("Name", "Title", "Source", "Credentials", "Capabilities", "Docs"),
+        rows,
+        title=None,
+        wrap=("Title", "Credentials", "Capabilities"),
+    )
 
 
 def emit(

@@ -108,7 +108,7 @@ def inbox_human(rows: Sequence[ReceivedMessage]) -> None:
         )
         for row in rows
     ]
-    table(("Received (UTC)", "From", "To", "Provider", "Text"), lines)
+    table(("Received (UTC)", "From", "To", "Provider", "Text"), lines, wrap="Text")
 
 
 def emit(messages: Sequence[ReceivedMessage], *, json: bool) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sms_cli.core.money import format_money
 from sms_cli.core.printable import visible
 from sms_cli.render import output
 from sms_cli.render.split import split_human, split_json
@@ -108,9 +109,12 @@ def send_human(report: SendReport) -> None:
                 for number in plan.recipients
             ],
             title=None,
+            wrap="Status",
+            status="Status",
         )
         output.stdout().write(f"Estimated cost: {dry_run_cost(plan)}\n")
         return
+    currency = plan.resolved.profile.currency
     rows: list[tuple[str, ...]] = [
         (
             r.recipient
@@ -119,15 +123,21 @@ def send_human(report: SendReport) -> None:
             r.status,
             visible(cell(r.id)),
             cell(r.parts),
-            cell(r.price),
+            format_money(r.price, currency) if r.price is not None else "-",
             visible(r.error or ""),
         )
         for r in report.results
     ]
     rows += [(n.recipient, "not_sent", "", "", "", visible(n.error)) for n in report.not_sent]
-    table(("Recipient", "Status", "ID", "Parts", "Price", "Error"), rows, title=None)
+    table(
+        ("Recipient", "Status", "ID", "Parts", "Price", "Error"),
+        rows,
+        title=None,
+        wrap="Error",
+        status="Status",
+    )
     if report.balance is not None:
-        output.stdout().write(f"Balance: {report.balance}\n")
+        output.stdout().write(f"Balance: {format_money(report.balance, currency)}\n")
 
 
 def dry_run_cost(plan: SendPlan) -> str:

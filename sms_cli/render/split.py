@@ -176,8 +176,8 @@ def _split_rich(preview: Preview, stream: TextIO) -> None:
 
     console = output.rich_console(stream)
     summary = Table.grid(padding=(0, 2))
-    summary.add_column(style="bold")
-    summary.add_column()
+    summary.add_column(style="bold", no_wrap=True)
+    summary.add_column(overflow="fold")
     for label, value in _summary_rows(preview):
         summary.add_row(label, value)
     console.print(summary)
@@ -186,23 +186,63 @@ def _split_rich(preview: Preview, stream: TextIO) -> None:
 
     seg = preview.segmentation
     marked = {c.index for c in seg.non_gsm} if seg.encoding != GSM7 else set()
+    # The columns in the plain layout's order: free text last, where it can wrap.
     segments = Table(show_header=True, header_style="bold", expand=False)
-    segments.add_column("#", justify="right")
+    segments.add_column("#", justify="right", no_wrap=True)
+    segments.add_column("Units", justify="right", no_wrap=True)
+    segments.add_column("Left", justify="right", no_wrap=True)
     segments.add_column("Text", overflow="fold")
-    segments.add_column("Units", justify="right")
-    segments.add_column("Left", justify="right")
     for s in seg.segments:
         text = Text()
-        for offset, char in enumerate(s.text):
-            shown = visible_char(char)
-            if s.start + offset in marked:
+        offset = 0
+        # One style per grapheme: a terminal draws 👍🏽 or é (e + U+0301) as one glyph only
+        # when no escape sequence splits it.
+        for cluster in graphemes(s.text):
+            shown = "".join(visible_char(char) for char in cluster)
+            positions = range(s.start + offset, s.start + offset + len(cluster))
+            offset += len(cluster)
+            if any(position in marked for position in positions):
                 text.append(shown, style="bold reverse red")
-            elif shown != char:
+            elif shown != cluster:
                 text.append(shown, style="dim cyan")
             else:
                 text.append(shown)
-        segments.add_row(str(s.number), text, str(s.units), str(s.remaining))
+        segments.add_row(str(s.number), str(s.units), str(s.remaining), text)
     console.print(segments)
+
+
+_REGIONAL = range(0x1F1E6, 0x1F200)
+_EXTENDERS = frozenset({0x200D, 0xFE0E, 0xFE0F, 0x20E3}) | set(range(0x1F3FB, 0x1F400))
+
+
+def graphemes(text: str) -> list[str]:
+    """`text` in the clusters a terminal draws as one glyph, as far as styling needs: a base
+    character with its combining marks, variation selectors, skin-tone modifiers and tags;
+    characters joined by ZWJ; regional-indicator pairs (flags)."""
+    import unicodedata
+
+    clusters: list[str] = []
+    for char in text:
+        code = ord(char)
+        if clusters:
+            last = clusters[-1]
+            joined = ord(last[-1]) == 0x200D
+            extends = (
+                code in _EXTENDERS
+                or 0xE0020 <= code <= 0xE007F
+                or unicodedata.combining(char) != 0
+                or unicodedata.category(char) in ("Mn", "Me", "Mc")
+            )
+            pair = (
+                code in _REGIONAL
+                and ord(last[0]) in _REGIONAL
+                and sum(ord(c) in _REGIONAL for c in last) % 2 == 1
+            )
+            if joined or extends or pair:
+                clusters[-1] = last + char
+                continue
+        clusters.append(char)
+    return clusters
 
 
 def emit(preview: Preview, *, json: bool) -> None:

@@ -55,7 +55,7 @@ def status_human(tracked: Sequence[Tracked]) -> None:
     if any(t.reason for t in tracked):
         header += (REASON,)
         rows = [(*row, reason_cell(t.reason)) for row, t in zip(rows, tracked, strict=True)]
-    table(header, rows, title=None, wrap=REASON)
+    table(header, rows, title=None, wrap=REASON, status="Status")
 
 
 def emit(tracked: Sequence[Tracked], *, json: bool, waited: bool) -> None:

@@ -1,11 +1,37 @@
-"""Tables that fit the terminal without cutting ids or numbers."""
+"""Tables that fit the terminal without cutting ids, numbers or URLs.
+
+Every column either keeps its values whole (ids, numbers, times, URLs: what users copy) or may
+wrap (free text: a message's text, a provider's reason, an error). On a terminal, a table whose
+whole columns and narrowest wrapped columns do not fit, or a terminal narrower than NARROW, shows
+one record per block (`key: value` lines) instead: nothing is ever cut. Widths are measured in
+terminal cells by grapheme (rich.cells): an emoji with a skin tone, a ZWJ family, a flag, CJK
+and combining accents take the cells a terminal gives them. Off a terminal: aligned plain
+columns, in the same order.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from sms_cli.core.printable import visible
 from sms_cli.render import output
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+NARROW = 60  # below this many columns, a terminal shows records as blocks, never a table
+MIN_WRAPPED = 10  # the narrowest a wrapping column gets before the table turns into blocks
+BLOCK_TEXT_MIN = 20  # a wrapped value narrower than this beside its label starts on a new line
+
+
+def display_width(text: str) -> int:
+    """The cells `text` takes on a terminal, grapheme by grapheme (👍🏽 and 🇸🇪 are 2, é as e
+    and U+0301 is 1, 中文 is 4)."""
+    from rich.cells import cell_len
+
+    return cell_len(text)
 
 
 def table(
@@ -13,62 +39,149 @@ def table(
     rows: Sequence[Sequence[str]],
     title: str | None = None,
     *,
-    wrap: str | None = None,
+    wrap: str | Collection[str] | None = None,
+    status: str | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> None:
-    """A rich table on a terminal, aligned plain columns elsewhere.
+    """A table on stdout: rich on a terminal (or blocks, when it cannot fit), plain elsewhere.
 
-    With `wrap`, only that column (free text, such as a provider's reason) wraps or shrinks to
-    fit the terminal; every other column keeps its full width, so no id or number is cut.
+    `wrap` names the free-text columns that may wrap; every other column keeps its values
+    whole. `status` names the column whose words are coloured by meaning (render/colors.py),
+    only where colour is allowed. `labels` renames columns in the block layout (a column with
+    no header, such as a default marker, needs a word there).
     Every cell is shown through `visible`: much of what tables hold came from a provider or a
     caller (ids, states, errors), and its escape sequences and line breaks must not reach the
     terminal as such.
     """
-    rows = [[visible(str(cell)) for cell in row] for row in rows]
+    cells = [[visible(str(value)) for value in row] for row in rows]
+    wrapping = {wrap} if isinstance(wrap, str) else set(wrap or ())
     stream = output.stdout()
-    if output.is_terminal(stream):
-        from rich.table import Table
-        from rich.text import Text
-
-        console = output.rich_console(stream)
-        drawn = Table(title=title, header_style="bold")
-        if wrap is None:
-            for name in header:
-                drawn.add_column(name)
-        else:
-            widths = _fitted_widths(header, rows, wrap, console.width)
-            for name, width in zip(header, widths, strict=True):
-                drawn.add_column(name, width=width, no_wrap=name != wrap, overflow="fold")
-            # Wider than the terminal even so: rich would shrink every column to fit, so the
-            # table is drawn whole and the terminal wraps its lines.
-            console.width = max(console.width, sum(widths) + 3 * len(widths) + 1)
-        for row in rows:
-            # Text, not markup: a cell such as "[link=...]" from a callback stays literal.
-            drawn.add_row(*(Text(str(cell)) for cell in row))
-        console.print(drawn)
+    if not output.is_terminal(stream):
+        _plain(stream, header, cells)
         return
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    console = output.rich_console(stream)
+    widths = fitted_widths(header, cells, wrapping, console.width)
+    if widths is None:
+        _blocks(console, header, cells, wrapping, status, labels or {})
+    else:
+        _rich(console, header, cells, widths, wrapping, status, title)
+
+
+def fitted_widths(
+    header: Sequence[str], rows: Sequence[Sequence[str]], wrapping: Collection[str], room: int
+) -> list[int] | None:
+    """Column widths for a table `room` cells wide, or None when it cannot fit without cutting a
+    whole column (or the terminal is narrower than NARROW): then records go in blocks."""
+    if room < NARROW:
+        return None
+    widths = [max(display_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    # Each column has one cell of padding either side and one border line before it; one more
+    # border closes the row.
+    frame = 3 * len(header) + 1
+    if sum(widths) + frame <= room:
+        return widths
+    shrinking = [i for i, name in enumerate(header) if name in wrapping]
+    whole = sum(w for i, w in enumerate(widths) if i not in shrinking)
+    left = room - frame - whole
+    least = {i: min(widths[i], MIN_WRAPPED) for i in shrinking}
+    if not shrinking or left < sum(least.values()):
+        return None
+    # Share what is left: each wrapping column its least, then the rest in turn up to its own.
+    fitted = dict(least)
+    spare = left - sum(least.values())
+    while spare > 0:
+        growing = [i for i in shrinking if fitted[i] < widths[i]]
+        if not growing:
+            break
+        share = max(1, spare // len(growing))
+        for i in growing:
+            step = min(share, widths[i] - fitted[i], spare)
+            fitted[i] += step
+            spare -= step
+    return [fitted.get(i, w) for i, w in enumerate(widths)]
+
+
+def _rich(
+    console: Console,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[int],
+    wrapping: Collection[str],
+    status: str | None,
+    title: str | None,
+) -> None:
+    from rich.table import Table
+
+    drawn = Table(title=title, header_style="bold")
+    for name, size in zip(header, widths, strict=True):
+        if name in wrapping:
+            drawn.add_column(name, width=size, overflow="fold")
+        else:
+            drawn.add_column(name, min_width=size, no_wrap=True)
+    for row in rows:
+        cells = zip(header, row, strict=True)
+        drawn.add_row(*(_text(value, name == status) for name, value in cells))
+    console.print(drawn)
+
+
+def _text(value: str, is_status: bool) -> Text:
+    from rich.text import Text
+
+    from sms_cli.render.colors import status_style
+
+    # Text, not markup: a cell such as "[link=...]" from a callback stays literal.
+    return Text(value, style=status_style(value) if is_status else "")
+
+
+def _blocks(
+    console: Console,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    wrapping: Collection[str],
+    status: str | None,
+    labels: Mapping[str, str],
+) -> None:
+    """One record per block: `Key: value` lines, a blank line between records. A whole value too
+    long for its line goes on a line of its own (the terminal may wrap it, never cut it); free
+    text wraps under its label."""
+    from rich.text import Text
+
+    room = console.width
+    names = [labels.get(name, name) for name in header]
+    indent = max(display_width(name) for name in names) + 2
+    for number, row in enumerate(rows):
+        if number:
+            console.print()
+        for column, name, value in zip(header, names, row, strict=True):
+            if not value or not name:
+                continue
+            label = Text(f"{name}:".ljust(indent), style="bold")
+            shown = _text(value, column == status)
+            if indent + display_width(value) <= room:
+                console.print(label + shown, soft_wrap=True)
+            elif column in wrapping:
+                beside = room - indent >= BLOCK_TEXT_MIN
+                lines = shown.wrap(console, room - indent if beside else room, overflow="fold")
+                if beside:
+                    for index, line in enumerate(lines):
+                        first = label if index == 0 else Text(" " * indent)
+                        console.print(first + line, soft_wrap=True)
+                else:
+                    console.print(Text(f"{name}:", style="bold"), soft_wrap=True)
+                    for line in lines:
+                        console.print(line, soft_wrap=True)
+            else:
+                console.print(Text(f"{name}:", style="bold"), soft_wrap=True)
+                console.print(shown, soft_wrap=True)
+
+
+def _plain(stream: TextIO, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(display_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        line = "  ".join(f"{cell:<{widths[i]}}" for i, cell in enumerate(row))
+        line = "  ".join(
+            value + " " * (widths[i] - display_width(value)) for i, value in enumerate(row)
+        )
         stream.write(line.rstrip() + "\n")
-
-
-MIN_WRAPPED = 20  # the narrowest a wrapping column gets, however narrow the terminal
-
-
-def _fitted_widths(
-    header: Sequence[str], rows: Sequence[Sequence[str]], wrap: str, room: int
-) -> list[int]:
-    """Column widths for a terminal `room` cells wide: every column as wide as its widest cell,
-    except `wrap`, which gets what is left (at least MIN_WRAPPED, or its own width if less)."""
-    from rich.cells import cell_len
-
-    widths = [max(cell_len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    if wrap in header:
-        index = list(header).index(wrap)
-        # Each column has one cell of padding either side, and one border line before it.
-        others = sum(w + 3 for i, w in enumerate(widths) if i != index) + 1 + 3
-        widths[index] = max(min(widths[index], room - others), min(widths[index], MIN_WRAPPED))
-    return widths
 
 
 def cell(value: object) -> str:

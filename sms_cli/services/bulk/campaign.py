@@ -33,6 +33,7 @@ from sms_cli.storage.messages import History, SentMessage
 
 if TYPE_CHECKING:
     from sms_cli.services.tracking import Clients
+    from sms_cli.storage.profiles import Profile
 
 # How each campaign state counts for the exit code, as `status` counts a delivery state.
 _OUTCOMES: dict[str, Outcome] = {
@@ -78,6 +79,7 @@ class CampaignView:
     # The retry job that holds every failed row (`bulk retry --failed` was done): None while a
     # failed row is still the job's own to retry.
     retried_as: str | None = None
+    currency: str | None = None  # the profile's: what its price and the provider's are in
     changing: int = 0  # rows that can still change without the user: a live run's, or at the
     # provider (accepted, or unknown and findable); `status --job --wait` waits for these only
 
@@ -360,6 +362,7 @@ def _view(
         sent_rows=tally.sent_rows,
         priced_rows=tally.priced_rows,
         price_per_segment=_price(job.profile),
+        currency=_currency(job.profile),
         final=final,
         waited=waited,
         exit_code=exit_code_for(outcomes, partial=False, waited=waited),
@@ -399,10 +402,20 @@ def shown_job(journal: Journal, job: _Job) -> _Job:
 
 def _price(profile: str | None) -> float | None:
     """The profile's price per segment, for an estimate; None when it has none (or is gone)."""
-    if profile is None:
+    found = _profile(profile)
+    return found.price_per_segment if found is not None else None
+
+
+def _currency(profile: str | None) -> str | None:
+    """The profile's currency, shown with every amount; None when it has none (or is gone)."""
+    found = _profile(profile)
+    return found.currency if found is not None else None
+
+
+def _profile(name: str | None) -> Profile | None:
+    if name is None:
         return None
     try:
-        found = profile_service.load().profiles.get(profile)
+        return profile_service.load().profiles.get(name)
     except ConfigError:
         return None
-    return found.price_per_segment if found is not None else None

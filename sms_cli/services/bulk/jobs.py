@@ -104,7 +104,9 @@ class BulkView(Protocol):
 
     def checked(self, row: RowCheck) -> None: ...  # a --dry-run verdict
     def invalid(self, row: RowCheck) -> None: ...  # a row refused by the pre-flight check
-    def totals(self, totals: Totals, *, price: float | None, dry_run: bool) -> None: ...
+    def totals(
+        self, totals: Totals, *, price: float | None, currency: str | None, dry_run: bool
+    ) -> None: ...
     def info(self, message: str) -> None: ...
     def warning(self, message: str, hint: str | None = None) -> None: ...
     def error(self, message: str, hint: str | None = None) -> None: ...
@@ -204,7 +206,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
         for row in checked:
             totals.add(row)
             view.checked(bulk_options.shown(row, job_options))
-        view.totals(totals, price=price, dry_run=True)
+        view.totals(totals, price=price, currency=resolved.profile.currency, dry_run=True)
         return ExitCode.OK
     fingerprint_text = "\x00".join(
         str(x)
@@ -330,7 +332,7 @@ def _confirm_and_send(
     view: BulkView,
 ) -> ExitCode:
     """A job whose pre-flight is complete: show the totals, ask, and send."""
-    view.totals(totals, price=price, dry_run=False)
+    view.totals(totals, price=price, currency=resolved.profile.currency, dry_run=False)
     if totals.messages == 0:
         journal.set_state(job_id, FINISHED, "nothing to send")
         view.info("nothing to send")

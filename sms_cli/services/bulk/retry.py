@@ -72,9 +72,9 @@ def retry_failed(
         if dry_run:
             for check in checks:
                 view.checked(check)
-            view.totals(totals, price=price, dry_run=True)
+            view.totals(totals, price=price, currency=resolved.profile.currency, dry_run=True)
             return ExitCode.OK
-        view.totals(totals, price=price, dry_run=False)
+        view.totals(totals, price=price, currency=resolved.profile.currency, dry_run=False)
         asked = send_question(
             f"Send the {totals.messages} failed rows of job {short} again",
             totals,

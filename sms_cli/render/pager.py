@@ -1,0 +1,95 @@
+"""Long `log` and `inbox` output through $PAGER, as git does: only on a terminal, only when it is
+longer than the screen, never for JSON, CSV or a pipe.
+
+The renderer writes to a buffer that says it is a terminal (so the table, its widths and its
+colours are the terminal's); the buffer then goes to the screen directly, or to the pager.
+PAGER unset means `less -FRX` (quit at the end of one screen, pass colours, leave the text on
+the screen); PAGER empty or `cat` means no pager. A pager that cannot start: the text is printed
+directly. A pager the user quits early (q) is not an error: the rest is dropped quietly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shlex
+import shutil
+from collections.abc import Iterator
+from typing import TextIO
+
+from sms_cli.render import output
+
+DEFAULT_PAGER = "less -FRX"
+
+
+class _Screen(io.StringIO):
+    """What the renderer writes to while the pager is pending: a terminal, to the renderer."""
+
+    def __init__(self, terminal: TextIO) -> None:
+        super().__init__()
+        self.encoding_of_terminal = getattr(terminal, "encoding", None) or "utf-8"
+
+    def isatty(self) -> bool:
+        return True
+
+
+def pager_command() -> list[str] | None:
+    """The pager to run, split into words; None when the user asked for none."""
+    chosen = os.environ.get("PAGER")
+    if chosen is None:
+        chosen = DEFAULT_PAGER
+    try:
+        words = shlex.split(chosen)
+    except ValueError:  # unbalanced quotes: run no pager rather than a wrong one
+        return None
+    if not words or os.path.basename(words[0]) == "cat":
+        return None
+    return words
+
+
+@contextlib.contextmanager
+def paged(*, enabled: bool) -> Iterator[None]:
+    """Inside, results go to the pager when they should (see the module's docstring)."""
+    terminal = output.stdout()
+    command = pager_command()
+    if not enabled or command is None or not output.is_terminal(terminal):
+        yield
+        return
+    screen = _Screen(terminal)
+    try:
+        with output.captured(screen):
+            yield
+    except BaseException:
+        # An error after some output: what was written is shown before the error's message.
+        terminal.write(screen.getvalue())
+        raise
+    text = screen.getvalue()
+    height = shutil.get_terminal_size().lines
+    if text.count("\n") < height or not show(command, text, terminal):
+        terminal.write(text)
+
+
+def show(command: list[str], text: str, terminal: TextIO) -> bool:
+    """Run the pager on `text`; False when it could not start (then nothing was shown)."""
+    import subprocess
+
+    terminal.flush()
+    environment = {**os.environ}
+    environment.setdefault("LESS", "FRX")
+    encoding = getattr(terminal, "encoding", None) or "utf-8"
+    try:
+        pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=environment)
+    except (OSError, ValueError):
+        return False
+    assert pager.stdin is not None
+    with contextlib.suppress(BrokenPipeError, OSError):  # the user quit before the end
+        pager.stdin.write(text.encode(encoding, "replace"))
+    with contextlib.suppress(BrokenPipeError, OSError):
+        pager.stdin.close()
+    while True:
+        try:
+            pager.wait()
+            return True
+        except KeyboardInterrupt:  # Ctrl-C is the pager's to handle (less ignores it)
+            continue
