@@ -12,7 +12,7 @@ from sms_cli.render import output
 
 if TYPE_CHECKING:
     from sms_cli.providers.info import ProviderInfo
-    from sms_cli.storage.profiles import ProfileFile
+    from sms_cli.storage.profiles import Profile, ProfileFile
 
 # The store, the renderers and their imports load inside each command, not here: every command
 # module is imported for `smsctl --help` and `smsctl split`, which must start fast.
@@ -32,6 +32,23 @@ def _complete_provider(incomplete: str) -> list[str]:
 
 ProfileName = Annotated[
     str, typer.Argument(help="Profile name.", autocompletion=complete_profile_name)
+]
+
+
+def _complete_token_store(incomplete: str) -> list[str]:
+    return [name for name in ("file", "keyring") if name.startswith(incomplete)]
+
+
+TokenStoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token-store",
+        metavar="file|keyring",
+        help="Where the token is kept: file (the profiles file, mode 0600; the default) or "
+        "keyring (the OS keyring; the file then records only that).",
+        autocompletion=_complete_token_store,
+        show_default=False,
+    ),
 ]
 
 
@@ -61,8 +78,10 @@ def _read_credentials(
     given: list[str],
     given_stdin: str | None,
     given_env: list[str],
+    ask_missing: bool = True,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Each credential the provider declares: the values to store and the variables to read.
+    `ask_missing=False` (`profile set`): only those given, none asked for.
 
     A secret never comes from a command-line argument (other users could read it in `ps`): from
     standard input, a variable, or a hidden prompt on a terminal.
@@ -107,6 +126,8 @@ def _read_credentials(
     for credential in info.credentials:
         key = credential.name
         if key in stored or key in from_env:
+            continue
+        if not ask_missing and key != given_stdin:
             continue
         what = credential.spoken
         if credential is main:
@@ -249,6 +270,15 @@ def add_command(
             show_default=False,
         ),
     ] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency",
+            metavar="CODE",
+            help="The currency of --price-per-segment, e.g. EUR or SEK (ISO 4217).",
+            show_default=False,
+        ),
+    ] = None,
     no_store_text: Annotated[
         bool,
         typer.Option(
@@ -256,7 +286,15 @@ def add_command(
             help="Keep only a hash of each message text in the local history.",
         ),
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace a profile of that name.")] = False,
+    token_store: TokenStoreOption = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace a profile of that name (it says what changes; to change one setting "
+            "use smsctl profile set).",
+        ),
+    ] = False,
     json: JsonFlag = False,
 ) -> None:
     """Add a profile. The token comes from a hidden prompt, --token-stdin or --token-env.
@@ -266,15 +304,18 @@ def add_command(
     --credential-env or a prompt.
     """
     with handled_errors():
+        from sms_cli.errors import InputError
         from sms_cli.render.profile import (
             profile_json,
         )
         from sms_cli.services import profiles as service
         from sms_cli.storage.profiles import (
             validate_base_url,
+            validate_currency,
             validate_name,
             validate_price,
             validate_region,
+            validate_token_store,
             with_added,
         )
 
@@ -284,6 +325,14 @@ def add_command(
         checked_url = validate_base_url(base_url) if base_url is not None else None
         checked_region = validate_region(region) if region is not None else None
         price = validate_price(price_per_segment) if price_per_segment is not None else None
+        checked_currency = validate_currency(currency) if currency is not None else None
+        if token_store is not None:
+            validate_token_store(token_store)
+            if token_env is not None and token_store == "keyring":
+                raise InputError(
+                    "--token-store keyring keeps a token, not the name of a variable",
+                    hint="give the token with --token-stdin or at the prompt, or drop --token-env",
+                )
         if token_env is not None:
             from sms_cli.storage.profiles import validate_env_name
 
@@ -307,22 +356,55 @@ def add_command(
             region=checked_region,
             store_text=not no_store_text,
             price_per_segment=price,
+            currency=checked_currency,
         )
         provider = info.name
+        written: list[str] = []
 
-        def change(current: ProfileFile) -> tuple[ProfileFile, ProfileFile]:
-            updated = with_added(current, profile, make_default=default, force=force)
-            return updated, updated
+        def change(current: ProfileFile) -> tuple[ProfileFile, tuple[ProfileFile, Profile]]:
+            replaced = current.profiles.get(name)
+            final = service.placed(profile, profile, token_store, written)
+            updated = with_added(current, final, make_default=default, force=force)
+            return updated, (updated, replaced or final)
 
         store = service.store()
-        updated = store.update(change)
+        try:
+            updated, replaced = store.update(change)
+        except BaseException:
+            service.forget_written(written)
+            raise
+        final = updated.profiles[name]
+        service.forget_keyring_entry(replaced, keep=final)
         is_default = updated.default == name
         if json:
-            output.print_json(profile_json(profile, is_default=is_default))
+            output.print_json(profile_json(final, is_default=is_default))
+        if replaced is not final:
+            _say_replaced(replaced, final)
         output.info(
             f"added profile {name!r} ({provider}{', default' if is_default else ''}) "
-            f"to {store.path}"
+            f"to {store.path}" + (", token in the OS keyring" if final.in_keyring else "")
         )
+
+
+def _say_replaced(old: Profile, new: Profile) -> None:
+    """`add --force` over a profile: name every setting that changes (a sandbox base URL
+    replaced by the provider's real one above all), on stderr."""
+    from sms_cli.render.profile import change_text
+    from sms_cli.services.profiles import changes
+
+    found = [c for c in changes(old, new) if c.secret is None]
+    if found:
+        listed = "; ".join(change_text(c) for c in found)
+        output.warning(
+            f"replacing profile {old.name!r} changes: {listed} "
+            f"(to change one setting: smsctl profile set {_quoted(old.name)} ...)"
+        )
+
+
+def _quoted(name: str) -> str:
+    import shlex
+
+    return shlex.quote(name)
 
 
 @profile_app.command("list")
@@ -450,6 +532,216 @@ def path_command(json: JsonFlag = False) -> None:
 
 
 # -- profile set / profile edit (issue 15, profiles engineer) ---------------------------------
+
+
+def _complete_unset(incomplete: str) -> list[str]:
+    from sms_cli.services.profiles import OPTIONAL
+
+    names = [key.replace("_", "-") for key in OPTIONAL]
+    return [name for name in names if name.startswith(incomplete)]
+
+
+_SETTABLE = (
+    "--sender, --region, --base-url, --price-per-segment, --currency, --store-text or "
+    "--no-store-text, --unset SETTING, --token-stdin, --token-env VAR, --token-store, "
+    "--credential NAME=VALUE, --credential-stdin NAME, --credential-env NAME=VAR"
+)
+
+
+@profile_app.command("set")
+def set_command(
+    name: ProfileName,
+    sender: Annotated[
+        str | None,
+        typer.Option("--sender", help="Default sender name or number.", show_default=False),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region",
+            metavar="CODE",
+            help="Country for numbers written without a country code, e.g. SE or DE.",
+            show_default=False,
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            metavar="URL",
+            help="API base URL (the sandbox, a proxy, a regional endpoint); --unset base-url "
+            "goes back to the provider's public endpoint.",
+            show_default=False,
+        ),
+    ] = None,
+    price_per_segment: Annotated[
+        float | None,
+        typer.Option(
+            "--price-per-segment",
+            metavar="PRICE",
+            min=0,
+            help="Your price for one SMS segment, for cost estimates.",
+            show_default=False,
+        ),
+    ] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency",
+            metavar="CODE",
+            help="The currency of the price, e.g. EUR or SEK (ISO 4217).",
+            show_default=False,
+        ),
+    ] = None,
+    store_text: Annotated[
+        bool | None,
+        typer.Option(
+            "--store-text/--no-store-text",
+            help="Keep message texts in the local history, or only a hash of each.",
+            show_default=False,
+        ),
+    ] = None,
+    unset: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--unset",
+            metavar="SETTING",
+            help="Clear an optional setting: sender, region, base-url, price-per-segment or "
+            "currency; repeat for more.",
+            autocompletion=_complete_unset,
+            show_default=False,
+        ),
+    ] = None,
+    token_stdin: Annotated[
+        bool,
+        typer.Option("--token-stdin", help="Replace the token with one read from standard input."),
+    ] = False,
+    token_env: Annotated[
+        str | None,
+        typer.Option(
+            "--token-env",
+            metavar="VAR",
+            help="Read the token from this environment variable when used (the stored one is "
+            "dropped).",
+            show_default=False,
+        ),
+    ] = None,
+    token_store: TokenStoreOption = None,
+    credential: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--credential",
+            metavar="NAME=VALUE",
+            help="Replace a credential that is not secret, such as an account id; repeat for more.",
+            show_default=False,
+        ),
+    ] = None,
+    credential_stdin: Annotated[
+        str | None,
+        typer.Option(
+            "--credential-stdin",
+            metavar="NAME",
+            help="Replace the credential NAME with one read from standard input.",
+            show_default=False,
+        ),
+    ] = None,
+    credential_env: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--credential-env",
+            metavar="NAME=VAR",
+            help="Read the credential NAME from this environment variable when used; repeat "
+            "for more.",
+            show_default=False,
+        ),
+    ] = None,
+    json: JsonFlag = False,
+) -> None:
+    """Change some settings of a profile; what is not given stays as it is.
+
+    Values are checked as `profile add` checks them. A token is never taken from an argument:
+    --token-stdin or --token-env replace only the token. --unset clears an optional setting.
+    """
+    with handled_errors():
+        from sms_cli.errors import InputError
+        from sms_cli.render.profile import emit_changes
+        from sms_cli.services import profiles as service
+        from sms_cli.storage.profiles import (
+            validate_base_url,
+            validate_currency,
+            validate_env_name,
+            validate_price,
+            validate_region,
+            validate_token_store,
+            with_credentials,
+        )
+
+        credentials_given = bool(
+            token_stdin or token_env or credential or credential_stdin or credential_env
+        )
+        given = [sender, region, base_url, price_per_segment, currency, store_text, token_store]
+        if all(v is None for v in given) and not unset and not credentials_given:
+            raise InputError(
+                f"nothing to change in profile {name!r}", hint=f"give one or more of {_SETTABLE}"
+            )
+        profile = service.load().get(name)  # exit 4 for an unknown or broken profile
+        values: dict[str, object] = {}
+        cleared: list[str] = []
+        for key in unset or []:
+            setting = key.strip().lower().replace("-", "_")
+            if setting not in service.OPTIONAL:
+                raise InputError(
+                    f"--unset {key!r}: not a setting that can be cleared",
+                    hint="one of sender, region, base-url, price-per-segment, currency; the "
+                    "token is replaced with --token-stdin or --token-env",
+                )
+            cleared.append(setting)
+        if sender is not None:
+            values["sender"] = service.validate_sender(service.provider(profile.provider), sender)
+        if base_url is not None:
+            values["base_url"] = validate_base_url(base_url)
+        if region is not None:
+            values["region"] = validate_region(region)
+        if price_per_segment is not None:
+            values["price_per_segment"] = validate_price(price_per_segment)
+        if currency is not None:
+            values["currency"] = validate_currency(currency)
+        if store_text is not None:
+            values["store_text"] = store_text
+        for key in cleared:
+            if key in values:
+                raise InputError(
+                    f"--unset {key.replace('_', '-')} and a new value for it are both given"
+                )
+        values.update(dict.fromkeys(cleared))
+        if token_store is not None:
+            validate_token_store(token_store)
+        if token_env is not None:
+            validate_env_name(token_env)
+        stored: dict[str, str] = {}
+        from_env: dict[str, str] = {}
+        if credentials_given:
+            stored, from_env = _read_credentials(
+                name,
+                service.provider(profile.provider),
+                token_stdin=token_stdin,
+                token_env=token_env,
+                given=credential or [],
+                given_stdin=credential_stdin,
+                given_env=credential_env or [],
+                ask_missing=False,
+            )
+
+        def edit(current: Profile) -> Profile:
+            from dataclasses import replace
+
+            changed = replace(current, **values)  # type: ignore[arg-type]
+            if stored or from_env:
+                changed = with_credentials(changed, stored=stored, from_env=from_env)
+            return changed
+
+        old, new = service.change_profile(name, edit, token_store=token_store)
+        emit_changes(name, service.changes(old, new), json=json)
 
 
 # -- profile check (issue 15, checks engineer) -------------------------------------------------

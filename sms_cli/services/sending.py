@@ -290,7 +290,9 @@ def check_binary_text(text: str) -> None:
         )
 
 
-def _recipients(args: SendArgs, provider: ProviderInfo, region: str | None) -> list[str]:
+def _recipients(
+    args: SendArgs, provider: ProviderInfo, region: str | None, region_hint: str | None = None
+) -> list[str]:
     """E.164 numbers, and `group:NAME` / `contact:NAME` address-book entries kept by name, in
     the order given, duplicates dropped."""
     from sms_cli.core.numbers import check, split_recipients
@@ -299,7 +301,8 @@ def _recipients(args: SendArgs, provider: ProviderInfo, region: str | None) -> l
     given = split_recipients(args.to)
     numbers = [raw for raw in given if address_book_name(raw) is None]
     if numbers or len(numbers) == len(given):
-        normalise_all(numbers, region)  # every bad number named at once, or "no recipients"
+        # every bad number named at once, or "no recipients"
+        normalise_all(numbers, region, region_hint=region_hint)
     found: dict[str, None] = {}
     for raw in given:
         name = address_book_name(raw)
@@ -369,7 +372,9 @@ def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
     profiles = profile_service.load()
     resolved = resolve(profiles, args.profile, require_token=not dry_run)
     provider = registry.get(resolved.provider)
-    recipients = _recipients(args, provider, resolved.profile.region)
+    recipients = _recipients(
+        args, provider, resolved.profile.region, profile_service.region_hint(resolved.profile)
+    )
     sender = args.sender if args.sender is not None else resolved.profile.sender
     if sender is not None:
         validate_sender(provider, sender)
