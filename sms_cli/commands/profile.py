@@ -496,12 +496,17 @@ def use_command(name: ProfileName) -> None:
 def remove_command(name: ProfileName) -> None:
     """Remove a profile and its stored token."""
     with handled_errors():
-        from sms_cli.services.profiles import store
+        from sms_cli.services.profiles import forget_keyring_entry, store
         from sms_cli.storage.profiles import without
 
-        was_default = store().update(
-            lambda current: (without(current, name), current.default == name)
+        was_default, removed = store().update(
+            lambda current: (
+                without(current, name),
+                (current.default == name, current.profiles.get(name)),
+            )
         )
+        if removed is not None:
+            forget_keyring_entry(removed)  # its token in the OS keyring, if it kept one there
         output.info(f"removed profile {name!r}")
         if was_default:
             output.info("there is no default profile now; choose one with: smsctl profile use")
@@ -741,7 +746,7 @@ def set_command(
             return changed
 
         old, new = service.change_profile(name, edit, token_store=token_store)
-        emit_changes(name, service.changes(old, new), json=json)
+        emit_changes(name, service.changes(old, new, given={*stored, *from_env}), json=json)
 
 
 # -- profile check (issue 15, checks engineer) -------------------------------------------------

@@ -9,7 +9,7 @@ commands can import this module for `--help` and `split` without the TOML librar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -175,9 +175,10 @@ def _shown(profile: Profile, key: str) -> str:
     return str(value)
 
 
-def changes(old: Profile, new: Profile) -> list[Change]:
+def changes(old: Profile, new: Profile, given: Collection[str] | None = None) -> list[Change]:
     """What differs between two versions of a profile, in a fixed order; secrets only by what
-    happened to them."""
+    happened to them. `given`: the credentials given anew (a secret not among them that changed
+    place was moved, not replaced; None: compare the values)."""
     found = [
         Change("provider", "provider", old.provider, new.provider, None, old.provider,
                new.provider)
@@ -198,10 +199,14 @@ def changes(old: Profile, new: Profile) -> list[Change]:
             continue
         label = credential.spoken
         if credential.secret:
-            if old_value != new_value and new_value is not None:
+            if given is not None and name not in given and new_value is not None:
+                what = "moved"
+            elif old_value != new_value and new_value is not None:
                 what = "replaced" if old_value is not None else "added"
             elif new_value is None and after == "not set":
                 what = "removed"
+            elif given is not None and name in given:
+                what = "replaced"  # by a variable to read it from
             else:
                 what = "moved"
             found.append(Change(name, label, before, after, what, before, after))

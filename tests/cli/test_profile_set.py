@@ -94,7 +94,7 @@ def test_set_replaces_only_the_token(smsctl: Invoke, tmp_path: Path) -> None:
     assert table(tmp_path) == {**before, "token": NEW_CANARY}
     result = no_leak(smsctl(["profile", "set", "work", "--token-env", "WORK_TOKEN", "--json"]))
     assert json.loads(result.stdout)["changed"] == {
-        "token": {"change": "moved", "old": "file", "new": "$WORK_TOKEN"}
+        "token": {"change": "replaced", "old": "file", "new": "$WORK_TOKEN"}
     }
     saved = table(tmp_path)
     assert saved["token_env"] == "WORK_TOKEN" and "token" not in saved
