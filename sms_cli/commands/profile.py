@@ -11,6 +11,8 @@ from sms_cli.commands._runtime import JsonFlag, complete_profile_name, handled_e
 from sms_cli.render import output
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sms_cli.providers.info import ProviderInfo
     from sms_cli.storage.profiles import Profile, ProfileFile
 
@@ -747,6 +749,110 @@ def set_command(
 
         old, new = service.change_profile(name, edit, token_store=token_store)
         emit_changes(name, service.changes(old, new, given={*stored, *from_env}), json=json)
+
+
+@profile_app.command("edit")
+def edit_command(name: ProfileName, json: JsonFlag = False) -> None:
+    """Edit a profile in $VISUAL or $EDITOR (else vi); it is checked before it is saved.
+
+    The file holds the profile's settings as TOML; secrets are not written in it ("<unchanged>"
+    keeps each). An edit that does not pass the checks is shown with its line; on a terminal
+    you can edit again, else nothing is saved (exit 2).
+    """
+    with handled_errors():
+        from sms_cli.errors import InputError
+        from sms_cli.render.profile import emit_changes
+        from sms_cli.services import profiles as service
+        from sms_cli.storage.profiles import private_draft
+
+        profiles = service.load()
+        old = profiles.get(name)  # exit 4 for an unknown or broken profile
+        profiles.require_sound()
+        text = service.draft_text(old)
+        with private_draft(text, name) as path:
+            while True:
+                _run_editor(path)
+                try:
+                    edited = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    edited = None
+                if edited == text:
+                    emit_changes(name, [], json=json)
+                    return
+                where = f"profile {name!r} as edited"
+                try:
+                    new, given = _checked_draft(old, path, where, edited or "")
+                    break
+                except InputError as exc:
+                    if not _on_terminal():
+                        raise InputError(
+                            f"{exc.message}; profile {name!r} is unchanged", hint=exc.hint
+                        ) from None
+                    output.error(exc.message, exc.hint)
+                    if not _ask("Edit again? [Y/n] "):
+                        raise InputError(f"profile {name!r} is unchanged") from None
+        found = service.changes(old, new, given=given)
+        if found:
+            service.change_profile(name, lambda _current: new, expected=old)
+        emit_changes(name, found, json=json)
+
+
+def _checked_draft(old: Profile, path: Path, where: str, text: str) -> tuple[Profile, set[str]]:
+    """The edited profile, checked; an error names the line it is about."""
+    from sms_cli.errors import InputError
+    from sms_cli.services.profiles import from_draft
+    from sms_cli.storage.profiles import key_line, parse_draft
+
+    table = parse_draft(path, where)
+    try:
+        return from_draft(old, table)
+    except InputError as exc:
+        line = key_line(text, exc.message)
+        at = f", line {line}" if line is not None else ""
+        raise InputError(f"{where}{at}: {exc.message}", hint=exc.hint) from None
+
+
+def _run_editor(path: Path) -> None:
+    """$VISUAL, else $EDITOR, else vi, on the file: a command with arguments (`code -w`) is
+    split as a shell would; it must exit 0."""
+    import os
+    import shlex
+    import subprocess
+
+    from sms_cli.errors import ConfigError, InputError
+
+    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise ConfigError(
+            f"the editor command cannot be read ({exc})", hint="set VISUAL or EDITOR"
+        ) from None
+    argv = argv or ["vi"]
+    try:
+        finished = subprocess.run([*argv, str(path)], check=False)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot start the editor {argv[0]!r}: {exc.strerror or exc}",
+            hint="set VISUAL or EDITOR to an editor command, e.g. EDITOR=nano or 'code -w'",
+        ) from None
+    if finished.returncode != 0:
+        raise InputError(
+            f"the editor exited with status {finished.returncode}; nothing was saved",
+        )
+
+
+def _on_terminal() -> bool:
+    return output.is_terminal(sys.stdin) and output.is_terminal(output.stderr())
+
+
+def _ask(question: str) -> bool:
+    """A yes/no question on the terminal; yes unless answered no (end of input is no)."""
+    err = output.stderr()
+    err.write(question)
+    err.flush()
+    answer = sys.stdin.readline()
+    return bool(answer) and answer.strip().lower() in ("", "y", "yes")
 
 
 # -- profile check (issue 15, checks engineer) -------------------------------------------------

@@ -405,3 +405,75 @@ def _guessed_region(profile: Profile) -> tuple[str | None, str]:
                 return territory, f"the locale (${variable})"
             break  # the first one set is the one in force
     return None, ""
+
+
+# ---------------------------------------------------------------------------------------------
+# `profile edit`: the profile as a TOML table in a file, secrets left out
+
+UNCHANGED = "<unchanged>"
+_NOT_EDITED = ("token_store", "keyring_id")
+
+
+def draft_text(profile: Profile) -> str:
+    """The profile's table as the editor shows it: every stored secret as "<unchanged>"."""
+    import shlex
+
+    import tomli_w
+
+    table: dict[str, Any] = dict(profile.to_toml())
+    secret = {c.name for c in profile.credential_facts if c.secret} | {"signing_key"}
+    for key in secret & set(table):
+        table[key] = UNCHANGED
+    for key in _NOT_EDITED:
+        table.pop(key, None)
+    name = shlex.quote(profile.name)
+    lines = [
+        f"# smsctl profile edit {name}: save and quit to apply it; quit without saving to "
+        "keep it as it is.",
+        "# It is checked as smsctl checks its profiles file; the provider cannot be changed here.",
+        f'# Secrets are not written here: "{UNCHANGED}" keeps the stored value; delete the line '
+        "to remove it.",
+    ]
+    if profile.in_keyring:
+        lines.append(
+            "# The token is in the OS keyring; replace it with: "
+            f"smsctl profile set {name} --token-stdin"
+        )
+    lines.append(
+        "# Settings: sender, base_url, region, price_per_segment, currency, store_text"
+        + ", ".join(["", *(c.name for c in profile.credential_facts)])
+    )
+    return "\n".join(lines) + "\n\n" + tomli_w.dumps(table)
+
+
+def from_draft(old: Profile, table: dict[str, Any]) -> tuple[Profile, set[str]]:
+    """The profile the edited table describes, checked as loading checks it (InputError, exit 2,
+    naming the key), and the secrets given a new value."""
+    from sms_cli.storage.profiles import profile_from_table
+
+    for key in _NOT_EDITED:
+        if key in table:
+            raise InputError(
+                f"{key!r} is not edited here",
+                hint="move the token with: smsctl profile set NAME --token-store file|keyring",
+            )
+    if table.get("provider") != old.provider:
+        raise InputError(
+            f"the provider of profile {old.name!r} cannot be changed (it is {old.provider!r})",
+            hint="add a new profile for another provider: smsctl profile add NAME --provider ...",
+        )
+    given: set[str] = set()
+    secret = {c.name for c in old.credential_facts if c.secret}
+    for key in secret | {"signing_key"}:
+        value = table.get(key)
+        if value == UNCHANGED:
+            kept = old.signing_key if key == "signing_key" else old.stored(key)
+            if kept is None:
+                raise InputError(f"{key!r} = {UNCHANGED!r}, but the profile has no {key} stored")
+            table[key] = kept
+        elif value is not None:
+            given.add(key)
+    if old.in_keyring:
+        table["token_store"] = old.token_store
+        table["keyring_id"] = old.keyring_id
+    return profile_from_table(old.name, table, CATALOG), given

@@ -1049,3 +1049,54 @@ def checked(profile: Profile, catalog: ProviderCatalog) -> Profile:
 def profile_from_table(name: str, table: object, catalog: ProviderCatalog) -> Profile:
     """One profile's table (`profile edit`'s file), checked as loading checks it."""
     return _profile_from_table(name, table, catalog)
+
+
+@contextmanager
+def private_draft(text: str, name: str) -> Iterator[Path]:
+    """A file for an editor (`profile edit`): created 0600 in the config directory (0700), so
+    that no other user can read it, and removed whichever way the caller leaves."""
+    directory = config_dir()
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(prefix=f".edit-{name}-", suffix=".toml", dir=directory)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create a file to edit in {directory}: {exc.strerror or exc}"
+        ) from None
+    path = Path(temp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        yield path
+    finally:
+        with suppress(FileNotFoundError):
+            path.unlink()
+
+
+def parse_draft(path: Path, label: str | None = None) -> dict[str, Any]:
+    """The edited file as TOML; InputError naming the file (or `label`) and the line."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        found = _TOML_POSITION.search(message)
+        reason = _TOML_POSITION.sub("", message)
+        where = f"line {found.group(1)}" if found and found.group(1) else "the end"
+        raise InputError(f"{label or path}, {where}: not valid TOML ({reason})") from None
+
+
+def key_line(text: str, message: str) -> int | None:
+    """The line of `text` (a TOML table) that sets the key a check's message starts with
+    (`'region': ...`), to point the user at it."""
+    found = re.match(r"'([A-Za-z0-9_-]+)'", message)
+    if found is None:
+        return None
+    pattern = re.compile(rf"\s*\"?{re.escape(found.group(1))}\"?\s*=")
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return number
+    return None
