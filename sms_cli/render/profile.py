@@ -213,6 +213,10 @@ def change_text(change: Change) -> str:
     """One change as a user reads it: old -> new, a secret only by what became of it."""
     if change.secret is None:
         return f"{change.label} {change.shown_old} -> {change.shown_new}"
+    if change.secret == "added" and change.shown_new not in ("file", ""):
+        return f"{change.label} added ({change.shown_new})"
+    if change.secret in ("added", "removed"):
+        return f"{change.label} {change.secret}"
     if change.shown_old != change.shown_new:
         return f"{change.label} {change.secret} ({change.shown_old} -> {change.shown_new})"
     return f"{change.label} {change.secret}"

@@ -922,10 +922,11 @@ def _missing(profile: Profile, credential: CredentialFacts, first: bool) -> Conf
             f"profile {name} reads its {what} from ${variable}, which is not set",
             hint=f"export {variable}=...{also}",
         )
+    command = f"smsctl profile set {_shell_word(profile.name)}"
     if first and credential.name == "token":
         return ConfigError(
             f"profile {name} has no token",
-            hint=f"set {override}, or add the profile again with a token",
+            hint=f"set {override}, or store one: {command} --token-stdin",
         )
     how = (
         f"--credential-stdin {credential.name}"
@@ -935,8 +936,15 @@ def _missing(profile: Profile, credential: CredentialFacts, first: bool) -> Conf
     also = f"set {override}, or " if override else ""
     return ConfigError(
         f"profile {name} has no {what} ({credential.name})",
-        hint=f"{also}add the profile again with {how}",
+        hint=f"{also}store it: {command} {how}",
     )
+
+
+def _shell_word(name: str) -> str:
+    """A profile name as one shell word (names are [A-Za-z0-9_.-], a hand-written one may not)."""
+    import shlex
+
+    return shlex.quote(name) if name.isprintable() else ansi_c_quoted(name)
 
 
 def _checked_env_value(value: str, variable: str, credential: CredentialFacts) -> str:

@@ -39,6 +39,11 @@ if edit is not None:
     old, new = edit
     text = text.replace(old, new) if old else text + new
     open(path, "w", encoding="utf-8").write(text)
+meanwhile = os.environ.get("FAKE_MEANWHILE")  # [file, old, new]: another writer's change
+if meanwhile:
+    other, old, new = json.loads(meanwhile)
+    changed = open(other, encoding="utf-8").read().replace(old, new)
+    open(other, "w", encoding="utf-8").write(changed)
 sys.exit(int(os.environ.get("FAKE_EXIT", "0")))
 """
 
@@ -196,7 +201,7 @@ def test_a_token_typed_in_replaces_it_and_a_deleted_line_removes_it(
     assert "typed-in-token-1234" not in result.stdout + result.stderr
     edits(monkeypatch, None, ('token = "<unchanged>"', ""))
     result = no_leak(smsctl(["profile", "edit", "work"]))
-    assert result.stdout == "profile 'work': token removed (file -> not set)\n"
+    assert result.stdout == "profile 'work': token removed\n"
 
 
 def test_a_keyring_profile_is_edited_without_its_token(
@@ -248,4 +253,20 @@ def test_on_a_terminal_a_failed_check_offers_to_edit_again(
     assert b"region (not set) -> DE" in transcript
     assert len(runs(editor)) == 2
     assert 'region = "QQ"' in str(runs(editor)[1]["text"])  # the user's text, to fix
+    assert leftovers(tmp_path) == []
+
+
+def test_a_profile_changed_while_it_was_edited_is_not_overwritten(
+    smsctl: Invoke, tmp_path: Path, editor: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_work(smsctl)
+    path = config(tmp_path) / "profiles.toml"
+    edits(monkeypatch, ('sender = "Acme"', 'sender = "Shop"'))
+    monkeypatch.setenv(
+        "FAKE_MEANWHILE", json.dumps([str(path), 'sender = "Acme"', 'sender = "Other"'])
+    )
+    result = no_leak(smsctl(["profile", "edit", "work"]))
+    assert result.exit_code == 4
+    assert "was changed by another smsctl while it was being edited" in result.stderr
+    assert 'sender = "Other"' in path.read_text()
     assert leftovers(tmp_path) == []

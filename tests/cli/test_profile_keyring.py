@@ -194,3 +194,29 @@ def test_no_test_reaches_the_real_keyring() -> None:
     from keyring.backends import fail
 
     assert isinstance(keyring.get_keyring(), fail.Keyring)
+
+
+def test_token_env_on_a_keyring_profile_drops_the_entry(
+    smsctl: Invoke, tmp_path: Path, file_keyring: Path
+) -> None:
+    add_in_keyring(smsctl)
+    result = no_leak(smsctl(["profile", "set", "work", "--token-env", "WORK_TOKEN"]))
+    assert result.stdout == "profile 'work': token replaced (keyring -> $WORK_TOKEN)\n"
+    table = profile_table(tmp_path)
+    assert table.get("token_store") is None and table["token_env"] == "WORK_TOKEN"
+    assert FileKeyring.entries(file_keyring) == {}
+
+
+def test_show_of_a_keyring_profile_without_a_keyring_says_why(
+    smsctl: Invoke, tmp_path: Path, file_keyring: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_in_keyring(smsctl)
+    from tests.conftest import NO_KEYRING, _reload_keyring_backend
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", NO_KEYRING)
+    _reload_keyring_backend()
+    shown = no_leak(smsctl(["profile", "show", "work", "--json"]))
+    assert shown.exit_code == 0
+    doc = json.loads(shown.stdout)
+    assert doc["token_set"] is False
+    assert doc["sources"]["token"].startswith("keyring (no OS keyring is available")

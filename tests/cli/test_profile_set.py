@@ -217,3 +217,16 @@ def test_bulk_preflight_names_the_profile_set_command(
     result = no_leak(smsctl(["bulk", "start", str(csv), "-m", "hi {name}", "--dry-run"]))
     assert "1 row (line 2) has a number without a country code" in result.stderr
     assert "hint: give the profile a region: smsctl profile set work --region XX" in result.stderr
+
+
+def test_a_profile_without_a_token_names_the_profile_set_command(
+    smsctl: Invoke, tmp_path: Path
+) -> None:
+    path = tmp_path / "config" / "profiles.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(f'version = 1\ndefault = "work"\n[profiles.work]\nprovider = "{ANY}"\n')
+    result = no_leak(smsctl(["send", "--to", "+46701234567", "hi"]))
+    assert result.exit_code == 4
+    assert "store one: smsctl profile set work --token-stdin" in result.stderr
+    fixed = no_leak(smsctl(["profile", "set", "work", "--token-stdin"], input=CANARY))
+    assert fixed.stdout == "profile 'work': token added\n"
