@@ -179,18 +179,16 @@ def changes(old: Profile, new: Profile, given: Collection[str] | None = None) ->
     """What differs between two versions of a profile, in a fixed order; secrets only by what
     happened to them. `given`: the credentials given anew (a secret not among them that changed
     place was moved, not replaced; None: compare the values)."""
-    found = [
-        Change("provider", "provider", old.provider, new.provider, None, old.provider,
-               new.provider)
-        for _ in [1]
-        if old.provider != new.provider
-    ]  # fmt: skip
-    found += [
-        Change(key, label, getattr(old, key), getattr(new, key), None, _shown(old, key),
-               _shown(new, key))
-        for key, label in SETTINGS.items()
-        if getattr(old, key) != getattr(new, key)
-    ]  # fmt: skip
+    found: list[Change] = []
+    if old.provider != new.provider:  # `profile add --force` with another provider
+        found.append(Change("provider", "provider", old.provider, new.provider, None,
+                            old.provider, new.provider))  # fmt: skip
+    for key, label in SETTINGS.items():
+        before, after = getattr(old, key), getattr(new, key)
+        if before != after:
+            found.append(
+                Change(key, label, before, after, None, _shown(old, key), _shown(new, key))
+            )
     for credential in new.credential_facts:
         name = credential.name
         before, after = _place(old, credential.name), _place(new, credential.name)

@@ -901,7 +901,16 @@ def _credential(
         from sms_cli.storage import keyring_store
 
         try:
-            return keyring_store.read_token(profile.keyring_id, profile.name), "keyring"
+            token = keyring_store.read_token(profile.keyring_id, profile.name)
+            try:
+                return validate_secret(token, credential.spoken), "keyring"
+            except InputError as exc:  # another program wrote the entry
+                raise ConfigError(
+                    f"profile {shown(profile.name)}: the {credential.spoken} in the OS keyring "
+                    f"is not usable: {exc.message}",
+                    hint=f"store it again: smsctl profile set {_shell_word(profile.name)} "
+                    "--token-stdin",
+                ) from None
         except ConfigError as exc:
             if required:
                 raise

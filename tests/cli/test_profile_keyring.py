@@ -220,3 +220,15 @@ def test_show_of_a_keyring_profile_without_a_keyring_says_why(
     doc = json.loads(shown.stdout)
     assert doc["token_set"] is False
     assert doc["sources"]["token"].startswith("keyring (no OS keyring is available")
+
+
+def test_a_token_in_the_keyring_is_held_to_the_file_token_rule(
+    smsctl: Invoke, tmp_path: Path, file_keyring: Path
+) -> None:
+    add_in_keyring(smsctl)
+    entry = profile_table(tmp_path)["keyring_id"]
+    file_keyring.write_text(json.dumps({f"smsctl\x00{entry}": CANARY + "\r\nX-Evil: 1"}))
+    result = no_leak(smsctl(["send", "--to", "+46701234567", "hi"]))
+    assert result.exit_code == 4, result.stderr
+    assert "the token in the OS keyring is not usable" in result.stderr
+    assert "smsctl profile set work --token-stdin" in result.stderr
