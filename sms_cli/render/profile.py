@@ -171,7 +171,7 @@ def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, revea
     rows = [
         ("Profile", profile.name + (" (default)" if is_default else ""), sources["profile"]),
         ("Provider", profile.provider, sources["provider"]),
-        (_main_label(profile), token, sources["token"]),
+        (_main_label(profile), token, _token_source(sources["token"])),
         *_other_credential_rows(resolved, reveal),
         ("Sender", profile.sender or "-", sources["sender"]),
         ("Base URL", profile.effective_base_url, sources["base_url"]),
@@ -180,6 +180,11 @@ def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, revea
     if profile.signing_key:
         rows.append(("Signing key", mask(profile.signing_key), "profile"))
     table(("Setting", "Value", "From"), rows, title=None)
+
+
+def _token_source(source: str) -> str:
+    """Where the token lives, as the table says it: the profiles file, a variable, the keyring."""
+    return {"profile": "profiles file", "keyring": "OS keyring"}.get(source, source)
 
 
 def emit_list(profiles: ProfileFile, *, json: bool) -> None:

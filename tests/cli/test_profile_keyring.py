@@ -70,7 +70,10 @@ def test_add_keeps_the_token_in_the_keyring_only(
         True,
     )
     human = no_leak(smsctl(["profile", "show", "work"])).stdout
-    assert "keyring" in human
+    assert "OS keyring" in human.splitlines()[3]  # the token's row: where it lives
+    assert no_leak(smsctl(["profile", "set", "work", "--token-store", "file"])).exit_code == 0
+    assert "profiles file" in no_leak(smsctl(["profile", "show", "work"])).stdout.splitlines()[3]
+    assert no_leak(smsctl(["profile", "set", "work", "--token-store", "keyring"])).exit_code == 0
     assert "(OS keyring)" in no_leak(smsctl(["profile", "list"])).stdout
     # the token read from the keyring is what commands use, and a secret like a file token
     revealed = json.loads(smsctl(["profile", "show", "work", "--reveal", "--json"]).stdout)
