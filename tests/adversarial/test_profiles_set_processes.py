@@ -129,3 +129,30 @@ def test_keyring_tokens_written_by_two_processes_are_both_kept(
     work = document["profiles"]["work"]
     assert FileKeyring.entries(file_keyring) == {work["keyring_id"]: TOKEN_C}
     assert document["profiles"]["other"]["token"] == TOKEN_B
+
+
+def test_ctrl_c_in_the_editor_saves_nothing_and_leaves_no_file(tmp_path: Path) -> None:
+    """The terminal's Ctrl-C reaches smsctl while the editor runs (here the editor sends it):
+    exit 130, the profile as it was, the edited copy removed."""
+    add_work()
+    config = tmp_path / "config"
+    before = (config / "profiles.toml").read_bytes()
+    editor = tmp_path / "interrupting_editor.py"
+    editor.write_text(
+        "import os, signal, sys\n"
+        "open(sys.argv[1], 'a').write('region = \"SE\"\\n')\n"
+        "os.kill(os.getppid(), signal.SIGINT)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sms_cli", "profile", "edit", "work"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "VISUAL": f"{sys.executable} {editor}"},
+    )
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert (config / "profiles.toml").read_bytes() == before
+    assert [p.name for p in config.iterdir() if p.name.startswith(".edit-")] == []
