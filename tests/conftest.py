@@ -98,6 +98,33 @@ def retry_clock() -> Iterator[FakeClock]:
         set_retry_policy(previous)
 
 
+NO_KEYRING = "keyring.backends.fail.Keyring"
+FILE_KEYRING = "sms_cli.testing.file_keyring.FileKeyring"
+
+
+def _reload_keyring_backend() -> None:
+    """`keyring` picks its backend once per process: pick again from PYTHON_KEYRING_BACKEND,
+    if this process has loaded it (it is loaded lazily, by the first token kept there)."""
+    import sys
+
+    core = sys.modules.get("keyring.core")
+    if core is not None:
+        core.init_backend()
+
+
+@pytest.fixture
+def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A keyring in a file under tmp_path (sms_cli/testing/file_keyring.py), for this process
+    and the smsctl processes the test starts; the path to read it back with FileKeyring.entries."""
+    path = tmp_path / "keyring.json"
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", FILE_KEYRING)
+    monkeypatch.setenv("SMSCTL_TEST_KEYRING", str(path))
+    _reload_keyring_backend()
+    yield path
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", NO_KEYRING)
+    _reload_keyring_backend()
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
@@ -106,6 +133,11 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("SMSCTL_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("SMSCTL_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # No test ever reaches the user's OS keyring: the `keyring` library's "fail" backend (every
+    # call raises NoKeyringError) unless a test chooses the file backend (`file_keyring`), in
+    # this process and in every smsctl process a test starts.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", NO_KEYRING)
+    _reload_keyring_backend()
     # Emulators are on loopback: a proxy from the environment must not intercept them.
     for name in (
         "HTTP_PROXY",

@@ -21,6 +21,7 @@ FORBIDDEN_PREFIXES = (
     "phonenumbers",
     "uvicorn",
     "asyncio",
+    "keyring",
 )
 # The registry (sms_cli.providers.registry) is plain data; the clients are what must stay
 # unloaded, and the plugins' entry points unscanned (importlib.metadata itself is loaded by

@@ -11,8 +11,10 @@ from sms_cli.commands._runtime import JsonFlag, complete_profile_name, handled_e
 from sms_cli.render import output
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sms_cli.providers.info import ProviderInfo
-    from sms_cli.storage.profiles import ProfileFile
+    from sms_cli.storage.profiles import Profile, ProfileFile
 
 # The store, the renderers and their imports load inside each command, not here: every command
 # module is imported for `smsctl --help` and `smsctl split`, which must start fast.
@@ -32,6 +34,23 @@ def _complete_provider(incomplete: str) -> list[str]:
 
 ProfileName = Annotated[
     str, typer.Argument(help="Profile name.", autocompletion=complete_profile_name)
+]
+
+
+def _complete_token_store(incomplete: str) -> list[str]:
+    return [name for name in ("file", "keyring") if name.startswith(incomplete)]
+
+
+TokenStoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token-store",
+        metavar="file|keyring",
+        help="Where the token is kept: file (the profiles file, mode 0600; the default) or "
+        "keyring (the OS keyring; the file then records only that).",
+        autocompletion=_complete_token_store,
+        show_default=False,
+    ),
 ]
 
 
@@ -61,8 +80,10 @@ def _read_credentials(
     given: list[str],
     given_stdin: str | None,
     given_env: list[str],
+    ask_missing: bool = True,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Each credential the provider declares: the values to store and the variables to read.
+    `ask_missing=False` (`profile set`): only those given, none asked for.
 
     A secret never comes from a command-line argument (other users could read it in `ps`): from
     standard input, a variable, or a hidden prompt on a terminal.
@@ -107,6 +128,8 @@ def _read_credentials(
     for credential in info.credentials:
         key = credential.name
         if key in stored or key in from_env:
+            continue
+        if not ask_missing and key != given_stdin:
             continue
         what = credential.spoken
         if credential is main:
@@ -249,6 +272,15 @@ def add_command(
             show_default=False,
         ),
     ] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency",
+            metavar="CODE",
+            help="The currency of --price-per-segment, e.g. EUR or SEK (ISO 4217).",
+            show_default=False,
+        ),
+    ] = None,
     no_store_text: Annotated[
         bool,
         typer.Option(
@@ -256,7 +288,15 @@ def add_command(
             help="Keep only a hash of each message text in the local history.",
         ),
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace a profile of that name.")] = False,
+    token_store: TokenStoreOption = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace a profile of that name (it says what changes; to change one setting "
+            "use smsctl profile set).",
+        ),
+    ] = False,
     json: JsonFlag = False,
 ) -> None:
     """Add a profile. The token comes from a hidden prompt, --token-stdin or --token-env.
@@ -266,15 +306,18 @@ def add_command(
     --credential-env or a prompt.
     """
     with handled_errors():
+        from sms_cli.errors import InputError
         from sms_cli.render.profile import (
             profile_json,
         )
         from sms_cli.services import profiles as service
         from sms_cli.storage.profiles import (
             validate_base_url,
+            validate_currency,
             validate_name,
             validate_price,
             validate_region,
+            validate_token_store,
             with_added,
         )
 
@@ -284,6 +327,14 @@ def add_command(
         checked_url = validate_base_url(base_url) if base_url is not None else None
         checked_region = validate_region(region) if region is not None else None
         price = validate_price(price_per_segment) if price_per_segment is not None else None
+        checked_currency = validate_currency(currency) if currency is not None else None
+        if token_store is not None:
+            validate_token_store(token_store)
+            if token_env is not None and token_store == "keyring":
+                raise InputError(
+                    "--token-store keyring keeps a token, not the name of a variable",
+                    hint="give the token with --token-stdin or at the prompt, or drop --token-env",
+                )
         if token_env is not None:
             from sms_cli.storage.profiles import validate_env_name
 
@@ -307,22 +358,55 @@ def add_command(
             region=checked_region,
             store_text=not no_store_text,
             price_per_segment=price,
+            currency=checked_currency,
         )
         provider = info.name
+        written: list[str] = []
 
-        def change(current: ProfileFile) -> tuple[ProfileFile, ProfileFile]:
-            updated = with_added(current, profile, make_default=default, force=force)
-            return updated, updated
+        def change(current: ProfileFile) -> tuple[ProfileFile, tuple[ProfileFile, Profile]]:
+            replaced = current.profiles.get(name)
+            final = service.placed(profile, profile, token_store, written)
+            updated = with_added(current, final, make_default=default, force=force)
+            return updated, (updated, replaced or final)
 
         store = service.store()
-        updated = store.update(change)
+        try:
+            updated, replaced = store.update(change)
+        except BaseException:
+            service.forget_written(written)
+            raise
+        final = updated.profiles[name]
+        service.forget_keyring_entry(replaced, keep=final)
         is_default = updated.default == name
         if json:
-            output.print_json(profile_json(profile, is_default=is_default))
+            output.print_json(profile_json(final, is_default=is_default))
+        if replaced is not final:
+            _say_replaced(replaced, final)
         output.info(
             f"added profile {name!r} ({provider}{', default' if is_default else ''}) "
-            f"to {store.path}"
+            f"to {store.path}" + (", token in the OS keyring" if final.in_keyring else "")
         )
+
+
+def _say_replaced(old: Profile, new: Profile) -> None:
+    """`add --force` over a profile: name every setting that changes (a sandbox base URL
+    replaced by the provider's real one above all), on stderr."""
+    from sms_cli.render.profile import change_text
+    from sms_cli.services.profiles import changes
+
+    found = [c for c in changes(old, new) if c.secret is None]
+    if found:
+        listed = "; ".join(change_text(c) for c in found)
+        output.warning(
+            f"replacing profile {old.name!r} changes: {listed} "
+            f"(to change one setting: smsctl profile set {_quoted(old.name)} ...)"
+        )
+
+
+def _quoted(name: str) -> str:
+    import shlex
+
+    return shlex.quote(name)
 
 
 @profile_app.command("list")
@@ -414,12 +498,17 @@ def use_command(name: ProfileName) -> None:
 def remove_command(name: ProfileName) -> None:
     """Remove a profile and its stored token."""
     with handled_errors():
-        from sms_cli.services.profiles import store
+        from sms_cli.services.profiles import forget_keyring_entry, store
         from sms_cli.storage.profiles import without
 
-        was_default = store().update(
-            lambda current: (without(current, name), current.default == name)
+        was_default, removed = store().update(
+            lambda current: (
+                without(current, name),
+                (current.default == name, current.profiles.get(name)),
+            )
         )
+        if removed is not None:
+            forget_keyring_entry(removed)  # its token in the OS keyring, if it kept one there
         output.info(f"removed profile {name!r}")
         if was_default:
             output.info("there is no default profile now; choose one with: smsctl profile use")
@@ -450,6 +539,320 @@ def path_command(json: JsonFlag = False) -> None:
 
 
 # -- profile set / profile edit (issue 15, profiles engineer) ---------------------------------
+
+
+def _complete_unset(incomplete: str) -> list[str]:
+    from sms_cli.services.profiles import OPTIONAL
+
+    names = [key.replace("_", "-") for key in OPTIONAL]
+    return [name for name in names if name.startswith(incomplete)]
+
+
+_SETTABLE = (
+    "--sender, --region, --base-url, --price-per-segment, --currency, --store-text or "
+    "--no-store-text, --unset SETTING, --token-stdin, --token-env VAR, --token-store, "
+    "--credential NAME=VALUE, --credential-stdin NAME, --credential-env NAME=VAR"
+)
+
+
+@profile_app.command("set")
+def set_command(
+    name: ProfileName,
+    sender: Annotated[
+        str | None,
+        typer.Option("--sender", help="Default sender name or number.", show_default=False),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region",
+            metavar="CODE",
+            help="Country for numbers written without a country code, e.g. SE or DE.",
+            show_default=False,
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            metavar="URL",
+            help="API base URL (the sandbox, a proxy, a regional endpoint); --unset base-url "
+            "goes back to the provider's public endpoint.",
+            show_default=False,
+        ),
+    ] = None,
+    price_per_segment: Annotated[
+        float | None,
+        typer.Option(
+            "--price-per-segment",
+            metavar="PRICE",
+            min=0,
+            help="Your price for one SMS segment, for cost estimates.",
+            show_default=False,
+        ),
+    ] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency",
+            metavar="CODE",
+            help="The currency of the price, e.g. EUR or SEK (ISO 4217).",
+            show_default=False,
+        ),
+    ] = None,
+    store_text: Annotated[
+        bool | None,
+        typer.Option(
+            "--store-text/--no-store-text",
+            help="Keep message texts in the local history, or only a hash of each.",
+            show_default=False,
+        ),
+    ] = None,
+    unset: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--unset",
+            metavar="SETTING",
+            help="Clear an optional setting: sender, region, base-url, price-per-segment or "
+            "currency; repeat for more.",
+            autocompletion=_complete_unset,
+            show_default=False,
+        ),
+    ] = None,
+    token_stdin: Annotated[
+        bool,
+        typer.Option("--token-stdin", help="Replace the token with one read from standard input."),
+    ] = False,
+    token_env: Annotated[
+        str | None,
+        typer.Option(
+            "--token-env",
+            metavar="VAR",
+            help="Read the token from this environment variable when used (the stored one is "
+            "dropped).",
+            show_default=False,
+        ),
+    ] = None,
+    token_store: TokenStoreOption = None,
+    credential: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--credential",
+            metavar="NAME=VALUE",
+            help="Replace a credential that is not secret, such as an account id; repeat for more.",
+            show_default=False,
+        ),
+    ] = None,
+    credential_stdin: Annotated[
+        str | None,
+        typer.Option(
+            "--credential-stdin",
+            metavar="NAME",
+            help="Replace the credential NAME with one read from standard input.",
+            show_default=False,
+        ),
+    ] = None,
+    credential_env: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--credential-env",
+            metavar="NAME=VAR",
+            help="Read the credential NAME from this environment variable when used; repeat "
+            "for more.",
+            show_default=False,
+        ),
+    ] = None,
+    json: JsonFlag = False,
+) -> None:
+    """Change some settings of a profile; what is not given stays as it is.
+
+    Values are checked as `profile add` checks them. A token is never taken from an argument:
+    --token-stdin or --token-env replace only the token. --unset clears an optional setting.
+    """
+    with handled_errors():
+        from sms_cli.errors import InputError
+        from sms_cli.render.profile import emit_changes
+        from sms_cli.services import profiles as service
+        from sms_cli.storage.profiles import (
+            validate_base_url,
+            validate_currency,
+            validate_env_name,
+            validate_price,
+            validate_region,
+            validate_token_store,
+            with_credentials,
+        )
+
+        credentials_given = bool(
+            token_stdin or token_env or credential or credential_stdin or credential_env
+        )
+        given = [sender, region, base_url, price_per_segment, currency, store_text, token_store]
+        if all(v is None for v in given) and not unset and not credentials_given:
+            raise InputError(
+                f"nothing to change in profile {name!r}", hint=f"give one or more of {_SETTABLE}"
+            )
+        profile = service.load().get(name)  # exit 4 for an unknown or broken profile
+        values: dict[str, object] = {}
+        cleared: list[str] = []
+        for key in unset or []:
+            setting = key.strip().lower().replace("-", "_")
+            if setting not in service.OPTIONAL:
+                raise InputError(
+                    f"--unset {key!r}: not a setting that can be cleared",
+                    hint="one of sender, region, base-url, price-per-segment, currency; the "
+                    "token is replaced with --token-stdin or --token-env",
+                )
+            cleared.append(setting)
+        if sender is not None:
+            values["sender"] = service.validate_sender(service.provider(profile.provider), sender)
+        if base_url is not None:
+            values["base_url"] = validate_base_url(base_url)
+        if region is not None:
+            values["region"] = validate_region(region)
+        if price_per_segment is not None:
+            values["price_per_segment"] = validate_price(price_per_segment)
+        if currency is not None:
+            values["currency"] = validate_currency(currency)
+        if store_text is not None:
+            values["store_text"] = store_text
+        for key in cleared:
+            if key in values:
+                raise InputError(
+                    f"--unset {key.replace('_', '-')} and a new value for it are both given"
+                )
+        values.update(dict.fromkeys(cleared))
+        if token_store is not None:
+            validate_token_store(token_store)
+        if token_env is not None:
+            validate_env_name(token_env)
+        stored: dict[str, str] = {}
+        from_env: dict[str, str] = {}
+        if credentials_given:
+            stored, from_env = _read_credentials(
+                name,
+                service.provider(profile.provider),
+                token_stdin=token_stdin,
+                token_env=token_env,
+                given=credential or [],
+                given_stdin=credential_stdin,
+                given_env=credential_env or [],
+                ask_missing=False,
+            )
+
+        def edit(current: Profile) -> Profile:
+            from dataclasses import replace
+
+            changed = replace(current, **values)  # type: ignore[arg-type]
+            if stored or from_env:
+                changed = with_credentials(changed, stored=stored, from_env=from_env)
+            return changed
+
+        old, new = service.change_profile(name, edit, token_store=token_store)
+        emit_changes(name, service.changes(old, new, given={*stored, *from_env}), json=json)
+
+
+@profile_app.command("edit")
+def edit_command(name: ProfileName, json: JsonFlag = False) -> None:
+    """Edit a profile in $VISUAL or $EDITOR (else vi); it is checked before it is saved.
+
+    The file holds the profile's settings as TOML; secrets are not written in it ("<unchanged>"
+    keeps each). An edit that does not pass the checks is shown with its line; on a terminal
+    you can edit again, else nothing is saved (exit 2).
+    """
+    with handled_errors():
+        from sms_cli.errors import InputError
+        from sms_cli.render.profile import emit_changes
+        from sms_cli.services import profiles as service
+        from sms_cli.storage.profiles import private_draft
+
+        profiles = service.load()
+        old = profiles.get(name)  # exit 4 for an unknown or broken profile
+        profiles.require_sound()
+        text = service.draft_text(old)
+        with private_draft(text, name) as path:
+            while True:
+                _run_editor(path)
+                try:
+                    edited = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    edited = None
+                if edited == text:
+                    emit_changes(name, [], json=json)
+                    return
+                where = f"profile {name!r} as edited"
+                try:
+                    new, given = _checked_draft(old, path, where, edited or "")
+                    break
+                except InputError as exc:
+                    if not _on_terminal():
+                        raise InputError(
+                            f"{exc.message}; profile {name!r} is unchanged", hint=exc.hint
+                        ) from None
+                    output.error(exc.message, exc.hint)
+                    if not _ask("Edit again? [Y/n] "):
+                        raise InputError(f"profile {name!r} is unchanged") from None
+        found = service.changes(old, new, given=given)
+        if found:
+            service.change_profile(name, lambda _current: new, expected=old)
+        emit_changes(name, found, json=json)
+
+
+def _checked_draft(old: Profile, path: Path, where: str, text: str) -> tuple[Profile, set[str]]:
+    """The edited profile, checked; an error names the line it is about."""
+    from sms_cli.errors import InputError
+    from sms_cli.services.profiles import from_draft
+    from sms_cli.storage.profiles import key_line, parse_draft
+
+    table = parse_draft(path, where)
+    try:
+        return from_draft(old, table)
+    except InputError as exc:
+        line = key_line(text, exc.message)
+        at = f", line {line}" if line is not None else ""
+        raise InputError(f"{where}{at}: {exc.message}", hint=exc.hint) from None
+
+
+def _run_editor(path: Path) -> None:
+    """$VISUAL, else $EDITOR, else vi, on the file: a command with arguments (`code -w`) is
+    split as a shell would; it must exit 0."""
+    import os
+    import shlex
+    import subprocess
+
+    from sms_cli.errors import ConfigError, InputError
+
+    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise ConfigError(
+            f"the editor command cannot be read ({exc})", hint="set VISUAL or EDITOR"
+        ) from None
+    argv = argv or ["vi"]
+    try:
+        finished = subprocess.run([*argv, str(path)], check=False)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot start the editor {argv[0]!r}: {exc.strerror or exc}",
+            hint="set VISUAL or EDITOR to an editor command, e.g. EDITOR=nano or 'code -w'",
+        ) from None
+    if finished.returncode != 0:
+        raise InputError(
+            f"the editor exited with status {finished.returncode}; nothing was saved",
+        )
+
+
+def _on_terminal() -> bool:
+    return output.is_terminal(sys.stdin) and output.is_terminal(output.stderr())
+
+
+def _ask(question: str) -> bool:
+    """A yes/no question on the terminal; yes unless answered no (end of input is no)."""
+    err = output.stderr()
+    err.write(question)
+    err.flush()
+    answer = sys.stdin.readline()
+    return bool(answer) and answer.strip().lower() in ("", "y", "yes")
 
 
 # -- profile check (issue 15, checks engineer) -------------------------------------------------

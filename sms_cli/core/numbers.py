@@ -33,13 +33,22 @@ def _parse(candidate: str, region: str | None) -> phonenumbers.PhoneNumber | Non
     return number if phonenumbers.is_valid_number(number) else None
 
 
-def normalise(raw: str, region: str | None = None) -> str:
-    """One number as E.164 (`+46701234567`), or InputError naming the input."""
+_REGION_HINT = "write it with its country code, or set a region on the profile (--region)"
+
+
+def _national(raw: str) -> bool:
+    """Written without a country code: only a region can tell where it is."""
+    return not raw.strip().startswith(("+", "00"))
+
+
+def normalise(raw: str, region: str | None = None, *, region_hint: str | None = None) -> str:
+    """One number as E.164 (`+46701234567`), or InputError naming the input. `region_hint`: how
+    to give the profile a region, for a national number when it has none."""
     problem = check(raw, region)
     if isinstance(problem, InvalidNumber):
         hint = None
-        if region is None and not raw.strip().startswith(("+", "00")):
-            hint = "write it with its country code, or set a region on the profile (--region)"
+        if region is None and _national(raw):
+            hint = region_hint or _REGION_HINT
         raise InputError(f"invalid phone number {raw!r}: {problem.reason}", hint=hint)
     return problem
 
@@ -76,8 +85,11 @@ def split_recipients(values: Iterable[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def normalise_all(values: Iterable[str], region: str | None = None) -> list[str]:
-    """Every recipient as E.164, duplicates removed (first kept); all bad ones named at once."""
+def normalise_all(
+    values: Iterable[str], region: str | None = None, *, region_hint: str | None = None
+) -> list[str]:
+    """Every recipient as E.164, duplicates removed (first kept); all bad ones named at once.
+    `region_hint`: as for `normalise`, when a bad number is national and there is no region."""
     seen: dict[str, None] = {}
     bad: list[InvalidNumber] = []
     for raw in split_recipients(values):
@@ -91,7 +103,9 @@ def normalise_all(values: Iterable[str], region: str | None = None) -> list[str]
         more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
         raise InputError(
             f"invalid phone number{'s' if len(bad) > 1 else ''}: {listed}{more}",
-            hint=None if region else "numbers without a country code need a region: --region",
+            hint=None
+            if region or not any(_national(b.raw) for b in bad)
+            else region_hint or "numbers without a country code need a region: --region",
         )
     if not seen:
         raise InputError("no recipients: give at least one --to NUMBER")
@@ -121,11 +135,13 @@ def is_name(raw: str) -> bool:
     return bool(_LETTERS.search(raw))
 
 
-def filter_number(raw: str, region: str | None, *, option: str, profile: str | None) -> str:
+def filter_number(
+    raw: str, region: str | None, *, option: str, profile: str | None, hint: str | None = None
+) -> str:
     """A number given to a filter option (`log --to`, `inbox --from`), normalised exactly as a
     recipient of `send` is, so it matches the E.164 numbers the history stores. A name stays as
     given; an invalid number is an InputError (exit 2): a filter that can match nothing is a
-    typo, not an empty answer."""
+    typo, not an empty answer. `hint`: the region hint to give (default: `region_hint(profile)`)."""
     text = raw.strip()
     if not text:
         raise InputError(f"{option} is empty")
@@ -136,6 +152,6 @@ def filter_number(raw: str, region: str | None, *, option: str, profile: str | N
         national = not _SEPARATORS.sub("", text).startswith(("+", "00"))
         raise InputError(
             f"{option} {raw!r} is not a valid phone number: {result.reason}",
-            hint=region_hint(profile) if national and region is None else None,
+            hint=(hint or region_hint(profile)) if national and region is None else None,
         )
     return result

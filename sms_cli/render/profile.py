@@ -13,6 +13,7 @@ from sms_cli.storage.profiles import main_secret
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from sms_cli.services.profiles import Change
     from sms_cli.storage.profiles import Profile, ProfileFile, ResolvedProfile
 
 
@@ -35,6 +36,8 @@ def profile_json(profile: Profile, *, is_default: bool) -> dict[str, Any]:
         "token_env": profile.env_of(_main(profile)),
         "store_text": profile.store_text,
         "price_per_segment": profile.price_per_segment,
+        "currency": profile.currency,
+        "token_store": _token_store(profile),
         "signing_key": mask(profile.signing_key) if profile.signing_key else None,
         "credentials": _credentials_json(profile, {}, reveal=False),
     }
@@ -102,7 +105,19 @@ def _main_label(profile: Profile) -> str:
     return spoken[:1].upper() + spoken[1:]
 
 
+def _token_store(profile: Profile) -> str | None:
+    """Where the token lives: "file" (the profiles file), "env" (the variable `token_env`
+    names), "keyring" (the OS keyring), or None (nowhere yet)."""
+    if profile.in_keyring:
+        return "keyring"
+    if profile.env_of(_main(profile)):
+        return "env"
+    return "file" if profile.stored(_main(profile)) is not None else None
+
+
 def _token_cell(profile: Profile) -> str:
+    if profile.in_keyring:
+        return "(OS keyring)"
     variable = profile.env_of(_main(profile))
     if variable:
         return f"${variable}"
@@ -156,7 +171,7 @@ def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, revea
     rows = [
         ("Profile", profile.name + (" (default)" if is_default else ""), sources["profile"]),
         ("Provider", profile.provider, sources["provider"]),
-        (_main_label(profile), token, sources["token"]),
+        (_main_label(profile), token, _token_source(sources["token"])),
         *_other_credential_rows(resolved, reveal),
         ("Sender", profile.sender or "-", sources["sender"]),
         ("Base URL", profile.effective_base_url, sources["base_url"]),
@@ -165,6 +180,11 @@ def resolved_profile_human(resolved: ResolvedProfile, *, is_default: bool, revea
     if profile.signing_key:
         rows.append(("Signing key", mask(profile.signing_key), "profile"))
     table(("Setting", "Value", "From"), rows, title=None)
+
+
+def _token_source(source: str) -> str:
+    """Where the token lives, as the table says it: the profiles file, a variable, the keyring."""
+    return {"profile": "profiles file", "keyring": "OS keyring"}.get(source, source)
 
 
 def emit_list(profiles: ProfileFile, *, json: bool) -> None:
@@ -192,3 +212,41 @@ def emit_path(path: Path, *, json: bool) -> None:
         output.print_json({"path": str(path), "exists": path.exists()})
     else:
         output.stdout().write(f"{path}\n")
+
+
+def change_text(change: Change) -> str:
+    """One change as a user reads it: old -> new, a secret only by what became of it."""
+    if change.secret is None:
+        return f"{change.label} {change.shown_old} -> {change.shown_new}"
+    if change.secret == "added" and change.shown_new not in ("file", ""):
+        return f"{change.label} added ({change.shown_new})"
+    if change.secret in ("added", "removed"):
+        return f"{change.label} {change.secret}"
+    if change.shown_old != change.shown_new:
+        return f"{change.label} {change.secret} ({change.shown_old} -> {change.shown_new})"
+    return f"{change.label} {change.secret}"
+
+
+def changes_json(name: str, changes: list[Change]) -> dict[str, Any]:
+    """`profile set --json`: each changed key with its old and new value; a secret with what
+    became of it and where it lives ("file", "keyring", "$VAR", "not set"), never a value."""
+    document: dict[str, Any] = {}
+    for change in changes:
+        if change.secret is None:
+            document[change.key] = {"old": change.old, "new": change.new}
+        else:
+            document[change.key] = {
+                "change": change.secret,
+                "old": change.shown_old or None,
+                "new": change.shown_new or None,
+            }
+    return {"profile": name, "changed": document}
+
+
+def emit_changes(name: str, changes: list[Change], *, json: bool) -> None:
+    """`profile set` / `profile edit`: one line saying what changed (or that nothing did)."""
+    if json:
+        output.print_json(changes_json(name, changes))
+        return
+    listed = "; ".join(change_text(c) for c in changes) if changes else "no change"
+    output.stdout().write(f"profile {name!r}: {listed}\n")

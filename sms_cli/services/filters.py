@@ -7,9 +7,10 @@ from sms_cli.core.numbers import filter_number, is_name
 from sms_cli.errors import ConfigError
 
 
-def profile_region(flag: str | None) -> tuple[str | None, str | None]:
-    """The region of the profile a command would use (--profile, SMSCTL_PROFILE, the default)
-    and that profile's name; (None, None) when there is no such profile to ask."""
+def profile_region(flag: str | None) -> tuple[str | None, str | None, str | None]:
+    """The region of the profile a command would use (--profile, SMSCTL_PROFILE, the default),
+    that profile's name and the hint that gives it a region (the one `send` gives); Nones
+    when there is no such profile to ask."""
     from sms_cli.services import profiles as profile_service
     from sms_cli.storage.profiles import select_profile_name
 
@@ -17,11 +18,11 @@ def profile_region(flag: str | None) -> tuple[str | None, str | None]:
     try:
         name, _ = select_profile_name(profiles, flag)
     except ConfigError:
-        return None, None
+        return None, None, None
     profile = profiles.profiles.get(name)
     if profile is None:
-        return None, name if name in profiles.broken else None
-    return profile.region, name
+        return None, name if name in profiles.broken else None, None
+    return profile.region, name, profile_service.region_hint(profile)
 
 
 def number_filter(raw: str | None, *, option: str, profile: str | None = None) -> str | None:
@@ -32,5 +33,5 @@ def number_filter(raw: str | None, *, option: str, profile: str | None = None) -
     text = raw.strip()
     if not text or is_name(text) or text.startswith(("+", "00")):
         return filter_number(raw, None, option=option, profile=None)
-    region, name = profile_region(profile)
-    return filter_number(raw, region, option=option, profile=name)
+    region, name, hint = profile_region(profile)
+    return filter_number(raw, region, option=option, profile=name, hint=hint)

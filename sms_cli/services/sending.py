@@ -335,9 +335,9 @@ def recipient_lines(data: bytes, source: str) -> tuple[tuple[int, str], ...]:
     return tuple(found)
 
 
-def _file_recipients(args: SendArgs, region: str | None, profile: str) -> list[str]:
+def _file_recipients(args: SendArgs, region: str | None, hint: str) -> list[str]:
     """--to-file's lines, each checked as --to checks a number: all bad lines named at once."""
-    from sms_cli.core.numbers import check, region_hint
+    from sms_cli.core.numbers import check
 
     bad = []
     for number, value in args.to_file:
@@ -352,13 +352,13 @@ def _file_recipients(args: SendArgs, region: str | None, profile: str) -> list[s
             f"{args.to_file_name}: invalid phone number{'s' if len(bad) > 1 else ''} on "
             + "; ".join(bad[:5])
             + more,
-            hint=region_hint(profile) if region is None else None,
+            hint=hint if region is None else None,
         )
     return [value for _, value in args.to_file]
 
 
 def _recipients(
-    args: SendArgs, provider: ProviderInfo, region: str | None, profile: str
+    args: SendArgs, provider: ProviderInfo, region: str | None, region_hint: str
 ) -> tuple[list[str], int]:
     """E.164 numbers, and `group:NAME` / `contact:NAME` address-book entries kept by name, in
     the order given (--to, then --to-file), duplicates dropped; and how many were dropped."""
@@ -366,14 +366,15 @@ def _recipients(
     from sms_cli.providers.base import address_book_name
 
     given = split_recipients(args.to)
-    from_file = _file_recipients(args, region, profile)
+    from_file = _file_recipients(args, region, region_hint)
     if not given and not from_file and args.to_file_name is not None:
         raise InputError(
             f"no recipients: {args.to_file_name} has none (blank lines and # comments are skipped)"
         )
     numbers = [raw for raw in given if address_book_name(raw) is None]
     if numbers or (len(numbers) == len(given) and not from_file):
-        normalise_all(numbers, region)  # every bad number named at once, or "no recipients"
+        # every bad number named at once, or "no recipients"
+        normalise_all(numbers, region, region_hint=region_hint)
     given += from_file
     found: dict[str, None] = {}
     for raw in given:
@@ -450,7 +451,7 @@ def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
     resolved = resolve(profiles, args.profile, require_token=not dry_run)
     provider = registry.get(resolved.provider)
     recipients, duplicates = _recipients(
-        args, provider, resolved.profile.region, resolved.profile.name
+        args, provider, resolved.profile.region, profile_service.region_hint(resolved.profile)
     )
     sender = args.sender if args.sender is not None else resolved.profile.sender
     if sender is not None:

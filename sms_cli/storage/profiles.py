@@ -48,7 +48,11 @@ _PROFILE_KEYS: Final[dict[str, type]] = {
     "price_per_segment": float,
     "currency": str,
     "signing_key": str,
+    "token_store": str,
+    "keyring_id": str,
 }
+TOKEN_STORES: Final = ("file", "keyring")
+_KEYRING_ID = re.compile(r"[0-9a-f]{32}")
 
 T = TypeVar("T")
 
@@ -155,6 +159,10 @@ class Profile:
     price_per_segment: float | None = None  # for cost estimates before a bulk job
     currency: str | None = None  # ISO 4217 code the price is in, shown with every amount
     signing_key: str | None = field(default=None, repr=False)  # verifies signed callbacks
+    # "keyring": the first secret lives in the OS keyring (service "smsctl", user `keyring_id`,
+    # a random id that stays the same when the profile is renamed); None: in this file.
+    token_store: str | None = None
+    keyring_id: str | None = None
     # Credentials under names other than `token` (which keeps its own fields, as files hold it).
     more_credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
     more_credentials_env: Mapping[str, str] = field(default_factory=dict)
@@ -185,6 +193,10 @@ class Profile:
     def env_of(self, name: str) -> str | None:
         """The variable a credential is read from when used, if the profile names one."""
         return self.token_env if name == "token" else self.more_credentials_env.get(name)
+
+    @property
+    def in_keyring(self) -> bool:
+        return self.token_store == "keyring"
 
     def to_toml(self) -> dict[str, str]:
         table = {key: value for key in _PROFILE_KEYS if (value := getattr(self, key)) is not None}
@@ -453,6 +465,20 @@ def validate_currency(currency: str) -> str:
     return code
 
 
+def validate_token_store(store: str) -> str:
+    if store not in TOKEN_STORES:
+        raise InputError(
+            f"{shown(store)} is not a place for tokens", hint="use file (the default) or keyring"
+        )
+    return store
+
+
+def validate_keyring_id(value: str) -> str:
+    if not _KEYRING_ID.fullmatch(value):
+        raise InputError("not a keyring id smsctl wrote (32 hex digits)")
+    return value
+
+
 def validate_price(price: float) -> float:
     if not math.isfinite(price) or price < 0:
         raise InputError("the price per segment must be a finite number, 0 or more")
@@ -550,6 +576,8 @@ def _profile_from_table(name: str, table: object, catalog: ProviderCatalog) -> P
         "price_per_segment": validate_price,
         "currency": validate_currency,
         "signing_key": lambda key: validate_secret(key, "signing key"),
+        "token_store": validate_token_store,
+        "keyring_id": validate_keyring_id,
     }
     for key, check in checks.items():
         if key in values:
@@ -569,7 +597,35 @@ def _profile_from_table(name: str, table: object, catalog: ProviderCatalog) -> P
                 from_env[credential.name] = validate_env_name(values.pop(key))
         except InputError as exc:
             raise InputError(f"{key!r}: {exc.message}") from None
+    check_token_store(facts, values, stored, from_env)
+    if values.get("token_store") == "file":
+        del values["token_store"]  # the default, as a file written by smsctl says it
     return make_profile(name, facts, stored, from_env, **values)
+
+
+def check_token_store(
+    facts: ProviderFacts,
+    values: Mapping[str, Any],
+    stored: Mapping[str, str],
+    from_env: Mapping[str, str],
+) -> None:
+    """A token in the keyring is there alone: the file names its keyring entry and holds no
+    token of its own, nor a variable to read one from."""
+    in_keyring = values.get("token_store") == "keyring"
+    if in_keyring != ("keyring_id" in values):
+        raise InputError(
+            "'token_store' = \"keyring\" and 'keyring_id' go together"
+            if in_keyring or "token_store" in values
+            else "'keyring_id' is set but 'token_store' is not \"keyring\""
+        )
+    main = main_secret(facts.credentials)
+    if in_keyring and main is not None and (main.name in stored or main.name in from_env):
+        raise InputError(
+            f"the {main.spoken} is kept in the OS keyring, but the file has "
+            f"{main.name!r} or {main.name + '_env'!r} too"
+        )
+    if in_keyring and main is None:
+        raise InputError(f"{facts.title} takes no token to keep in the OS keyring")
 
 
 def credential_keys(facts: ProviderFacts) -> dict[str, type]:
@@ -617,7 +673,9 @@ def _register_secrets_of(table: object) -> None:
         register_secret(userinfo.partition(":")[2])
 
 
-_NEVER_SECRET: Final = frozenset({"provider", "sender", "base_url", "region", "currency"})
+_NEVER_SECRET: Final = frozenset(
+    {"provider", "sender", "base_url", "region", "currency", "token_store", "keyring_id"}
+)
 
 
 def _privacy_warning(path: Path, mode: int) -> str | None:
@@ -803,7 +861,7 @@ def resolve(
     credentials: dict[str, str] = {}
     sources = {"profile": name_source, "provider": "profile"}
     for credential in declared:
-        value, source = _credential(profile, credential, credential is first)
+        value, source = _credential(profile, credential, credential is first, require_token)
         sources["token" if credential is first else credential.name] = source
         if value is not None:
             credentials[credential.name] = value
@@ -828,7 +886,7 @@ def _override(credential: CredentialFacts, first: bool) -> str | None:
 
 
 def _credential(
-    profile: Profile, credential: CredentialFacts, first: bool
+    profile: Profile, credential: CredentialFacts, first: bool, required: bool = True
 ) -> tuple[str | None, str]:
     override = _override(credential, first)
     if override and (value := os.environ.get(override)):
@@ -839,6 +897,24 @@ def _credential(
         if not value:
             return None, f"${variable}"
         return _checked_env_value(value, variable, credential), f"${variable}"
+    if first and profile.in_keyring and profile.keyring_id is not None:
+        from sms_cli.storage import keyring_store
+
+        try:
+            token = keyring_store.read_token(profile.keyring_id, profile.name)
+            try:
+                return validate_secret(token, credential.spoken), "keyring"
+            except InputError as exc:  # another program wrote the entry
+                raise ConfigError(
+                    f"profile {shown(profile.name)}: the {credential.spoken} in the OS keyring "
+                    f"is not usable: {exc.message}",
+                    hint=f"store it again: smsctl profile set {_shell_word(profile.name)} "
+                    "--token-stdin",
+                ) from None
+        except ConfigError as exc:
+            if required:
+                raise
+            return None, f"keyring ({exc.message})"  # `profile show` says why, and goes on
     value = profile.stored(credential.name)
     return value, "profile" if value is not None else "not set"
 
@@ -855,10 +931,11 @@ def _missing(profile: Profile, credential: CredentialFacts, first: bool) -> Conf
             f"profile {name} reads its {what} from ${variable}, which is not set",
             hint=f"export {variable}=...{also}",
         )
+    command = f"smsctl profile set {_shell_word(profile.name)}"
     if first and credential.name == "token":
         return ConfigError(
             f"profile {name} has no token",
-            hint=f"set {override}, or add the profile again with a token",
+            hint=f"set {override}, or store one: {command} --token-stdin",
         )
     how = (
         f"--credential-stdin {credential.name}"
@@ -868,8 +945,15 @@ def _missing(profile: Profile, credential: CredentialFacts, first: bool) -> Conf
     also = f"set {override}, or " if override else ""
     return ConfigError(
         f"profile {name} has no {what} ({credential.name})",
-        hint=f"{also}add the profile again with {how}",
+        hint=f"{also}store it: {command} {how}",
     )
+
+
+def _shell_word(name: str) -> str:
+    """A profile name as one shell word (names are [A-Za-z0-9_.-], a hand-written one may not)."""
+    import shlex
+
+    return shlex.quote(name) if name.isprintable() else ansi_c_quoted(name)
 
 
 def _checked_env_value(value: str, variable: str, credential: CredentialFacts) -> str:
@@ -938,3 +1022,98 @@ def renamed(profiles: ProfileFile, old: str, new: str) -> ProfileFile:
     remaining[new] = replace(profile, name=new)
     default = new if profiles.default == old else profiles.default
     return ProfileFile(default=default, profiles=remaining)
+
+
+def with_replaced(profiles: ProfileFile, profile: Profile) -> ProfileFile:
+    """The file with one existing profile changed (`profile set`, `profile edit`)."""
+    profiles.get(profile.name)
+    profiles.require_sound()
+    return replace(profiles, profiles={**profiles.profiles, profile.name: profile})
+
+
+def with_credentials(
+    profile: Profile,
+    *,
+    stored: Mapping[str, str] | None = None,
+    from_env: Mapping[str, str] | None = None,
+) -> Profile:
+    """The profile with some credentials replaced, each either stored or read from a variable
+    (giving one way drops the other); the other credentials stay as they are."""
+    names = [c.name for c in profile.credential_facts]
+    values = {n: v for n in names if (v := profile.stored(n)) is not None}
+    variables = {n: v for n in names if (v := profile.env_of(n)) is not None}
+    for name, value in (stored or {}).items():
+        values[name] = value
+        variables.pop(name, None)
+    for name, variable in (from_env or {}).items():
+        variables[name] = variable
+        values.pop(name, None)
+    return replace(
+        profile,
+        token=values.pop("token", None),
+        token_env=variables.pop("token", None),
+        more_credentials=values,
+        more_credentials_env=variables,
+    )
+
+
+def checked(profile: Profile, catalog: ProviderCatalog) -> Profile:
+    """The profile as loading would read it back, checked by the same code (InputError, exit 2,
+    naming the key): a change never writes a profile the next load would call broken."""
+    return _profile_from_table(profile.name, profile.to_toml(), catalog)
+
+
+def profile_from_table(name: str, table: object, catalog: ProviderCatalog) -> Profile:
+    """One profile's table (`profile edit`'s file), checked as loading checks it."""
+    return _profile_from_table(name, table, catalog)
+
+
+@contextmanager
+def private_draft(text: str, name: str) -> Iterator[Path]:
+    """A file for an editor (`profile edit`): created 0600 in the config directory (0700), so
+    that no other user can read it, and removed whichever way the caller leaves."""
+    directory = config_dir()
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(prefix=f".edit-{name}-", suffix=".toml", dir=directory)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create a file to edit in {directory}: {exc.strerror or exc}"
+        ) from None
+    path = Path(temp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        yield path
+    finally:
+        with suppress(FileNotFoundError):
+            path.unlink()
+
+
+def parse_draft(path: Path, label: str | None = None) -> dict[str, Any]:
+    """The edited file as TOML; InputError naming the file (or `label`) and the line."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        found = _TOML_POSITION.search(message)
+        reason = _TOML_POSITION.sub("", message)
+        where = f"line {found.group(1)}" if found and found.group(1) else "the end"
+        raise InputError(f"{label or path}, {where}: not valid TOML ({reason})") from None
+
+
+def key_line(text: str, message: str) -> int | None:
+    """The line of `text` (a TOML table) that sets the key a check's message starts with
+    (`'region': ...`), to point the user at it."""
+    found = re.match(r"'([A-Za-z0-9_-]+)'", message)
+    if found is None:
+        return None
+    pattern = re.compile(rf"\s*\"?{re.escape(found.group(1))}\"?\s*=")
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return number
+    return None

@@ -279,11 +279,15 @@ _KEYS = [
     "store_text",
     "price_per_segment",
     "signing_key",
+    "token_store",
+    "keyring_id",
     "unknown",
 ]
 _scalars = st.one_of(
     st.text(st.characters(exclude_categories=["Cs"]), max_size=30),
-    st.sampled_from(["seven", "connectel", "http://127.0.0.1:9", "SE", "Acme", "A_B"]),
+    st.sampled_from(
+        ["seven", "connectel", "http://127.0.0.1:9", "SE", "Acme", "A_B", "keyring", "0" * 32]
+    ),
     st.integers(min_value=-(2**63), max_value=2**63 - 1),
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),

@@ -31,6 +31,8 @@ PROFILE_KEYS = {
     "token_env",
     "store_text",
     "price_per_segment",
+    "currency",
+    "token_store",
     "signing_key",
 }
 

@@ -308,6 +308,7 @@ class RowCheck:
     lines: int = 1  # an error row may cover several lines (a quoted field gone astray)
     send_at: str | None = None  # --at-column: the row's own time, ISO 8601 UTC
     label: str | None = None  # --label-column: the row's own label
+    needs_region: bool = False  # an invalid national number, and no region to read it with
 
     @property
     def sendable(self) -> bool:
@@ -387,8 +388,9 @@ def check_row(line: int, cells: list[str] | csv.Error, rules: RowRules) -> RowCh
     number = check(raw, rules.region)
     if isinstance(number, InvalidNumber):
         return RowCheck(
-            line, None, None, None, None, 0, f"invalid number: {raw!r} ({number.reason})"
-        )
+            line, None, None, None, None, 0, f"invalid number: {raw!r} ({number.reason})",
+            needs_region=rules.region is None and not raw.strip().startswith(("+", "00")),
+        )  # fmt: skip
     try:
         text = rules.template.render(dict(zip(rules.columns, cells, strict=True)))
     except MissingValue as exc:

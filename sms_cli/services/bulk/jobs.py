@@ -58,7 +58,7 @@ from sms_cli.storage.jobs import (
     new_job_id,
 )
 from sms_cli.storage.messages import History
-from sms_cli.storage.profiles import resolve, validate_sender
+from sms_cli.storage.profiles import ResolvedProfile, resolve, validate_sender
 
 
 @dataclass(frozen=True)
@@ -201,11 +201,14 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
         _with_sender(row, default_sender, provider.name, provider.requires_sender)
         for row in checked
     )
+    needs_region: list[int] = []
+    checked = _noting_region(checked, needs_region)
     totals = Totals()
     if job.dry_run:
         for row in checked:
             totals.add(row)
             view.checked(bulk_options.shown(row, job_options))
+        _say_region(needs_region, resolved, view)
         view.totals(totals, price=price, currency=resolved.profile.currency, dry_run=True)
         return ExitCode.OK
     fingerprint_text = "\x00".join(
@@ -268,6 +271,7 @@ def start(job: NewJob, run: RunOptions, view: BulkView) -> ExitCode:
                         )
                     )
                 raise
+            _say_region(needs_region, resolved, view)
             fingerprint = hashlib.sha256(
                 hashing.digest.hexdigest().encode() + fingerprint_text.encode()
             ).hexdigest()
@@ -356,6 +360,27 @@ def _confirm_and_send(
     if not sending:
         return ExitCode.OK
     return run_job(journal, job_id, resolved.profile.name, run, view)
+
+
+def _noting_region(rows: Iterable[RowCheck], lines: list[int]) -> Iterator[RowCheck]:
+    """The rows, noting the lines of national numbers that failed for want of a region."""
+    for row in rows:
+        if row.needs_region:
+            lines.append(row.line)
+        yield row
+
+
+def _say_region(lines: list[int], resolved: ResolvedProfile, view: BulkView) -> None:
+    """One warning for every row a region would have read, with the command that sets it."""
+    if lines:
+        count = f"{len(lines)} row{'s' if len(lines) > 1 else ''}"
+        view.warning(
+            f"{count} (line {lines[0]}{', ...' if len(lines) > 1 else ''}) "
+            f"{'have numbers' if len(lines) > 1 else 'has a number'} without a country code, "
+            f"and profile {resolved.profile.name!r} has no region to read "
+            f"{'them' if len(lines) > 1 else 'it'} with",
+            hint=profile_service.region_hint(resolved.profile),
+        )
 
 
 def _kept_note(short: str, state: str) -> str:
