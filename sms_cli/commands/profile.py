@@ -257,6 +257,14 @@ def add_command(
         ),
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace a profile of that name.")] = False,
+    no_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-check",
+            envvar="SMSCTL_NO_CHECK",
+            help="Save without asking the provider whether it accepts the token.",
+        ),
+    ] = False,
     json: JsonFlag = False,
 ) -> None:
     """Add a profile. The token comes from a hidden prompt, --token-stdin or --token-env.
@@ -264,6 +272,9 @@ def add_command(
     A token is never accepted as a command-line argument: other users could read it in `ps`.
     Other credentials a provider needs come from --credential, --credential-stdin,
     --credential-env or a prompt.
+
+    The provider is asked whether it accepts the token (nothing is sent) unless --no-check: a
+    rejected token is not saved (exit 5); a provider that cannot be reached only warns.
     """
     with handled_errors():
         from sms_cli.render.profile import (
@@ -309,12 +320,18 @@ def add_command(
             price_per_segment=price,
         )
         provider = info.name
+        store = service.store()
+        if not no_check:
+            from sms_cli.render.doctor import say_token_checked
+            from sms_cli.services.checks import check_new_profile
+
+            with_added(store.load(), profile, make_default=default, force=force)  # before asking
+            say_token_checked(name, check_new_profile(profile))
 
         def change(current: ProfileFile) -> tuple[ProfileFile, ProfileFile]:
             updated = with_added(current, profile, make_default=default, force=force)
             return updated, updated
 
-        store = service.store()
         updated = store.update(change)
         is_default = updated.default == name
         if json:
@@ -453,3 +470,45 @@ def path_command(json: JsonFlag = False) -> None:
 
 
 # -- profile check (issue 15, checks engineer) -------------------------------------------------
+
+CheckTimeout = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=0.1,
+        max=300,
+        metavar="SECONDS",
+        help="Seconds to wait for each provider's answer.",
+    ),
+]
+
+
+@profile_app.command("check")
+def check_command(
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="Profile to check (default: every profile, the default first).",
+            autocompletion=complete_profile_name,
+            show_default=False,
+        ),
+    ] = None,
+    timeout: CheckTimeout = 10.0,
+    json: JsonFlag = False,
+) -> None:
+    """Check profiles: usable, token present, and accepted by the provider.
+
+    The token is checked with the provider's cheapest authenticated request (a balance or
+    quota lookup); nothing is sent and nothing costs. Exit 5 if any token is rejected, else 6
+    if any provider could not be reached, else 4 if a profile is broken, has no token or a
+    wrong base URL; 0 otherwise.
+    """
+    with handled_errors():
+        from sms_cli.render.doctor import emit_profile_checks
+        from sms_cli.services.checks import check_profiles, overall_exit_code
+
+        checks = check_profiles(name, timeout=timeout)
+        emit_profile_checks(checks, json=json)
+        code = overall_exit_code(checks)
+    if code:
+        raise typer.Exit(int(code))
