@@ -159,6 +159,9 @@ def _read_value(prompt: str, what: str, *, from_stdin: bool, hint: str, hidden: 
             raise InputError(f"no {what} given (input ended)", hint=hint) from None
     else:
         raise InputError(f"no {what} given", hint=hint)
+    if not value:  # Enter alone at the prompt, or nothing piped in
+        where = "standard input was empty" if from_stdin else "empty input"
+        raise InputError(f"no {what} given ({where})", hint=hint)
     return validate_secret(value, what)
 
 

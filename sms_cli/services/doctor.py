@@ -125,7 +125,8 @@ def _directory(name: str, path: Path, holds: str) -> Check:
             f"use a directory of your own (set {_variable(name)})",
             path=path,
         )
-    if not os.access(path, os.W_OK | os.X_OK):
+    # The mode too: root may write anywhere, but a directory made read-only says "do not".
+    if not os.access(path, os.W_OK | os.X_OK) or not mode & stat.S_IWUSR:
         return Check(
             name,
             "warning",
