@@ -11,8 +11,10 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import Result
 
+from sms_cli.providers.info import Capability
 from sms_cli.testing.contract import run
 from tests.adversarial.loopback import LoopbackServer, Reply
+from tests.providers.selection import any_provider, providers_with
 
 TOKEN = "hostile-token-5b1e0d77"
 
@@ -44,7 +46,7 @@ def silent() -> Iterator[str]:
 
 
 def test_a_server_that_never_answers_is_bounded_by_timeout(silent: str) -> None:
-    assert add("seven", silent, "--no-check").exit_code == 0
+    assert add(any_provider(Capability.CHECK_TOKEN), silent, "--no-check").exit_code == 0
     started = time.monotonic()
     checked = run(["profile", "check", "--timeout", "0.3", "--json"])
     assert time.monotonic() - started < 2.0
@@ -67,7 +69,7 @@ class Echo(LoopbackServer):
         return self.status, {"Content-Type": self.content_type}, body
 
 
-@pytest.mark.parametrize("provider", ["connectel", "seven"])
+@pytest.mark.parametrize("provider", providers_with(Capability.CHECK_TOKEN))
 @pytest.mark.parametrize("status", [400, 200, 500])
 def test_a_server_echoing_the_request_never_shows_the_token(provider: str, status: int) -> None:
     server = Echo(status)
@@ -110,7 +112,7 @@ class Refuses(LoopbackServer):
 def test_a_401_is_a_rejected_token_and_nothing_is_saved() -> None:
     server = Refuses()
     try:
-        added = add("connectel", server.url)
+        added = add(any_provider(Capability.CHECK_TOKEN), server.url)
         assert added.exit_code == 5, added.stderr
         no_token(added)
     finally:
