@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
-from sms_cli.commands._runtime import handled_errors
-from sms_cli.errors import ConfigError
+from typing import Annotated
+
+import typer
+
+from sms_cli.commands._runtime import JsonFlag, handled_errors
 
 
-def doctor_command() -> None:
-    """Check smsctl's set-up: paths and permissions, profiles, tokens, clock, completions."""
+def doctor_command(
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", help="Do not ask the providers; check only what is local."),
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            min=0.1,
+            max=300,
+            metavar="SECONDS",
+            help="Seconds to wait for each provider's answer.",
+        ),
+    ] = 10.0,
+    json: JsonFlag = False,
+) -> None:
+    """Check smsctl's set-up: paths and permissions, profiles, tokens, clock, completions.
+
+    Each check is ok, info, warning, error or skipped, with how to fix it. Exit 0 without
+    errors (warnings allowed); else 5 (a token rejected), 6 (a provider unreachable) or 4
+    (configuration or local storage), the most serious first.
+    """
     with handled_errors():
-        raise ConfigError("doctor: being built (issue 15)")  # replaced by the checks engineer
+        from sms_cli.render.doctor import emit_doctor
+        from sms_cli.services.doctor import run
+
+        report = run(timeout=timeout, offline=offline)
+        emit_doctor(report, json=json)
+        code = report.exit_code
+    if code:
+        raise typer.Exit(int(code))

@@ -182,6 +182,9 @@ def _read_value(prompt: str, what: str, *, from_stdin: bool, hint: str, hidden: 
             raise InputError(f"no {what} given (input ended)", hint=hint) from None
     else:
         raise InputError(f"no {what} given", hint=hint)
+    if not value:  # Enter alone at the prompt, or nothing piped in
+        where = "standard input was empty" if from_stdin else "empty input"
+        raise InputError(f"no {what} given ({where})", hint=hint)
     return validate_secret(value, what)
 
 
@@ -297,6 +300,14 @@ def add_command(
             "use smsctl profile set).",
         ),
     ] = False,
+    no_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-check",
+            envvar="SMSCTL_NO_CHECK",
+            help="Save without asking the provider whether it accepts the token.",
+        ),
+    ] = False,
     json: JsonFlag = False,
 ) -> None:
     """Add a profile. The token comes from a hidden prompt, --token-stdin or --token-env.
@@ -304,6 +315,9 @@ def add_command(
     A token is never accepted as a command-line argument: other users could read it in `ps`.
     Other credentials a provider needs come from --credential, --credential-stdin,
     --credential-env or a prompt.
+
+    The provider is asked whether it accepts the token (nothing is sent) unless --no-check: a
+    rejected token is not saved (exit 5); a provider that cannot be reached only warns.
     """
     with handled_errors():
         from sms_cli.errors import InputError
@@ -362,6 +376,13 @@ def add_command(
         )
         provider = info.name
         written: list[str] = []
+        store = service.store()
+        if not no_check:
+            from sms_cli.render.doctor import say_token_checked
+            from sms_cli.services.checks import check_new_profile
+
+            with_added(store.load(), profile, make_default=default, force=force)  # before asking
+            say_token_checked(name, check_new_profile(profile))
 
         def change(current: ProfileFile) -> tuple[ProfileFile, tuple[ProfileFile, Profile]]:
             replaced = current.profiles.get(name)
@@ -369,7 +390,6 @@ def add_command(
             updated = with_added(current, final, make_default=default, force=force)
             return updated, (updated, replaced or final)
 
-        store = service.store()
         try:
             updated, replaced = store.update(change)
         except BaseException:
@@ -856,3 +876,45 @@ def _ask(question: str) -> bool:
 
 
 # -- profile check (issue 15, checks engineer) -------------------------------------------------
+
+CheckTimeout = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=0.1,
+        max=300,
+        metavar="SECONDS",
+        help="Seconds to wait for each provider's answer.",
+    ),
+]
+
+
+@profile_app.command("check")
+def check_command(
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="Profile to check (default: every profile, the default first).",
+            autocompletion=complete_profile_name,
+            show_default=False,
+        ),
+    ] = None,
+    timeout: CheckTimeout = 10.0,
+    json: JsonFlag = False,
+) -> None:
+    """Check profiles: usable, token present, and accepted by the provider.
+
+    The token is checked with the provider's cheapest authenticated request (a balance or
+    quota lookup); nothing is sent and nothing costs. Exit 5 if any token is rejected, else 6
+    if any provider could not be reached, else 4 if a profile is broken, has no token or a
+    wrong base URL; 0 otherwise.
+    """
+    with handled_errors():
+        from sms_cli.render.doctor import emit_profile_checks
+        from sms_cli.services.checks import check_profiles, overall_exit_code
+
+        checks = check_profiles(name, timeout=timeout)
+        emit_profile_checks(checks, json=json)
+        code = overall_exit_code(checks)
+    if code:
+        raise typer.Exit(int(code))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from sms_cli.errors import ConfigError
@@ -427,6 +427,42 @@ class CallbackReader(ABC):
         return None
 
 
+@dataclass(frozen=True)
+class TokenCheck:
+    """The provider accepted the credentials. `detail` is what the answer told besides (a
+    balance, a quota), never a secret; `server_date` the answer's HTTP `Date` header, which
+    `doctor` compares with the local clock."""
+
+    detail: str | None = None
+    server_date: datetime | None = None
+
+
+def answer_date(headers: Mapping[str, str]) -> datetime | None:
+    """An answer's `Date` header (RFC 9110 §6.6.1) as an aware datetime; None when absent or
+    unreadable. `headers` as a Reply holds them, names in lower case."""
+    from email.utils import parsedate_to_datetime
+
+    value = headers.get("date")
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+class TokenChecker(ABC):
+    """Capability.CHECK_TOKEN: the cheapest authenticated request, to see whether the provider
+    accepts the credentials (`profile check`, `doctor`, `profile add`). Sends nothing, costs
+    nothing."""
+
+    @abstractmethod
+    def check_token(self) -> TokenCheck:
+        """Return when the credentials are accepted; AuthError when refused; NetworkError or
+        ProviderUnavailable when the provider could not say."""
+
+
 # The ABC each capability is inherited as; SEND is Provider itself, SIGNED_CALLBACKS a kind of
 # CALLBACKS (callback_problem checks the signature).
 CAPABILITY_CLASSES: Final[Mapping[str, type]] = {
@@ -435,6 +471,7 @@ CAPABILITY_CLASSES: Final[Mapping[str, type]] = {
     "balance": AccountReader,
     "hooks": HookManager,
     "callbacks": CallbackReader,
+    "check_token": TokenChecker,
 }
 
 

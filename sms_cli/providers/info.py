@@ -22,6 +22,7 @@ class Capability(enum.StrEnum):
     HOOKS = "hooks"  # register webhooks through the API (`smsctl hooks`)
     CALLBACKS = "callbacks"  # reads what it pushes to `smsctl listen` (DLRs and/or inbound SMS)
     SIGNED_CALLBACKS = "signed_callbacks"  # signs what it pushes, with a key the user can store
+    CHECK_TOKEN = "check_token"  # a cheap authenticated request (`profile check`, `doctor`)
 
 
 @dataclass(frozen=True)

@@ -281,7 +281,8 @@ class ProviderContract:
     def profile(self, emu: EmulatorControl, info: Any, monkeypatch: pytest.MonkeyPatch) -> str:
         """A default profile `contract` pointing at the emulator, with the test token."""
         args = ["profile", "add", "contract", "--provider", info.name]
-        args += ["--base-url", emu.base_url, "--token-stdin"]
+        # --no-check: the tests count the requests the emulator saw (test_check_token checks).
+        args += ["--base-url", emu.base_url, "--token-stdin", "--no-check"]
         if info.sender.problem("Acme") is None:
             args += ["--sender", "Acme"]
         first_secret = True
@@ -657,6 +658,21 @@ class ProviderContract:
         assert isinstance(doc["amount"], int | float)
         emu.set(tokens=["another"])
         assert run(["balance"]).exit_code == 5
+
+    def test_check_token_accepts_the_token_and_refuses_another(
+        self, emu: EmulatorControl, profile: str, info: Any
+    ) -> None:
+        """Capability.CHECK_TOKEN: `profile check` asks without sending; a token the provider
+        does not know is `rejected`, exit 5."""
+        self.needs(info, "check_token")
+        checked = run(["profile", "check", "--json"])
+        assert checked.exit_code == 0, checked.stderr
+        assert document(checked)["profiles"][0]["result"] == "ok"
+        emu.set(tokens=["another"])
+        refused = run(["profile", "check", "--json"])
+        assert refused.exit_code == 5, refused.stderr
+        assert document(refused)["profiles"][0]["result"] == "rejected"
+        assert emu.messages() == []  # nothing was sent
 
     def test_balance_it_does_not_declare_is_refused_before_any_request(
         self, emu: EmulatorControl, profile: str, info: Any

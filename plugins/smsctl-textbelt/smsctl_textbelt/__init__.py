@@ -31,6 +31,7 @@ INFO = ProviderInfo(
             Capability.BALANCE,  # GET /quota/:key
             Capability.CALLBACKS,  # replies POSTed to replyWebhookUrl
             Capability.SIGNED_CALLBACKS,  # X-textbelt-signature: HMAC-SHA256 with the API key
+            Capability.CHECK_TOKEN,  # GET /quota/:key, as the balance
         }
     ),
     send_options=frozenset({"--test"}),  # the key with `_test` appended: nothing is sent

@@ -30,7 +30,10 @@ from sms_cli.providers.base import (
     SendRequest,
     SendResult,
     StatusReader,
+    TokenCheck,
+    TokenChecker,
     accepted_despite_http,
+    answer_date,
     refused_by_http,
     whole_number,
 )
@@ -120,7 +123,7 @@ def signature(key: str, timestamp: str, body: bytes) -> str:
     return hmac.new(key.encode(), timestamp.encode() + body, hashlib.sha256).hexdigest()
 
 
-class Textbelt(Provider, StatusReader, AccountReader, CallbackReader):
+class Textbelt(Provider, StatusReader, AccountReader, CallbackReader, TokenChecker):
     info: ClassVar[ProviderInfo] = INFO
     account_codes: ClassVar[frozenset[str]] = frozenset({QUOTA_CODE})
 
@@ -253,6 +256,16 @@ class Textbelt(Provider, StatusReader, AccountReader, CallbackReader):
         return reports
 
     def balance(self) -> Balance:
+        return self._quota()[0]
+
+    def check_token(self) -> TokenCheck:
+        """`GET /quota/:key` (shared/PROVIDERS.md §8): authenticated, sends and costs nothing."""
+        quota, response = self._quota()
+        return TokenCheck(
+            detail=f"{quota.amount:g} credits left", server_date=answer_date(response.headers)
+        )
+
+    def _quota(self) -> tuple[Balance, Reply]:
         response = self.transport.query(
             "GET", f"quota/{quote(self.key, safe='')}", not_found_keys=("success", "error")
         )
@@ -270,7 +283,7 @@ class Textbelt(Provider, StatusReader, AccountReader, CallbackReader):
         amount = quota_of(document) if document is not None else None
         if amount is None:
             raise ProviderUnavailable(f"{self.info.title} sent an unreadable quota")
-        return Balance(amount=amount, currency="credits")
+        return Balance(amount=amount, currency="credits"), response
 
     # -- replies -------------------------------------------------------------------------------
 

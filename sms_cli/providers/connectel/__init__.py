@@ -15,7 +15,14 @@ INFO = ProviderInfo(
     sender=SenderRule(11, 20, re.compile(r"[A-Za-z0-9 ]+")),
     client="sms_cli.providers.connectel.client:Connectel",
     emulator="sms_cli.providers.connectel.emulator:ConnectelEmulator",
-    capabilities=frozenset({Capability.SEND, Capability.STATUS, Capability.CALLBACKS}),
+    capabilities=frozenset(
+        {
+            Capability.SEND,
+            Capability.STATUS,
+            Capability.CALLBACKS,
+            Capability.CHECK_TOKEN,  # GET /api/v2/delivery/ of an id no message has
+        }
+    ),
     requires_sender=True,
     callback_setup="set this URL on the token in Connectel's web interface",
     docs_url="https://smsapi.connectel.se/api/v2/",

@@ -33,7 +33,10 @@ from sms_cli.providers.base import (
     SendResult,
     StatusQuery,
     StatusReader,
+    TokenCheck,
+    TokenChecker,
     accepted_despite_http,
+    answer_date,
     refused_by_http,
     results_for_all,
     whole_number,
@@ -44,6 +47,9 @@ from sms_cli.providers.info import ProviderInfo
 
 SEND_PATH: Final = "api/v2/send/"  # the trailing slash is part of the documented URL (§3.2)
 DELIVERY_PATH: Final = "api/v2/delivery/"
+# The request id `check_token` asks about: no message has it, so the answer is the §3.8 "unknown
+# requestid" object when the token is good, and the auth refusal when it is not.
+CHECK_ID: Final = "smsctl-token-check"
 
 # PROVIDERS.md §1.1: map the statusStr word first (QUEUE and QUEUED both occur). When the word
 # is missing or not one of these, the code decides: statusInt, or statusStr itself when it is a
@@ -115,7 +121,7 @@ def _parse_date(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-class Connectel(Provider, StatusReader, CallbackReader):
+class Connectel(Provider, StatusReader, CallbackReader, TokenChecker):
     info: ClassVar[ProviderInfo] = INFO
 
     def headers(self) -> dict[str, str]:
@@ -407,6 +413,30 @@ class Connectel(Provider, StatusReader, CallbackReader):
             else:
                 reports.append(_report(document, fallback_id=message_id))
         return reports
+
+    def check_token(self) -> TokenCheck:
+        """The cheapest authenticated request Connectel has: a delivery lookup (§3.5, a GET
+        that sends and costs nothing) of an id no message has. A good token gets the unknown-id
+        answer (404 with Connectel's object, or 200); a wrong one the auth refusal (§3.8: 401,
+        403, or 200 with an UNAUTHORIZED object)."""
+        response = self.transport.query(
+            "GET",
+            DELIVERY_PATH,
+            params={"authorization": self.credentials["token"], "requestid": CHECK_ID},
+            not_found_keys=("statusStr", "statusInt", "statusstr", "statusint"),
+        )
+        document = json_object(response)
+        word = str(_field(document, "statusStr") or "").upper() if document is not None else ""
+        if word in AUTH_WORDS:
+            raise AuthError(
+                f"{self.info.title} refused the token ({word})",
+                hint="check the profile's token: smsctl profile show",
+            )
+        if document is None:
+            raise ProviderUnavailable(
+                f"{self.info.title} sent an answer smsctl cannot read; try again later"
+            )
+        return TokenCheck(server_date=answer_date(response.headers))
 
 
 # The fields of §3.6 and §3.7, read in any case as the send side reads its answers (`Action`,

@@ -25,6 +25,7 @@ INFO = ProviderInfo(
             Capability.HOOKS,
             Capability.CALLBACKS,
             Capability.SIGNED_CALLBACKS,  # §2.10.2
+            Capability.CHECK_TOKEN,  # GET /balance (§2.8)
         }
     ),
     max_requests_per_second=50.0,  # §2.11: 50 connections a second in total

@@ -29,6 +29,7 @@ from sms_cli.core.callbacks import (
     phone,
     text_field,
 )
+from sms_cli.core.money import format_money
 from sms_cli.core.numbers import digits
 from sms_cli.core.redaction import shorten
 from sms_cli.core.status import Status
@@ -48,8 +49,11 @@ from sms_cli.providers.base import (
     SentFinder,
     StatusQuery,
     StatusReader,
+    TokenCheck,
+    TokenChecker,
     accepted_despite_http,
     address_book_name,
+    answer_date,
     refused_by_http,
     results_for_all,
     whole_number,
@@ -158,7 +162,15 @@ class AnsweredInDebugMode(NetworkError):
     exit_code = ExitCode.CONFIG
 
 
-class Seven(Provider, StatusReader, SentFinder, AccountReader, HookManager, CallbackReader):
+class Seven(
+    Provider,
+    StatusReader,
+    SentFinder,
+    AccountReader,
+    HookManager,
+    CallbackReader,
+    TokenChecker,
+):
     info: ClassVar[ProviderInfo] = INFO
     account_codes: ClassVar[frozenset[str]] = frozenset({"500"})  # §2.4: not enough credit
 
@@ -684,14 +696,26 @@ class Seven(Provider, StatusReader, SentFinder, AccountReader, HookManager, Call
         return [row for row in body if isinstance(row, dict)] if isinstance(body, list) else []
 
     def balance(self) -> Balance:
-        body = _body(self.transport.query("GET", "balance"))
+        return self._balance()[0]
+
+    def _balance(self) -> tuple[Balance, Reply]:
+        response = self.transport.query("GET", "balance")
+        body = _body(response)
         code = code_of(body)
         if code is not None:
             self._raise_query_code(code)
         amount = _float(body.get("amount")) if isinstance(body, dict) else None
         if isinstance(body, dict) and amount is not None:
-            return Balance(amount=amount, currency=str(body.get("currency") or ""))
+            return Balance(amount=amount, currency=str(body.get("currency") or "")), response
         raise ProviderUnavailable(f"{self.info.title} sent an unreadable balance")
+
+    def check_token(self) -> TokenCheck:
+        """§2.8: `GET /balance` is the cheapest authenticated request; a wrong key is 900."""
+        balance, response = self._balance()
+        return TokenCheck(
+            detail=f"balance {format_money(balance.amount, balance.currency or None)}",
+            server_date=answer_date(response.headers),
+        )
 
     # -- webhooks (§2.10) ---------------------------------------------------------------------
 
