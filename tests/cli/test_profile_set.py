@@ -111,7 +111,7 @@ def test_set_replaces_only_the_token(smsctl: Invoke, tmp_path: Path) -> None:
         (["--currency", "EURO"], "'EURO' is not a currency code"),
         (["--price-per-segment=-1"], "--price-per-segment"),
         (["--token-store", "cloud"], "'cloud' is not a place for tokens"),
-        (["--token-stdin"], "the token is empty"),
+        (["--token-stdin"], "no token given"),
     ],
 )
 def test_set_refuses_bad_input_with_exit_2_and_changes_nothing(
