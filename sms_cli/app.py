@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sms_cli import __version__
+from sms_cli.commands._root import RootGroup
 from sms_cli.commands._runtime import RunState
 from sms_cli.errors import ExitCode
 
 if TYPE_CHECKING:
     app: typer.Typer
 
-# name -> "module:attribute", in the order --help lists them. A Typer attribute is a group.
+# name -> "module:attribute". A Typer attribute is a group. `smsctl --help` lists them in
+# panels (commands/_root.py, PANELS).
 COMMANDS: dict[str, str] = {
     "send": "sms_cli.commands.send:send_command",
     "status": "sms_cli.commands.status:status_command",
@@ -55,7 +57,11 @@ def root(
     ] = False,
     debug: Annotated[
         bool,
-        typer.Option("--debug", envvar="SMSCTL_DEBUG", help="Show tracebacks of internal errors."),
+        typer.Option(
+            "--debug",
+            envvar="SMSCTL_DEBUG",
+            help="Show tracebacks of internal errors (before or after the command).",
+        ),
     ] = False,
 ) -> None:
     """smsctl: send SMS through the providers installed (smsctl providers), and preview
@@ -72,6 +78,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         pretty_exceptions_show_locals=False,
         context_settings={"help_option_names": ["-h", "--help"]},
         rich_markup_mode="markdown",
+        cls=RootGroup,
     )
     built.callback()(root)
     for name, target in COMMANDS.items():
@@ -161,9 +168,22 @@ def _output_failed(exc: OSError) -> SystemExit:
     return SystemExit(int(ExitCode.CONFIG))
 
 
+def _first_command(args: list[str]) -> str | None:
+    """The command named first, past global options (`smsctl --json -p work log`)."""
+    skip = False
+    for token in args:
+        if skip:
+            skip = False
+        elif token in ("-p", "--profile"):
+            skip = True
+        elif not (token in ("--debug", "--json") or token.startswith(("-p", "--profile="))):
+            return token
+    return None
+
+
 def main() -> None:
     _prepare_process()
-    first = sys.argv[1] if len(sys.argv) > 1 else None
+    first = _first_command(sys.argv[1:])
     completing = "_SMSCTL_COMPLETE" in os.environ
     only = first if first in COMMANDS and not completing else None
     stdout, stdout_file = sys.stdout, _stdout_identity()
