@@ -19,6 +19,7 @@ from sms_cli import __version__
 from sms_cli.commands._root import RootGroup
 from sms_cli.commands._runtime import RunState
 from sms_cli.errors import ExitCode
+from sms_cli.render import output
 
 if TYPE_CHECKING:
     app: typer.Typer
@@ -139,6 +140,15 @@ def _flush_stdout() -> None:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(devnull, stream.fileno())
         if isinstance(exc, BrokenPipeError):
+            if output.Errors.json:  # with --json, every non-zero exit has its object
+                output.diagnostic(
+                    output.error_object(
+                        "standard output was closed early",
+                        None,
+                        "broken_pipe",
+                        int(ExitCode.BROKEN_PIPE),
+                    )
+                )
             raise SystemExit(int(ExitCode.BROKEN_PIPE)) from None
         # Results that could not be written (a full disk behind `> file`): say so, exit 4.
         sys.stderr.write(f"smsctl: error: cannot write standard output: {exc.strerror or exc}\n")
