@@ -35,6 +35,16 @@ JsonFlag = Annotated[
         "stderr.",
     ),
 ]
+# bulk start and bulk retry: a dry run streams one line per row, then a line of totals.
+DryRunJsonFlag = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print the result as one JSON document; with --dry-run, one JSON object per line "
+        "(JSON Lines): one per row, then one with the totals. An error as one JSON object on "
+        "stderr.",
+    ),
+]
 # For commands that stream (listen): one line per event, as it comes.
 JsonLinesFlag = Annotated[
     bool,

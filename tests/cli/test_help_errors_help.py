@@ -204,3 +204,17 @@ def test_profile_before_the_subcommand() -> None:
     result = runner.invoke(app, ["-p", "nosuch", "balance"])
     assert result.exit_code == 4
     assert "nosuch" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["listen", "--help"], "one JSON object per line"),
+        (["bulk", "start", "--help"], "one JSON object per line"),
+        (["send", "--help"], "one JSON document"),
+    ],
+)
+def test_json_help_says_what_is_printed(args: list[str], says: str) -> None:
+    result = runner.invoke(app, args, env={"COLUMNS": "400"})
+    line = next(line for line in result.output.splitlines() if "--json" in line)
+    assert says in line
