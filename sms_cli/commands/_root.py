@@ -273,47 +273,64 @@ class RootGroup(TyperGroup):
         scanned = scan(self, list(sys.argv[1:] if args is None else args))
         output.Errors.reset(json=scanned.json)
         RunState.debug = scanned.debug
-        code: int
-        explained = False  # a usage error shown as click (or as the JSON object) shows it
+        try:
+            code = self._run(scanned.args, prog_name, complete_var, standalone_mode, **extra)
+        finally:
+            output.Errors.active = False
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(
+        self,
+        args: list[str],
+        prog_name: str | None,
+        complete_var: str | None,
+        standalone_mode: bool,
+        **extra: Any,
+    ) -> int:
+        """Run the command line; the exit code, with why it failed said on stderr."""
         try:
             result = super().main(
-                args=scanned.args,
+                args=args,
                 prog_name=prog_name,
                 complete_var=complete_var,
                 standalone_mode=False,
                 **extra,
             )
-            code = result if isinstance(result, int) else int(ExitCode.OK)
         except ClickException as exc:
             if not standalone_mode:
                 raise
-            code, explained = exc.exit_code, True
-            if output.Errors.json:
-                no_args = type(exc).__name__ == "NoArgsIsHelpError"
-                output.diagnostic(
-                    output.error_object(
-                        "no command given" if no_args else exc.format_message(),
-                        "smsctl --help lists the commands" if no_args else _usage_hint(exc),
-                        "usage",
-                        code,
-                    )
-                )
-            elif typer.core.HAS_RICH and self.rich_markup_mode is not None:
-                from typer import rich_utils
-
-                rich_utils.rich_format_error(exc)
-            else:
-                exc.show()
+            self._usage_error(exc)
+            return exc.exit_code
         except typer.Abort:
             if not standalone_mode:
                 raise
-            code = int(ExitCode.INTERRUPTED)
             output.error("aborted at a prompt", code="interrupted")
-        if not explained:
-            output.finish(code)
-        if standalone_mode:
-            sys.exit(code)
+            output.finish(int(ExitCode.INTERRUPTED))
+            return int(ExitCode.INTERRUPTED)
+        code = result if isinstance(result, int) else int(ExitCode.OK)
+        output.finish(code)
         return code
+
+    def _usage_error(self, exc: ClickException) -> None:
+        """A usage error: as click shows it, or with --json as the error object."""
+        if output.Errors.json:
+            no_args = type(exc).__name__ == "NoArgsIsHelpError"
+            output.diagnostic(
+                output.error_object(
+                    "no command given" if no_args else exc.format_message(),
+                    "smsctl --help lists the commands" if no_args else _usage_hint(exc),
+                    "usage",
+                    exc.exit_code,
+                )
+            )
+        elif typer.core.HAS_RICH and self.rich_markup_mode is not None:
+            from typer import rich_utils
+
+            rich_utils.rich_format_error(exc)
+        else:
+            exc.show()
 
 
 def _usage_hint(exc: Any) -> str | None:

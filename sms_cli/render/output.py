@@ -92,18 +92,19 @@ class Errors:
     """
 
     json: bool = False
+    active: bool = False  # inside a run of the root command, which will call `finish`
     reported: bool = False
     first: tuple[str, str | None, str | None] | None = None  # message, hint, code
 
     @classmethod
     def reset(cls, *, json: bool) -> None:
-        cls.json, cls.reported, cls.first = json, False, None
+        cls.json, cls.active, cls.reported, cls.first = json, True, False, None
 
 
 def error(message: str, hint: str | None = None, *, code: str | None = None) -> None:
     """One error for the user; `code` is its stable word (errors.ERROR_CODES) when known."""
     Errors.reported = True
-    if Errors.json:
+    if Errors.json and Errors.active:
         if Errors.first is None:
             Errors.first = (message, hint, code)
         return

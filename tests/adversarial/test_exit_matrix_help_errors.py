@@ -230,3 +230,44 @@ def test_every_error_class_has_a_listed_code_with_its_exit_code() -> None:
         stack.extend(cls.__subclasses__())
     for cls in seen[1:]:
         assert ERROR_CODES[cls.code][0] == cls.exit_code, cls
+
+
+@pytest.mark.parametrize("mode", ["human", "json"])
+def test_ctrl_c_says_interrupted(mode: str) -> None:
+    """130: Ctrl-C while `send` waits for its text on a terminal. The process is interrupted
+    once it says it is reading (bounded waits, no sleeping)."""
+    import pty
+    import select
+    import signal
+
+    primary, secondary = pty.openpty()
+    argv = ["send", "--to", A] + (["--json"] if mode == "json" else [])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sms_cli", *argv],
+        stdin=secondary,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "NO_COLOR": "1"},
+        cwd=ROOT,
+    )
+    os.close(secondary)
+    try:
+        assert process.stderr is not None
+        ready, _, _ = select.select([process.stderr], [], [], 20)
+        assert ready, "smsctl never said it was reading standard input"
+        first = os.read(process.stderr.fileno(), 4096).decode()
+        assert "reading the text" in first
+        process.send_signal(signal.SIGINT)
+        _, rest = process.communicate(timeout=20)
+    finally:
+        os.close(primary)
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    stderr = first + rest.decode()
+    assert process.returncode == ExitCode.INTERRUPTED, stderr
+    if mode == "human":
+        assert "smsctl: error: interrupted" in stderr
+    else:
+        error = error_object(stderr)
+        assert (error["code"], error["exit_code"]) == ("interrupted", 130)
