@@ -102,6 +102,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def _process_error(message: str, code: str, exit_code: ExitCode, *, json: bool) -> None:
+    """An error of the process around the command (its streams): prose, or the object."""
+    if json:
+        sys.stderr.write(output.error_object(message, None, code, int(exit_code)))
+    else:
+        sys.stderr.write(f"smsctl: error: {message}\n")
+
+
 def _prepare_process() -> None:
     """What the process needs before any command runs: writes past RLIMIT_FSIZE fail with EFBIG
     (a storage error, exit 4) instead of SIGXFSZ killing us mid-write; a closed stderr is not
@@ -114,7 +122,12 @@ def _prepare_process() -> None:
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
     if sys.stdout is None:
         # `smsctl log >&-`: fd 1 is not open, so no result could be shown; do nothing at all.
-        sys.stderr.write("smsctl: error: standard output is closed; nothing was done\n")
+        _process_error(
+            "standard output is closed; nothing was done",
+            "broken_pipe",
+            ExitCode.BROKEN_PIPE,
+            json="--json" in sys.argv[1:],  # before parsing: the word anywhere asks for JSON
+        )
         raise SystemExit(int(ExitCode.BROKEN_PIPE))
     # A terminal or pipe that cannot show a character (LANG=C, PYTHONIOENCODING=ascii) must not
     # turn a name or a provider's answer into a crash: show it escaped, in the same encoding.
@@ -151,7 +164,12 @@ def _flush_stdout() -> None:
                 )
             raise SystemExit(int(ExitCode.BROKEN_PIPE)) from None
         # Results that could not be written (a full disk behind `> file`): say so, exit 4.
-        sys.stderr.write(f"smsctl: error: cannot write standard output: {exc.strerror or exc}\n")
+        _process_error(
+            f"cannot write standard output: {exc.strerror or exc}",
+            "storage",
+            ExitCode.CONFIG,
+            json=output.Errors.json,
+        )
         raise SystemExit(int(ExitCode.CONFIG)) from None
 
 
@@ -173,7 +191,12 @@ def _output_failed(exc: OSError) -> SystemExit:
     if isinstance(exc, BrokenPipeError):
         return SystemExit(int(ExitCode.BROKEN_PIPE))
     with contextlib.suppress(OSError, ValueError):
-        sys.stderr.write(f"smsctl: error: cannot write the output: {exc.strerror or exc}\n")
+        _process_error(
+            f"cannot write the output: {exc.strerror or exc}",
+            "storage",
+            ExitCode.CONFIG,
+            json=output.Errors.json,
+        )
         sys.stderr.flush()
     return SystemExit(int(ExitCode.CONFIG))
 

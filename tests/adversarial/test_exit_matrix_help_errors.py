@@ -271,3 +271,25 @@ def test_ctrl_c_says_interrupted(mode: str) -> None:
     else:
         error = error_object(stderr)
         assert (error["code"], error["exit_code"]) == ("interrupted", 130)
+
+
+@pytest.mark.parametrize("mode", ["human", "json"])
+def test_stdout_closed_before_the_start(mode: str) -> None:
+    """`smsctl log >&-`: nothing is done, one line says so; with --json, the object."""
+    argv = ["log"] + (["--json"] if mode == "json" else [])
+    done = subprocess.run(
+        [sys.executable, "-m", "sms_cli", *argv],
+        preexec_fn=lambda: os.close(1),  # the child starts with no fd 1, as after `>&-`
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=30,
+        text=True,
+        cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == ExitCode.BROKEN_PIPE, done.stderr
+    if mode == "human":
+        assert done.stderr.startswith("smsctl: error: standard output is closed")
+    else:
+        error = error_object(done.stderr)
+        assert (error["code"], error["exit_code"]) == ("broken_pipe", 141)
