@@ -16,13 +16,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sms_cli import __version__
+from sms_cli.commands._root import RootGroup
 from sms_cli.commands._runtime import RunState
 from sms_cli.errors import ExitCode
+from sms_cli.render import output
 
 if TYPE_CHECKING:
     app: typer.Typer
 
-# name -> "module:attribute", in the order --help lists them. A Typer attribute is a group.
+# name -> "module:attribute". A Typer attribute is a group. `smsctl --help` lists them in
+# panels (commands/_root.py, PANELS).
 COMMANDS: dict[str, str] = {
     "send": "sms_cli.commands.send:send_command",
     "status": "sms_cli.commands.status:status_command",
@@ -55,7 +58,11 @@ def root(
     ] = False,
     debug: Annotated[
         bool,
-        typer.Option("--debug", envvar="SMSCTL_DEBUG", help="Show tracebacks of internal errors."),
+        typer.Option(
+            "--debug",
+            envvar="SMSCTL_DEBUG",
+            help="Show tracebacks of internal errors (before or after the command).",
+        ),
     ] = False,
 ) -> None:
     """smsctl: send SMS through the providers installed (smsctl providers), and preview
@@ -72,6 +79,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         pretty_exceptions_show_locals=False,
         context_settings={"help_option_names": ["-h", "--help"]},
         rich_markup_mode="markdown",
+        cls=RootGroup,
     )
     built.callback()(root)
     for name, target in COMMANDS.items():
@@ -94,6 +102,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def _process_error(message: str, code: str, exit_code: ExitCode, *, json: bool) -> None:
+    """An error of the process around the command (its streams): prose, or the object."""
+    if json:
+        sys.stderr.write(output.error_object(message, None, code, int(exit_code)))
+    else:
+        sys.stderr.write(f"smsctl: error: {message}\n")
+
+
 def _prepare_process() -> None:
     """What the process needs before any command runs: writes past RLIMIT_FSIZE fail with EFBIG
     (a storage error, exit 4) instead of SIGXFSZ killing us mid-write; a closed stderr is not
@@ -106,7 +122,12 @@ def _prepare_process() -> None:
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
     if sys.stdout is None:
         # `smsctl log >&-`: fd 1 is not open, so no result could be shown; do nothing at all.
-        sys.stderr.write("smsctl: error: standard output is closed; nothing was done\n")
+        _process_error(
+            "standard output is closed; nothing was done",
+            "broken_pipe",
+            ExitCode.BROKEN_PIPE,
+            json="--json" in sys.argv[1:],  # before parsing: the word anywhere asks for JSON
+        )
         raise SystemExit(int(ExitCode.BROKEN_PIPE))
     # A terminal or pipe that cannot show a character (LANG=C, PYTHONIOENCODING=ascii) must not
     # turn a name or a provider's answer into a crash: show it escaped, in the same encoding.
@@ -132,9 +153,23 @@ def _flush_stdout() -> None:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(devnull, stream.fileno())
         if isinstance(exc, BrokenPipeError):
+            if output.Errors.json:  # with --json, every non-zero exit has its object
+                output.diagnostic(
+                    output.error_object(
+                        "standard output was closed early",
+                        None,
+                        "broken_pipe",
+                        int(ExitCode.BROKEN_PIPE),
+                    )
+                )
             raise SystemExit(int(ExitCode.BROKEN_PIPE)) from None
         # Results that could not be written (a full disk behind `> file`): say so, exit 4.
-        sys.stderr.write(f"smsctl: error: cannot write standard output: {exc.strerror or exc}\n")
+        _process_error(
+            f"cannot write standard output: {exc.strerror or exc}",
+            "storage",
+            ExitCode.CONFIG,
+            json=output.Errors.json,
+        )
         raise SystemExit(int(ExitCode.CONFIG)) from None
 
 
@@ -156,14 +191,32 @@ def _output_failed(exc: OSError) -> SystemExit:
     if isinstance(exc, BrokenPipeError):
         return SystemExit(int(ExitCode.BROKEN_PIPE))
     with contextlib.suppress(OSError, ValueError):
-        sys.stderr.write(f"smsctl: error: cannot write the output: {exc.strerror or exc}\n")
+        _process_error(
+            f"cannot write the output: {exc.strerror or exc}",
+            "storage",
+            ExitCode.CONFIG,
+            json=output.Errors.json,
+        )
         sys.stderr.flush()
     return SystemExit(int(ExitCode.CONFIG))
 
 
+def _first_command(args: list[str]) -> str | None:
+    """The command named first, past global options (`smsctl --json -p work log`)."""
+    skip = False
+    for token in args:
+        if skip:
+            skip = False
+        elif token in ("-p", "--profile"):
+            skip = True
+        elif not (token in ("--debug", "--json") or token.startswith(("-p", "--profile="))):
+            return token
+    return None
+
+
 def main() -> None:
     _prepare_process()
-    first = sys.argv[1] if len(sys.argv) > 1 else None
+    first = _first_command(sys.argv[1:])
     completing = "_SMSCTL_COMPLETE" in os.environ
     only = first if first in COMMANDS and not completing else None
     stdout, stdout_file = sys.stdout, _stdout_identity()

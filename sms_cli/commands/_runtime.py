@@ -27,7 +27,33 @@ TextArgument = Annotated[
         help="The message text; '-' or nothing reads standard input.", show_default=False
     ),
 ]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+JsonFlag = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print the result as one JSON document on stdout; an error as one JSON object on "
+        "stderr.",
+    ),
+]
+# bulk start and bulk retry: a dry run streams one line per row, then a line of totals.
+DryRunJsonFlag = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print the result as one JSON document; with --dry-run, one JSON object per line "
+        "(JSON Lines): one per row, then one with the totals. An error as one JSON object on "
+        "stderr.",
+    ),
+]
+# For commands that stream (listen): one line per event, as it comes.
+JsonLinesFlag = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print one JSON object per line (JSON Lines), one for each event as it comes; an "
+        "error as one JSON object on stderr.",
+    ),
+]
 SinceOption = Annotated[
     str | None,
     typer.Option(
@@ -97,12 +123,12 @@ def handled_errors() -> Iterator[None]:
         # Notes a service added on the way out (a record it could not write): warnings, first.
         for note in getattr(exc, "__notes__", ()):
             output.warning(str(note))
-        output.error(exc.message, exc.hint)
+        output.error(exc.message, exc.hint, code=exc.code)
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt as exc:
         for note in getattr(exc, "__notes__", ()):  # what a send left behind
             output.warning(str(note))
-        output.error("interrupted")
+        output.error("interrupted", code="interrupted")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except BrokenPipeError:
         # The reader went away (`smsctl log | head`): not an error worth a message. Point stdout
@@ -110,19 +136,25 @@ def handled_errors() -> Iterator[None]:
         devnull = os.open(os.devnull, os.O_WRONLY)
         with contextlib.suppress(OSError, ValueError):
             os.dup2(devnull, sys.stdout.fileno())
+        output.Errors.first = output.Errors.first or (
+            "standard output was closed early",
+            None,
+            "broken_pipe",
+        )
         raise typer.Exit(int(ExitCode.BROKEN_PIPE)) from None
     except Exception as exc:
         mapped = _last_resort(exc)
         if mapped is not None:
             if RunState.debug:
                 output.stderr().write(redact(traceback.format_exc()))
-            output.error(mapped.message, mapped.hint)
+            output.error(mapped.message, mapped.hint, code=mapped.code)
             raise typer.Exit(int(mapped.exit_code)) from None
         if RunState.debug:
             output.stderr().write(redact(traceback.format_exc()))
         output.error(
             f"internal error ({type(exc).__name__}); this is a bug in smsctl",
             hint=None if RunState.debug else "run again with --debug to see the traceback",
+            code="internal",
         )
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
 

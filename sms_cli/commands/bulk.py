@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from sms_cli.commands._runtime import (
+    DryRunJsonFlag,
     JsonFlag,
     ProfileOption,
     TimeoutOption,
@@ -177,7 +178,7 @@ def start_command(
         typer.Option("--new-job", help="Start a new job even if this file was already started."),
     ] = False,
     report: ReportOption = None,
-    json: JsonFlag = False,
+    json: DryRunJsonFlag = False,
     at: AtOption = None,
     at_column: Annotated[
         str | None,
@@ -465,7 +466,7 @@ def retry_command(
     batch_size: BatchSizeOption = 500,
     timeout: TimeoutOption = 30.0,
     report: ReportOption = None,
-    json: JsonFlag = False,
+    json: DryRunJsonFlag = False,
 ) -> None:
     """Send a job's failed rows again, as a new job linked to it.
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, complete_profile_name, handled_errors
+from sms_cli.commands._runtime import JsonLinesFlag, complete_profile_name, handled_errors
 
 if TYPE_CHECKING:
     from sms_cli.services.receiving import Refusal
@@ -297,7 +297,7 @@ def listen_command(
             show_default=False,
         ),
     ] = None,
-    json: JsonFlag = False,
+    json: JsonLinesFlag = False,
 ) -> None:
     """Receive delivery reports and inbound SMS pushed by the providers, until Ctrl-C.
 

@@ -21,7 +21,7 @@ def split_command(
     text: TextArgument = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", "-f", help="Read the text from a UTF-8 file.", show_default=False),
+        typer.Option("--file", help="Read the text from a UTF-8 file.", show_default=False),
     ] = None,
     unicode: Annotated[
         bool, typer.Option("--unicode", "-u", help="Force UCS-2 even when GSM-7 would do.")

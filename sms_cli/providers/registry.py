@@ -62,6 +62,8 @@ class BrokenProvider(ConfigError):
     """A provider's client or emulator class cannot be imported, or is not a Provider / Emulator
     (exit 4, configuration): the message names the provider and its distribution, in one line."""
 
+    code = "broken_provider"
+
 
 @dataclass(frozen=True)
 class BrokenPlugin:

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from sms_cli.core.printable import visible_lines
 from sms_cli.core.redaction import redact
-from sms_cli.errors import SmsError
+from sms_cli.errors import (
+    CODE_FOR_EXIT,
+    HINT_FOR_EXIT,
+    SUMMARY_FOR_EXIT,
+    ExitCode,
+    SmsError,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -91,9 +97,62 @@ def rich_console(stream: TextIO) -> Console:
 # sequence in any of them is seen, never obeyed by the terminal.
 
 
-def error(message: str, hint: str | None = None) -> None:
+class Errors:
+    """How errors are shown in this run, set by the root command (app.py) before anything runs.
+
+    Human mode: each error at once, `smsctl: error: ...` and `hint: ...`. JSON mode (--json
+    anywhere on the command line): the first error is kept and written as ONE object on one
+    line by `finish`, which knows the exit code; warnings and notes stay prose lines.
+    """
+
+    json: bool = False
+    active: bool = False  # inside a run of the root command, which will call `finish`
+    reported: bool = False
+    first: tuple[str, str | None, str | None] | None = None  # message, hint, code
+
+    @classmethod
+    def reset(cls, *, json: bool) -> None:
+        cls.json, cls.active, cls.reported, cls.first = json, True, False, None
+
+
+def error(message: str, hint: str | None = None, *, code: str | None = None) -> None:
+    """One error for the user; `code` is its stable word (errors.ERROR_CODES) when known."""
+    Errors.reported = True
+    if Errors.json and Errors.active:
+        if Errors.first is None:
+            Errors.first = (message, hint, code)
+        return
     text = f"smsctl: error: {message}\n" + (f"hint: {hint}\n" if hint else "")
     diagnostic(visible_lines(redact(text)))
+
+
+def error_object(message: str, hint: str | None, code: str, exit_code: int) -> str:
+    """The --json error line: {"error": {"code", "message", "hint", "exit_code"}}."""
+    document = {"error": {"code": code, "message": message, "hint": hint, "exit_code": exit_code}}
+    return redact(json.dumps(document, ensure_ascii=False)) + "\n"
+
+
+def finish(exit_code: int) -> None:
+    """At the end of a run: an exit no error explained gets one line saying why (human), and
+    with --json every non-zero exit gets its error object. A closed stdout (141) is quiet in
+    human mode, as `| head` must be."""
+    if exit_code == 0 and Errors.first is None:
+        return
+    try:
+        known = ExitCode(exit_code)
+    except ValueError:
+        known = ExitCode.INTERNAL
+    if not Errors.json:
+        if not Errors.reported and known not in (ExitCode.OK, ExitCode.BROKEN_PIPE):
+            error(SUMMARY_FOR_EXIT[known], HINT_FOR_EXIT.get(known))
+        return
+    message, hint, code = Errors.first or (
+        SUMMARY_FOR_EXIT.get(known, "error"),
+        HINT_FOR_EXIT.get(known),
+        None,
+    )
+    Errors.first = None
+    diagnostic(error_object(message, hint, code or CODE_FOR_EXIT.get(known, "internal"), exit_code))
 
 
 def warning(message: str) -> None:

@@ -303,6 +303,8 @@ class UnknownIds(InputError):
     """Ids neither the history nor the provider knows. `found` holds what the other ids of
     the same command found, for the command to show before the error."""
 
+    code = "unknown_id"
+
     def __init__(self, missing: Sequence[UnknownId] = (), message: str = "") -> None:
         if not message:
             groups: dict[tuple[str, str], list[str]] = {}

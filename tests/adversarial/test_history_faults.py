@@ -399,7 +399,11 @@ def test_a_reader_gone_before_the_output_is_exit_141_without_a_word() -> None:
     finally:
         os.close(write_end)
     assert process.returncode == 141, process.stderr
-    assert process.stderr == b""
+    # With --json every non-zero exit has its error object (issue 15), this one too.
+    assert process.stderr == (
+        b'{"error": {"code": "broken_pipe", "message": "standard output was closed early", '
+        b'"hint": null, "exit_code": 141}}\n'
+    )
 
 
 def test_closed_stdout_does_nothing_and_says_so(seven: str) -> None:

@@ -160,6 +160,7 @@ class AnsweredInDebugMode(NetworkError):
     code, as a base URL that reaches no handler (errors.EndpointNotFound)."""
 
     exit_code = ExitCode.CONFIG
+    code = "config"
 
 
 class Seven(

@@ -57,6 +57,7 @@ class AccountError(SmsError):
     """The provider refused the account (out of credit): nothing was sent; exit 7."""
 
     exit_code = ExitCode.REJECTED
+    code = "account_rejected"
 
 
 class GroupCommit:

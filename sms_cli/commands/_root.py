@@ -1,0 +1,340 @@
+"""The root command: help that teaches, global options anywhere, and errors scripts can read.
+
+Typer builds the click command tree on every run; `RootGroup` (the root's class) finishes it
+once it is built, in one place instead of on 150 options:
+- metavars that read as values (`--to NUMBER`, `--timeout SECONDS`), none on flags, no
+  `<float range> [x>=0.1]` (ranges are said in words in the help where they matter);
+- an "Examples" section on every command's help, from commands/_examples.py;
+- the root's commands in panels (Sending, Tracking, Receiving, Setup).
+Before parsing it moves the global options (`--debug`, `--json`, `-p/--profile`) to where
+they belong, so they work before or after the subcommand; and it shows errors (click's usage
+errors too) as one JSON object on stderr when `--json` was given anywhere.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import typer
+from typer._click.core import Context
+from typer._click.exceptions import ClickException
+from typer.core import TyperArgument, TyperGroup, TyperOption
+
+from sms_cli.commands._examples import EXAMPLES
+from sms_cli.commands._runtime import RunState
+from sms_cli.errors import ExitCode
+from sms_cli.render import output
+
+# Commands of `smsctl --help`, by panel, in this order.
+PANELS: dict[str, tuple[str, ...]] = {
+    "Sending": ("send", "bulk", "split"),
+    "Tracking": ("status", "log"),
+    "Receiving": ("listen", "inbox", "hooks"),
+    "Setup": ("profile", "providers", "doctor", "balance", "sandbox"),
+}
+
+# Metavars where the option's name says what the value is; others follow the type below.
+METAVARS: dict[str, str] = {
+    "--to": "NUMBER",
+    "--from": "SENDER",
+    "--profile": "NAME",
+    "--timeout": "SECONDS",
+    "--interval": "SECONDS",
+    "--advance-every": "SECONDS",
+    "--limit": "N",
+    "--max-segments": "N",
+    "--concurrency": "N",
+    "--batch-size": "N",
+    "--rate": "PER_SECOND",
+    "--since": "WHEN",
+    "--at": "WHEN",
+    "--ttl": "MINUTES",
+    "--attach-validity": "DAYS",
+    "--file": "FILE",
+    "--to-file": "FILE",
+    "--template-file": "FILE",
+    "--attach": "FILE",
+    "--report": "FILE",
+    "--output": "FILE",
+    "--job": "JOB",
+    "--resume": "JOB",
+    "--port": "PORT",
+    "--host": "ADDRESS",
+    "--base-url": "URL",
+    "--public-url": "URL",
+    "--region": "REGION",
+    "--national": "REGION",
+    "--currency": "CURRENCY",
+    "--price-per-segment": "PRICE",
+    "--provider": "PROVIDER",
+    "--sender": "SENDER",
+    "--message": "TEMPLATE",
+    "--token-env": "VAR",
+    "--credential-env": "NAME=VAR",
+    "--credential": "NAME=VALUE",
+    "--credential-stdin": "NAME",
+    "--secret": "SECRET",
+    "--status": "STATE",
+    "--label": "TEXT",
+    "--foreign-id": "TEXT",
+    "--name": "NAME",
+}
+# Positional arguments, by parameter name.
+ARGUMENT_METAVARS: dict[str, str] = {"hook_id": "HOOK_ID", "ids": "ID"}
+TYPE_METAVARS: dict[str, str] = {"int": "N", "float": "NUMBER", "Path": "PATH", "str": "TEXT"}
+
+HELP_NAMES = ["-h", "--help"]
+PROFILE_OPTIONS = ("-p", "--profile")
+
+
+def _option_metavar(option: TyperOption) -> str:
+    for name in option.opts:
+        if name in METAVARS:
+            return METAVARS[name]
+    descriptor = option.type_descriptor
+    if descriptor.is_choice and descriptor.choices is not None:
+        return "|".join(str(getattr(choice, "value", choice)) for choice in descriptor.choices)
+    annotation = descriptor.annotation
+    if descriptor.is_list:
+        annotation = getattr(annotation, "__args__", (str,))[0]
+    name = getattr(annotation, "__name__", "str")
+    return TYPE_METAVARS.get(name, "PATH" if descriptor.is_path else "VALUE")
+
+
+def _no_type(ctx: object) -> None:
+    return None
+
+
+def fix_metavars(command: typer.core.TyperCommand | TyperGroup) -> None:
+    """Metavars that read as values: flags none, values a word, ranges in the help's words."""
+    help_option = getattr(command, "_help_option", None)
+    for param in [*command.params, *([help_option] if help_option else [])]:
+        # A metavar chosen where the parameter is declared (HEX, VAR) stays.
+        explicit = param.metavar is not None and param.metavar.isupper()
+        if isinstance(param, TyperOption):
+            if not explicit:
+                # Typer shows `<bool>` for flags in rich help; an empty metavar shows nothing.
+                param.metavar = "" if param.is_flag or param.count else _option_metavar(param)
+            param.min = param.max = None  # help only: values are checked by the type
+        elif isinstance(param, TyperArgument):
+            if not explicit:
+                name = param.name or "value"
+                param.metavar = ARGUMENT_METAVARS.get(name, name.upper())
+            # The name column says it already; the type column would repeat `<str>`.
+            param.display_type_rich = _no_type  # type: ignore[method-assign]
+            param.min = param.max = None
+
+
+def examples_text(path: str, *, markdown: bool) -> str | None:
+    """The "Examples" section of one command's help; None when it has none."""
+    examples = EXAMPLES.get(path)
+    if not examples:
+        return None
+    lines: list[str] = []
+    for line, what in examples:
+        lines += [f"# {what}", line]
+    if markdown:
+        return "**Examples**\n\n```text\n" + "\n".join(lines) + "\n```"
+    # \b: click keeps the block's lines as they are instead of re-wrapping them.
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _finish(command: Any, path: str, markdown: bool) -> None:
+    # The help option is made on first use; make it now, so its metavar is fixed too.
+    command.get_help_option(Context(command, help_option_names=HELP_NAMES))
+    fix_metavars(command)
+    text = examples_text(path, markdown=markdown)
+    if text is not None:
+        command.epilog = text
+    for name, sub in getattr(command, "commands", {}).items():
+        _finish(sub, f"{path} {name}".strip(), markdown)
+
+
+@dataclass
+class Scanned:
+    """A command line with the global options moved to where they belong."""
+
+    args: list[str]
+    json: bool = False
+    debug: bool = False
+    path: list[str] = field(default_factory=list)  # the subcommands named, e.g. ["bulk", "show"]
+
+
+def _takes_value(command: Any, token: str) -> bool:
+    """Whether `token` (an option of `command`, given alone) consumes the next argument."""
+    if token.startswith("--"):
+        if "=" in token:
+            return False
+        name = token
+    elif len(token) == 2:
+        name = token
+    else:
+        return False  # -n5: the value is attached
+    for param in getattr(command, "params", ()):
+        if name in getattr(param, "opts", ()) or name in getattr(param, "secondary_opts", ()):
+            return not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+    return False
+
+
+def scan(root: Any, args: Sequence[str]) -> Scanned:
+    """Move `--debug` to the root and `--json`, `-p/--profile` given before a subcommand to
+    just after it (they are the subcommand's options). Option values stay values
+    (`send --label --json` labels the message "--json"), and nothing after `--` is moved."""
+    rest: list[str] = []
+    moved: list[str] = []
+    result = Scanned(args=[])
+    command, insert_at = root, 0
+    i = 0
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            rest.extend(args[i:])
+            break
+        if token == "--debug":
+            result.debug = True
+            i += 1
+            continue
+        is_group = isinstance(command, TyperGroup)
+        if token.startswith("-") and len(token) > 1:
+            if token == "--json":
+                result.json = True
+                if is_group:
+                    moved.append(token)
+                    i += 1
+                    continue
+            head = token.split("=", 1)[0]
+            if is_group and (head in PROFILE_OPTIONS or token.startswith("-p")):
+                alone = token in PROFILE_OPTIONS
+                moved.extend(args[i : i + 2] if alone else [token])
+                i += 2 if alone else 1
+                continue
+            if _takes_value(command, token) and i + 1 < len(args):
+                rest.extend(args[i : i + 2])
+                i += 2
+                continue
+            rest.append(token)
+        elif is_group and token in command.commands:
+            command = command.commands[token]
+            result.path.append(token)
+            rest.append(token)
+            insert_at = len(rest)
+        else:
+            rest.append(token)
+        i += 1
+    if command is root:
+        moved = [token for token in moved if token != "--json"]
+    rest[insert_at:insert_at] = moved
+    result.args = (["--debug"] if result.debug else []) + rest
+    return result
+
+
+class RootGroup(TyperGroup):
+    """smsctl's root: see the module's docstring."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        markdown = self.rich_markup_mode == "markdown" and typer.core.HAS_RICH
+        _finish(self, "", markdown)
+        for panel, names in PANELS.items():
+            for name in names:
+                command = self.commands.get(name)
+                if command is not None:
+                    command.rich_help_panel = panel  # type: ignore[attr-defined]
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        fix_metavars(self)  # the completion options are added after __init__
+        return super().get_params(ctx)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """Plain help (without rich): the same panels as sections."""
+        rows: dict[str, list[tuple[str, str]]] = {}
+        limit = formatter.width - 6 - max(len(name) for name in self.commands)
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            panel = getattr(command, "rich_help_panel", None) or "Commands"
+            rows.setdefault(panel, []).append((name, command.get_short_help_str(limit)))
+        for panel, entries in rows.items():
+            with formatter.section(panel):
+                formatter.write_dl(entries)
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        scanned = scan(self, list(sys.argv[1:] if args is None else args))
+        output.Errors.reset(json=scanned.json)
+        RunState.debug = scanned.debug
+        try:
+            code = self._run(scanned.args, prog_name, complete_var, standalone_mode, **extra)
+        finally:
+            output.Errors.active = False
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(
+        self,
+        args: list[str],
+        prog_name: str | None,
+        complete_var: str | None,
+        standalone_mode: bool,
+        **extra: Any,
+    ) -> int:
+        """Run the command line; the exit code, with why it failed said on stderr."""
+        try:
+            result = super().main(
+                args=args,
+                prog_name=prog_name,
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except ClickException as exc:
+            if not standalone_mode:
+                raise
+            self._usage_error(exc)
+            return exc.exit_code
+        except typer.Abort:
+            if not standalone_mode:
+                raise
+            output.error("aborted at a prompt", code="interrupted")
+            output.finish(int(ExitCode.INTERRUPTED))
+            return int(ExitCode.INTERRUPTED)
+        code = result if isinstance(result, int) else int(ExitCode.OK)
+        output.finish(code)
+        return code
+
+    def _usage_error(self, exc: ClickException) -> None:
+        """A usage error: as click shows it, or with --json as the error object."""
+        if output.Errors.json:
+            no_args = type(exc).__name__ == "NoArgsIsHelpError"
+            output.diagnostic(
+                output.error_object(
+                    "no command given" if no_args else exc.format_message(),
+                    "smsctl --help lists the commands" if no_args else _usage_hint(exc),
+                    "usage",
+                    exc.exit_code,
+                )
+            )
+        elif typer.core.HAS_RICH and self.rich_markup_mode is not None:
+            from typer import rich_utils
+
+            rich_utils.rich_format_error(exc)
+        else:
+            exc.show()
+
+
+def _usage_hint(exc: Any) -> str | None:
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return None
+    return f"{ctx.command_path} --help shows the options"
