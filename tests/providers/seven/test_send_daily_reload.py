@@ -3,6 +3,8 @@ recipients it kept from the text are listed as not sent, and smsctl warns before
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.integration.conftest import Emu
@@ -25,15 +27,15 @@ def test_a_repeat_is_warned_about_then_named_as_the_reload_lock(emu: Emu, profil
     assert f"this text went to {FIRST} within the last 180 s" in warning
     assert SECOND not in warning
     assert "may refuse" in warning and "--no-reload" in warning
-    error = next(line for line in lines if line.startswith("smsctl: error:"))
-    assert error.startswith(
-        f"smsctl: error: refused by seven.io's reload lock: this text went to {FIRST} "
-        "within the last 180 s"
+    # `send` runs with --json: the error is one JSON object, the last line; the warning before it.
+    error = json.loads(lines[-1])["error"]
+    assert error["message"].startswith(
+        f"refused by seven.io's reload lock: this text went to {FIRST} within the last 180 s"
     )
-    assert f"nothing was sent to: {FIRST}, {SECOND}" in error
-    assert "hint: send again with --no-reload to lift the lock for this send" in lines
-    # The warning comes before the send, the error after it.
-    assert lines.index(warning) < lines.index(error)
+    assert f"nothing was sent to: {FIRST}, {SECOND}" in error["message"]
+    assert error["hint"] == "send again with --no-reload to lift the lock for this send"
+    assert error["exit_code"] == 7
+    assert lines.index(warning) < len(lines) - 1
     assert statuses(again) == ["rejected", "rejected"]
     for item in document(again)["results"]:
         assert item["error"].startswith("not sent: refused by seven.io's reload lock")
@@ -73,4 +75,5 @@ def test_every_refusal_says_why_on_stderr(emu: Emu, profile: str) -> None:
     emu.set(force_code=403)
     result = send("--to", FIRST, "Hi")
     assert result.exit_code == 7
-    assert "smsctl: error: seven.io refused 1 of 1 message(s): daily limit" in result.stderr
+    error = json.loads(result.stderr.splitlines()[-1])["error"]
+    assert error["message"].startswith("seven.io refused 1 of 1 message(s): daily limit")
