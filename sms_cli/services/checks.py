@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final, Literal
 
+from sms_cli.core.redaction import provider_text
 from sms_cli.errors import (
     AuthError,
     ConfigError,
@@ -240,7 +241,10 @@ def check_token(
         return TokenOutcome("broken", exc.message, exc.hint)
     finally:
         client.close()
-    detail = f"accepted by {title}" + (f" ({answer.detail})" if answer.detail else "")
+    # The detail is the provider's own text (a balance and its currency): withheld whole when it
+    # echoes a piece of the token, as every provider text in an error is.
+    said = provider_text(answer.detail) if answer.detail else ""
+    detail = f"accepted by {title}" + (f" ({said})" if said else "")
     return TokenOutcome("ok", detail, None, _ms(clock() - started), answer.server_date)
 
 
