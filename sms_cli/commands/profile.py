@@ -518,17 +518,9 @@ def use_command(name: ProfileName) -> None:
 def remove_command(name: ProfileName) -> None:
     """Remove a profile and its stored token."""
     with handled_errors():
-        from sms_cli.services.profiles import forget_keyring_entry, store
-        from sms_cli.storage.profiles import without
+        from sms_cli.services.profiles import remove
 
-        was_default, removed = store().update(
-            lambda current: (
-                without(current, name),
-                (current.default == name, current.profiles.get(name)),
-            )
-        )
-        if removed is not None:
-            forget_keyring_entry(removed)  # its token in the OS keyring, if it kept one there
+        was_default = remove(name)  # and its token in the OS keyring, if it kept one there
         output.info(f"removed profile {name!r}")
         if was_default:
             output.info("there is no default profile now; choose one with: smsctl profile use")

@@ -298,20 +298,43 @@ def forget_written(entries: Sequence[str]) -> None:
             keyring_store.delete_token(entry)
 
 
+def remove(name: str) -> bool:
+    """Remove profile `name` (broken or not) and then the OS keyring entry it named, if any;
+    whether it was the default."""
+    from sms_cli.storage.profiles import without
+
+    def change(current: ProfileFile) -> tuple[ProfileFile, tuple[bool, str | None]]:
+        sound = current.profiles.get(name)
+        broken = current.broken.get(name)
+        entry = sound.keyring_id if sound is not None else None
+        if broken is not None:
+            entry = broken.keyring_id
+        return without(current, name), (current.default == name, entry)
+
+    was_default, entry = store().update(change)
+    if entry is not None:
+        _forget_entry(name, entry)
+    return was_default
+
+
 def forget_keyring_entry(old: Profile, keep: Profile | None = None) -> None:
     """Delete the keyring entry a profile no longer uses; a keyring that fails is a warning (the
     profile is already written), never an error."""
-    from sms_cli.storage import keyring_store
-
     if old.keyring_id is None or (keep is not None and keep.keyring_id == old.keyring_id):
         return
+    _forget_entry(old.name, old.keyring_id)
+
+
+def _forget_entry(name: str, entry: str) -> None:
+    from sms_cli.storage import keyring_store
+
     try:
-        keyring_store.delete_token(old.keyring_id)
+        keyring_store.delete_token(entry)
     except ConfigError as exc:
         if _warn is not None:
             _warn(
-                f"could not delete the old token of profile {old.name!r} from the OS keyring "
-                f"(service 'smsctl', user {old.keyring_id!r}): {exc.message}"
+                f"could not delete the old token of profile {name!r} from the OS keyring "
+                f"(service 'smsctl', user {entry!r}): {exc.message}"
             )
 
 

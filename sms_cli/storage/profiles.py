@@ -222,6 +222,13 @@ class BrokenProfile:
         return self.name if _NAME.fullmatch(self.name) else shown(self.name)
 
     @property
+    def keyring_id(self) -> str | None:
+        """The OS keyring entry its table names, when that is an id smsctl writes: removing the
+        profile deletes the entry too (a broken table still owns its token)."""
+        value = self.table.get("keyring_id") if isinstance(self.table, dict) else None
+        return value if isinstance(value, str) and _KEYRING_ID.fullmatch(value) else None
+
+    @property
     def remove_hint(self) -> str:
         """How to remove it, as a command that works when pasted into a shell: a name with
         control characters is given in bash/zsh ANSI-C quoting ($'...'), never as its escaped
