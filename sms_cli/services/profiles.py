@@ -329,13 +329,24 @@ def _forget_entry(name: str, entry: str) -> None:
     from sms_cli.storage import keyring_store
 
     try:
-        keyring_store.delete_token(entry)
+        owner = keyring_store.delete_token(entry)
     except ConfigError as exc:
         if _warn is not None:
             _warn(
                 f"could not delete the old token of profile {name!r} from the OS keyring "
                 f"(service 'smsctl', user {entry!r}): {exc.message}"
             )
+        return
+    if owner is not None and _warn is not None:
+        whose = (
+            "no record of which profiles file wrote it"
+            if owner == "unknown"
+            else f"it belongs to {owner}, which still names it"
+        )
+        _warn(
+            f"left the old token of profile {name!r} in the OS keyring (service 'smsctl', "
+            f"user {entry!r}): {whose}"
+        )
 
 
 def placed(old: Profile, new: Profile, target: str | None, written: list[str]) -> Profile:

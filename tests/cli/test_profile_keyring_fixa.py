@@ -4,8 +4,13 @@ config directory) is left where it is, with a word saying so."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import tomllib
 from pathlib import Path
+
+import pytest
 
 from sms_cli.testing.file_keyring import FileKeyring
 from tests.cli.conftest import Invoke
@@ -41,3 +46,42 @@ def test_removing_a_broken_keyring_profile_deletes_its_entry(
     assert removed.exit_code == 0, removed.stderr
     assert "work" not in tomllib.loads(path.read_text()).get("profiles", {})
     assert FileKeyring.entries(file_keyring) == {}
+
+
+def test_a_copied_config_directory_leaves_the_originals_entry(
+    smsctl: Invoke, tmp_path: Path, file_keyring: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_in_keyring(smsctl)
+    original = profiles_file(tmp_path)
+    entry = tomllib.loads(original.read_text())["profiles"]["work"]["keyring_id"]
+    assert FileKeyring.owners(file_keyring) == {entry: os.path.realpath(original)}
+    copy = tmp_path / "copy"
+    shutil.copytree(tmp_path / "config", copy)
+    monkeypatch.setenv("SMSCTL_CONFIG_DIR", str(copy))
+    replaced = smsctl(["profile", "set", "work", "--token-stdin"], input=NEW_CANARY)
+    assert replaced.exit_code == 0, replaced.stderr
+    assert f"it belongs to {os.path.realpath(original)}, which still names it" in replaced.stderr
+    removed = smsctl(["profile", "remove", "work"])
+    assert removed.exit_code == 0, removed.stderr
+    # The copy's own new entry is gone with its profile; the original's token is still there.
+    assert FileKeyring.entries(file_keyring) == {entry: CANARY}
+    monkeypatch.setenv("SMSCTL_CONFIG_DIR", str(tmp_path / "config"))
+    shown = smsctl(["profile", "show", "work", "--reveal", "--json"])
+    assert json.loads(shown.stdout)["token"] == CANARY
+    assert smsctl(["profile", "remove", "work"]).exit_code == 0
+    assert FileKeyring.entries(file_keyring) == {}
+    assert FileKeyring.owners(file_keyring) == {}
+
+
+def test_an_entry_whose_owner_file_is_gone_is_deleted(
+    smsctl: Invoke, tmp_path: Path, file_keyring: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_in_keyring(smsctl)
+    moved = tmp_path / "moved"
+    (tmp_path / "config").rename(moved)
+    monkeypatch.setenv("SMSCTL_CONFIG_DIR", str(moved))
+    removed = smsctl(["profile", "remove", "work"])
+    assert removed.exit_code == 0, removed.stderr
+    assert "left the old token" not in removed.stderr
+    assert FileKeyring.entries(file_keyring) == {}
+    assert FileKeyring.owners(file_keyring) == {}
