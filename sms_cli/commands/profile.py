@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +12,7 @@ from sms_cli.commands._runtime import JsonFlag, complete_profile_name, handled_e
 from sms_cli.render import output
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from sms_cli.providers.info import ProviderInfo
@@ -781,7 +783,7 @@ def edit_command(name: ProfileName, json: JsonFlag = False) -> None:
         old = profiles.get(name)  # exit 4 for an unknown or broken profile
         profiles.require_sound()
         text = service.draft_text(old)
-        with private_draft(text, name) as path:
+        with _signals_interrupt(name), private_draft(text, name) as path:
             while True:
                 _run_editor(path)
                 try:
@@ -807,6 +809,31 @@ def edit_command(name: ProfileName, json: JsonFlag = False) -> None:
         if found:
             service.change_profile(name, lambda _current: new, expected=old)
         emit_changes(name, found, json=json)
+
+
+@contextlib.contextmanager
+def _signals_interrupt(name: str) -> Iterator[None]:
+    """While the profile is edited, SIGTERM and SIGHUP (a closed terminal) end the command as
+    Ctrl-C does: the editor stopped, the draft removed, a line on stderr, exit 130."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        stop = KeyboardInterrupt()
+        stop.add_note(f"{signal.Signals(signum).name} received: profile {name!r} is unchanged")
+        raise stop
+
+    caught = (signal.SIGTERM, signal.SIGHUP)
+    before = {signum: signal.signal(signum, interrupt) for signum in caught}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
 
 
 def _checked_draft(old: Profile, path: Path, where: str, text: str) -> tuple[Profile, set[str]]:

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +71,42 @@ def test_checking_many_profiles_at_once_keeps_the_json_on_stdout(sandbox: Sandbo
         assert sorted(p["name"] for p in document["profiles"]) == sorted(names)
         assert {p["result"] for p in document["profiles"]} == {"ok"}, checked.stdout
         assert '"profiles"' not in checked.stderr
+
+
+EDITOR_WAITS = shlex.join(
+    [sys.executable, "-c", "import time; print('editing', flush=True); time.sleep(20)"]
+)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_during_profile_edit_removes_the_draft_and_says_so(
+    signum: signal.Signals, tmp_path: Path
+) -> None:
+    added = run(["profile", "add", "work", "--provider", CHECKABLE[0], "--token-stdin",
+                 "--sender", "Acme", "--no-check"], input=CANARY)  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    config = tmp_path / "config"
+    before = (config / "profiles.toml").read_text()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sms_cli", "profile", "edit", "work"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "EDITOR": EDITOR_WAITS, "VISUAL": ""},
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "editing\n"  # the editor runs: the draft exists
+        assert list(config.glob(".edit-*"))
+        process.send_signal(signum)
+        _out, err = process.communicate(timeout=10)
+    finally:
+        process.kill()
+        process.wait(10)
+    assert process.returncode == 130, err
+    assert f"{signum.name} received: profile 'work' is unchanged" in err
+    assert "error: interrupted" in err
+    assert "Traceback" not in err
+    assert list(config.glob(".edit-*")) == []
+    assert (config / "profiles.toml").read_text() == before
