@@ -777,7 +777,7 @@ def edit_command(name: ProfileName, json: JsonFlag = False) -> None:
         from sms_cli.errors import InputError
         from sms_cli.render.profile import emit_changes
         from sms_cli.services import profiles as service
-        from sms_cli.storage.profiles import private_draft
+        from sms_cli.storage.profiles import private_draft, read_draft
 
         profiles = service.load()
         old = profiles.get(name)  # exit 4 for an unknown or broken profile
@@ -786,16 +786,13 @@ def edit_command(name: ProfileName, json: JsonFlag = False) -> None:
         with _signals_interrupt(name), private_draft(text, name) as path:
             while True:
                 _run_editor(path)
-                try:
-                    edited = path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    edited = None
-                if edited == text:
-                    emit_changes(name, [], json=json)
-                    return
                 where = f"profile {name!r} as edited"
                 try:
-                    new, given = _checked_draft(old, path, where, edited or "")
+                    edited = read_draft(path)  # once: a regular file, of a bounded size
+                    if edited == text:
+                        emit_changes(name, [], json=json)
+                        return
+                    new, given = _checked_draft(old, where, edited)
                     break
                 except InputError as exc:
                     if not _on_terminal():
@@ -836,13 +833,13 @@ def _signals_interrupt(name: str) -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _checked_draft(old: Profile, path: Path, where: str, text: str) -> tuple[Profile, set[str]]:
+def _checked_draft(old: Profile, where: str, text: str) -> tuple[Profile, set[str]]:
     """The edited profile, checked; an error names the line it is about."""
     from sms_cli.errors import InputError
     from sms_cli.services.profiles import from_draft
     from sms_cli.storage.profiles import key_line, parse_draft
 
-    table = parse_draft(path, where)
+    table = parse_draft(text, where)
     try:
         return from_draft(old, table)
     except InputError as exc:

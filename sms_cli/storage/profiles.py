@@ -9,6 +9,7 @@ with its line and never overwritten.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
@@ -1097,20 +1098,48 @@ def private_draft(text: str, name: str) -> Iterator[Path]:
             path.unlink()
 
 
-def parse_draft(path: Path, label: str | None = None) -> dict[str, Any]:
-    """The edited file as TOML; InputError naming the file (or `label`) and the line."""
+DRAFT_MAX_BYTES: Final = 1 << 20  # a profile's settings are a few hundred bytes
+
+
+def read_draft(path: Path) -> str:
+    """The edited file's text, read once and safely: an editor (or anything else) may have put a
+    symbolic link (to /dev/zero), a FIFO or a huge file in its place. Only a regular file of at
+    most DRAFT_MAX_BYTES of UTF-8 is read; anything else is an InputError (exit 2)."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{path} was replaced by a symbolic link; it is not read") from None
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path} was replaced by something that is not a file; not read")
+        if info.st_size > DRAFT_MAX_BYTES:
+            raise InputError(f"{path} is larger than {DRAFT_MAX_BYTES // 1024} KiB; not read")
+        data = os.read(fd, DRAFT_MAX_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > DRAFT_MAX_BYTES:
+        raise InputError(f"{path} is larger than {DRAFT_MAX_BYTES // 1024} KiB; not read")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+
+
+def parse_draft(text: str, label: str) -> dict[str, Any]:
+    """The edited file's text as TOML; InputError naming `label` and the line."""
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = _TOML_POSITION.search(message)
         reason = _TOML_POSITION.sub("", message)
         where = f"line {found.group(1)}" if found and found.group(1) else "the end"
-        raise InputError(f"{label or path}, {where}: not valid TOML ({reason})") from None
+        raise InputError(f"{label}, {where}: not valid TOML ({reason})") from None
 
 
 def key_line(text: str, message: str) -> int | None:

@@ -110,3 +110,35 @@ def test_a_signal_during_profile_edit_removes_the_draft_and_says_so(
     assert "Traceback" not in err
     assert list(config.glob(".edit-*")) == []
     assert (config / "profiles.toml").read_text() == before
+
+
+REPLACE_DRAFT = {
+    "symlink to /dev/zero": "os.unlink(p); os.symlink('/dev/zero', p)",
+    "fifo": "os.unlink(p); os.mkfifo(p)",
+    "2 MiB file": "open(p, 'w').write('# x\\n' * (1 << 19))",
+}
+
+
+@pytest.mark.parametrize("replace", sorted(REPLACE_DRAFT))
+def test_a_hostile_editor_result_is_refused_exit_2(replace: str, tmp_path: Path) -> None:
+    """The draft is read once, as a regular file of at most 1 MiB, never following a link:
+    /dev/zero was a MemoryError (exit 1), a FIFO a hang."""
+    added = run(["profile", "add", "work", "--provider", CHECKABLE[0], "--token-stdin",
+                 "--sender", "Acme", "--no-check"], input=CANARY)  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    before = (tmp_path / "config" / "profiles.toml").read_text()
+    code = f"import os, sys; p = sys.argv[1]; {REPLACE_DRAFT[replace]}"
+    edited = subprocess.run(
+        [sys.executable, "-m", "sms_cli", "profile", "edit", "work"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "EDITOR": shlex.join([sys.executable, "-c", code]), "VISUAL": ""},
+        timeout=10,
+    )
+    assert edited.returncode == 2, edited.stderr
+    assert "not read" in edited.stderr
+    assert "profile 'work' is unchanged" in edited.stderr
+    assert "Traceback" not in edited.stderr
+    assert (tmp_path / "config" / "profiles.toml").read_text() == before
+    assert list((tmp_path / "config").glob(".edit-*")) == []
