@@ -30,7 +30,7 @@ from sms_cli.errors import (
 from sms_cli.providers import registry
 from sms_cli.providers.info import Capability
 from sms_cli.services import profiles as profile_service
-from sms_cli.storage.profiles import BrokenProfile, Profile, ProfileFile, resolve
+from sms_cli.storage.profiles import BrokenProfile, Profile, ProfileFile, resolve, shell_word
 
 Result = Literal[
     "ok", "rejected", "unreachable", "wrong_url", "not_checkable", "no_token", "broken", "skipped"
@@ -181,11 +181,24 @@ def check_one(
     )
     if outcome.result == "rejected":
         outcome = replace(outcome, hint=rejected_hint(name))
+    if outcome.result == "wrong_url":
+        outcome = replace(outcome, hint=wrong_url_hint(profile))
     return made(source, outcome)
 
 
 def rejected_hint(name: str) -> str:
-    return f"set the right token: smsctl profile set {name} --token-stdin"
+    return f"set the right token: smsctl profile set {shell_word(name)} --token-stdin"
+
+
+def wrong_url_hint(profile: Profile) -> str:
+    """The command that changes only this profile's base URL (its name as one shell word)."""
+    facts = profile_service.CATALOG.facts(profile.provider)
+    default = facts.default_base_url if facts is not None else None
+    where = f"the default is {default}; " if default else ""
+    return (
+        f"check the path ({where}smsctl profile show {shell_word(profile.name)}), then change "
+        f"only the URL: smsctl profile set {shell_word(profile.name)} --base-url URL"
+    )
 
 
 def check_token(

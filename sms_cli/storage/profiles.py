@@ -916,7 +916,7 @@ def _credential(
                 raise ConfigError(
                     f"profile {shown(profile.name)}: the {credential.spoken} in the OS keyring "
                     f"is not usable: {exc.message}",
-                    hint=f"store it again: smsctl profile set {_shell_word(profile.name)} "
+                    hint=f"store it again: smsctl profile set {shell_word(profile.name)} "
                     "--token-stdin",
                 ) from None
         except ConfigError as exc:
@@ -939,7 +939,7 @@ def _missing(profile: Profile, credential: CredentialFacts, first: bool) -> Conf
             f"profile {name} reads its {what} from ${variable}, which is not set",
             hint=f"export {variable}=...{also}",
         )
-    command = f"smsctl profile set {_shell_word(profile.name)}"
+    command = f"smsctl profile set {shell_word(profile.name)}"
     if first and credential.name == "token":
         return ConfigError(
             f"profile {name} has no token",
@@ -957,7 +957,7 @@ def _missing(profile: Profile, credential: CredentialFacts, first: bool) -> Conf
     )
 
 
-def _shell_word(name: str) -> str:
+def shell_word(name: str) -> str:
     """A profile name as one shell word (names are [A-Za-z0-9_.-], a hand-written one may not)."""
     import shlex
 

@@ -19,6 +19,7 @@ from sms_cli.providers import registry
 from sms_cli.providers.emulation import SandboxServer, all_emulators
 from sms_cli.providers.info import Capability
 from sms_cli.testing.contract import CANARY, EmulatorControl, run
+from tests.adversarial.loopback import LoopbackServer, Reply
 
 CHECKABLE = sorted(
     name
@@ -142,3 +143,27 @@ def test_a_hostile_editor_result_is_refused_exit_2(replace: str, tmp_path: Path)
     assert "Traceback" not in edited.stderr
     assert (tmp_path / "config" / "profiles.toml").read_text() == before
     assert list((tmp_path / "config").glob(".edit-*")) == []
+
+
+class NoApi(LoopbackServer):
+    def reply(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Reply:
+        return 404, {"Content-Type": "text/html"}, b"<h1>Not Found</h1>"
+
+
+@pytest.mark.parametrize("provider", CHECKABLE)
+def test_a_wrong_url_in_a_check_hints_profile_set_with_the_profiles_name(provider: str) -> None:
+    server = NoApi()
+    try:
+        added = run(["profile", "add", "sand.box-1", "--provider", provider, "--base-url",
+                     server.url, "--sender", "Acme", "--token-stdin", "--no-check"],
+                    input=CANARY)  # fmt: skip
+        assert added.exit_code == 0, added.stderr
+        checked = run(["profile", "check", "--json"])
+    finally:
+        server.close()
+    assert checked.exit_code == 4, checked.stderr
+    entry = json.loads(checked.stdout)["profiles"][0]
+    assert entry["result"] == "wrong_url"
+    assert "smsctl profile set sand.box-1 --base-url URL" in entry["hint"]
+    assert "--force" not in entry["hint"] and "profile add" not in entry["hint"]
+    assert "nothing was changed" not in entry["detail"]
