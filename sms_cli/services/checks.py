@@ -298,10 +298,16 @@ def _ms(seconds: float) -> int:
 
 
 def _token_source(profiles: ProfileFile, name: str) -> str | None:
+    """Where the token comes from, as one of the documented words (`profile`, `$VAR`, the
+    override variable, `keyring`, `not set`): a keyring that failed is still `keyring` (why it
+    failed is the check's detail)."""
     try:
-        return resolve(profiles, name, require_token=False).sources.get("token")
+        source = resolve(profiles, name, require_token=False).sources.get("token")
     except ConfigError:
         return None
+    if source is not None and source.startswith("keyring"):
+        return "keyring"
+    return source
 
 
 def _broken(broken: BrokenProfile) -> ProfileCheck:

@@ -85,3 +85,19 @@ def test_an_entry_whose_owner_file_is_gone_is_deleted(
     assert "left the old token" not in removed.stderr
     assert FileKeyring.entries(file_keyring) == {}
     assert FileKeyring.owners(file_keyring) == {}
+
+
+def test_check_with_a_failing_keyring_says_keyring_and_puts_the_reason_in_detail(
+    smsctl: Invoke, file_keyring: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_in_keyring(smsctl)
+    from tests.conftest import NO_KEYRING, _reload_keyring_backend
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", NO_KEYRING)
+    _reload_keyring_backend()
+    checked = smsctl(["profile", "check", "--json"])
+    assert checked.exit_code == 4, checked.stderr
+    entry = json.loads(checked.stdout)["profiles"][0]
+    assert entry["token_source"] == "keyring"
+    assert entry["result"] == "no_token"
+    assert "no OS keyring is available" in entry["detail"]
