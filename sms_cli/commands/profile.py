@@ -416,7 +416,9 @@ def _say_replaced(old: Profile, new: Profile) -> None:
     from sms_cli.render.profile import change_text
     from sms_cli.services.profiles import changes
 
-    found = [c for c in changes(old, new) if c.secret is None]
+    # Settings, and a token that changes place (out of the OS keyring into the file): the values
+    # of secrets are never compared here, only where they live.
+    found = [c for c in changes(old, new) if c.secret is None or c.shown_old != c.shown_new]
     if found:
         listed = "; ".join(change_text(c) for c in found)
         output.warning(
@@ -872,6 +874,14 @@ def _run_editor(path: Path) -> None:
             f"cannot start the editor {argv[0]!r}: {exc.strerror or exc}",
             hint="set VISUAL or EDITOR to an editor command, e.g. EDITOR=nano or 'code -w'",
         ) from None
+    if finished.returncode < 0:
+        import signal
+
+        try:
+            killed = signal.Signals(-finished.returncode).name
+        except ValueError:
+            killed = f"signal {-finished.returncode}"
+        raise InputError(f"the editor was killed by {killed}; nothing was saved")
     if finished.returncode != 0:
         raise InputError(
             f"the editor exited with status {finished.returncode}; nothing was saved",

@@ -205,6 +205,8 @@ def changes(old: Profile, new: Profile, given: Collection[str] | None = None) ->
                 what = "removed"
             elif given is not None and name in given:
                 what = "replaced"  # by a variable to read it from
+            elif new_value is None and after.startswith("$"):
+                what = "replaced"  # by a variable (`profile edit`'s token_env line), as set says
             else:
                 what = "moved"
             found.append(Change(name, label, before, after, what, before, after))
