@@ -415,6 +415,7 @@ def _say_replaced(old: Profile, new: Profile) -> None:
     replaced by the provider's real one above all), on stderr."""
     from sms_cli.render.profile import change_text
     from sms_cli.services.profiles import changes
+    from sms_cli.storage.profiles import shell_word
 
     # Settings, and a token that changes place (out of the OS keyring into the file): the values
     # of secrets are never compared here, only where they live.
@@ -423,14 +424,8 @@ def _say_replaced(old: Profile, new: Profile) -> None:
         listed = "; ".join(change_text(c) for c in found)
         output.warning(
             f"replacing profile {old.name!r} changes: {listed} "
-            f"(to change one setting: smsctl profile set {_quoted(old.name)} ...)"
+            f"(to change one setting: smsctl profile set {shell_word(old.name)} ...)"
         )
-
-
-def _quoted(name: str) -> str:
-    import shlex
-
-    return shlex.quote(name)
 
 
 @profile_app.command("list")
@@ -779,12 +774,12 @@ def edit_command(name: ProfileName, json: JsonFlag = False) -> None:
         from sms_cli.errors import InputError
         from sms_cli.render.profile import emit_changes
         from sms_cli.services import profiles as service
-        from sms_cli.storage.profiles import private_draft, read_draft
+        from sms_cli.storage.profiles import draft_text, private_draft, read_draft
 
         profiles = service.load()
         old = profiles.get(name)  # exit 4 for an unknown or broken profile
         profiles.require_sound()
-        text = service.draft_text(old)
+        text = draft_text(old)
         with _signals_interrupt(name), private_draft(text, name) as path:
             while True:
                 _run_editor(path)

@@ -376,7 +376,7 @@ def placed(old: Profile, new: Profile, target: str | None, written: list[str]) -
             if not old.in_keyring:
                 raise InputError(f"profile {new.name!r} has no stored {main.spoken} to move")
             return new
-        entry = keyring_store.new_id()
+        entry = keyring_store.new_keyring_id()
         keyring_store.store_token(entry, token)
         written.append(entry)
         return replace(
@@ -396,11 +396,11 @@ def region_hint(profile: Profile) -> str:
     """How to give a profile the region its national numbers need, as a command to paste: the
     profile's own name (quoted for the shell), and a region only as an example when the sender
     or the locale suggests one (the numbers' country is what counts)."""
-    import shlex
-
     import phonenumbers
 
-    command = f"smsctl profile set {shlex.quote(profile.name)} --region"
+    from sms_cli.storage.profiles import shell_word
+
+    command = f"smsctl profile set {shell_word(profile.name)} --region"
     guess, source = _guessed_region(profile)
     if guess is None:
         return (
@@ -444,48 +444,13 @@ def _guessed_region(profile: Profile) -> tuple[str | None, str]:
 # ---------------------------------------------------------------------------------------------
 # `profile edit`: the profile as a TOML table in a file, secrets left out
 
-UNCHANGED = "<unchanged>"
-_NOT_EDITED = ("token_store", "keyring_id")
-
-
-def draft_text(profile: Profile) -> str:
-    """The profile's table as the editor shows it: every stored secret as "<unchanged>"."""
-    import shlex
-
-    import tomli_w
-
-    table: dict[str, Any] = dict(profile.to_toml())
-    secret = {c.name for c in profile.credential_facts if c.secret} | {"signing_key"}
-    for key in secret & set(table):
-        table[key] = UNCHANGED
-    for key in _NOT_EDITED:
-        table.pop(key, None)
-    name = shlex.quote(profile.name)
-    lines = [
-        f"# smsctl profile edit {name}: save and quit to apply it; quit without saving to "
-        "keep it as it is.",
-        "# It is checked as smsctl checks its profiles file; the provider cannot be changed here.",
-        f'# Secrets are not written here: "{UNCHANGED}" keeps the stored value; delete the line '
-        "to remove it.",
-    ]
-    if profile.in_keyring:
-        lines.append(
-            "# The token is in the OS keyring; replace it with: "
-            f"smsctl profile set {name} --token-stdin"
-        )
-    lines.append(
-        "# Settings: sender, base_url, region, price_per_segment, currency, store_text"
-        + ", ".join(["", *(c.name for c in profile.credential_facts)])
-    )
-    return "\n".join(lines) + "\n\n" + tomli_w.dumps(table)
-
 
 def from_draft(old: Profile, table: dict[str, Any]) -> tuple[Profile, set[str]]:
     """The profile the edited table describes, checked as loading checks it (InputError, exit 2,
     naming the key), and the secrets given a new value."""
-    from sms_cli.storage.profiles import profile_from_table
+    from sms_cli.storage.profiles import NOT_EDITED, UNCHANGED, profile_from_table
 
-    for key in _NOT_EDITED:
+    for key in NOT_EDITED:
         if key in table:
             raise InputError(
                 f"{key!r} is not edited here",

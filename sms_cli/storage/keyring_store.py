@@ -30,7 +30,7 @@ _UNAVAILABLE_HINT: Final = (
 )
 
 
-def new_id() -> str:
+def new_keyring_id() -> str:
     return uuid.uuid4().hex
 
 
@@ -89,7 +89,7 @@ def read_token(keyring_id: str, profile_name: str) -> str:
         raise ConfigError(
             f"profile {profile_name!r} keeps its token in the OS keyring, but the keyring has "
             f"no entry for it (service {SERVICE!r}, user {keyring_id!r})",
-            hint=f"store it again: smsctl profile set {_quoted(profile_name)} --token-stdin",
+            hint=f"store it again: smsctl profile set {_shell_word(profile_name)} --token-stdin",
         )
     register_secret(token)
     return str(token)
@@ -130,7 +130,7 @@ def _names(path: str, keyring_id: str) -> bool:
         return True
 
 
-def _quoted(name: str) -> str:
-    import shlex
+def _shell_word(name: str) -> str:
+    from sms_cli.storage.profiles import shell_word  # the one way to quote a profile name
 
-    return shlex.quote(name)
+    return shell_word(name)

@@ -1098,6 +1098,39 @@ def private_draft(text: str, name: str) -> Iterator[Path]:
             path.unlink()
 
 
+# `profile edit`'s draft: the profile as a TOML table, secrets left out.
+UNCHANGED: Final = "<unchanged>"
+NOT_EDITED: Final = ("token_store", "keyring_id")
+
+
+def draft_text(profile: Profile) -> str:
+    """The profile's table as the editor shows it: every stored secret as "<unchanged>"."""
+    table: dict[str, Any] = dict(profile.to_toml())
+    secret = {c.name for c in profile.credential_facts if c.secret} | {"signing_key"}
+    for key in secret & set(table):
+        table[key] = UNCHANGED
+    for key in NOT_EDITED:
+        table.pop(key, None)
+    name = shell_word(profile.name)
+    lines = [
+        f"# smsctl profile edit {name}: save and quit to apply it; quit without saving to "
+        "keep it as it is.",
+        "# It is checked as smsctl checks its profiles file; the provider cannot be changed here.",
+        f'# Secrets are not written here: "{UNCHANGED}" keeps the stored value; delete the line '
+        "to remove it.",
+    ]
+    if profile.in_keyring:
+        lines.append(
+            "# The token is in the OS keyring; replace it with: "
+            f"smsctl profile set {name} --token-stdin"
+        )
+    lines.append(
+        "# Settings: sender, base_url, region, price_per_segment, currency, store_text"
+        + ", ".join(["", *(c.name for c in profile.credential_facts)])
+    )
+    return "\n".join(lines) + "\n\n" + tomli_w.dumps(table)
+
+
 DRAFT_MAX_BYTES: Final = 1 << 20  # a profile's settings are a few hundred bytes
 
 
