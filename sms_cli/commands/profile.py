@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, complete_profile_name, handled_errors
+from sms_cli.commands._runtime import (
+    CheckTimeoutOption,
+    JsonFlag,
+    complete_profile_name,
+    handled_errors,
+)
 from sms_cli.render import output
 
 if TYPE_CHECKING:
@@ -51,6 +56,86 @@ TokenStoreOption = Annotated[
         help="Where the token is kept: file (the profiles file, mode 0600; the default) or "
         "keyring (the OS keyring; the file then records only that).",
         autocompletion=_complete_token_store,
+        show_default=False,
+    ),
+]
+
+
+# The options `profile add` and `profile set` share, declared once (metavars come from
+# commands/_root.py METAVARS).
+SenderOption = Annotated[
+    str | None,
+    typer.Option("--sender", help="Default sender name or number.", show_default=False),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="API base URL (default: the provider's public endpoint): the local sandbox, a "
+        "proxy or a regional endpoint.",
+        show_default=False,
+    ),
+]
+RegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        help="Country for numbers written without a country code, e.g. SE or DE.",
+        show_default=False,
+    ),
+]
+TokenStdinFlag = Annotated[
+    bool, typer.Option("--token-stdin", help="Read the token from standard input.")
+]
+TokenEnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token-env",
+        help="Read the token from this environment variable when used; only the variable's "
+        "name is stored.",
+        show_default=False,
+    ),
+]
+CredentialOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--credential",
+        help="A credential that is not secret, such as an account id (smsctl providers "
+        "lists each provider's); repeat for more. Secrets are refused here.",
+        show_default=False,
+    ),
+]
+CredentialStdinOption = Annotated[
+    str | None,
+    typer.Option(
+        "--credential-stdin",
+        help="Read the credential NAME from standard input.",
+        show_default=False,
+    ),
+]
+CredentialEnvOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--credential-env",
+        help="Read the credential NAME from this environment variable when used (only its "
+        "name is stored); repeat for more.",
+        show_default=False,
+    ),
+]
+PriceOption = Annotated[
+    float | None,
+    typer.Option(
+        "--price-per-segment",
+        min=0,
+        help="Your price for one SMS segment, for cost estimates before sending.",
+        show_default=False,
+    ),
+]
+CurrencyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--currency",
+        help="The currency of --price-per-segment, e.g. EUR or SEK (ISO 4217).",
         show_default=False,
     ),
 ]
@@ -202,90 +287,19 @@ def add_command(
             show_default=False,
         ),
     ],
-    sender: Annotated[
-        str | None,
-        typer.Option("--sender", help="Default sender name or number.", show_default=False),
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            help="API base URL (default: the provider's public endpoint). Set it for the local "
-            "sandbox, a proxy or a regional endpoint.",
-            show_default=False,
-        ),
-    ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region",
-            help="Country for numbers written without a country code, e.g. SE or DE.",
-            show_default=False,
-        ),
-    ] = None,
+    sender: SenderOption = None,
+    base_url: BaseUrlOption = None,
+    region: RegionOption = None,
     default: Annotated[
         bool, typer.Option("--default", help="Make it the default profile.")
     ] = False,
-    token_stdin: Annotated[
-        bool, typer.Option("--token-stdin", help="Read the token from standard input.")
-    ] = False,
-    token_env: Annotated[
-        str | None,
-        typer.Option(
-            "--token-env",
-            metavar="VAR",
-            help="Store only the name of an environment variable; the token is read from it "
-            "when used.",
-            show_default=False,
-        ),
-    ] = None,
-    credential: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--credential",
-            metavar="NAME=VALUE",
-            help="A credential that is not secret, such as an account id (smsctl providers "
-            "lists each provider's); repeat for more. Secrets are refused here.",
-            show_default=False,
-        ),
-    ] = None,
-    credential_stdin: Annotated[
-        str | None,
-        typer.Option(
-            "--credential-stdin",
-            metavar="NAME",
-            help="Read the credential NAME from standard input.",
-            show_default=False,
-        ),
-    ] = None,
-    credential_env: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--credential-env",
-            metavar="NAME=VAR",
-            help="Store only the name of the environment variable credential NAME is read from "
-            "when used; repeat for more.",
-            show_default=False,
-        ),
-    ] = None,
-    price_per_segment: Annotated[
-        float | None,
-        typer.Option(
-            "--price-per-segment",
-            min=0,
-            help="Your price for one SMS segment, for cost estimates before bulk sends.",
-            show_default=False,
-        ),
-    ] = None,
-    currency: Annotated[
-        str | None,
-        typer.Option(
-            "--currency",
-            metavar="CODE",
-            help="The currency of --price-per-segment, e.g. EUR or SEK (ISO 4217).",
-            show_default=False,
-        ),
-    ] = None,
+    token_stdin: TokenStdinFlag = False,
+    token_env: TokenEnvOption = None,
+    credential: CredentialOption = None,
+    credential_stdin: CredentialStdinOption = None,
+    credential_env: CredentialEnvOption = None,
+    price_per_segment: PriceOption = None,
+    currency: CurrencyOption = None,
     no_store_text: Annotated[
         bool,
         typer.Option(
@@ -569,48 +583,11 @@ _SETTABLE = (
 @profile_app.command("set")
 def set_command(
     name: ProfileName,
-    sender: Annotated[
-        str | None,
-        typer.Option("--sender", help="Default sender name or number.", show_default=False),
-    ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region",
-            metavar="CODE",
-            help="Country for numbers written without a country code, e.g. SE or DE.",
-            show_default=False,
-        ),
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            metavar="URL",
-            help="API base URL (the sandbox, a proxy, a regional endpoint); --unset base-url "
-            "goes back to the provider's public endpoint.",
-            show_default=False,
-        ),
-    ] = None,
-    price_per_segment: Annotated[
-        float | None,
-        typer.Option(
-            "--price-per-segment",
-            metavar="PRICE",
-            min=0,
-            help="Your price for one SMS segment, for cost estimates.",
-            show_default=False,
-        ),
-    ] = None,
-    currency: Annotated[
-        str | None,
-        typer.Option(
-            "--currency",
-            metavar="CODE",
-            help="The currency of the price, e.g. EUR or SEK (ISO 4217).",
-            show_default=False,
-        ),
-    ] = None,
+    sender: SenderOption = None,
+    region: RegionOption = None,
+    base_url: BaseUrlOption = None,
+    price_per_segment: PriceOption = None,
+    currency: CurrencyOption = None,
     store_text: Annotated[
         bool | None,
         typer.Option(
@@ -630,49 +607,12 @@ def set_command(
             show_default=False,
         ),
     ] = None,
-    token_stdin: Annotated[
-        bool,
-        typer.Option("--token-stdin", help="Replace the token with one read from standard input."),
-    ] = False,
-    token_env: Annotated[
-        str | None,
-        typer.Option(
-            "--token-env",
-            metavar="VAR",
-            help="Read the token from this environment variable when used (the stored one is "
-            "dropped).",
-            show_default=False,
-        ),
-    ] = None,
+    token_stdin: TokenStdinFlag = False,
+    token_env: TokenEnvOption = None,
     token_store: TokenStoreOption = None,
-    credential: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--credential",
-            metavar="NAME=VALUE",
-            help="Replace a credential that is not secret, such as an account id; repeat for more.",
-            show_default=False,
-        ),
-    ] = None,
-    credential_stdin: Annotated[
-        str | None,
-        typer.Option(
-            "--credential-stdin",
-            metavar="NAME",
-            help="Replace the credential NAME with one read from standard input.",
-            show_default=False,
-        ),
-    ] = None,
-    credential_env: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--credential-env",
-            metavar="NAME=VAR",
-            help="Read the credential NAME from this environment variable when used; repeat "
-            "for more.",
-            show_default=False,
-        ),
-    ] = None,
+    credential: CredentialOption = None,
+    credential_stdin: CredentialStdinOption = None,
+    credential_env: CredentialEnvOption = None,
     json: JsonFlag = False,
 ) -> None:
     """Change some settings of a profile; what is not given stays as it is.
@@ -898,17 +838,6 @@ def _ask(question: str) -> bool:
 
 # -- profile check (issue 15, checks engineer) -------------------------------------------------
 
-CheckTimeout = Annotated[
-    float,
-    typer.Option(
-        "--timeout",
-        min=0.1,
-        max=300,
-        metavar="SECONDS",
-        help="Seconds to wait for each provider's answer.",
-    ),
-]
-
 
 @profile_app.command("check")
 def check_command(
@@ -920,7 +849,7 @@ def check_command(
             show_default=False,
         ),
     ] = None,
-    timeout: CheckTimeout = 10.0,
+    timeout: CheckTimeoutOption = 10.0,
     json: JsonFlag = False,
 ) -> None:
     """Check profiles: usable, token present, and accepted by the provider.
