@@ -337,9 +337,7 @@ def add_command(
     """
     with handled_errors():
         from sms_cli.errors import InputError
-        from sms_cli.render.profile import (
-            profile_json,
-        )
+        from sms_cli.render.profile import emit_added
         from sms_cli.services import profiles as service
         from sms_cli.storage.profiles import (
             validate_base_url,
@@ -390,7 +388,6 @@ def add_command(
             price_per_segment=price,
             currency=checked_currency,
         )
-        provider = info.name
         written: list[str] = []
         store = service.store()
         if not no_check:
@@ -413,32 +410,12 @@ def add_command(
             raise
         final = updated.profiles[name]
         service.forget_keyring_entry(replaced, keep=final)
-        is_default = updated.default == name
-        if json:
-            output.print_json(profile_json(final, is_default=is_default))
-        if replaced is not final:
-            _say_replaced(replaced, final)
-        output.info(
-            f"added profile {name!r} ({provider}{', default' if is_default else ''}) "
-            f"to {store.path}" + (", token in the OS keyring" if final.in_keyring else "")
-        )
-
-
-def _say_replaced(old: Profile, new: Profile) -> None:
-    """`add --force` over a profile: name every setting that changes (a sandbox base URL
-    replaced by the provider's real one above all), on stderr."""
-    from sms_cli.render.profile import change_text
-    from sms_cli.services.profiles import changes
-    from sms_cli.storage.profiles import shell_word
-
-    # Settings, and a token that changes place (out of the OS keyring into the file): the values
-    # of secrets are never compared here, only where they live.
-    found = [c for c in changes(old, new) if c.secret is None or c.shown_old != c.shown_new]
-    if found:
-        listed = "; ".join(change_text(c) for c in found)
-        output.warning(
-            f"replacing profile {old.name!r} changes: {listed} "
-            f"(to change one setting: smsctl profile set {shell_word(old.name)} ...)"
+        emit_added(
+            final,
+            replaced=None if replaced is final else replaced,
+            is_default=updated.default == name,
+            path=store.path,
+            json=json,
         )
 
 
