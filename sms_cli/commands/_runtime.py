@@ -77,6 +77,16 @@ TimeoutOption = Annotated[
         help="Seconds to wait for the provider's answer (at most 3600).",
     ),
 ]
+# `profile check` and `doctor`: a check waits less than a send may (at most 300 s).
+CheckTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=0.1,
+        max=300,
+        help="Seconds to wait for each provider's answer (at most 300).",
+    ),
+]
 
 
 def complete_profile_name(incomplete: str) -> list[str]:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, handled_errors
+from sms_cli.commands._runtime import CheckTimeoutOption, JsonFlag, handled_errors
 
 
 def doctor_command(
@@ -14,16 +14,7 @@ def doctor_command(
         bool,
         typer.Option("--offline", help="Do not ask the providers; check only what is local."),
     ] = False,
-    timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout",
-            min=0.1,
-            max=300,
-            metavar="SECONDS",
-            help="Seconds to wait for each provider's answer.",
-        ),
-    ] = 10.0,
+    timeout: CheckTimeoutOption = 10.0,
     json: JsonFlag = False,
 ) -> None:
     """Check smsctl's set-up: paths and permissions, profiles, tokens, clock, completions.

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, complete_profile_name, handled_errors
+from sms_cli.commands._runtime import (
+    CheckTimeoutOption,
+    JsonFlag,
+    complete_profile_name,
+    handled_errors,
+)
 from sms_cli.render import output
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from sms_cli.providers.info import ProviderInfo
@@ -49,6 +56,86 @@ TokenStoreOption = Annotated[
         help="Where the token is kept: file (the profiles file, mode 0600; the default) or "
         "keyring (the OS keyring; the file then records only that).",
         autocompletion=_complete_token_store,
+        show_default=False,
+    ),
+]
+
+
+# The options `profile add` and `profile set` share, declared once (metavars come from
+# commands/_root.py METAVARS).
+SenderOption = Annotated[
+    str | None,
+    typer.Option("--sender", help="Default sender name or number.", show_default=False),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="API base URL (default: the provider's public endpoint): the local sandbox, a "
+        "proxy or a regional endpoint.",
+        show_default=False,
+    ),
+]
+RegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        help="Country for numbers written without a country code, e.g. SE or DE.",
+        show_default=False,
+    ),
+]
+TokenStdinFlag = Annotated[
+    bool, typer.Option("--token-stdin", help="Read the token from standard input.")
+]
+TokenEnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token-env",
+        help="Read the token from this environment variable when used; only the variable's "
+        "name is stored.",
+        show_default=False,
+    ),
+]
+CredentialOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--credential",
+        help="A credential that is not secret, such as an account id (smsctl providers "
+        "lists each provider's); repeat for more. Secrets are refused here.",
+        show_default=False,
+    ),
+]
+CredentialStdinOption = Annotated[
+    str | None,
+    typer.Option(
+        "--credential-stdin",
+        help="Read the credential NAME from standard input.",
+        show_default=False,
+    ),
+]
+CredentialEnvOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--credential-env",
+        help="Read the credential NAME from this environment variable when used (only its "
+        "name is stored); repeat for more.",
+        show_default=False,
+    ),
+]
+PriceOption = Annotated[
+    float | None,
+    typer.Option(
+        "--price-per-segment",
+        min=0,
+        help="Your price for one SMS segment, for cost estimates before sending.",
+        show_default=False,
+    ),
+]
+CurrencyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--currency",
+        help="The currency of --price-per-segment, e.g. EUR or SEK (ISO 4217).",
         show_default=False,
     ),
 ]
@@ -200,90 +287,19 @@ def add_command(
             show_default=False,
         ),
     ],
-    sender: Annotated[
-        str | None,
-        typer.Option("--sender", help="Default sender name or number.", show_default=False),
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            help="API base URL (default: the provider's public endpoint). Set it for the local "
-            "sandbox, a proxy or a regional endpoint.",
-            show_default=False,
-        ),
-    ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region",
-            help="Country for numbers written without a country code, e.g. SE or DE.",
-            show_default=False,
-        ),
-    ] = None,
+    sender: SenderOption = None,
+    base_url: BaseUrlOption = None,
+    region: RegionOption = None,
     default: Annotated[
         bool, typer.Option("--default", help="Make it the default profile.")
     ] = False,
-    token_stdin: Annotated[
-        bool, typer.Option("--token-stdin", help="Read the token from standard input.")
-    ] = False,
-    token_env: Annotated[
-        str | None,
-        typer.Option(
-            "--token-env",
-            metavar="VAR",
-            help="Store only the name of an environment variable; the token is read from it "
-            "when used.",
-            show_default=False,
-        ),
-    ] = None,
-    credential: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--credential",
-            metavar="NAME=VALUE",
-            help="A credential that is not secret, such as an account id (smsctl providers "
-            "lists each provider's); repeat for more. Secrets are refused here.",
-            show_default=False,
-        ),
-    ] = None,
-    credential_stdin: Annotated[
-        str | None,
-        typer.Option(
-            "--credential-stdin",
-            metavar="NAME",
-            help="Read the credential NAME from standard input.",
-            show_default=False,
-        ),
-    ] = None,
-    credential_env: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--credential-env",
-            metavar="NAME=VAR",
-            help="Store only the name of the environment variable credential NAME is read from "
-            "when used; repeat for more.",
-            show_default=False,
-        ),
-    ] = None,
-    price_per_segment: Annotated[
-        float | None,
-        typer.Option(
-            "--price-per-segment",
-            min=0,
-            help="Your price for one SMS segment, for cost estimates before bulk sends.",
-            show_default=False,
-        ),
-    ] = None,
-    currency: Annotated[
-        str | None,
-        typer.Option(
-            "--currency",
-            metavar="CODE",
-            help="The currency of --price-per-segment, e.g. EUR or SEK (ISO 4217).",
-            show_default=False,
-        ),
-    ] = None,
+    token_stdin: TokenStdinFlag = False,
+    token_env: TokenEnvOption = None,
+    credential: CredentialOption = None,
+    credential_stdin: CredentialStdinOption = None,
+    credential_env: CredentialEnvOption = None,
+    price_per_segment: PriceOption = None,
+    currency: CurrencyOption = None,
     no_store_text: Annotated[
         bool,
         typer.Option(
@@ -321,9 +337,7 @@ def add_command(
     """
     with handled_errors():
         from sms_cli.errors import InputError
-        from sms_cli.render.profile import (
-            profile_json,
-        )
+        from sms_cli.render.profile import emit_added
         from sms_cli.services import profiles as service
         from sms_cli.storage.profiles import (
             validate_base_url,
@@ -374,7 +388,6 @@ def add_command(
             price_per_segment=price,
             currency=checked_currency,
         )
-        provider = info.name
         written: list[str] = []
         store = service.store()
         if not no_check:
@@ -397,36 +410,13 @@ def add_command(
             raise
         final = updated.profiles[name]
         service.forget_keyring_entry(replaced, keep=final)
-        is_default = updated.default == name
-        if json:
-            output.print_json(profile_json(final, is_default=is_default))
-        if replaced is not final:
-            _say_replaced(replaced, final)
-        output.info(
-            f"added profile {name!r} ({provider}{', default' if is_default else ''}) "
-            f"to {store.path}" + (", token in the OS keyring" if final.in_keyring else "")
+        emit_added(
+            final,
+            replaced=None if replaced is final else replaced,
+            is_default=updated.default == name,
+            path=store.path,
+            json=json,
         )
-
-
-def _say_replaced(old: Profile, new: Profile) -> None:
-    """`add --force` over a profile: name every setting that changes (a sandbox base URL
-    replaced by the provider's real one above all), on stderr."""
-    from sms_cli.render.profile import change_text
-    from sms_cli.services.profiles import changes
-
-    found = [c for c in changes(old, new) if c.secret is None]
-    if found:
-        listed = "; ".join(change_text(c) for c in found)
-        output.warning(
-            f"replacing profile {old.name!r} changes: {listed} "
-            f"(to change one setting: smsctl profile set {_quoted(old.name)} ...)"
-        )
-
-
-def _quoted(name: str) -> str:
-    import shlex
-
-    return shlex.quote(name)
 
 
 @profile_app.command("list")
@@ -518,17 +508,9 @@ def use_command(name: ProfileName) -> None:
 def remove_command(name: ProfileName) -> None:
     """Remove a profile and its stored token."""
     with handled_errors():
-        from sms_cli.services.profiles import forget_keyring_entry, store
-        from sms_cli.storage.profiles import without
+        from sms_cli.services.profiles import remove
 
-        was_default, removed = store().update(
-            lambda current: (
-                without(current, name),
-                (current.default == name, current.profiles.get(name)),
-            )
-        )
-        if removed is not None:
-            forget_keyring_entry(removed)  # its token in the OS keyring, if it kept one there
+        was_default = remove(name)  # and its token in the OS keyring, if it kept one there
         output.info(f"removed profile {name!r}")
         if was_default:
             output.info("there is no default profile now; choose one with: smsctl profile use")
@@ -578,48 +560,11 @@ _SETTABLE = (
 @profile_app.command("set")
 def set_command(
     name: ProfileName,
-    sender: Annotated[
-        str | None,
-        typer.Option("--sender", help="Default sender name or number.", show_default=False),
-    ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region",
-            metavar="CODE",
-            help="Country for numbers written without a country code, e.g. SE or DE.",
-            show_default=False,
-        ),
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            metavar="URL",
-            help="API base URL (the sandbox, a proxy, a regional endpoint); --unset base-url "
-            "goes back to the provider's public endpoint.",
-            show_default=False,
-        ),
-    ] = None,
-    price_per_segment: Annotated[
-        float | None,
-        typer.Option(
-            "--price-per-segment",
-            metavar="PRICE",
-            min=0,
-            help="Your price for one SMS segment, for cost estimates.",
-            show_default=False,
-        ),
-    ] = None,
-    currency: Annotated[
-        str | None,
-        typer.Option(
-            "--currency",
-            metavar="CODE",
-            help="The currency of the price, e.g. EUR or SEK (ISO 4217).",
-            show_default=False,
-        ),
-    ] = None,
+    sender: SenderOption = None,
+    region: RegionOption = None,
+    base_url: BaseUrlOption = None,
+    price_per_segment: PriceOption = None,
+    currency: CurrencyOption = None,
     store_text: Annotated[
         bool | None,
         typer.Option(
@@ -639,49 +584,12 @@ def set_command(
             show_default=False,
         ),
     ] = None,
-    token_stdin: Annotated[
-        bool,
-        typer.Option("--token-stdin", help="Replace the token with one read from standard input."),
-    ] = False,
-    token_env: Annotated[
-        str | None,
-        typer.Option(
-            "--token-env",
-            metavar="VAR",
-            help="Read the token from this environment variable when used (the stored one is "
-            "dropped).",
-            show_default=False,
-        ),
-    ] = None,
+    token_stdin: TokenStdinFlag = False,
+    token_env: TokenEnvOption = None,
     token_store: TokenStoreOption = None,
-    credential: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--credential",
-            metavar="NAME=VALUE",
-            help="Replace a credential that is not secret, such as an account id; repeat for more.",
-            show_default=False,
-        ),
-    ] = None,
-    credential_stdin: Annotated[
-        str | None,
-        typer.Option(
-            "--credential-stdin",
-            metavar="NAME",
-            help="Replace the credential NAME with one read from standard input.",
-            show_default=False,
-        ),
-    ] = None,
-    credential_env: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--credential-env",
-            metavar="NAME=VAR",
-            help="Read the credential NAME from this environment variable when used; repeat "
-            "for more.",
-            show_default=False,
-        ),
-    ] = None,
+    credential: CredentialOption = None,
+    credential_stdin: CredentialStdinOption = None,
+    credential_env: CredentialEnvOption = None,
     json: JsonFlag = False,
 ) -> None:
     """Change some settings of a profile; what is not given stays as it is.
@@ -783,25 +691,22 @@ def edit_command(name: ProfileName, json: JsonFlag = False) -> None:
         from sms_cli.errors import InputError
         from sms_cli.render.profile import emit_changes
         from sms_cli.services import profiles as service
-        from sms_cli.storage.profiles import private_draft
+        from sms_cli.storage.profiles import draft_text, private_draft, read_draft
 
         profiles = service.load()
         old = profiles.get(name)  # exit 4 for an unknown or broken profile
         profiles.require_sound()
-        text = service.draft_text(old)
-        with private_draft(text, name) as path:
+        text = draft_text(old)
+        with _signals_interrupt(name), private_draft(text, name) as path:
             while True:
                 _run_editor(path)
-                try:
-                    edited = path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    edited = None
-                if edited == text:
-                    emit_changes(name, [], json=json)
-                    return
                 where = f"profile {name!r} as edited"
                 try:
-                    new, given = _checked_draft(old, path, where, edited or "")
+                    edited = read_draft(path)  # once: a regular file, of a bounded size
+                    if edited == text:
+                        emit_changes(name, [], json=json)
+                        return
+                    new, given = _checked_draft(old, where, edited)
                     break
                 except InputError as exc:
                     if not _on_terminal():
@@ -817,13 +722,38 @@ def edit_command(name: ProfileName, json: JsonFlag = False) -> None:
         emit_changes(name, found, json=json)
 
 
-def _checked_draft(old: Profile, path: Path, where: str, text: str) -> tuple[Profile, set[str]]:
+@contextlib.contextmanager
+def _signals_interrupt(name: str) -> Iterator[None]:
+    """While the profile is edited, SIGTERM and SIGHUP (a closed terminal) end the command as
+    Ctrl-C does: the editor stopped, the draft removed, a line on stderr, exit 130."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        stop = KeyboardInterrupt()
+        stop.add_note(f"{signal.Signals(signum).name} received: profile {name!r} is unchanged")
+        raise stop
+
+    caught = (signal.SIGTERM, signal.SIGHUP)
+    before = {signum: signal.signal(signum, interrupt) for signum in caught}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+
+
+def _checked_draft(old: Profile, where: str, text: str) -> tuple[Profile, set[str]]:
     """The edited profile, checked; an error names the line it is about."""
     from sms_cli.errors import InputError
     from sms_cli.services.profiles import from_draft
     from sms_cli.storage.profiles import key_line, parse_draft
 
-    table = parse_draft(path, where)
+    table = parse_draft(text, where)
     try:
         return from_draft(old, table)
     except InputError as exc:
@@ -856,6 +786,14 @@ def _run_editor(path: Path) -> None:
             f"cannot start the editor {argv[0]!r}: {exc.strerror or exc}",
             hint="set VISUAL or EDITOR to an editor command, e.g. EDITOR=nano or 'code -w'",
         ) from None
+    if finished.returncode < 0:
+        import signal
+
+        try:
+            killed = signal.Signals(-finished.returncode).name
+        except ValueError:
+            killed = f"signal {-finished.returncode}"
+        raise InputError(f"the editor was killed by {killed}; nothing was saved")
     if finished.returncode != 0:
         raise InputError(
             f"the editor exited with status {finished.returncode}; nothing was saved",
@@ -877,17 +815,6 @@ def _ask(question: str) -> bool:
 
 # -- profile check (issue 15, checks engineer) -------------------------------------------------
 
-CheckTimeout = Annotated[
-    float,
-    typer.Option(
-        "--timeout",
-        min=0.1,
-        max=300,
-        metavar="SECONDS",
-        help="Seconds to wait for each provider's answer.",
-    ),
-]
-
 
 @profile_app.command("check")
 def check_command(
@@ -899,7 +826,7 @@ def check_command(
             show_default=False,
         ),
     ] = None,
-    timeout: CheckTimeout = 10.0,
+    timeout: CheckTimeoutOption = 10.0,
     json: JsonFlag = False,
 ) -> None:
     """Check profiles: usable, token present, and accepted by the provider.

@@ -782,7 +782,7 @@ class Transport:
             document = json_object(response)
             if code == 404 and document is not None and any(k in document for k in not_found_keys):
                 return
-            raise self._endpoint_not_found(code, "nothing was changed")
+            raise self._endpoint_not_found(code, None)
         if code in REDIRECTS:
             what = f"HTTP {code} (a redirect, which smsctl does not follow)"
         else:
@@ -794,14 +794,17 @@ class Transport:
             hint="check the profile's --base-url if this persists",
         )
 
-    def _endpoint_not_found(self, code: int, consequence: str) -> EndpointNotFound:
+    def _endpoint_not_found(self, code: int, consequence: str | None) -> EndpointNotFound:
+        """`consequence`: what it means for a request that changes something ("nothing was
+        sent"); None for a query, which changes nothing either way. The hint's NAME is the
+        profile's (services that know it, such as `profile check`, put it in)."""
         default = f"; the default is {self.default_base_url}" if self.default_base_url else ""
+        then = f"; {consequence}" if consequence else ""
         return EndpointNotFound(
             f"{self.title} at {self.host} has no API at that address (HTTP {code}): no "
-            f"handler saw the request, so the profile's --base-url is probably wrong; "
-            f"{consequence}",
-            hint=f"check the path with `smsctl profile show`{default}; set it with "
-            "`smsctl profile add NAME --force --base-url URL`",
+            f"handler saw the request, so the profile's --base-url is probably wrong{then}",
+            hint=f"check the path with `smsctl profile show`{default}; change only the URL "
+            "with `smsctl profile set NAME --base-url URL`",
         )
 
     def _classify_send(self, response: Reply) -> None:

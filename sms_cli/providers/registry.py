@@ -13,6 +13,7 @@ import importlib
 import math
 import re
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
@@ -203,6 +204,13 @@ def _load_as(path: str, base: type) -> type:
 _NEVER_CAUGHT: Final = (KeyboardInterrupt, GeneratorExit)
 
 
+# One import of a module not imported yet at a time, process-wide: `redirect_stdout` swaps the
+# process's sys.stdout, and two threads swapping it at once (profile check loads clients in
+# threads) could restore each other's swap and leave stdout pointing at stderr for good. The
+# lock is re-entrant: a plugin that loads another while being imported does not wait on itself.
+_IMPORT_LOCK: Final = threading.RLock()
+
+
 @contextmanager
 def _plugin_import(module_name: str) -> Iterator[None]:
     """While a module that is not imported yet is imported, what it prints goes to stderr:
@@ -210,8 +218,12 @@ def _plugin_import(module_name: str) -> Iterator[None]:
     if module_name in sys.modules:
         yield
         return
-    with redirect_stdout(sys.stderr):
-        yield
+    with _IMPORT_LOCK:
+        if module_name in sys.modules:  # imported by another thread while this one waited
+            yield
+            return
+        with redirect_stdout(sys.stderr):
+            yield
 
 
 def _failure(exc: BaseException) -> str:

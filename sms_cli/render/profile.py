@@ -214,6 +214,38 @@ def emit_path(path: Path, *, json: bool) -> None:
         output.stdout().write(f"{path}\n")
 
 
+def emit_added(
+    profile: Profile, *, replaced: Profile | None, is_default: bool, path: Path, json: bool
+) -> None:
+    """`profile add`: the profile as JSON (with --json); on stderr, what `--force` changed in
+    the profile it replaced (a sandbox base URL replaced by the provider's real one above all),
+    then where it was added."""
+    if json:
+        output.print_json(profile_json(profile, is_default=is_default))
+    if replaced is not None:
+        _say_replaced(replaced, profile)
+    output.info(
+        f"added profile {profile.name!r} ({profile.provider}"
+        f"{', default' if is_default else ''}) to {path}"
+        + (", token in the OS keyring" if profile.in_keyring else "")
+    )
+
+
+def _say_replaced(old: Profile, new: Profile) -> None:
+    from sms_cli.services.profiles import changes
+    from sms_cli.storage.profiles import shell_word
+
+    # Settings, and a token that changes place (out of the OS keyring into the file): the values
+    # of secrets are never compared here, only where they live.
+    found = [c for c in changes(old, new) if c.secret is None or c.shown_old != c.shown_new]
+    if found:
+        listed = "; ".join(change_text(c) for c in found)
+        output.warning(
+            f"replacing profile {old.name!r} changes: {listed} "
+            f"(to change one setting: smsctl profile set {shell_word(old.name)} ...)"
+        )
+
+
 def change_text(change: Change) -> str:
     """One change as a user reads it: old -> new, a secret only by what became of it."""
     if change.secret is None:

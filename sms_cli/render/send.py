@@ -157,9 +157,11 @@ def dry_run_cost(plan: SendPlan) -> str:
         )
     if any(address_book_name(r) is not None for r in plan.recipients):
         return "unknown: how many numbers the address-book entries reach is unknown until sent"
+    from sms_cli.storage.profiles import shell_word
+
     return (
         f"unknown: profile {profile.name} has no price per segment; set one with: smsctl "
-        f"profile set {profile.name} --price-per-segment 0.075 --currency EUR"
+        f"profile set {shell_word(profile.name)} --price-per-segment 0.075 --currency EUR"
     )
 
 

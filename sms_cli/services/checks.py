@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final, Literal
 
+from sms_cli.core.redaction import provider_text
 from sms_cli.errors import (
     AuthError,
     ConfigError,
@@ -29,7 +30,7 @@ from sms_cli.errors import (
 from sms_cli.providers import registry
 from sms_cli.providers.info import Capability
 from sms_cli.services import profiles as profile_service
-from sms_cli.storage.profiles import BrokenProfile, Profile, ProfileFile, resolve
+from sms_cli.storage.profiles import BrokenProfile, Profile, ProfileFile, resolve, shell_word
 
 Result = Literal[
     "ok", "rejected", "unreachable", "wrong_url", "not_checkable", "no_token", "broken", "skipped"
@@ -114,9 +115,21 @@ def check_profiles(
     if len(names) <= 1:
         checks = [one(n) for n in names]
     else:
+        _load_clients(loaded, names)
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(names))) as pool:
             checks = list(pool.map(one, names))
     return [*checks, *(_broken(b) for b in broken)]
+
+
+def _load_clients(profiles: ProfileFile, names: Sequence[str]) -> None:
+    """Import each provider's client here, in the calling thread, before the checks start their
+    threads: imports are done once and one at a time (a plugin's import prints to stderr while
+    stdout is swapped). A client that cannot load is reported by its profile's check."""
+    for provider in sorted({profiles.profiles[name].provider for name in names}):
+        try:
+            registry.load_client(registry.get(provider))
+        except (registry.UnknownProvider, SmsError):
+            continue
 
 
 @dataclass(frozen=True)
@@ -168,11 +181,24 @@ def check_one(
     )
     if outcome.result == "rejected":
         outcome = replace(outcome, hint=rejected_hint(name))
+    if outcome.result == "wrong_url":
+        outcome = replace(outcome, hint=wrong_url_hint(profile))
     return made(source, outcome)
 
 
 def rejected_hint(name: str) -> str:
-    return f"set the right token: smsctl profile set {name} --token-stdin"
+    return f"set the right token: smsctl profile set {shell_word(name)} --token-stdin"
+
+
+def wrong_url_hint(profile: Profile) -> str:
+    """The command that changes only this profile's base URL (its name as one shell word)."""
+    facts = profile_service.CATALOG.facts(profile.provider)
+    default = facts.default_base_url if facts is not None else None
+    where = f"the default is {default}; " if default else ""
+    return (
+        f"check the path ({where}smsctl profile show {shell_word(profile.name)}), then change "
+        f"only the URL: smsctl profile set {shell_word(profile.name)} --base-url URL"
+    )
 
 
 def check_token(
@@ -228,7 +254,10 @@ def check_token(
         return TokenOutcome("broken", exc.message, exc.hint)
     finally:
         client.close()
-    detail = f"accepted by {title}" + (f" ({answer.detail})" if answer.detail else "")
+    # The detail is the provider's own text (a balance and its currency): withheld whole when it
+    # echoes a piece of the token, as every provider text in an error is.
+    said = provider_text(answer.detail) if answer.detail else ""
+    detail = f"accepted by {title}" + (f" ({said})" if said else "")
     return TokenOutcome("ok", detail, None, _ms(clock() - started), answer.server_date)
 
 
@@ -269,10 +298,16 @@ def _ms(seconds: float) -> int:
 
 
 def _token_source(profiles: ProfileFile, name: str) -> str | None:
+    """Where the token comes from, as one of the documented words (`profile`, `$VAR`, the
+    override variable, `keyring`, `not set`): a keyring that failed is still `keyring` (why it
+    failed is the check's detail)."""
     try:
-        return resolve(profiles, name, require_token=False).sources.get("token")
+        source = resolve(profiles, name, require_token=False).sources.get("token")
     except ConfigError:
         return None
+    if source is not None and source.startswith("keyring"):
+        return "keyring"
+    return source
 
 
 def _broken(broken: BrokenProfile) -> ProfileCheck:

@@ -205,6 +205,8 @@ def changes(old: Profile, new: Profile, given: Collection[str] | None = None) ->
                 what = "removed"
             elif given is not None and name in given:
                 what = "replaced"  # by a variable to read it from
+            elif new_value is None and after.startswith("$"):
+                what = "replaced"  # by a variable (`profile edit`'s token_env line), as set says
             else:
                 what = "moved"
             found.append(Change(name, label, before, after, what, before, after))
@@ -298,21 +300,55 @@ def forget_written(entries: Sequence[str]) -> None:
             keyring_store.delete_token(entry)
 
 
+def remove(name: str) -> bool:
+    """Remove profile `name` (broken or not) and then the OS keyring entry it named, if any;
+    whether it was the default."""
+    from sms_cli.storage.profiles import without
+
+    def change(current: ProfileFile) -> tuple[ProfileFile, tuple[bool, str | None]]:
+        sound = current.profiles.get(name)
+        broken = current.broken.get(name)
+        entry = sound.keyring_id if sound is not None else None
+        if broken is not None:
+            entry = broken.keyring_id
+        return without(current, name), (current.default == name, entry)
+
+    was_default, entry = store().update(change)
+    if entry is not None:
+        _forget_entry(name, entry)
+    return was_default
+
+
 def forget_keyring_entry(old: Profile, keep: Profile | None = None) -> None:
     """Delete the keyring entry a profile no longer uses; a keyring that fails is a warning (the
     profile is already written), never an error."""
-    from sms_cli.storage import keyring_store
-
     if old.keyring_id is None or (keep is not None and keep.keyring_id == old.keyring_id):
         return
+    _forget_entry(old.name, old.keyring_id)
+
+
+def _forget_entry(name: str, entry: str) -> None:
+    from sms_cli.storage import keyring_store
+
     try:
-        keyring_store.delete_token(old.keyring_id)
+        owner = keyring_store.delete_token(entry)
     except ConfigError as exc:
         if _warn is not None:
             _warn(
-                f"could not delete the old token of profile {old.name!r} from the OS keyring "
-                f"(service 'smsctl', user {old.keyring_id!r}): {exc.message}"
+                f"could not delete the old token of profile {name!r} from the OS keyring "
+                f"(service 'smsctl', user {entry!r}): {exc.message}"
             )
+        return
+    if owner is not None and _warn is not None:
+        whose = (
+            "no record of which profiles file wrote it"
+            if owner == "unknown"
+            else f"it belongs to {owner}, which still names it"
+        )
+        _warn(
+            f"left the old token of profile {name!r} in the OS keyring (service 'smsctl', "
+            f"user {entry!r}): {whose}"
+        )
 
 
 def placed(old: Profile, new: Profile, target: str | None, written: list[str]) -> Profile:
@@ -340,7 +376,7 @@ def placed(old: Profile, new: Profile, target: str | None, written: list[str]) -
             if not old.in_keyring:
                 raise InputError(f"profile {new.name!r} has no stored {main.spoken} to move")
             return new
-        entry = keyring_store.new_id()
+        entry = keyring_store.new_keyring_id()
         keyring_store.store_token(entry, token)
         written.append(entry)
         return replace(
@@ -360,11 +396,11 @@ def region_hint(profile: Profile) -> str:
     """How to give a profile the region its national numbers need, as a command to paste: the
     profile's own name (quoted for the shell), and a region only as an example when the sender
     or the locale suggests one (the numbers' country is what counts)."""
-    import shlex
-
     import phonenumbers
 
-    command = f"smsctl profile set {shlex.quote(profile.name)} --region"
+    from sms_cli.storage.profiles import shell_word
+
+    command = f"smsctl profile set {shell_word(profile.name)} --region"
     guess, source = _guessed_region(profile)
     if guess is None:
         return (
@@ -408,48 +444,13 @@ def _guessed_region(profile: Profile) -> tuple[str | None, str]:
 # ---------------------------------------------------------------------------------------------
 # `profile edit`: the profile as a TOML table in a file, secrets left out
 
-UNCHANGED = "<unchanged>"
-_NOT_EDITED = ("token_store", "keyring_id")
-
-
-def draft_text(profile: Profile) -> str:
-    """The profile's table as the editor shows it: every stored secret as "<unchanged>"."""
-    import shlex
-
-    import tomli_w
-
-    table: dict[str, Any] = dict(profile.to_toml())
-    secret = {c.name for c in profile.credential_facts if c.secret} | {"signing_key"}
-    for key in secret & set(table):
-        table[key] = UNCHANGED
-    for key in _NOT_EDITED:
-        table.pop(key, None)
-    name = shlex.quote(profile.name)
-    lines = [
-        f"# smsctl profile edit {name}: save and quit to apply it; quit without saving to "
-        "keep it as it is.",
-        "# It is checked as smsctl checks its profiles file; the provider cannot be changed here.",
-        f'# Secrets are not written here: "{UNCHANGED}" keeps the stored value; delete the line '
-        "to remove it.",
-    ]
-    if profile.in_keyring:
-        lines.append(
-            "# The token is in the OS keyring; replace it with: "
-            f"smsctl profile set {name} --token-stdin"
-        )
-    lines.append(
-        "# Settings: sender, base_url, region, price_per_segment, currency, store_text"
-        + ", ".join(["", *(c.name for c in profile.credential_facts)])
-    )
-    return "\n".join(lines) + "\n\n" + tomli_w.dumps(table)
-
 
 def from_draft(old: Profile, table: dict[str, Any]) -> tuple[Profile, set[str]]:
     """The profile the edited table describes, checked as loading checks it (InputError, exit 2,
     naming the key), and the secrets given a new value."""
-    from sms_cli.storage.profiles import profile_from_table
+    from sms_cli.storage.profiles import NOT_EDITED, UNCHANGED, profile_from_table
 
-    for key in _NOT_EDITED:
+    for key in NOT_EDITED:
         if key in table:
             raise InputError(
                 f"{key!r} is not edited here",

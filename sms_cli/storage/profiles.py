@@ -9,6 +9,7 @@ with its line and never overwritten.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
@@ -220,6 +221,13 @@ class BrokenProfile:
     @property
     def shown_name(self) -> str:
         return self.name if _NAME.fullmatch(self.name) else shown(self.name)
+
+    @property
+    def keyring_id(self) -> str | None:
+        """The OS keyring entry its table names, when that is an id smsctl writes: removing the
+        profile deletes the entry too (a broken table still owns its token)."""
+        value = self.table.get("keyring_id") if isinstance(self.table, dict) else None
+        return value if isinstance(value, str) and _KEYRING_ID.fullmatch(value) else None
 
     @property
     def remove_hint(self) -> str:
@@ -908,7 +916,7 @@ def _credential(
                 raise ConfigError(
                     f"profile {shown(profile.name)}: the {credential.spoken} in the OS keyring "
                     f"is not usable: {exc.message}",
-                    hint=f"store it again: smsctl profile set {_shell_word(profile.name)} "
+                    hint=f"store it again: smsctl profile set {shell_word(profile.name)} "
                     "--token-stdin",
                 ) from None
         except ConfigError as exc:
@@ -931,7 +939,7 @@ def _missing(profile: Profile, credential: CredentialFacts, first: bool) -> Conf
             f"profile {name} reads its {what} from ${variable}, which is not set",
             hint=f"export {variable}=...{also}",
         )
-    command = f"smsctl profile set {_shell_word(profile.name)}"
+    command = f"smsctl profile set {shell_word(profile.name)}"
     if first and credential.name == "token":
         return ConfigError(
             f"profile {name} has no token",
@@ -949,7 +957,7 @@ def _missing(profile: Profile, credential: CredentialFacts, first: bool) -> Conf
     )
 
 
-def _shell_word(name: str) -> str:
+def shell_word(name: str) -> str:
     """A profile name as one shell word (names are [A-Za-z0-9_.-], a hand-written one may not)."""
     import shlex
 
@@ -1090,20 +1098,81 @@ def private_draft(text: str, name: str) -> Iterator[Path]:
             path.unlink()
 
 
-def parse_draft(path: Path, label: str | None = None) -> dict[str, Any]:
-    """The edited file as TOML; InputError naming the file (or `label`) and the line."""
+# `profile edit`'s draft: the profile as a TOML table, secrets left out.
+UNCHANGED: Final = "<unchanged>"
+NOT_EDITED: Final = ("token_store", "keyring_id")
+
+
+def draft_text(profile: Profile) -> str:
+    """The profile's table as the editor shows it: every stored secret as "<unchanged>"."""
+    table: dict[str, Any] = dict(profile.to_toml())
+    secret = {c.name for c in profile.credential_facts if c.secret} | {"signing_key"}
+    for key in secret & set(table):
+        table[key] = UNCHANGED
+    for key in NOT_EDITED:
+        table.pop(key, None)
+    name = shell_word(profile.name)
+    lines = [
+        f"# smsctl profile edit {name}: save and quit to apply it; quit without saving to "
+        "keep it as it is.",
+        "# It is checked as smsctl checks its profiles file; the provider cannot be changed here.",
+        f'# Secrets are not written here: "{UNCHANGED}" keeps the stored value; delete the line '
+        "to remove it.",
+    ]
+    if profile.in_keyring:
+        lines.append(
+            "# The token is in the OS keyring; replace it with: "
+            f"smsctl profile set {name} --token-stdin"
+        )
+    lines.append(
+        "# Settings: sender, base_url, region, price_per_segment, currency, store_text"
+        + ", ".join(["", *(c.name for c in profile.credential_facts)])
+    )
+    return "\n".join(lines) + "\n\n" + tomli_w.dumps(table)
+
+
+DRAFT_MAX_BYTES: Final = 1 << 20  # a profile's settings are a few hundred bytes
+
+
+def read_draft(path: Path) -> str:
+    """The edited file's text, read once and safely: an editor (or anything else) may have put a
+    symbolic link (to /dev/zero), a FIFO or a huge file in its place. Only a regular file of at
+    most DRAFT_MAX_BYTES of UTF-8 is read; anything else is an InputError (exit 2)."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{path} was replaced by a symbolic link; it is not read") from None
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path} was replaced by something that is not a file; not read")
+        if info.st_size > DRAFT_MAX_BYTES:
+            raise InputError(f"{path} is larger than {DRAFT_MAX_BYTES // 1024} KiB; not read")
+        data = os.read(fd, DRAFT_MAX_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > DRAFT_MAX_BYTES:
+        raise InputError(f"{path} is larger than {DRAFT_MAX_BYTES // 1024} KiB; not read")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+
+
+def parse_draft(text: str, label: str) -> dict[str, Any]:
+    """The edited file's text as TOML; InputError naming `label` and the line."""
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = _TOML_POSITION.search(message)
         reason = _TOML_POSITION.sub("", message)
         where = f"line {found.group(1)}" if found and found.group(1) else "the end"
-        raise InputError(f"{label or path}, {where}: not valid TOML ({reason})") from None
+        raise InputError(f"{label}, {where}: not valid TOML ({reason})") from None
 
 
 def key_line(text: str, message: str) -> int | None:

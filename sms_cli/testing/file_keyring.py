@@ -54,7 +54,19 @@ class FileKeyring(KeyringBackend):
 
     @staticmethod
     def entries(path: Path) -> dict[str, str]:
-        """What the file holds, for a test's asserts: user name -> password."""
+        """The tokens the file holds, for a test's asserts: user name -> password (without the
+        `<id>.owner` records of which profiles file wrote each: `owners`)."""
+        found = FileKeyring._all(path)
+        return {user: value for user, value in found.items() if not user.endswith(".owner")}
+
+    @staticmethod
+    def owners(path: Path) -> dict[str, str]:
+        """The owner records: keyring id -> the profiles file that wrote its entry."""
+        found = FileKeyring._all(path)
+        return {u.removesuffix(".owner"): v for u, v in found.items() if u.endswith(".owner")}
+
+    @staticmethod
+    def _all(path: Path) -> dict[str, str]:
         try:
             data: dict[str, str] = json.loads(path.read_text("utf-8"))
         except FileNotFoundError:
