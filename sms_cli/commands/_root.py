@@ -179,10 +179,36 @@ def _takes_value(command: Any, token: str) -> bool:
     return False
 
 
+def _is_global(args: Sequence[str], i: int) -> int:
+    """How many tokens from `args[i]` are a global option scan moves (0: none)."""
+    token = args[i]
+    if token in ("--debug", "--json"):
+        return 1
+    if token in PROFILE_OPTIONS:
+        return 2
+    return 1 if token.startswith(("-p", "--profile=")) else 0
+
+
+def _default_command(group: Any, args: Sequence[str], i: int) -> Any:
+    """The command a group with a default (`bulk FILE` is `bulk start FILE`) will run when
+    `args[i:]` follow its name; None when it names a subcommand itself or has no default."""
+    default = getattr(group, "default_command", None)
+    if default is None or default not in group.commands:
+        return None
+    while i < len(args) and (skip := _is_global(args, i)):
+        i += skip
+    if i < len(args) and (args[i] in group.commands or args[i] in HELP_NAMES):
+        return None
+    return group.commands[default]
+
+
 def scan(root: Any, args: Sequence[str]) -> Scanned:
     """Move `--debug` to the root and `--json`, `-p/--profile` given before a subcommand to
     just after it (they are the subcommand's options). Option values stay values
-    (`send --label --json` labels the message "--json"), and nothing after `--` is moved."""
+    (`send --label --json` labels the message "--json"), and nothing after `--` is moved.
+    A group's default command (`bulk FILE`) is resolved as the group will; a command line
+    whose shape is unknown (a group followed by a word that names none of its commands) is
+    left as it is from there on: which option takes a value is not known, so nothing moves."""
     rest: list[str] = []
     moved: list[str] = []
     result = Scanned(args=[])
@@ -193,6 +219,14 @@ def scan(root: Any, args: Sequence[str]) -> Scanned:
         if token == "--":
             rest.extend(args[i:])
             break
+        if (
+            isinstance(command, TyperGroup)
+            and (default := _default_command(command, args, i)) is not None
+        ):
+            command = default
+            result.path.append(default.name)
+            insert_at = len(rest)  # the group adds the default's name itself
+            continue
         if token == "--debug":
             result.debug = True
             i += 1
@@ -221,6 +255,13 @@ def scan(root: Any, args: Sequence[str]) -> Scanned:
             result.path.append(token)
             rest.append(token)
             insert_at = len(rest)
+        elif is_group:
+            # Not a command of this group: click reports it; nothing after it is moved.
+            rest.extend(args[i:])
+            result.json = result.json or any(
+                word == "--json" or word.startswith("--json=") for word in args[i:]
+            )
+            break
         else:
             rest.append(token)
         i += 1
