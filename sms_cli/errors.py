@@ -185,7 +185,6 @@ class ConfigError(SmsError):
     """A missing or broken configuration or profile."""
 
     exit_code = ExitCode.CONFIG
-    code = "endpoint_not_found"
     code = "config"
 
 
