@@ -41,3 +41,41 @@ def test_results_that_cannot_be_written_are_a_storage_error_naming_stdout() -> N
     assert human.returncode == 4
     assert human.stderr.startswith("smsctl: error: cannot write the output"), human.stderr
     assert "Traceback" not in human.stderr
+
+
+def _closed_pipe() -> int:
+    read, write = os.pipe()
+    os.close(read)
+    return write
+
+
+@pytest.mark.parametrize("args", [["--json", "--help"], ["--json", "--version"]])
+def test_help_and_version_are_never_json_even_into_a_closed_pipe(args: list[str]) -> None:
+    """As docs/exit-codes.md says: help and the version are text, never JSON, so into a
+    closed pipe they are 141 with nothing on stderr, --json or not."""
+    write = _closed_pipe()
+    try:
+        done = _smsctl(*args, stdout=write, stderr=subprocess.PIPE)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (141, "")
+    page = (Path(__file__).resolve().parents[2] / "docs" / "exit-codes.md").read_text()
+    assert "`--help` and `--version` print text, never JSON" in page
+
+
+def _close_stdout() -> None:
+    os.close(1)
+
+
+def test_json_after_double_dash_is_the_text_not_json_mode_with_stdout_closed() -> None:
+    """`split -- --json >&-`: "--json" is the text there, so the error is prose; `split hi
+    --json >&-` asks for JSON, so it is the object."""
+    text = _smsctl("split", "--", "--json", stderr=subprocess.PIPE, preexec_fn=_close_stdout)
+    assert text.returncode == 141
+    assert text.stderr == "smsctl: error: standard output is closed; nothing was done\n"
+    asked = _smsctl("split", "hi", "--json", stderr=subprocess.PIPE, preexec_fn=_close_stdout)
+    assert asked.returncode == 141
+    assert json.loads(asked.stderr)["error"]["code"] == "broken_pipe"
+    label = _smsctl("send", "--label", "--json", "x", stderr=subprocess.PIPE,
+                    preexec_fn=_close_stdout)  # fmt: skip
+    assert label.returncode == 141 and label.stderr.startswith("smsctl: error:")
