@@ -128,7 +128,9 @@ def handled_errors() -> Iterator[None]:
     except KeyboardInterrupt as exc:
         for note in getattr(exc, "__notes__", ()):  # what a send left behind
             output.warning(str(note))
-        output.error("interrupted", code="interrupted")
+        # What the interrupt left behind (a send that may have gone out) when known.
+        message = getattr(exc, "message", None) or "interrupted"
+        output.error(message, getattr(exc, "hint", None), code="interrupted")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except BrokenPipeError:
         # The reader went away (`smsctl log | head`): not an error worth a message. Point stdout
