@@ -87,6 +87,7 @@ ARGUMENT_METAVARS: dict[str, str] = {"hook_id": "HOOK_ID", "ids": "ID"}
 TYPE_METAVARS: dict[str, str] = {"int": "N", "float": "NUMBER", "Path": "PATH", "str": "TEXT"}
 
 HELP_NAMES = ["-h", "--help"]
+_TYPED = "smsctl.typed"  # ctx.meta: the words typed, for completion
 PROFILE_OPTIONS = ("-p", "--profile")
 
 
@@ -288,6 +289,30 @@ class RootGroup(TyperGroup):
     def get_params(self, ctx: Any) -> list[Any]:
         fix_metavars(self)  # the completion options are added after __init__
         return super().get_params(ctx)
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        """Completion (the only parse without a parent that is resilient) reads the words typed
+        so far as a run does: global options before the command are moved after it."""
+        if parent is None and extra.get("resilient_parsing"):
+            typed = list(args)
+            args = scan(self, typed).args
+            ctx = super().make_context(info_name, args, parent, **extra)
+            ctx.meta[_TYPED] = typed
+            return ctx
+        return super().make_context(info_name, args, parent, **extra)
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        """`smsctl -p <TAB>`: profile names, not commands."""
+        typed = ctx.meta.get(_TYPED) or []
+        if typed and typed[-1] in PROFILE_OPTIONS and ctx.command is self:
+            from typer._click.shell_completion import CompletionItem
+
+            from sms_cli.commands._runtime import complete_profile_name
+
+            return [CompletionItem(name) for name in complete_profile_name(incomplete)]
+        return list(super().shell_complete(ctx, incomplete))
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         """Plain help (without rich): the same panels as sections."""
