@@ -74,7 +74,9 @@ def build_app(only: str | None = None) -> typer.Typer:
     """The app with every command, or with just `only`."""
     built = typer.Typer(
         name="smsctl",
-        help="Send SMS from the command line: exact segmentation, safe sending, scriptable output.",
+        help="Send SMS from the command line: exact segmentation, safe sending, scriptable output."
+        "\n\nGlobal options, before or after the command: `--json` (results as JSON, errors as "
+        "one JSON object), `-p`/`--profile NAME` (for commands that use a profile), `--debug`.",
         no_args_is_help=True,
         pretty_exceptions_show_locals=False,
         context_settings={"help_option_names": ["-h", "--help"]},
