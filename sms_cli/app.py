@@ -74,7 +74,9 @@ def build_app(only: str | None = None) -> typer.Typer:
     """The app with every command, or with just `only`."""
     built = typer.Typer(
         name="smsctl",
-        help="Send SMS from the command line: exact segmentation, safe sending, scriptable output.",
+        help="Send SMS from the command line: exact segmentation, safe sending, scriptable output."
+        "\n\nGlobal options, before or after the command: `--json` (results as JSON, errors as "
+        "one JSON object), `-p`/`--profile NAME` (for commands that use a profile), `--debug`.",
         no_args_is_help=True,
         pretty_exceptions_show_locals=False,
         context_settings={"help_option_names": ["-h", "--help"]},
@@ -126,7 +128,7 @@ def _prepare_process() -> None:
             "standard output is closed; nothing was done",
             "broken_pipe",
             ExitCode.BROKEN_PIPE,
-            json="--json" in sys.argv[1:],  # before parsing: the word anywhere asks for JSON
+            json=_json_asked(sys.argv[1:]),
         )
         raise SystemExit(int(ExitCode.BROKEN_PIPE))
     # A terminal or pipe that cannot show a character (LANG=C, PYTHONIOENCODING=ascii) must not
@@ -136,6 +138,18 @@ def _prepare_process() -> None:
         if reconfigure is not None:
             with contextlib.suppress(ValueError, OSError, LookupError):
                 reconfigure(errors="backslashreplace")
+
+
+def _json_asked(args: list[str]) -> bool:
+    """Whether the command line asks for JSON, read as the root command reads it (not after
+    `--`, not as an option's value), before anything runs."""
+    import typer.main
+
+    from sms_cli.commands._root import scan
+
+    first = _first_command(args)
+    command = typer.main.get_command(build_app(first if first in COMMANDS else None))
+    return scan(command, args).json
 
 
 def _flush_stdout() -> None:

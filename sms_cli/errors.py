@@ -185,7 +185,6 @@ class ConfigError(SmsError):
     """A missing or broken configuration or profile."""
 
     exit_code = ExitCode.CONFIG
-    code = "endpoint_not_found"
     code = "config"
 
 
@@ -235,3 +234,16 @@ class EndpointNotFound(NetworkError):
 
     exit_code = ExitCode.CONFIG
     code = "endpoint_not_found"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with what it left behind said to the user: a message and a hint (exit 130, code
+    `interrupted`). A KeyboardInterrupt, so whatever stops on Ctrl-C stops on it too."""
+
+    exit_code = ExitCode.INTERRUPTED
+    code = "interrupted"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint

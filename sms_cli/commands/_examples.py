@@ -139,9 +139,9 @@ EXAMPLES: dict[str, list[Example]] = {
             "the token from an environment variable",
         ),
         (
-            "smsctl profile add test --provider PROVIDER --base-url http://127.0.0.1:8025/PROVIDER "
+            "printf sandbox-token | smsctl profile add sandbox --provider PROVIDER --base-url URL "
             "--token-stdin",
-            "a profile for the sandbox",
+            "a sandbox profile: smsctl sandbox prints this line with each provider's URL",
         ),
     ],
     "profile set": [

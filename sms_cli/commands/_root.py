@@ -13,6 +13,7 @@ errors too) as one JSON object on stderr when `--json` was given anywhere.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -81,12 +82,21 @@ METAVARS: dict[str, str] = {
     "--label": "TEXT",
     "--foreign-id": "TEXT",
     "--name": "NAME",
+    "--token-store": "file|keyring",
+    "--event": "dlr|sms_mo|all",
+    "--method": "POST|GET|JSON",
+    "--to-column": "COL",
+    "--sender-column": "COL",
+    "--at-column": "COL",
+    "--label-column": "COL",
 }
 # Positional arguments, by parameter name.
 ARGUMENT_METAVARS: dict[str, str] = {"hook_id": "HOOK_ID", "ids": "ID"}
 TYPE_METAVARS: dict[str, str] = {"int": "N", "float": "NUMBER", "Path": "PATH", "str": "TEXT"}
 
 HELP_NAMES = ["-h", "--help"]
+JSON_VALUE_HINT = "--json takes no value: give it alone (--json, not --json=true)"
+_TYPED = "smsctl.typed"  # ctx.meta: the words typed, for completion
 PROFILE_OPTIONS = ("-p", "--profile")
 
 
@@ -108,16 +118,25 @@ def _no_type(ctx: object) -> None:
     return None
 
 
+def _usage_name(param: TyperArgument) -> str:
+    name = param.display_name_raw
+    name = name if param.required else f"[{name}]"
+    return name + ("..." if param.nargs != 1 else "")
+
+
 def fix_metavars(command: typer.core.TyperCommand | TyperGroup) -> None:
     """Metavars that read as values: flags none, values a word, ranges in the help's words."""
     help_option = getattr(command, "_help_option", None)
     for param in [*command.params, *([help_option] if help_option else [])]:
-        # A metavar chosen where the parameter is declared (HEX, VAR) stays.
-        explicit = param.metavar is not None and param.metavar.isupper()
+        # A metavar chosen where the parameter is declared (HEX, VAR, file|keyring) stays,
+        # unless METAVARS names the option: one option name, one metavar, in every command.
+        explicit = bool(param.metavar)
         if isinstance(param, TyperOption):
-            if not explicit:
+            if param.is_flag or param.count:
                 # Typer shows `<bool>` for flags in rich help; an empty metavar shows nothing.
-                param.metavar = "" if param.is_flag or param.count else _option_metavar(param)
+                param.metavar = ""
+            elif not explicit or any(name in METAVARS for name in param.opts):
+                param.metavar = _option_metavar(param)
             param.min = param.max = None  # help only: values are checked by the type
         elif isinstance(param, TyperArgument):
             if not explicit:
@@ -125,6 +144,10 @@ def fix_metavars(command: typer.core.TyperCommand | TyperGroup) -> None:
                 param.metavar = ARGUMENT_METAVARS.get(name, name.upper())
             # The name column says it already; the type column would repeat `<str>`.
             param.display_type_rich = _no_type  # type: ignore[method-assign]
+            # Usage: `JOB` for a required argument, `[FILE]` for an optional one (not `{JOB}`).
+            param._usage_display_name = functools.partial(  # type: ignore[method-assign]
+                _usage_name, param
+            )
             param.min = param.max = None
 
 
@@ -159,6 +182,7 @@ class Scanned:
 
     args: list[str]
     json: bool = False
+    json_value: bool = False  # `--json=...` was given: a usage error that should say why
     debug: bool = False
     path: list[str] = field(default_factory=list)  # the subcommands named, e.g. ["bulk", "show"]
 
@@ -179,10 +203,36 @@ def _takes_value(command: Any, token: str) -> bool:
     return False
 
 
+def _is_global(args: Sequence[str], i: int) -> int:
+    """How many tokens from `args[i]` are a global option scan moves (0: none)."""
+    token = args[i]
+    if token in ("--debug", "--json"):
+        return 1
+    if token in PROFILE_OPTIONS:
+        return 2
+    return 1 if token.startswith(("-p", "--profile=")) else 0
+
+
+def _default_command(group: Any, args: Sequence[str], i: int) -> Any:
+    """The command a group with a default (`bulk FILE` is `bulk start FILE`) will run when
+    `args[i:]` follow its name; None when it names a subcommand itself or has no default."""
+    default = getattr(group, "default_command", None)
+    if default is None or default not in group.commands:
+        return None
+    while i < len(args) and (skip := _is_global(args, i)):
+        i += skip
+    if i < len(args) and (args[i] in group.commands or args[i] in HELP_NAMES):
+        return None
+    return group.commands[default]
+
+
 def scan(root: Any, args: Sequence[str]) -> Scanned:
     """Move `--debug` to the root and `--json`, `-p/--profile` given before a subcommand to
     just after it (they are the subcommand's options). Option values stay values
-    (`send --label --json` labels the message "--json"), and nothing after `--` is moved."""
+    (`send --label --json` labels the message "--json"), and nothing after `--` is moved.
+    A group's default command (`bulk FILE`) is resolved as the group will; a command line
+    whose shape is unknown (a group followed by a word that names none of its commands) is
+    left as it is from there on: which option takes a value is not known, so nothing moves."""
     rest: list[str] = []
     moved: list[str] = []
     result = Scanned(args=[])
@@ -193,14 +243,24 @@ def scan(root: Any, args: Sequence[str]) -> Scanned:
         if token == "--":
             rest.extend(args[i:])
             break
+        if (
+            isinstance(command, TyperGroup)
+            and (default := _default_command(command, args, i)) is not None
+        ):
+            command = default
+            result.path.append(default.name)
+            insert_at = len(rest)  # the group adds the default's name itself
+            continue
         if token == "--debug":
             result.debug = True
             i += 1
             continue
         is_group = isinstance(command, TyperGroup)
         if token.startswith("-") and len(token) > 1:
-            if token == "--json":
+            if token == "--json" or token.startswith("--json="):
+                # `--json=true` is a usage error (a flag takes no value), shown as JSON too.
                 result.json = True
+                result.json_value = result.json_value or token != "--json"
                 if is_group:
                     moved.append(token)
                     i += 1
@@ -221,11 +281,18 @@ def scan(root: Any, args: Sequence[str]) -> Scanned:
             result.path.append(token)
             rest.append(token)
             insert_at = len(rest)
+        elif is_group:
+            # Not a command of this group: click reports it; nothing after it is moved.
+            rest.extend(args[i:])
+            result.json = result.json or any(
+                word == "--json" or word.startswith("--json=") for word in args[i:]
+            )
+            break
         else:
             rest.append(token)
         i += 1
     if command is root:
-        moved = [token for token in moved if token != "--json"]
+        moved = [token for token in moved if token != "--json"]  # `--json=x` stays: an error
     rest[insert_at:insert_at] = moved
     result.args = (["--debug"] if result.debug else []) + rest
     return result
@@ -247,6 +314,30 @@ class RootGroup(TyperGroup):
     def get_params(self, ctx: Any) -> list[Any]:
         fix_metavars(self)  # the completion options are added after __init__
         return super().get_params(ctx)
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        """Completion (the only parse without a parent that is resilient) reads the words typed
+        so far as a run does: global options before the command are moved after it."""
+        if parent is None and extra.get("resilient_parsing"):
+            typed = list(args)
+            args = scan(self, typed).args
+            ctx = super().make_context(info_name, args, parent, **extra)
+            ctx.meta[_TYPED] = typed
+            return ctx
+        return super().make_context(info_name, args, parent, **extra)
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        """`smsctl -p <TAB>`: profile names, not commands."""
+        typed = ctx.meta.get(_TYPED) or []
+        if typed and typed[-1] in PROFILE_OPTIONS and ctx.command is self:
+            from typer._click.shell_completion import CompletionItem
+
+            from sms_cli.commands._runtime import complete_profile_name
+
+            return [CompletionItem(name) for name in complete_profile_name(incomplete)]
+        return list(super().shell_complete(ctx, incomplete))
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         """Plain help (without rich): the same panels as sections."""
@@ -273,6 +364,7 @@ class RootGroup(TyperGroup):
         scanned = scan(self, list(sys.argv[1:] if args is None else args))
         output.Errors.reset(json=scanned.json)
         RunState.debug = scanned.debug
+        self._json_value = scanned.json_value
         try:
             code = self._run(scanned.args, prog_name, complete_var, standalone_mode, **extra)
         finally:
@@ -313,14 +405,19 @@ class RootGroup(TyperGroup):
         output.finish(code)
         return code
 
+    _json_value = False
+
     def _usage_error(self, exc: ClickException) -> None:
         """A usage error: as click shows it, or with --json as the error object."""
-        if output.Errors.json:
+        if output.Errors.json:  # `--json=true` too: JSON was asked for, if misspelled
             no_args = type(exc).__name__ == "NoArgsIsHelpError"
+            hint = _usage_hint(exc)
+            if self._json_value and "--json" in exc.format_message():
+                hint = JSON_VALUE_HINT
             output.diagnostic(
                 output.error_object(
                     "no command given" if no_args else exc.format_message(),
-                    "smsctl --help lists the commands" if no_args else _usage_hint(exc),
+                    "smsctl --help lists the commands" if no_args else hint,
                     "usage",
                     exc.exit_code,
                 )

@@ -16,7 +16,7 @@ import typer
 
 from sms_cli.core.redaction import redact
 from sms_cli.core.times import MAX_TIMEOUT
-from sms_cli.errors import ConfigError, ExitCode, InputError, SmsError
+from sms_cli.errors import ExitCode, InputError, SmsError, StorageError
 from sms_cli.render import output
 from sms_cli.services import profiles as profile_service
 
@@ -138,7 +138,9 @@ def handled_errors() -> Iterator[None]:
     except KeyboardInterrupt as exc:
         for note in getattr(exc, "__notes__", ()):  # what a send left behind
             output.warning(str(note))
-        output.error("interrupted", code="interrupted")
+        # What the interrupt left behind (a send that may have gone out) when known.
+        message = getattr(exc, "message", None) or "interrupted"
+        output.error(message, getattr(exc, "hint", None), code="interrupted")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except BrokenPipeError:
         # The reader went away (`smsctl log | head`): not an error worth a message. Point stdout
@@ -215,12 +217,32 @@ def _last_resort(exc: Exception) -> SmsError | None:
 
         return storage_error(exc, data_dir() / FILE_NAME)
     if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
-        where = f" {exc.filename}" if exc.filename else ""
-        return ConfigError(
-            f"cannot write{where}: {exc.strerror or exc}",
-            hint="free some space, or make the file and its directory writable",
+        reason = exc.strerror or str(exc)
+        if exc.filename:
+            return StorageError(
+                f"cannot write {exc.filename}: {reason}",
+                path=exc.filename,
+                hint="free some space, or make the file and its directory writable",
+            )
+        # No file named: the results' stream, the one write our storage layers do not name.
+        return StorageError(
+            f"cannot write the output{_stdout_target()}: {reason}",
+            hint="free some space where the output goes, or send it elsewhere",
         )
     return None
+
+
+def _stdout_target() -> str:
+    """Where standard output goes, when it is a file or device: ` (standard output: PATH)`."""
+    import stat
+
+    try:
+        mode = os.fstat(1).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
+            return ""
+        return f" (standard output: {os.readlink('/proc/self/fd/1')})"
+    except OSError:
+        return ""
 
 
 def require_utf8(value: str, what: str) -> str:

@@ -43,9 +43,11 @@ from sms_cli.commands._send_options import (
 class _StartByDefault(TyperGroup):
     """A group whose first argument, when it is not a subcommand, is the CSV of `start`."""
 
+    default_command = "start"  # commands/_root.py's scan resolves it the same way
+
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
-            args = ["start", *args]
+            args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
 

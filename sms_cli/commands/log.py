@@ -87,6 +87,14 @@ def log_command(
             )
         finally:
             history.close()
+        if not rows and profile is not None:
+            # -p names a profile: one that does not exist (a typo) is exit 4, as for any
+            # command, unless the history still has its messages (a profile since removed).
+            from sms_cli.services import profiles as profile_service
+
+            loaded = profile_service.load()
+            if profile not in loaded.profiles and profile not in loaded.broken:
+                loaded.get(profile)  # ConfigError naming the profiles there are
         from sms_cli.render.pager import paged
 
         with paged(enabled=not (json or csv or no_pager)):

@@ -713,7 +713,7 @@ def edit_command(name: ProfileName, json: JsonFlag = False) -> None:
                         raise InputError(
                             f"{exc.message}; profile {name!r} is unchanged", hint=exc.hint
                         ) from None
-                    output.error(exc.message, exc.hint)
+                    output.warning(exc.message, exc.hint)  # recovered from: not an error
                     if not _ask("Edit again? [Y/n] "):
                         raise InputError(f"profile {name!r} is unchanged") from None
         found = service.changes(old, new, given=given)

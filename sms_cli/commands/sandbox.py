@@ -65,7 +65,8 @@ def sandbox_command(
 ) -> None:
     """Run local emulators of every provider API until Ctrl-C. Nothing is sent, nothing is charged.
 
-    Each provider is served under its name, e.g. http://127.0.0.1:8025/NAME/api; the token
+    Each provider is served under its name (http://127.0.0.1:8025/NAME, then its API's own
+    path); on start it prints, for each, the `smsctl profile add` line with its URL. The token
     `sandbox-token` is accepted.
     """
     with handled_errors():

@@ -13,8 +13,6 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any, TextIO
 
-import typer
-
 from sms_cli.core.money import format_money
 from sms_cli.core.printable import visible
 from sms_cli.errors import ExitCode, InputError, SmsError, StorageError
@@ -114,10 +112,19 @@ class BulkRenderer:
         return output.is_terminal(sys.stdin)
 
     def confirm(self, question: str) -> bool:
+        """The user's yes, on stderr and stdin. End of input (Ctrl-D) is "no", as answering
+        `n` is; Ctrl-C stays an interrupt (exit 130). (typer.confirm cannot tell them apart.)"""
+        err = output.stderr()
+        err.write(f"{question} [y/N]: ")
+        err.flush()
         try:
-            return typer.confirm(question, default=False, err=True)
-        except typer.Abort:  # Ctrl-C or end of input at the prompt: an interrupt, exit 130
-            raise KeyboardInterrupt from None
+            answer = sys.stdin.readline()
+        except (OSError, ValueError):
+            answer = ""
+        if not answer:
+            err.write("\n")  # the terminal's line was left open by Ctrl-D
+            return False
+        return answer.strip().lower() in ("y", "yes")
 
     def progress(self, total: int) -> ProgressDisplay:
         return ProgressDisplay(total)

@@ -60,12 +60,40 @@ def emit_profile_checks(checks: Sequence[ProfileCheck], *, json: bool) -> None:
     _say_failures(checks)
 
 
+# The error code word (errors.ERROR_CODES) of each failed result.
+_CODE_OF_RESULT = {
+    "rejected": "auth_rejected",
+    "unreachable": "network",
+    "wrong_url": "endpoint_not_found",
+    "no_token": "config",
+    "broken": "config",
+}
+
+
+def _others(count: int) -> str:
+    return f" ({count} other profile(s) failed too)" if count else ""
+
+
 def _say_failures(checks: Sequence[ProfileCheck]) -> None:
-    """Every profile that failed, on stderr: one line each with its fix. A script reading only
-    the exit code still has a line saying why."""
+    """Every profile that failed, on stderr: one line each with its fix, the one that chose the
+    exit code first (with --json it is the error object, so the object, its code and its exit
+    code describe the same failure). A script reading only the exit code still has a line
+    saying why."""
+    from sms_cli.services.checks import overall_exit_code
+
     failed = [c for c in checks if c.exit_code != 0]
     if not checks:
         output.info("no profiles to check; add one: smsctl profile add NAME --provider NAME")
+    if failed:
+        code = overall_exit_code(checks)
+        deciding = next(c for c in failed if c.exit_code == code)
+        failed.remove(deciding)
+        word = _SHOWN.get(deciding.result, deciding.result)
+        output.error(
+            f"profile {deciding.name}: {word}: {deciding.detail}{_others(len(failed))}",
+            deciding.hint,
+            code=_CODE_OF_RESULT.get(deciding.result),
+        )
     for check in failed:
         word = _SHOWN.get(check.result, check.result)
         output.error(f"profile {check.name}: {word}: {check.detail}", check.hint)
@@ -117,10 +145,27 @@ def emit_doctor(report: Report, *, json: bool) -> None:
     errors = sum(c.status == "error" for c in report.checks)
     warnings = sum(c.status == "warning" for c in report.checks)
     if errors:
-        first = next(c for c in report.checks if c.status == "error")
+        # The error that chose the exit code, so the JSON object's code, message and exit code
+        # all describe it.
+        deciding = next(
+            c for c in report.checks if c.status == "error" and c.exit_code == report.exit_code
+        )
+        others = f"; {errors - 1} other check(s) failed too" if errors > 1 else ""
         output.error(
-            f"{errors} check(s) failed, {warnings} warning(s); first: {first.name}: {first.detail}",
-            first.fix,
+            f"{deciding.name}: {deciding.detail}{others}; {warnings} warning(s)",
+            deciding.fix,
+            code=_doctor_code(report, deciding.name),
         )
     elif warnings:
         output.info(f"no errors, {warnings} warning(s)")
+
+
+def _doctor_code(report: Report, name: str) -> str | None:
+    """The error code word of one failed doctor check; None: the exit code's own word."""
+    profile = name.removeprefix("profile:")
+    if profile != name:
+        result = next((p.result for p in report.profiles if p.name == profile), None)
+        return _CODE_OF_RESULT.get(result or "")
+    if name in ("data_dir", "history"):
+        return "storage"
+    return None

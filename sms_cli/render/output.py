@@ -136,7 +136,13 @@ def finish(exit_code: int) -> None:
     """At the end of a run: an exit no error explained gets one line saying why (human), and
     with --json every non-zero exit gets its error object. A closed stdout (141) is quiet in
     human mode, as `| head` must be."""
-    if exit_code == 0 and Errors.first is None:
+    if exit_code == 0:
+        # A run that succeeded has no error object; an error it recovered from, kept for the
+        # object in JSON mode, is still said, as the warning it turned out to be.
+        if Errors.first is not None and Errors.json:
+            message, hint, _ = Errors.first
+            warning(message, hint)
+        Errors.first = None
         return
     try:
         known = ExitCode(exit_code)
@@ -155,8 +161,9 @@ def finish(exit_code: int) -> None:
     diagnostic(error_object(message, hint, code or CODE_FOR_EXIT.get(known, "internal"), exit_code))
 
 
-def warning(message: str) -> None:
-    diagnostic(visible_lines(redact(f"smsctl: warning: {message}\n")))
+def warning(message: str, hint: str | None = None) -> None:
+    text = f"smsctl: warning: {message}\n" + (f"hint: {hint}\n" if hint else "")
+    diagnostic(visible_lines(redact(text)))
 
 
 def info(message: str) -> None:

@@ -24,6 +24,7 @@ from sms_cli.errors import (
     AuthError,
     ExitCode,
     InputError,
+    Interrupted,
     LimitExceeded,
     NetworkError,
     Outcome,
@@ -676,15 +677,11 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
                 problem = _record_not_sent(
                     history, unsent, "interrupted before this request was made"
                 )
+                in_flight = chunk if answered is None and requested else ()
                 if len(requests) > 1 and isinstance(exc, KeyboardInterrupt):
-                    exc.add_note(
-                        _interrupted(
-                            results,
-                            chunk if answered is None and requested else (),
-                            unsent,
-                            problem,
-                        )
-                    )
+                    exc.add_note(_interrupted(results, in_flight, unsent, problem))
+                if in_flight and isinstance(exc, KeyboardInterrupt):
+                    raise _may_have_been_sent(exc, len(in_flight)) from None
                 raise
     finally:
         client.close()
@@ -703,6 +700,19 @@ def execute(plan: SendPlan, *, timeout: float, history: History) -> SendReport:
         answer_sizes=tuple(sizes),
         not_sent_recorded=not_sent_recorded,
     )
+
+
+def _may_have_been_sent(exc: KeyboardInterrupt, count: int) -> Interrupted:
+    """A Ctrl-C while a request was with the provider: the message may have gone out."""
+    what = "the message" if count == 1 else f"{count} messages"
+    interrupted = Interrupted(
+        f"interrupted while waiting for the provider: {what} may have been sent (recorded "
+        "with the outcome unknown)",
+        hint="run `smsctl status --last` (or `smsctl status ID`) before sending again",
+    )
+    for note in getattr(exc, "__notes__", ()):
+        interrupted.add_note(note)
+    return interrupted
 
 
 def _interrupted(

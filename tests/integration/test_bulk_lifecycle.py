@@ -173,13 +173,14 @@ def test_no_at_the_prompt_keeps_a_ready_job_and_says_so(
     assert [j["job_id"] for j in listed()] == [job["job_id"]]
 
 
-def test_end_of_input_at_the_prompt_is_an_interrupt_that_keeps_the_job(
+def test_end_of_input_at_the_prompt_is_a_no_that_keeps_the_job(
     emu: Emu, profile: str, tmp_path: Path
 ) -> None:
-    """Ctrl-D (or Ctrl-C) at the prompt: exit 130 with the ready job's commands, never the
-    exit 1 `Aborted!` of the prompt library."""
+    """Ctrl-D at the prompt is "no", as `n` is: exit 0 with the ready job's commands, never
+    an interrupt (130) nor the exit 1 `Aborted!` of the prompt library."""
     code, stderr = answer_on_a_terminal(people(tmp_path / "r.csv", 1), b"\x04")
-    assert code == 130, stderr
+    assert code == 0, stderr
+    assert "nothing sent" in stderr and "interrupted" not in stderr, stderr
     (job,) = listed()
     assert job["state"] == "ready"
     assert f"smsctl bulk resume {job['short_id']} --yes" in stderr
