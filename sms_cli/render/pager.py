@@ -4,8 +4,10 @@ longer than the screen, never for JSON, CSV or a pipe.
 The renderer writes to a buffer that says it is a terminal (so the table, its widths and its
 colours are the terminal's); the buffer then goes to the screen directly, or to the pager.
 PAGER unset means `less -FRX` (quit at the end of one screen, pass colours, leave the text on
-the screen); PAGER empty or `cat` means no pager. A pager that cannot start: the text is printed
-directly. A pager the user quits early (q) is not an error: the rest is dropped quietly.
+the screen); PAGER empty or a bare `cat` means no pager. A pager that cannot start, or that ends
+with a non-zero status (it may not have shown the text): a warning on stderr naming it, then the
+text printed directly. A pager the user quits early (q, status 0) is not an error: the rest is
+dropped quietly.
 While the pager runs, Ctrl-C is the pager's: smsctl ignores SIGINT until it ends.
 """
 
@@ -44,8 +46,8 @@ def pager_command() -> list[str] | None:
         words = shlex.split(chosen)
     except ValueError:  # unbalanced quotes: run no pager rather than a wrong one
         return None
-    if not words or os.path.basename(words[0]) == "cat":
-        return None
+    if not words or (len(words) == 1 and os.path.basename(words[0]) == "cat"):
+        return None  # a bare `cat`: no pager; `cat -n` is a pager like any other
     return words
 
 
@@ -69,18 +71,25 @@ def paged(*, enabled: bool) -> Iterator[None]:
         raise
     text = screen.getvalue()
     height = shutil.get_terminal_size().lines
-    if text.count("\n") < height or not show(command, text, terminal):
+    if text.count("\n") < height:
+        terminal.write(text)
+        return
+    failure = show(command, text, terminal)
+    if failure is not None:
+        output.warning(f"{failure}; the output follows without a pager")
         terminal.write(text)
 
 
-def show(command: list[str], text: str, terminal: TextIO) -> bool:
-    """Run the pager on `text`; False when it could not start (then nothing was shown)."""
+def show(command: list[str], text: str, terminal: TextIO) -> str | None:
+    """Run the pager on `text`; None when it took it, else why it may not have shown it: it
+    could not start, or it ended with a non-zero status or by a signal."""
     import subprocess
 
     terminal.flush()
     environment = {**os.environ}
     environment.setdefault("LESS", "FRX")
     encoding = getattr(terminal, "encoding", None) or "utf-8"
+    shown = shlex.join(command)
     # SIGINT is ignored from before the pager starts (a Ctrl-C as it starts is its too); the
     # pager itself gets the default back, as if smsctl had never touched it.
     with _interrupts_ignored() as in_child:
@@ -88,15 +97,20 @@ def show(command: list[str], text: str, terminal: TextIO) -> bool:
             pager = subprocess.Popen(
                 command, stdin=subprocess.PIPE, env=environment, preexec_fn=in_child
             )
-        except (OSError, ValueError, subprocess.SubprocessError):
-            return False
+        except (OSError, ValueError, subprocess.SubprocessError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            return f"the pager ({shown}) could not start: {reason}"
         assert pager.stdin is not None
         with contextlib.suppress(BrokenPipeError, OSError):  # the user quit before the end
             pager.stdin.write(text.encode(encoding, "replace"))
         with contextlib.suppress(BrokenPipeError, OSError):
             pager.stdin.close()
-        pager.wait()
-    return True
+        status = pager.wait()
+    if status == 0:
+        return None
+    if status < 0:
+        return f"the pager ({shown}) was ended by signal {-status}"
+    return f"the pager ({shown}) exited with status {status}"
 
 
 def _default_interrupts() -> None:
