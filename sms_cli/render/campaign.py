@@ -112,7 +112,7 @@ def provider_currency(name: str | None) -> str | None:
         return None
     try:
         return registry.get(name).billing_currency
-    except SmsError:
+    except (registry.UnknownProvider, SmsError):
         return None
 
 

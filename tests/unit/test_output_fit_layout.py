@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -183,16 +184,20 @@ def test_every_amount_is_shown_in_one_format_with_its_currency(
 
     view = CampaignView(
         job_id="0" * 32, short_id="00000000", name=None, state="finished", note=None,
-        source="a.csv", created_at="2026-01-01", provider="p", profile="live", rows=2,
+        source="a.csv", created_at="2026-01-01", provider="seven", profile="live", rows=2,
         counts={"accepted": 2}, failed_by_reason={}, segments_sent=2, charged=0.15,
         sent_rows=2, priced_rows=2, price_per_segment=0.075, final=True, waited=False,
         exit_code=ExitCode.OK, currency="SEK",
     )  # fmt: skip
     campaign_human(view)
     out = capsys.readouterr().out
-    assert "0.15 SEK" in out and "0.15 SEK (0.075 SEK per segment)" in out
+    # Charged is the provider's (seven.io bills in EUR); the estimate is the profile's.
+    assert "0.15 EUR" in out and "0.15 SEK (0.075 SEK per segment)" in out
     cost = campaign_json(view)["cost"]
-    assert cost["charged"] == 0.15 and cost["currency"] == "SEK"  # numbers stay numbers
+    assert cost["charged"] == 0.15 and cost["currency"] == "EUR"  # numbers stay numbers
+    assert cost["estimate_currency"] == "SEK"
+    gone = campaign_json(replace(view, provider="uninstalled"))["cost"]
+    assert gone["currency"] is None  # a provider no longer installed: unknown, no error
 
     account.emit(cast(ResolvedProfile, None), Balance(amount=41.2, currency="EUR"), json=False)
     assert capsys.readouterr().out == "41.20 EUR\n"
