@@ -59,8 +59,8 @@ def inbox_command(
 
         if provider is not None:
             validate_provider(provider)
-        sender_filter = number_filter(sender, option="--from")
-        recipient_filter = number_filter(to, option="--to")
+        sender_filter = number_filter(sender, option="--from", column="inbound.sender")
+        recipient_filter = number_filter(to, option="--to", column="inbound.recipient")
         history = History()
         try:
             rows = history.inbox(

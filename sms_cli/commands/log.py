@@ -75,7 +75,7 @@ def log_command(
         known = (*STATUSES, NOT_SENT)
         if status is not None and status not in known:
             raise InputError(f"--status must be one of {', '.join(known)}")
-        recipient = number_filter(to, option="--to", profile=profile)
+        recipient = number_filter(to, option="--to", column="messages.recipient", profile=profile)
         history = History()
         try:
             rows = history.query(
