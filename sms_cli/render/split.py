@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sms_cli.core.printable import codepoint, visible, visible_char
+from sms_cli.core.printable import codepoint, visible
 from sms_cli.core.segments import GSM7, NonGsm
 from sms_cli.render import output
 from sms_cli.render.table import BLOCK_TEXT_MIN, NARROW, display_width
@@ -198,7 +198,7 @@ def _split_rich(preview: Preview, stream: TextIO) -> None:
         # One style per grapheme: a terminal draws 👍🏽 or é (e + U+0301) as one glyph only
         # when no escape sequence splits it.
         for cluster in graphemes(s.text):
-            shown = "".join(visible_char(char) for char in cluster)
+            shown = visible(cluster)  # a cluster holds a whole emoji sequence, its joiners too
             positions = range(s.start + offset, s.start + offset + len(cluster))
             offset += len(cluster)
             if any(position in marked for position in positions):
