@@ -189,10 +189,25 @@ def cell(value: object) -> str:
 
 
 def short(text: str | None, width: int = 40) -> str:
+    """A preview of `text` at most `width` terminal cells wide, `…` included: cut between
+    graphemes (👍🏽 is never parted from its skin tone, nor a ZWJ family from its members) and
+    measured in cells (a CJK character takes two)."""
     if text is None:
         return "(not stored)"
     shown = visible(text)
-    return shown if len(shown) <= width else shown[: width - 1] + "…"
+    if display_width(shown) <= width:
+        return shown
+    from sms_cli.render.split import graphemes
+
+    kept: list[str] = []
+    used = 0
+    for cluster in graphemes(shown):
+        cells = display_width(cluster)
+        if used + cells > width - 1:
+            break
+        kept.append(cluster)
+        used += cells
+    return "".join(kept) + "…"
 
 
 def reason_cell(reason: str | None) -> str:
