@@ -70,9 +70,12 @@ def test_a_table_that_cannot_fit_whole_becomes_blocks() -> None:
     header = ("ID", "Text")
     rows = [("X" * 40, "some words here")]
     assert fitted_widths(header, rows, {"Text"}, 100) == [40, 15]
-    assert fitted_widths(header, rows, {"Text"}, 60) == [40, 13]  # Text wraps: 40 + 13 + 7
-    assert fitted_widths(header, rows, {"Text"}, 56) is None  # Text narrower than 10: blocks
-    assert fitted_widths(header, rows, set(), 60) is None  # nothing may wrap: blocks
+    # The light frame costs two cells between columns: 40 + 15 + 2 fits in 60.
+    assert fitted_widths(header, rows, {"Text"}, 60) == [40, 15]
+    wide = [("X" * 45, "some words here")]
+    assert fitted_widths(header, wide, {"Text"}, 60) == [45, 13]  # Text wraps: 45 + 13 + 2
+    assert fitted_widths(header, [("X" * 49, "some words")], {"Text"}, 60) is None  # Text < 10
+    assert fitted_widths(header, wide, set(), 60) is None  # nothing may wrap: blocks
     assert fitted_widths(("A",), [("x",)], set(), NARROW - 1) is None  # narrow: always blocks
 
 
