@@ -27,6 +27,10 @@ TextArgument = Annotated[
         help="The message text; '-' or nothing reads standard input.", show_default=False
     ),
 ]
+NoPagerFlag = Annotated[
+    bool, typer.Option("--no-pager", help="Print directly, never through $PAGER.")
+]
+
 JsonFlag = Annotated[
     bool,
     typer.Option(

@@ -6,7 +6,13 @@ from typing import Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, LimitOption, SinceOption, handled_errors
+from sms_cli.commands._runtime import (
+    JsonFlag,
+    LimitOption,
+    NoPagerFlag,
+    SinceOption,
+    handled_errors,
+)
 
 
 def _complete_provider(incomplete: str) -> list[str]:
@@ -45,9 +51,7 @@ def inbox_command(
     since: SinceOption = None,
     limit: LimitOption = 20,
     json: JsonFlag = False,
-    no_pager: Annotated[
-        bool, typer.Option("--no-pager", help="Print directly, never through $PAGER.")
-    ] = False,
+    no_pager: NoPagerFlag = False,
 ) -> None:
     """Show received SMS, newest first (stored by `smsctl listen`)."""
     with handled_errors():

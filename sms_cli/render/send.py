@@ -33,7 +33,7 @@ def _result_json(result: SendResult) -> dict[str, Any]:
 
 
 def send_json(report: SendReport) -> dict[str, Any]:
-    """The stable `smsctl send --json` document (README, "Sending")."""
+    """The stable `smsctl send --json` document (docs/json.md)."""
     plan = report.plan
     seg = plan.preview.segmentation
     if report.dry_run:

@@ -23,7 +23,7 @@ NATIONAL_NAMES = {"tr": "Turkish", "es": "Spanish", "pt": "Portuguese"}
 
 
 def split_json(preview: Preview) -> dict[str, Any]:
-    """The stable `smsctl split --json` document (README, "split")."""
+    """The stable `smsctl split --json` document (docs/json.md)."""
     seg = preview.segmentation
     document: dict[str, Any] = {
         "text": seg.text,
