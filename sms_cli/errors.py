@@ -8,7 +8,7 @@ from enum import IntEnum, StrEnum
 
 
 class ExitCode(IntEnum):
-    """The exit-code contract with scripts (README, "Exit codes")."""
+    """The exit-code contract with scripts (docs/exit-codes.md)."""
 
     OK = 0
     INTERNAL = 1
@@ -26,7 +26,7 @@ class ExitCode(IntEnum):
 
     @property
     def keyword(self) -> str:
-        """The word README's exit-code table uses for this code (tests/test_exit_codes.py)."""
+        """The word docs/exit-codes.md's table uses for this code (tests/test_exit_codes.py)."""
         return _KEYWORDS[self]
 
 
@@ -65,7 +65,7 @@ def exit_code_for(
     waited: bool = False,
     interrupted: bool = False,
 ) -> ExitCode:
-    """The one outcome -> exit-code mapping (README, "Exit codes"), first match wins:
+    """The one outcome -> exit-code mapping (docs/exit-codes.md), first match wins:
     interrupted 130; any unknown 8; any failed 3 when `partial` and some done, else 7; any not
     sent 6; pending after a wait (`waited`) 9; else 0. `partial=False` (status) makes any
     failure 7 however many were delivered; nothing at all is 0."""

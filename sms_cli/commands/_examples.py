@@ -1,6 +1,6 @@
 """Every command's examples, in one place: command path -> (command line, what it does).
 
-app.py shows them as an "Examples" section of each command's help (commands/_help.py).
+app.py shows them as an "Examples" section of each command's help (commands/_root.py).
 tests/adversarial/test_help_errors_cli.py parses every line with the real parser, so an
 example using an option that does not exist fails; commands not in the app yet are skipped
 there but kept here.

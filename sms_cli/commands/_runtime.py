@@ -27,6 +27,10 @@ TextArgument = Annotated[
         help="The message text; '-' or nothing reads standard input.", show_default=False
     ),
 ]
+NoPagerFlag = Annotated[
+    bool, typer.Option("--no-pager", help="Print directly, never through $PAGER.")
+]
+
 JsonFlag = Annotated[
     bool,
     typer.Option(
@@ -267,7 +271,45 @@ def _strip_final_newline(text: str) -> str:
     return text
 
 
-def _decode(data: bytes, source: str) -> str:
+TEXT_LIMIT = 1 << 20  # 1 MiB: a message text (one SMS, at most a few thousand characters)
+RECIPIENTS_LIMIT = 16 << 20  # 16 MiB: a --to-file, one number a line (about a million)
+
+
+def read_input(path: Path | None, *, option: str, limit: int) -> bytes:
+    """The bytes of PATH, or of standard input when PATH is None or '-', at most LIMIT of them:
+    an InputError (exit 2) naming OPTION when it cannot be read or is larger (/dev/zero is
+    refused, not read until memory runs out)."""
+    data: bytes
+    if path is None or str(path) == "-":
+        source = "standard input"
+        stdin = sys.stdin
+        if stdin is None:
+            raise InputError(f"{option}: no standard input to read from")
+        buffer = getattr(stdin, "buffer", None)
+        try:
+            if buffer is not None:
+                data = buffer.read(limit + 1)
+            else:
+                data = stdin.read(limit + 1).encode("utf-8")
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{option}: cannot read standard input: {exc}") from None
+    else:
+        source = str(path)
+        try:
+            with path.open("rb") as stream:
+                data = stream.read(limit + 1)
+        except OSError as exc:
+            raise InputError(f"{option}: cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise InputError(
+            f"{option}: {source} is larger than {limit >> 20} MiB, the most smsctl reads for it",
+            hint="check the path; split a larger file into several",
+        )
+    return data
+
+
+def decode_input(data: bytes, source: str) -> str:
+    """DATA as UTF-8 (a BOM dropped); an InputError naming SOURCE ("--file notes.txt") if not."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -278,25 +320,18 @@ def _decode(data: bytes, source: str) -> str:
 
 
 def read_text(text: str | None, file: Path | None) -> str:
-    """The message text from the argument, a file, or stdin (`-` or no argument)."""
+    """The message text from the argument, a file (`--file`; '-': standard input), or standard
+    input (`-` or no argument); at most TEXT_LIMIT bytes."""
     if file is not None:
         if text is not None:
             raise InputError("give the text as an argument or with --file, not both")
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read {file}: {exc.strerror or exc}") from None
-        return _strip_final_newline(_decode(data, str(file)))
-    if text is not None and text != "-":
+        if str(file) != "-":
+            data = read_input(file, option="--file", limit=TEXT_LIMIT)
+            return _strip_final_newline(decode_input(data, f"--file {file}"))
+    elif text is not None and text != "-":
         return require_utf8(text, "the text")
-    stdin = sys.stdin
-    if stdin is None:
-        raise InputError("no text given and no standard input to read it from")
-    if output.is_terminal(stdin):
+    if sys.stdin is not None and output.is_terminal(sys.stdin):
         output.info("reading the text from standard input; end it with Ctrl-D")
-    buffer = getattr(stdin, "buffer", None)
-    try:
-        raw = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read standard input: {exc}") from None
-    return _strip_final_newline(_decode(raw, "standard input"))
+    option = "--file -" if file is not None else "the text"
+    data = read_input(None, option=option, limit=TEXT_LIMIT)
+    return _strip_final_newline(decode_input(data, "standard input"))

@@ -6,7 +6,13 @@ from typing import Annotated
 
 import typer
 
-from sms_cli.commands._runtime import JsonFlag, LimitOption, SinceOption, handled_errors
+from sms_cli.commands._runtime import (
+    JsonFlag,
+    LimitOption,
+    NoPagerFlag,
+    SinceOption,
+    handled_errors,
+)
 
 
 def _complete_provider(incomplete: str) -> list[str]:
@@ -45,9 +51,7 @@ def inbox_command(
     since: SinceOption = None,
     limit: LimitOption = 20,
     json: JsonFlag = False,
-    no_pager: Annotated[
-        bool, typer.Option("--no-pager", help="Print directly, never through $PAGER.")
-    ] = False,
+    no_pager: NoPagerFlag = False,
 ) -> None:
     """Show received SMS, newest first (stored by `smsctl listen`)."""
     with handled_errors():
@@ -59,8 +63,8 @@ def inbox_command(
 
         if provider is not None:
             validate_provider(provider)
-        sender_filter = number_filter(sender, option="--from")
-        recipient_filter = number_filter(to, option="--to")
+        sender_filter = number_filter(sender, option="--from", column="inbound.sender")
+        recipient_filter = number_filter(to, option="--to", column="inbound.recipient")
         history = History()
         try:
             rows = history.inbox(

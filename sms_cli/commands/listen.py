@@ -392,7 +392,7 @@ def listen_command(
             sock.close()
             printer.close()
         if printer.broken:
-            raise BrokenPipeError  # exit 141, nothing on stderr (README, "Exit codes")
+            raise BrokenPipeError  # exit 141, nothing on stderr (docs/exit-codes.md)
         repeats = f", {printer.duplicates} repeated" if printer.duplicates else ""
         dropped = printer.out.dropped
         unseen = f", {dropped} not shown (standard output was not read)" if dropped else ""

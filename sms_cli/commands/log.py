@@ -9,6 +9,7 @@ import typer
 from sms_cli.commands._runtime import (
     JsonFlag,
     LimitOption,
+    NoPagerFlag,
     SinceOption,
     complete_profile_name,
     handled_errors,
@@ -55,9 +56,7 @@ def log_command(
     limit: LimitOption = 20,
     json: JsonFlag = False,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV, for export.")] = False,
-    no_pager: Annotated[
-        bool, typer.Option("--no-pager", help="Print directly, never through $PAGER.")
-    ] = False,
+    no_pager: NoPagerFlag = False,
 ) -> None:
     """Show the local history of sent messages, newest first."""
     with handled_errors():
@@ -75,7 +74,7 @@ def log_command(
         known = (*STATUSES, NOT_SENT)
         if status is not None and status not in known:
             raise InputError(f"--status must be one of {', '.join(known)}")
-        recipient = number_filter(to, option="--to", profile=profile)
+        recipient = number_filter(to, option="--to", column="messages.recipient", profile=profile)
         history = History()
         try:
             rows = history.query(

@@ -229,25 +229,14 @@ def _stdin_text(text: str | None, file: Path | None) -> bool:
 
 
 def _recipient_lines(path: Path | None) -> tuple[tuple[int, str], ...]:
-    import sys
-
-    from sms_cli.errors import InputError
+    """--to-file's recipients (PATH, or '-': standard input), at most RECIPIENTS_LIMIT bytes."""
+    from sms_cli.commands._runtime import RECIPIENTS_LIMIT, decode_input, read_input
     from sms_cli.services.sending import recipient_lines
 
     if path is None:
         return ()
-    if str(path) == "-":
-        buffer = getattr(sys.stdin, "buffer", None)
-        try:
-            data = buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8")
-        except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read standard input: {exc}") from None
-        return recipient_lines(data, "standard input")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"--to-file: cannot read {path}: {exc.strerror or exc}") from None
-    return recipient_lines(data, str(path))
+    data = read_input(path, option="--to-file", limit=RECIPIENTS_LIMIT)
+    return recipient_lines(decode_input(data, f"--to-file {path}"))
 
 
 def _what_went_out(report: SendReport) -> str:

@@ -8,7 +8,7 @@ when a region is known from the profile.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import phonenumbers
@@ -135,23 +135,42 @@ def is_name(raw: str) -> bool:
     return bool(_LETTERS.search(raw))
 
 
+_SHORT_CODE = re.compile(r"[1-9][0-9]{2,5}")  # 3 to 6 digits, as typed: 72345
+
+
 def filter_number(
-    raw: str, region: str | None, *, option: str, profile: str | None, hint: str | None = None
-) -> str:
-    """A number given to a filter option (`log --to`, `inbox --from`), normalised exactly as a
-    recipient of `send` is, so it matches the E.164 numbers the history stores. A name stays as
-    given; an invalid number is an InputError (exit 2): a filter that can match nothing is a
-    typo, not an empty answer. `hint`: the region hint to give (default: `region_hint(profile)`)."""
+    raw: str,
+    region: str | None,
+    *,
+    option: str,
+    profile: str | None,
+    hint: str | None = None,
+    stored: Callable[[tuple[str, ...]], bool] | None = None,
+) -> tuple[str, ...]:
+    """Every form a value given to a filter option (`log --to`, `inbox --from`) may have in the
+    history; a row matches any of them. A name (letters) stays as given. Digits are read as
+    `send` reads a recipient (E.164, with `region`), and also matched as typed (separators
+    dropped), with and without a `+`, as providers' senders are stored. A value that is not a
+    valid number still filters when it is plainly a short code (3 to 6 digits, not starting
+    with 0: `72345`) or when `stored` says the history holds one of its literal forms
+    (`+0709999998`); else it is an InputError (exit 2), with the region hint for a national
+    number when there is no region: a filter that can match nothing is a typo, not an empty
+    answer. `hint`: the region hint to give (default: `region_hint(profile)`)."""
     text = raw.strip()
     if not text:
         raise InputError(f"{option} is empty")
     if is_name(text):
-        return text
+        return (text,)
+    compact = _SEPARATORS.sub("", text)
+    bare = compact.removeprefix("+")
+    literal = (f"+{bare}", bare) if re.fullmatch(r"[0-9]+", bare) else ()
     result = check(text, region)
     if isinstance(result, InvalidNumber):
-        national = not _SEPARATORS.sub("", text).startswith(("+", "00"))
+        if _SHORT_CODE.fullmatch(text) or (literal and stored is not None and stored(literal)):
+            return literal
+        national = not compact.startswith(("+", "00"))
         raise InputError(
             f"{option} {raw!r} is not a valid phone number: {result.reason}",
             hint=(hint or region_hint(profile)) if national and region is None else None,
         )
-    return result
+    return tuple(dict.fromkeys((result, *literal)))

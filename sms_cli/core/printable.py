@@ -23,8 +23,31 @@ def visible_char(char: str) -> str:
     return char
 
 
+ZWJ = "\u200d"  # ZERO WIDTH JOINER: 👨 ZWJ 👩 ZWJ 👧 is one family
+VS16 = "\ufe0f"  # VARIATION SELECTOR-16 (a mark, Mn, kept as is): ❤ VS16 is the emoji ❤️
+
+
+def _emoji(char: str) -> bool:
+    """A character an emoji sequence is made of: a symbol (So), a skin-tone modifier, VS16."""
+    return char == VS16 or unicodedata.category(char) == "So" or 0x1F3FB <= ord(char) <= 0x1F3FF
+
+
+def _joins_emoji(text: str, index: int) -> bool:
+    """Whether the ZWJ at `index` joins two emoji (👨 ZWJ 👩, 🏳️ ZWJ 🌈), where a terminal draws
+    it as part of one glyph. Elsewhere (between letters, at either end) it is invisible, a way
+    to make look-alike text, and is shown as <U+200D>."""
+    before = text[index - 1] if index > 0 else ""
+    after = text[index + 1] if index + 1 < len(text) else ""
+    return bool(before and after) and _emoji(before) and unicodedata.category(after) == "So"
+
+
 def visible(text: str) -> str:
-    return "".join(visible_char(c) for c in text)
+    """`text` with every character a reader could not see as a stand-in (visible_char), except
+    a ZWJ inside an emoji sequence, which a terminal draws as part of one glyph."""
+    return "".join(
+        char if char == ZWJ and _joins_emoji(text, index) else visible_char(char)
+        for index, char in enumerate(text)
+    )
 
 
 def visible_lines(text: str) -> str:

@@ -93,6 +93,9 @@ class ProviderInfo:
     # keeps its batches at most this big; None: no limit of its own (one request for a send).
     max_recipients_per_request: int | None = None
     callback_setup: str = ""  # how a user points the provider at `smsctl listen`
+    # The currency the provider bills in (ISO 4217, "EUR"): what the prices and balances in its
+    # answers are in when an answer does not say. None: unknown, shown as "(currency unknown)".
+    billing_currency: str | None = None
     docs_url: str = ""
 
     def supports(self, capability: Capability) -> bool:

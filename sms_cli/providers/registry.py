@@ -340,7 +340,15 @@ def _info_fields(info: ProviderInfo) -> Iterator[tuple[str, Any, Any]]:
     yield "max_requests_per_second", info.max_requests_per_second, _optional_rate
     yield "max_recipients_per_request", info.max_recipients_per_request, _optional_positive
     yield "callback_setup", info.callback_setup, _str
+    yield "billing_currency", info.billing_currency, _optional_currency
     yield "docs_url", info.docs_url, _str
+
+
+def _optional_currency(value: object) -> bool:
+    """None or a currency code of three upper-case letters ("EUR")"""
+    if value is None:
+        return True
+    return isinstance(value, str) and re.fullmatch(r"[A-Z]{3}", value) is not None
 
 
 def _int(value: object) -> bool:

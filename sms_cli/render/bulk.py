@@ -17,7 +17,7 @@ from sms_cli.core.money import format_money
 from sms_cli.core.printable import visible
 from sms_cli.errors import ExitCode, InputError, SmsError, StorageError
 from sms_cli.render import output
-from sms_cli.render.campaign import charged_label, say, what_next
+from sms_cli.render.campaign import charged_label, provider_currency, say, what_next
 from sms_cli.render.table import short, table
 from sms_cli.services.bulk.engine import Progress
 from sms_cli.services.bulk.input import RowCheck, Totals
@@ -30,7 +30,6 @@ class BulkRenderer:
 
     def __init__(self, *, json: bool) -> None:
         self.json = json
-        self.currency: str | None = None  # the profile's, told with the totals
 
     def checked(self, row: RowCheck) -> None:
         error = row.error or (f"duplicate of line {row.duplicate_of}" if row.duplicate_of else None)
@@ -64,7 +63,6 @@ class BulkRenderer:
     def totals(
         self, totals: Totals, *, price: float | None, currency: str | None, dry_run: bool
     ) -> None:
-        self.currency = currency
         invalid = sum(totals.errors.values())
         if self.json and dry_run:
             summary = {
@@ -130,8 +128,17 @@ class BulkRenderer:
         return ProgressDisplay(total)
 
     def summary(
-        self, job_id: str, state: str | None, tally: CampaignCounts, requests: int, elapsed: float
+        self,
+        job_id: str,
+        state: str | None,
+        tally: CampaignCounts,
+        requests: int,
+        elapsed: float,
+        *,
+        provider: str | None = None,
     ) -> None:
+        # What the provider charged is in the currency it bills in, not the profile's.
+        currency = provider_currency(provider)
         # Rows by campaign state, as `bulk show` counts them (the states with rows).
         rows = {row_state: n for row_state, n in tally.counts.items() if n}
         if self.json:
@@ -145,6 +152,7 @@ class BulkRenderer:
                     "failed_by_reason": tally.failed_by_reason,
                     "segments_sent": tally.segments_sent,
                     "provider_price": tally.provider_price,
+                    "currency": currency,
                 }
             )
             return
@@ -154,7 +162,7 @@ class BulkRenderer:
         lines.append(("segments sent", str(tally.segments_sent)))
         if tally.provider_price is not None:
             label = charged_label(tally.priced_rows, tally.sent_rows)
-            lines.append((label, format_money(tally.provider_price, self.currency)))
+            lines.append((label, format_money(tally.provider_price, currency)))
         table(("Rows", "Count"), lines, status="Rows")
         rate = f" in {elapsed:.1f} s ({requests / elapsed:.1f}/s)" if elapsed > 0 else ""
         output.info(f"job {job_id}: {requests} requests{rate}")

@@ -60,7 +60,8 @@ def campaign_json(view: CampaignView) -> dict[str, Any]:
             "sent_rows": view.sent_rows,
             "estimated": view.estimated_cost,
             "price_per_segment": view.price_per_segment,
-            "currency": view.currency,
+            "currency": provider_currency(view.provider),
+            "estimate_currency": view.currency,
         },
         "final": view.final,
         "waited": view.waited,
@@ -86,7 +87,7 @@ def campaign_human(view: CampaignView) -> None:
     lines += [(f"  {visible(reason)}", str(n)) for reason, n in view.failed_by_reason.items()]
     lines.append(("segments sent", str(view.segments_sent)))
     if view.charged is not None:
-        charged = format_money(view.charged, view.currency)
+        charged = format_money(view.charged, provider_currency(view.provider))
         lines.append((charged_label(view.priced_rows, view.sent_rows), charged))
     if view.estimated_cost is not None and view.price_per_segment is not None:
         per = f"{format_money(view.price_per_segment, view.currency)} per segment"
@@ -99,6 +100,20 @@ def waiting(view: CampaignView) -> None:
     """`status --job --wait` between polls, on a terminal: the rows the wait is for."""
     if output.is_terminal(output.stderr()):
         output.info(f"waiting: {view.changing} row(s) of job {view.short_id} can still change")
+
+
+def provider_currency(name: str | None) -> str | None:
+    """The currency provider NAME bills in (its ProviderInfo): what it charged is in that, not
+    in the profile's currency; None when unknown (or the provider is gone)."""
+    from sms_cli.errors import SmsError
+    from sms_cli.providers import registry
+
+    if name is None:
+        return None
+    try:
+        return registry.get(name).billing_currency
+    except (registry.UnknownProvider, SmsError):
+        return None
 
 
 def charged_label(priced: int, sent: int) -> str:

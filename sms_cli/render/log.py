@@ -41,7 +41,7 @@ LOG_KEYS = (
 
 
 def _log_record(m: SentMessage) -> dict[str, Any]:
-    """One message of `smsctl log --json` / `--csv`, keys in LOG_KEYS order (README, "History")."""
+    """One message of `smsctl log --json` / `--csv`, keys in LOG_KEYS order (docs/json.md)."""
     return {
         "local_id": m.local_id,
         "batch_id": m.batch_id,

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def received_json(received: Received) -> dict[str, Any]:
-    """One line of `smsctl listen --json` (README, "Receiving")."""
+    """One line of `smsctl listen --json` (docs/json.md)."""
     event = received.event
     if event.kind == "inbound":
         return {

@@ -33,7 +33,7 @@ def _result_json(result: SendResult) -> dict[str, Any]:
 
 
 def send_json(report: SendReport) -> dict[str, Any]:
-    """The stable `smsctl send --json` document (README, "Sending")."""
+    """The stable `smsctl send --json` document (docs/json.md)."""
     plan = report.plan
     seg = plan.preview.segmentation
     if report.dry_run:
@@ -65,7 +65,7 @@ def send_json(report: SendReport) -> dict[str, Any]:
         "characters": seg.characters,
         "segment_count": seg.segment_count,
         "total_price": report.total_price,
-        "currency": plan.currency,
+        "currency": amounts_currency(report),
         "balance": report.balance,
         "results": results,
     }
@@ -114,7 +114,7 @@ def send_human(report: SendReport) -> None:
         )
         output.stdout().write(f"Estimated cost: {dry_run_cost(plan)}\n")
         return
-    currency = plan.resolved.profile.currency
+    currency = amounts_currency(report)
     rows: list[tuple[str, ...]] = [
         (
             r.recipient
@@ -138,6 +138,15 @@ def send_human(report: SendReport) -> None:
     )
     if report.balance is not None:
         output.stdout().write(f"Balance: {format_money(report.balance, currency)}\n")
+
+
+def amounts_currency(report: SendReport) -> str | None:
+    """The currency of the report's amounts: a dry run's estimate is at the profile's price, in
+    the profile's currency; prices and balances the provider reported are in the currency it
+    bills in (None when it does not say: "(currency unknown)"), never the profile's."""
+    if report.dry_run:
+        return report.plan.currency
+    return report.plan.provider.billing_currency
 
 
 def dry_run_cost(plan: SendPlan) -> str:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sms_cli.core.printable import codepoint, visible, visible_char
+from sms_cli.core.printable import codepoint, visible
 from sms_cli.core.segments import GSM7, NonGsm
 from sms_cli.render import output
+from sms_cli.render.table import BLOCK_TEXT_MIN, NARROW, display_width
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
     from sms_cli.services.preview import Preview
 
 ENCODING_LABELS = {"gsm7": "GSM-7", "ucs2": "UCS-2", "binary": "8-bit binary (--udh, hex text)"}
@@ -19,7 +23,7 @@ NATIONAL_NAMES = {"tr": "Turkish", "es": "Spanish", "pt": "Portuguese"}
 
 
 def split_json(preview: Preview) -> dict[str, Any]:
-    """The stable `smsctl split --json` document (README, "split")."""
+    """The stable `smsctl split --json` document (docs/json.md)."""
     seg = preview.segmentation
     document: dict[str, Any] = {
         "text": seg.text,
@@ -175,16 +179,12 @@ def _split_rich(preview: Preview, stream: TextIO) -> None:
     from rich.text import Text
 
     console = output.rich_console(stream)
-    summary = Table.grid(padding=(0, 2))
-    summary.add_column(style="bold", no_wrap=True)
-    summary.add_column(overflow="fold")
-    for label, value in _summary_rows(preview):
-        summary.add_row(label, value)
-    console.print(summary)
+    _labelled(console, [(label, Text(value)) for label, value in _summary_rows(preview)])
     for line in _replacement_lines(preview):
         console.print(Text(line, style="green"))
 
     seg = preview.segmentation
+    blocks: list[list[tuple[str, Text]]] = []
     marked = {c.index for c in seg.non_gsm} if seg.encoding != GSM7 else set()
     # The columns in the plain layout's order: free text last, where it can wrap.
     segments = Table(show_header=True, header_style="bold", expand=False)
@@ -198,7 +198,7 @@ def _split_rich(preview: Preview, stream: TextIO) -> None:
         # One style per grapheme: a terminal draws 👍🏽 or é (e + U+0301) as one glyph only
         # when no escape sequence splits it.
         for cluster in graphemes(s.text):
-            shown = "".join(visible_char(char) for char in cluster)
+            shown = visible(cluster)  # a cluster holds a whole emoji sequence, its joiners too
             positions = range(s.start + offset, s.start + offset + len(cluster))
             offset += len(cluster)
             if any(position in marked for position in positions):
@@ -208,7 +208,43 @@ def _split_rich(preview: Preview, stream: TextIO) -> None:
             else:
                 text.append(shown)
         segments.add_row(str(s.number), str(s.units), str(s.remaining), text)
-    console.print(segments)
+        blocks.append([("#", Text(str(s.number))), ("Units", Text(str(s.units))),
+                       ("Left", Text(str(s.remaining))), ("Text", text)])  # fmt: skip
+    if console.width < NARROW:  # one segment per block, as every table below ~60 columns
+        for block in blocks:
+            console.print()
+            _labelled(console, block)
+    else:
+        console.print(segments)
+
+
+def _labelled(console: Console, rows: list[tuple[str, Text]]) -> None:
+    """`Label  value` lines, values aligned, no padding after them; a value too long for its
+    line wraps under itself (under its label when the terminal is too narrow for both)."""
+    from rich.text import Text
+
+    indent = max(display_width(label) for label, _ in rows) + 2
+    room = console.width
+
+    def after(first: str, style: str, rest: Text) -> Text:
+        joined = Text()
+        joined.append(first, style=style)
+        joined.append_text(rest)
+        return joined
+
+    for label, value in rows:
+        if indent + value.cell_len <= room:
+            console.print(after(label.ljust(indent), "bold", value), soft_wrap=True)
+            continue
+        beside = room - indent >= BLOCK_TEXT_MIN
+        lines = value.wrap(console, room - indent if beside else room, overflow="fold")
+        if not beside:
+            console.print(Text(label, style="bold"), soft_wrap=True)
+        for index, line in enumerate(lines):
+            line.rstrip()
+            if beside:
+                line = after(label.ljust(indent) if index == 0 else " " * indent, "bold", line)
+            console.print(line, soft_wrap=True)
 
 
 _REGIONAL = range(0x1F1E6, 0x1F200)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def status_json(tracked: Sequence[Tracked], *, waited: bool) -> dict[str, Any]:
-    """The stable `smsctl status --json` document (README, "Delivery reports")."""
+    """The stable `smsctl status --json` document (docs/json.md)."""
     return {
         "waited": waited,
         "all_final": all(t.final for t in tracked),

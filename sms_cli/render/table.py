@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 NARROW = 60  # below this many columns, a terminal shows records as blocks, never a table
 MIN_WRAPPED = 10  # the narrowest a wrapping column gets before the table turns into blocks
+GAP = 2  # cells between two columns of a table on a terminal
 BLOCK_TEXT_MIN = 20  # a wrapped value narrower than this beside its label starts on a new line
 
 
@@ -75,9 +76,8 @@ def fitted_widths(
     if room < NARROW:
         return None
     widths = [max(display_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    # Each column has one cell of padding either side and one border line before it; one more
-    # border closes the row.
-    frame = 3 * len(header) + 1
+    # A light frame (_rich): no edges, no vertical lines, two spaces between columns.
+    frame = GAP * (len(header) - 1)
     if sum(widths) + frame <= room:
         return widths
     shrinking = [i for i, name in enumerate(header) if name in wrapping]
@@ -110,9 +110,20 @@ def _rich(
     status: str | None,
     title: str | None,
 ) -> None:
+    from rich import box
     from rich.table import Table
 
-    drawn = Table(title=title, header_style="bold")
+    # A light frame: a rule under the header, two spaces between columns, no edges (a heavy
+    # box costs 3 cells a column, which at 80 columns leaves `log` no room for its text).
+    drawn = Table(
+        title=title,
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+    )
     for name, size in zip(header, widths, strict=True):
         if name in wrapping:
             drawn.add_column(name, width=size, overflow="fold")
@@ -189,10 +200,25 @@ def cell(value: object) -> str:
 
 
 def short(text: str | None, width: int = 40) -> str:
+    """A preview of `text` at most `width` terminal cells wide, `…` included: cut between
+    graphemes (👍🏽 is never parted from its skin tone, nor a ZWJ family from its members) and
+    measured in cells (a CJK character takes two)."""
     if text is None:
         return "(not stored)"
     shown = visible(text)
-    return shown if len(shown) <= width else shown[: width - 1] + "…"
+    if display_width(shown) <= width:
+        return shown
+    from sms_cli.render.split import graphemes
+
+    kept: list[str] = []
+    used = 0
+    for cluster in graphemes(shown):
+        cells = display_width(cluster)
+        if used + cells > width - 1:
+            break
+        kept.append(cluster)
+        used += cells
+    return "".join(kept) + "…"
 
 
 def reason_cell(reason: str | None) -> str:

@@ -25,13 +25,28 @@ def profile_region(flag: str | None) -> tuple[str | None, str | None, str | None
     return profile.region, name, profile_service.region_hint(profile)
 
 
-def number_filter(raw: str | None, *, option: str, profile: str | None = None) -> str | None:
-    """`raw` as the history stores it (E.164, or a name as given); None for no filter. The
-    profiles are read only for a number that needs a region."""
+def number_filter(
+    raw: str | None, *, option: str, column: str, profile: str | None = None
+) -> tuple[str, ...] | None:
+    """The forms `raw` may have in the history (core.numbers.filter_number: E.164, the digits as
+    typed with and without `+`, or a name as given); a row matches any of them. None for no
+    filter. COLUMN ("messages.recipient", "inbound.sender", "inbound.recipient") is where a
+    value that is no valid number may still be stored as written. The profiles are read only
+    for a number that needs a region; the history only for a value that is no valid number."""
     if raw is None:
         return None
     text = raw.strip()
+
+    def stored(forms: tuple[str, ...]) -> bool:
+        from sms_cli.storage.messages import History
+
+        history = History()
+        try:
+            return history.holds(column, forms)
+        finally:
+            history.close()
+
     if not text or is_name(text) or text.startswith(("+", "00")):
-        return filter_number(raw, None, option=option, profile=None)
+        return filter_number(raw, None, option=option, profile=None, stored=stored)
     region, name, hint = profile_region(profile)
-    return filter_number(raw, region, option=option, profile=name, hint=hint)
+    return filter_number(raw, region, option=option, profile=name, hint=hint, stored=stored)

@@ -318,16 +318,9 @@ def check_binary_text(text: str) -> None:
         )
 
 
-def recipient_lines(data: bytes, source: str) -> tuple[tuple[int, str], ...]:
+def recipient_lines(text: str) -> tuple[tuple[int, str], ...]:
     """The recipients of a --to-file: one a line, whitespace trimmed, blank lines and `#`
     comments skipped; each with its line number, so a bad one can be named."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{source} is not valid UTF-8 (byte {exc.start})",
-            hint="convert it first, e.g. iconv -f LATIN1 -t UTF-8",
-        ) from None
     found = []
     for number, line in enumerate(text.splitlines(), 1):
         value = line.strip()

@@ -400,8 +400,8 @@ class History(Database):
     def inbox(
         self,
         *,
-        sender: str | None = None,
-        recipient: str | None = None,
+        sender: str | Sequence[str] | None = None,
+        recipient: str | Sequence[str] | None = None,
         provider: str | None = None,
         since: str | None = None,
         limit: int | None = None,
@@ -419,7 +419,7 @@ class History(Database):
     def query(
         self,
         *,
-        recipient: str | None = None,
+        recipient: str | Sequence[str] | None = None,
         status: str | None = None,
         since: str | None = None,
         profile: str | None = None,
@@ -457,20 +457,41 @@ class History(Database):
         return found
 
     @guarded
+    @guarded
+    def holds(self, column: str, values: Sequence[str]) -> bool:
+        """Whether any row's COLUMN ("messages.recipient", "inbound.sender",
+        "inbound.recipient") is one of VALUES: a filter value stored as written."""
+        if column not in ("messages.recipient", "inbound.sender", "inbound.recipient"):
+            raise ValueError(column)
+        table, name = column.split(".")
+        marks = ", ".join("?" * len(values))
+        sql = f"SELECT 1 FROM {table} WHERE {name} IN ({marks}) LIMIT 1"
+        return bool(values) and self.connection.execute(sql, list(values)).fetchone() is not None
+
     def _newest_first(
         self,
         select: str,
-        equal: dict[str, str | None],
+        equal: dict[str, str | Sequence[str] | None],
         since: tuple[str, str | None],
         limit: int | None,
     ) -> list[sqlite3.Row]:
-        """Rows whose columns equal the values given (None: any), newest first.
+        """Rows whose columns equal the values given (None: any; a sequence: any of its
+        values), newest first.
 
         Rows are appended as they happen, so the rowid order is the time order; an index on
         the time would cost every write a b-tree update for nothing.
         """
-        clauses = [f"{column} = ?" for column, value in equal.items() if value is not None]
-        values = [value for value in equal.values() if value is not None]
+        clauses: list[str] = []
+        values: list[str] = []
+        for column, value in equal.items():
+            if value is None:
+                continue
+            if isinstance(value, str):
+                clauses.append(f"{column} = ?")
+                values.append(value)
+            else:
+                clauses.append(f"{column} IN ({', '.join('?' * len(value))})")
+                values.extend(value)
         since_column, since_value = since
         if since_value is not None:
             clauses.append(f"{since_column} >= ?")

@@ -125,7 +125,7 @@ def test_missing_file_is_a_usage_error(smsctl: Invoke, tmp_path: Path) -> None:
     result = smsctl(["split", "--file", str(tmp_path / "nope.txt")])
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert "smsctl: error: cannot read" in result.stderr
+    assert "smsctl: error: --file: cannot read" in result.stderr
     assert "Traceback" not in result.stderr
 
 

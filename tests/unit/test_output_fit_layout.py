@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -69,9 +70,12 @@ def test_a_table_that_cannot_fit_whole_becomes_blocks() -> None:
     header = ("ID", "Text")
     rows = [("X" * 40, "some words here")]
     assert fitted_widths(header, rows, {"Text"}, 100) == [40, 15]
-    assert fitted_widths(header, rows, {"Text"}, 60) == [40, 13]  # Text wraps: 40 + 13 + 7
-    assert fitted_widths(header, rows, {"Text"}, 56) is None  # Text narrower than 10: blocks
-    assert fitted_widths(header, rows, set(), 60) is None  # nothing may wrap: blocks
+    # The light frame costs two cells between columns: 40 + 15 + 2 fits in 60.
+    assert fitted_widths(header, rows, {"Text"}, 60) == [40, 15]
+    wide = [("X" * 45, "some words here")]
+    assert fitted_widths(header, wide, {"Text"}, 60) == [45, 13]  # Text wraps: 45 + 13 + 2
+    assert fitted_widths(header, [("X" * 49, "some words")], {"Text"}, 60) is None  # Text < 10
+    assert fitted_widths(header, wide, set(), 60) is None  # nothing may wrap: blocks
     assert fitted_widths(("A",), [("x",)], set(), NARROW - 1) is None  # narrow: always blocks
 
 
@@ -183,16 +187,20 @@ def test_every_amount_is_shown_in_one_format_with_its_currency(
 
     view = CampaignView(
         job_id="0" * 32, short_id="00000000", name=None, state="finished", note=None,
-        source="a.csv", created_at="2026-01-01", provider="p", profile="live", rows=2,
+        source="a.csv", created_at="2026-01-01", provider="seven", profile="live", rows=2,
         counts={"accepted": 2}, failed_by_reason={}, segments_sent=2, charged=0.15,
         sent_rows=2, priced_rows=2, price_per_segment=0.075, final=True, waited=False,
         exit_code=ExitCode.OK, currency="SEK",
     )  # fmt: skip
     campaign_human(view)
     out = capsys.readouterr().out
-    assert "0.15 SEK" in out and "0.15 SEK (0.075 SEK per segment)" in out
+    # Charged is the provider's (seven.io bills in EUR); the estimate is the profile's.
+    assert "0.15 EUR" in out and "0.15 SEK (0.075 SEK per segment)" in out
     cost = campaign_json(view)["cost"]
-    assert cost["charged"] == 0.15 and cost["currency"] == "SEK"  # numbers stay numbers
+    assert cost["charged"] == 0.15 and cost["currency"] == "EUR"  # numbers stay numbers
+    assert cost["estimate_currency"] == "SEK"
+    gone = campaign_json(replace(view, provider="uninstalled"))["cost"]
+    assert gone["currency"] is None  # a provider no longer installed: unknown, no error
 
     account.emit(cast(ResolvedProfile, None), Balance(amount=41.2, currency="EUR"), json=False)
     assert capsys.readouterr().out == "41.20 EUR\n"

@@ -24,6 +24,7 @@ INFO = ProviderInfo(
         }
     ),
     requires_sender=True,
+    billing_currency=None,  # not documented: its prices are shown "(currency unknown)"
     callback_setup="set this URL on the token in Connectel's web interface",
     docs_url="https://smsapi.connectel.se/api/v2/",
 )

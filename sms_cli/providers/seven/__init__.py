@@ -30,6 +30,7 @@ INFO = ProviderInfo(
     ),
     max_requests_per_second=50.0,  # §2.11: 50 connections a second in total
     reload_lock_seconds=180.0,  # §4.3: code 402, the same SMS within 180 s
+    billing_currency="EUR",  # §7.A.4: prices carry no currency; /balance says EUR
     callback_setup="register it with: smsctl hooks add URL --event all",
     docs_url="https://docs.seven.io/en/rest-api/endpoints/sms",
     send_options=frozenset(

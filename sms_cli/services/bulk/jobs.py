@@ -114,7 +114,14 @@ class BulkView(Protocol):
     def confirm(self, question: str) -> bool: ...
     def progress(self, total: int) -> ProgressSink: ...
     def summary(
-        self, job_id: str, state: str | None, tally: CampaignCounts, requests: int, elapsed: float
+        self,
+        job_id: str,
+        state: str | None,
+        tally: CampaignCounts,
+        requests: int,
+        elapsed: float,
+        *,
+        provider: str | None = None,  # the job's: what its prices are in (billing_currency)
     ) -> None: ...
     def what_next(self, counts: dict[str, int], short: str, code: ExitCode) -> None: ...
     def report(self, path: Path, rows: Iterable[tuple[object, ...]]) -> None: ...
@@ -773,7 +780,14 @@ def _report_and_summary(
 def _summary(journal: Journal, job_id: str, requests: int, elapsed: float, view: BulkView) -> None:
     job = journal.job(job_id)
     tally = journal.campaign_counts(job_id)
-    view.summary(job_id, job.state if job else None, tally, requests, elapsed)
+    view.summary(
+        job_id,
+        job.state if job else None,
+        tally,
+        requests,
+        elapsed,
+        provider=job.provider if job else None,
+    )
 
 
 def check_provider(job: JobRecord, profile_name: str, *, required: bool) -> None:
