@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from typer.testing import CliRunner, Result
 
 from sms_cli.app import app
 from sms_cli.errors import InputError, StorageError
-from sms_cli.providers.emulation import SandboxServer, all_emulators
+from sms_cli.providers.emulation import SandboxServer
 from sms_cli.providers.http import MAX_TIMEOUT, Transport
 from sms_cli.storage.messages import History, MessageRecord, text_hash
 from tests.providers.selection import any_provider
@@ -68,14 +67,6 @@ def clean(stderr: str) -> None:
     assert "Exception ignored" not in stderr, stderr
     assert "bug in smsctl" not in stderr, stderr
     assert TOKEN not in stderr
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(all_emulators())
-    server.start_in_thread()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

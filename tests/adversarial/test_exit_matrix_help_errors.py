@@ -13,7 +13,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +23,12 @@ from typer.testing import CliRunner, Result
 from sms_cli.app import app
 from sms_cli.errors import ERROR_CODES, ExitCode
 from sms_cli.providers import registry
-from sms_cli.providers.emulation import SandboxServer, all_emulators
+from sms_cli.providers.emulation import SandboxServer
 from sms_cli.testing.contract import CANARY, EmulatorControl
 from tests.providers.selection import any_provider
 
 A, B = "+46701234567", "+46709999999"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(all_emulators())
-    server.start_in_thread()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,7 +26,7 @@ from typer.testing import CliRunner, Result
 from sms_cli.app import app
 from sms_cli.core.times import parse_send_time, parse_since
 from sms_cli.errors import InputError, StorageError
-from sms_cli.providers.emulation import SandboxServer, all_emulators
+from sms_cli.providers.emulation import SandboxServer
 from sms_cli.storage.db import new_id
 from sms_cli.storage.messages import History, MessageRecord, text_hash
 
@@ -65,14 +64,6 @@ class Locker:
             self.connection.execute("ROLLBACK")
             self.held = False
         self.connection.close()
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(all_emulators())
-    server.start_in_thread()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -10,13 +10,12 @@ import shlex
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sms_cli.providers import registry
-from sms_cli.providers.emulation import SandboxServer, all_emulators
+from sms_cli.providers.emulation import SandboxServer
 from sms_cli.providers.info import Capability
 from sms_cli.testing.contract import CANARY, EmulatorControl, run
 from tests.adversarial.loopback import LoopbackServer, Reply
@@ -26,14 +25,6 @@ CHECKABLE = sorted(
     for name, info in registry.available().items()
     if info.supports(Capability.CHECK_TOKEN) and info.emulator
 )
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(all_emulators())
-    server.start_in_thread()
-    yield server
-    server.stop()
 
 
 def smsctl(*args: str, stdin: str = "", timeout: float = 30) -> subprocess.CompletedProcess[str]:
