@@ -50,3 +50,19 @@ def test_a_broken_default_profile_for_a_filter_is_its_config_error(
         assert result.exit_code == 4, result.stderr
         assert "'bad'" in result.stderr
         assert "--region XX" not in result.stderr
+
+
+def test_inbox_p_chooses_the_region_of_its_filters(smsctl: Invoke) -> None:
+    from tests.cli.test_send_daily_filters import OTHER, _rows, _seed_history
+
+    _add_profile(smsctl, "de", "--region", "DE")
+    _add_profile(smsctl, "se", "--region", "SE")
+    assert smsctl(["profile", "use", "de"]).exit_code == 0
+    _seed_history()
+    assert smsctl(["inbox", "--from", "0709999999"]).exit_code == 2  # DE: not valid
+    result = smsctl(["inbox", "-p", "se", "--from", "0709999999", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert [r["from"] for r in _rows(result.stdout)] == [OTHER, OTHER]
+    unknown = smsctl(["inbox", "--profile", "nosuch", "--to", "0701234567"])
+    assert unknown.exit_code == 4, unknown.stderr
+    assert "no profile named 'nosuch'" in unknown.stderr
