@@ -10,6 +10,7 @@ from sms_cli.commands._runtime import (
     JsonFlag,
     LimitOption,
     NoPagerFlag,
+    ProfileOption,
     SinceOption,
     handled_errors,
 )
@@ -26,8 +27,8 @@ def inbox_command(
         str | None,
         typer.Option(
             "--from",
-            help="Only messages from this number (+46…, 0046…, or national with the default "
-            "profile's region) or sender name.",
+            help="Only messages from this number (+46…, 0046…, or national with the region of "
+            "the profile: -p, else SMSCTL_PROFILE, else the default) or sender name.",
             show_default=False,
         ),
     ] = None,
@@ -48,12 +49,16 @@ def inbox_command(
             show_default=False,
         ),
     ] = None,
+    profile: ProfileOption = None,
     since: SinceOption = None,
     limit: LimitOption = 20,
     json: JsonFlag = False,
     no_pager: NoPagerFlag = False,
 ) -> None:
-    """Show received SMS, newest first (stored by `smsctl listen`)."""
+    """Show received SMS, newest first (stored by `smsctl listen`).
+
+    Messages to every profile are shown; -p only chooses the region that reads a national number
+    in --from/--to."""
     with handled_errors():
         from sms_cli.core.times import parse_since
         from sms_cli.render.received import emit
@@ -63,8 +68,12 @@ def inbox_command(
 
         if provider is not None:
             validate_provider(provider)
-        sender_filter = number_filter(sender, option="--from", column="inbound.sender")
-        recipient_filter = number_filter(to, option="--to", column="inbound.recipient")
+        sender_filter = number_filter(
+            sender, option="--from", column="inbound.sender", profile=profile
+        )
+        recipient_filter = number_filter(
+            to, option="--to", column="inbound.recipient", profile=profile
+        )
         history = History()
         try:
             rows = history.inbox(

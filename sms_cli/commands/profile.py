@@ -126,7 +126,6 @@ PriceOption = Annotated[
     float | None,
     typer.Option(
         "--price-per-segment",
-        min=0,
         help="Your price for one SMS segment, for cost estimates before sending.",
         show_default=False,
     ),
@@ -611,6 +610,11 @@ def set_command(
             with_credentials,
         )
 
+        if token_env is not None and not token_env.strip():
+            raise InputError(
+                "--token-env is empty",
+                hint="give the name of the variable that holds the token: --token-env VAR",
+            )
         credentials_given = bool(
             token_stdin or token_env or credential or credential_stdin or credential_env
         )

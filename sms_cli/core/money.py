@@ -15,6 +15,8 @@ def format_money(amount: Decimal | float | int, currency: str | None) -> str:
     try:
         value = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
         value = value.quantize(Decimal(1).scaleb(-_MAX_PLACES), rounding=ROUND_HALF_EVEN)
+        if value.is_zero():
+            value = value.copy_abs()  # never "-0.00", also for what rounds to 0
     except (InvalidOperation, ValueError):
         return f"{amount} {currency or '(currency unknown)'}"
     text = f"{value:f}"

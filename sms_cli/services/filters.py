@@ -10,7 +10,9 @@ from sms_cli.errors import ConfigError
 def profile_region(flag: str | None) -> tuple[str | None, str | None, str | None]:
     """The region of the profile a command would use (--profile, SMSCTL_PROFILE, the default),
     that profile's name and the hint that gives it a region (the one `send` gives); Nones
-    when there is no such profile to ask."""
+    when no profile is chosen (none configured, or no default). A profile that is named (by the
+    flag, the variable or the default) but missing or broken is its ConfigError (exit 4), as
+    for every other command."""
     from sms_cli.services import profiles as profile_service
     from sms_cli.storage.profiles import select_profile_name
 
@@ -19,9 +21,7 @@ def profile_region(flag: str | None) -> tuple[str | None, str | None, str | None
         name, _ = select_profile_name(profiles, flag)
     except ConfigError:
         return None, None, None
-    profile = profiles.profiles.get(name)
-    if profile is None:
-        return None, name if name in profiles.broken else None, None
+    profile = profiles.get(name)
     return profile.region, name, profile_service.region_hint(profile)
 
 

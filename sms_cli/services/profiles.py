@@ -9,6 +9,7 @@ commands can import this module for `--help` and `split` without the TOML librar
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -340,11 +341,14 @@ def _forget_entry(name: str, entry: str) -> None:
             )
         return
     if owner is not None and _warn is not None:
-        whose = (
-            "no record of which profiles file wrote it"
-            if owner == "unknown"
-            else f"it belongs to {owner}, which still names it"
-        )
+        from sms_cli.storage.profiles import profiles_path
+
+        if owner == "unknown":
+            whose = "no record of which profiles file wrote it"
+        elif owner == os.path.realpath(profiles_path()):
+            whose = "another profile in this profiles file still names it"
+        else:
+            whose = f"it belongs to {owner}, which still names it"
         _warn(
             f"left the old token of profile {name!r} in the OS keyring (service 'smsctl', "
             f"user {entry!r}): {whose}"

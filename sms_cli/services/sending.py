@@ -38,7 +38,7 @@ from sms_cli.providers.base import address_book_name
 from sms_cli.providers.registry import ProviderInfo
 from sms_cli.services import profiles as profile_service
 from sms_cli.services.preview import Preview, build_preview
-from sms_cli.storage.profiles import ResolvedProfile, resolve, validate_sender
+from sms_cli.storage.profiles import ResolvedProfile, resolve, shell_word, validate_sender
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -453,7 +453,10 @@ def plan_send(args: SendArgs, *, dry_run: bool) -> SendPlan:
     elif provider.requires_sender:
         raise InputError(
             f"{provider.title} needs a sender",
-            hint="pass --from NAME, or set one on the profile (smsctl profile add --sender)",
+            hint=(
+                "pass --from NAME, or set one on the profile: smsctl profile set "
+                f"{shell_word(resolved.profile.name)} --sender NAME"
+            ),
         )
     batch_id = new_id()
     options, notes = _options(args, provider, batch_id)

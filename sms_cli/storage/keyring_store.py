@@ -5,8 +5,9 @@ profile's table, not the profile's name, so that two config directories (a sandb
 one) with a profile of the same name never overwrite each other's token, and a rename leaves the
 entry where it is. A second item, user name `<keyring_id>.owner`, holds the path of the profiles
 file that wrote the entry: a copy of the config directory names the same entry, and deleting it
-from the copy would take the token from the original, so an entry is deleted only by the file
-that owns it, or when the owner no longer names it (moved or deleted).
+from the copy would take the token from the original, so an entry is deleted only when this
+process's profiles file no longer names it (two tables may share an id) and the owner is this
+file or no longer names it either (moved or deleted).
 
 `keyring` is imported here, when a token is read or written, never at start-up
 (`--help` and `split` must not load it). Every failure of the keyring is a ConfigError (exit 4)
@@ -96,10 +97,11 @@ def read_token(keyring_id: str, profile_name: str) -> str:
 
 
 def delete_token(keyring_id: str) -> str | None:
-    """Forget an entry this process's profiles file owns; one already gone is fine. An entry
-    owned by another profiles file that still names it (a copied config directory), or with no
-    owner record (written by something else), is left: the answer says who owns it (a path, or
-    "unknown"); None when the entry is gone."""
+    """Forget an entry no profiles file names any more; one already gone is fine. Called after
+    the change that stopped naming it is written: an entry this process's profiles file still
+    names (another table with the same `keyring_id`, copied by hand), or that another profiles
+    file still names (a copied config directory), or with no owner record (written by something
+    else), is left: the answer says who owns it (a path, or "unknown"); None when it is gone."""
     keyring = _keyring()
     try:
         owner = keyring.get_password(SERVICE, _owner_user(keyring_id))
@@ -107,7 +109,10 @@ def delete_token(keyring_id: str) -> str | None:
             if keyring.get_password(SERVICE, keyring_id) is None:
                 return None
             return "unknown"
-        if owner != _this_file() and _names(owner, keyring_id):
+        this_file = _this_file()
+        if _names(this_file, keyring_id):
+            return this_file
+        if owner != this_file and _names(owner, keyring_id):
             return str(owner)
         for user in (keyring_id, _owner_user(keyring_id)):
             try:

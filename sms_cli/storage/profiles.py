@@ -490,7 +490,7 @@ def validate_keyring_id(value: str) -> str:
 def validate_price(price: float) -> float:
     if not math.isfinite(price) or price < 0:
         raise InputError("the price per segment must be a finite number, 0 or more")
-    return price
+    return price if price != 0 else 0.0  # -0 is 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1124,9 +1124,12 @@ def draft_text(profile: Profile) -> str:
             "# The token is in the OS keyring; replace it with: "
             f"smsctl profile set {name} --token-stdin"
         )
+    # A token in the keyring is not set here (the line above says how): not offered.
+    in_keyring = main_secret(profile.credential_facts) if profile.in_keyring else None
+    credentials = [c.name for c in profile.credential_facts if c is not in_keyring]
     lines.append(
         "# Settings: sender, base_url, region, price_per_segment, currency, store_text"
-        + ", ".join(["", *(c.name for c in profile.credential_facts)])
+        + ", ".join(["", *credentials])
     )
     return "\n".join(lines) + "\n\n" + tomli_w.dumps(table)
 

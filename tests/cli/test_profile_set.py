@@ -109,7 +109,7 @@ def test_set_replaces_only_the_token(smsctl: Invoke, tmp_path: Path) -> None:
         (["--region", "XX"], "'XX' is not a country code phone numbers can use"),
         (["--base-url", "ftp://example.com"], "the base URL is not an http or https URL"),
         (["--currency", "EURO"], "'EURO' is not a currency code"),
-        (["--price-per-segment=-1"], "--price-per-segment"),
+        (["--price-per-segment=-1"], "price per segment must be a finite number, 0 or more"),
         (["--token-store", "cloud"], "'cloud' is not a place for tokens"),
         (["--token-stdin"], "no token given"),
     ],
