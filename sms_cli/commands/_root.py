@@ -187,19 +187,40 @@ class Scanned:
     path: list[str] = field(default_factory=list)  # the subcommands named, e.g. ["bulk", "show"]
 
 
-def _takes_value(command: Any, token: str) -> bool:
-    """Whether `token` (an option of `command`, given alone) consumes the next argument."""
-    if token.startswith("--"):
-        if "=" in token:
-            return False
-        name = token
-    elif len(token) == 2:
-        name = token
-    else:
-        return False  # -n5: the value is attached
-    for param in getattr(command, "params", ()):
+def _params(command: Any) -> list[Any]:
+    help_option = getattr(command, "_help_option", None)
+    return [*getattr(command, "params", ()), *([help_option] if help_option else [])]
+
+
+def _option(command: Any, name: str) -> Any:
+    for param in _params(command):
         if name in getattr(param, "opts", ()) or name in getattr(param, "secondary_opts", ()):
-            return not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+            return param
+    return None
+
+
+def _value_taking(param: Any) -> bool:
+    return not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+
+
+def _takes_value(command: Any, token: str) -> bool:
+    """Whether the option token `token` of `command` consumes the next argument, read as
+    click's parser reads it: `--opt` (no `=`) or a cluster of short options (`-ym`, `-uf`)
+    walked letter by letter, where a flag letter goes on to the next letter and a letter that
+    takes a value takes the rest of the token, or the next argument when it is the last."""
+    head, _, _ = token.partition("=")
+    param = _option(command, head)
+    if param is not None and (token.startswith("--") or len(head) > 2):
+        # A long option (`--to`, or a declared `-long`); `=` attaches its value.
+        return "=" not in token and _value_taking(param)
+    if token.startswith("--"):
+        return False  # unknown: click reports it
+    for at, letter in enumerate(token[1:], start=2):
+        param = _option(command, "-" + letter)
+        if param is None:
+            return False  # unknown: click reports it
+        if _value_taking(param):
+            return at == len(token)  # the last letter: its value is the next argument
     return False
 
 
