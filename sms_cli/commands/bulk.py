@@ -262,7 +262,23 @@ def start_command(
                 label_column=label_column,
             )
             if resume is not None:
-                jobs.check_resume_options(send)  # the first thing wrong is said first
+                given = [
+                    option
+                    for option, value in (
+                        ("--dry-run", dry_run),
+                        ("--message", message is not None),
+                        ("--template-file", template_file is not None),
+                        ("--from", sender is not None),
+                        ("--to-column", to_column is not None),
+                        ("--sender-column", sender_column is not None),
+                        ("--name", name is not None),
+                        ("--new-job", new_job),
+                        ("--allow-duplicates", allow_duplicates),
+                    )
+                    if value
+                ]
+                # The first thing wrong is said first; nothing of the job is read before.
+                jobs.check_resume_options(send, given, resume)
                 if file is not None:
                     raise InputError("give a FILE or --resume JOB, not both")
                 _resume(
