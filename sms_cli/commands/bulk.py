@@ -19,6 +19,7 @@ from sms_cli.commands._runtime import (
     ProfileOption,
     TimeoutOption,
     handled_errors,
+    is_stdin,
     require_utf8,
     results_written,
 )
@@ -114,7 +115,7 @@ def start_command(
         typer.Option("--message", "-m", help="Template, e.g. 'Hi {name}'.", show_default=False),
     ] = None,
     template_file: Annotated[
-        Path | None,
+        str | None,  # as typed: Path('./-') would be '-'
         typer.Option("--template-file", help="Read the template from a file.", show_default=False),
     ] = None,
     to_column: Annotated[
@@ -296,12 +297,19 @@ def start_command(
                     "give a CSV file (or '-' for standard input)",
                     hint="smsctl bulk --help lists the job commands (jobs, show, resume, ...)",
                 )
+            # --template-file - is a file named '-'; /dev/stdin (or the file redirected to
+            # standard input) is standard input, which `bulk -` reads the CSV from.
+            if template_file not in (None, "-") and is_stdin(file) and is_stdin(template_file):
+                raise InputError(
+                    "standard input cannot hold both the CSV and the template",
+                    hint="give the template with --message, or --template-file PATH of a file",
+                )
             if report is not None and not dry_run:
                 check_report_writable(report)  # before anything is sent, not after
             new = jobs.NewJob(
                 file,
                 message,
-                template_file,
+                None if template_file is None else Path(template_file),
                 to_column,
                 sender_column,
                 sender,
