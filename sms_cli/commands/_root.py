@@ -234,6 +234,11 @@ def _is_global(args: Sequence[str], i: int) -> int:
     return 1 if token.startswith(("-p", "--profile=")) else 0
 
 
+def default_of(group: Any) -> str | None:
+    default = getattr(group, "default_command", None)
+    return default if default in getattr(group, "commands", {}) else None
+
+
 def _default_command(group: Any, args: Sequence[str], i: int) -> Any:
     """The command a group with a default (`bulk FILE` is `bulk start FILE`) will run when
     `args[i:]` follow its name; None when it names a subcommand itself or has no default."""
@@ -258,9 +263,28 @@ def scan(root: Any, args: Sequence[str]) -> Scanned:
     moved: list[str] = []
     result = Scanned(args=[])
     command, insert_at = root, 0
+    named = False  # a group's `--` was just read: the next word is its command's name
     i = 0
     while i < len(args):
         token = args[i]
+        if named:
+            named = False
+            if token in command.commands:
+                command = command.commands[token]
+                result.path.append(token)
+                rest.append(token)
+                insert_at = len(rest)
+                i += 1
+                continue
+            rest.extend(args[i:])  # click reports it (`No such command '--json'`)
+            break
+        if token == "--" and isinstance(command, TyperGroup) and default_of(command) is None:
+            # Click's group drops a `--` before its command's name and the command parses
+            # its own options as ever (`smsctl -- send --to N hi --json` asks for JSON).
+            rest.append(token)
+            named = True
+            i += 1
+            continue
         if token == "--":
             rest.extend(args[i:])
             break
