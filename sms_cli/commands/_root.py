@@ -336,8 +336,11 @@ def scan(root: Any, args: Sequence[str]) -> Scanned:
         else:
             rest.append(token)
         i += 1
-    if command is root:
-        moved = [token for token in moved if token != "--json"]  # `--json=x` stays: an error
+    if isinstance(command, TyperGroup):
+        # No command named (`smsctl --json profile`, `smsctl --json bulk -h`), or an unknown
+        # one: a group takes none of the global options, so the error (or help) is the
+        # group's own; JSON mode is already known. `--json=x` stays: an error that says why.
+        moved = [token for token in moved if token.startswith("--json=")]
     rest[insert_at:insert_at] = moved
     result.args = (["--debug"] if result.debug else []) + rest
     return result
@@ -462,7 +465,7 @@ class RootGroup(TyperGroup):
             output.diagnostic(
                 output.error_object(
                     "no command given" if no_args else exc.format_message(),
-                    "smsctl --help lists the commands" if no_args else hint,
+                    _commands_hint(exc) if no_args else hint,
                     "usage",
                     exc.exit_code,
                 )
@@ -473,6 +476,11 @@ class RootGroup(TyperGroup):
             rich_utils.rich_format_error(exc)
         else:
             exc.show()
+
+
+def _commands_hint(exc: Any) -> str:
+    ctx = getattr(exc, "ctx", None)
+    return f"{ctx.command_path if ctx is not None else 'smsctl'} --help lists the commands"
 
 
 def _usage_hint(exc: Any) -> str | None:

@@ -28,3 +28,21 @@ def test_a_leading_double_dash_is_dropped_as_click_drops_it(emu: Emu, profile: s
     assert moved.exit_code == 0, moved.stderr
     assert "total_price" in json.loads(moved.stdout)
     assert emu.sends() == []
+
+
+def test_json_before_a_group_with_help_shows_the_groups_help() -> None:
+    plain = run(["bulk", "-h"])
+    assert plain.exit_code == 0 and "smsctl bulk [OPTIONS] COMMAND" in plain.stdout
+    for args in (["--json", "bulk", "-h"], ["-p", "x", "bulk", "--help"]):
+        shown = run(args)
+        assert (shown.exit_code, shown.stdout) == (0, plain.stdout), args
+
+
+def test_json_before_a_bare_group_says_no_command_was_given() -> None:
+    bare = run(["--json", "profile"])
+    assert bare.exit_code == 2
+    error = json.loads(bare.stderr)["error"]
+    assert error["message"] == "no command given", error
+    assert error["hint"] == "smsctl profile --help lists the commands"
+    unknown = run(["--json", "profile", "bogus"])
+    assert "No such command 'bogus'" in json.loads(unknown.stderr)["error"]["message"]
