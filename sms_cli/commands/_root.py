@@ -187,19 +187,40 @@ class Scanned:
     path: list[str] = field(default_factory=list)  # the subcommands named, e.g. ["bulk", "show"]
 
 
-def _takes_value(command: Any, token: str) -> bool:
-    """Whether `token` (an option of `command`, given alone) consumes the next argument."""
-    if token.startswith("--"):
-        if "=" in token:
-            return False
-        name = token
-    elif len(token) == 2:
-        name = token
-    else:
-        return False  # -n5: the value is attached
-    for param in getattr(command, "params", ()):
+def _params(command: Any) -> list[Any]:
+    help_option = getattr(command, "_help_option", None)
+    return [*getattr(command, "params", ()), *([help_option] if help_option else [])]
+
+
+def _option(command: Any, name: str) -> Any:
+    for param in _params(command):
         if name in getattr(param, "opts", ()) or name in getattr(param, "secondary_opts", ()):
-            return not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+            return param
+    return None
+
+
+def _value_taking(param: Any) -> bool:
+    return not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+
+
+def _takes_value(command: Any, token: str) -> bool:
+    """Whether the option token `token` of `command` consumes the next argument, read as
+    click's parser reads it: `--opt` (no `=`) or a cluster of short options (`-ym`, `-uf`)
+    walked letter by letter, where a flag letter goes on to the next letter and a letter that
+    takes a value takes the rest of the token, or the next argument when it is the last."""
+    head, _, _ = token.partition("=")
+    param = _option(command, head)
+    if param is not None and (token.startswith("--") or len(head) > 2):
+        # A long option (`--to`, or a declared `-long`); `=` attaches its value.
+        return "=" not in token and _value_taking(param)
+    if token.startswith("--"):
+        return False  # unknown: click reports it
+    for at, letter in enumerate(token[1:], start=2):
+        param = _option(command, "-" + letter)
+        if param is None:
+            return False  # unknown: click reports it
+        if _value_taking(param):
+            return at == len(token)  # the last letter: its value is the next argument
     return False
 
 
@@ -211,6 +232,11 @@ def _is_global(args: Sequence[str], i: int) -> int:
     if token in PROFILE_OPTIONS:
         return 2
     return 1 if token.startswith(("-p", "--profile=")) else 0
+
+
+def default_of(group: Any) -> str | None:
+    default = getattr(group, "default_command", None)
+    return default if default in getattr(group, "commands", {}) else None
 
 
 def _default_command(group: Any, args: Sequence[str], i: int) -> Any:
@@ -237,9 +263,28 @@ def scan(root: Any, args: Sequence[str]) -> Scanned:
     moved: list[str] = []
     result = Scanned(args=[])
     command, insert_at = root, 0
+    named = False  # a group's `--` was just read: the next word is its command's name
     i = 0
     while i < len(args):
         token = args[i]
+        if named:
+            named = False
+            if token in command.commands:
+                command = command.commands[token]
+                result.path.append(token)
+                rest.append(token)
+                insert_at = len(rest)
+                i += 1
+                continue
+            rest.extend(args[i:])  # click reports it (`No such command '--json'`)
+            break
+        if token == "--" and isinstance(command, TyperGroup) and default_of(command) is None:
+            # Click's group drops a `--` before its command's name and the command parses
+            # its own options as ever (`smsctl -- send --to N hi --json` asks for JSON).
+            rest.append(token)
+            named = True
+            i += 1
+            continue
         if token == "--":
             rest.extend(args[i:])
             break
@@ -291,8 +336,11 @@ def scan(root: Any, args: Sequence[str]) -> Scanned:
         else:
             rest.append(token)
         i += 1
-    if command is root:
-        moved = [token for token in moved if token != "--json"]  # `--json=x` stays: an error
+    if isinstance(command, TyperGroup):
+        # No command named (`smsctl --json profile`, `smsctl --json bulk -h`), or an unknown
+        # one: a group takes none of the global options, so the error (or help) is the
+        # group's own; JSON mode is already known. `--json=x` stays: an error that says why.
+        moved = [token for token in moved if token.startswith("--json=")]
     rest[insert_at:insert_at] = moved
     result.args = (["--debug"] if result.debug else []) + rest
     return result
@@ -417,7 +465,7 @@ class RootGroup(TyperGroup):
             output.diagnostic(
                 output.error_object(
                     "no command given" if no_args else exc.format_message(),
-                    "smsctl --help lists the commands" if no_args else hint,
+                    _commands_hint(exc) if no_args else hint,
                     "usage",
                     exc.exit_code,
                 )
@@ -428,6 +476,11 @@ class RootGroup(TyperGroup):
             rich_utils.rich_format_error(exc)
         else:
             exc.show()
+
+
+def _commands_hint(exc: Any) -> str:
+    ctx = getattr(exc, "ctx", None)
+    return f"{ctx.command_path if ctx is not None else 'smsctl'} --help lists the commands"
 
 
 def _usage_hint(exc: Any) -> str | None:

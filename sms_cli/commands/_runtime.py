@@ -275,12 +275,28 @@ TEXT_LIMIT = 1 << 20  # 1 MiB: a message text (one SMS, at most a few thousand c
 RECIPIENTS_LIMIT = 16 << 20  # 16 MiB: a --to-file, one number a line (about a million)
 
 
-def read_input(path: Path | None, *, option: str, limit: int) -> bytes:
+def is_stdin(path: str | Path | None) -> bool:
+    """Whether PATH names standard input: '-', or a file that is standard input itself
+    (/dev/stdin, /dev/fd/0, or the file redirected to it), by its identity (device, inode).
+    PATH as typed (a str): './-' is a file named '-' (a Path would collapse it to '-')."""
+    if path is None:
+        return False
+    if str(path) == "-":
+        return True
+    try:
+        fd = sys.stdin.fileno() if sys.stdin is not None else 0
+        own, stdin = os.stat(path), os.fstat(fd)
+    except (AttributeError, OSError, ValueError):
+        return False  # no such file (said when it is read), or no standard input to compare
+    return (own.st_dev, own.st_ino) == (stdin.st_dev, stdin.st_ino)
+
+
+def read_input(path: str | Path | None, *, option: str, limit: int) -> bytes:
     """The bytes of PATH, or of standard input when PATH is None or '-', at most LIMIT of them:
     an InputError (exit 2) naming OPTION when it cannot be read or is larger (/dev/zero is
     refused, not read until memory runs out)."""
     data: bytes
-    if path is None or str(path) == "-":
+    if path is None or is_stdin(path):
         source = "standard input"
         stdin = sys.stdin
         if stdin is None:
@@ -296,7 +312,7 @@ def read_input(path: Path | None, *, option: str, limit: int) -> bytes:
     else:
         source = str(path)
         try:
-            with path.open("rb") as stream:
+            with open(path, "rb") as stream:
                 data = stream.read(limit + 1)
         except OSError as exc:
             raise InputError(f"{option}: cannot read {path}: {exc.strerror or exc}") from None
@@ -319,13 +335,13 @@ def decode_input(data: bytes, source: str) -> str:
         ) from None
 
 
-def read_text(text: str | None, file: Path | None) -> str:
+def read_text(text: str | None, file: str | Path | None) -> str:
     """The message text from the argument, a file (`--file`; '-': standard input), or standard
     input (`-` or no argument); at most TEXT_LIMIT bytes."""
     if file is not None:
         if text is not None:
             raise InputError("give the text as an argument or with --file, not both")
-        if str(file) != "-":
+        if not is_stdin(file):
             data = read_input(file, option="--file", limit=TEXT_LIMIT)
             return _strip_final_newline(decode_input(data, f"--file {file}"))
     elif text is not None and text != "-":

@@ -19,6 +19,7 @@ from sms_cli.commands._runtime import (
     ProfileOption,
     TimeoutOption,
     handled_errors,
+    is_stdin,
     require_utf8,
     results_written,
 )
@@ -114,7 +115,7 @@ def start_command(
         typer.Option("--message", "-m", help="Template, e.g. 'Hi {name}'.", show_default=False),
     ] = None,
     template_file: Annotated[
-        Path | None,
+        str | None,  # as typed: Path('./-') would be '-'
         typer.Option("--template-file", help="Read the template from a file.", show_default=False),
     ] = None,
     to_column: Annotated[
@@ -262,7 +263,23 @@ def start_command(
                 label_column=label_column,
             )
             if resume is not None:
-                jobs.check_resume_options(send)  # the first thing wrong is said first
+                given = [
+                    option
+                    for option, value in (
+                        ("--dry-run", dry_run),
+                        ("--message", message is not None),
+                        ("--template-file", template_file is not None),
+                        ("--from", sender is not None),
+                        ("--to-column", to_column is not None),
+                        ("--sender-column", sender_column is not None),
+                        ("--name", name is not None),
+                        ("--new-job", new_job),
+                        ("--allow-duplicates", allow_duplicates),
+                    )
+                    if value
+                ]
+                # The first thing wrong is said first; nothing of the job is read before.
+                jobs.check_resume_options(send, given, resume)
                 if file is not None:
                     raise InputError("give a FILE or --resume JOB, not both")
                 _resume(
@@ -280,12 +297,19 @@ def start_command(
                     "give a CSV file (or '-' for standard input)",
                     hint="smsctl bulk --help lists the job commands (jobs, show, resume, ...)",
                 )
+            # --template-file - is a file named '-'; /dev/stdin (or the file redirected to
+            # standard input) is standard input, which `bulk -` reads the CSV from.
+            if template_file not in (None, "-") and is_stdin(file) and is_stdin(template_file):
+                raise InputError(
+                    "standard input cannot hold both the CSV and the template",
+                    hint="give the template with --message, or --template-file PATH of a file",
+                )
             if report is not None and not dry_run:
                 check_report_writable(report)  # before anything is sent, not after
             new = jobs.NewJob(
                 file,
                 message,
-                template_file,
+                None if template_file is None else Path(template_file),
                 to_column,
                 sender_column,
                 sender,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,6 +12,7 @@ from sms_cli.commands._runtime import (
     TextArgument,
     TimeoutOption,
     handled_errors,
+    is_stdin,
     read_text,
     require_utf8,
     results_written,
@@ -52,7 +52,7 @@ def send_command(
         ),
     ] = None,
     to_file: Annotated[
-        Path | None,
+        str | None,  # as typed: Path('./-') would be '-'
         typer.Option(
             "--to-file",
             help="Read recipients from a file ('-': standard input), one a line; blank lines "
@@ -61,7 +61,7 @@ def send_command(
         ),
     ] = None,
     file: Annotated[
-        Path | None,
+        str | None,  # as typed: Path('./-') would be '-'
         typer.Option(
             "--file",
             help="Read the text from a UTF-8 file ('-': standard input), as split --file does.",
@@ -147,7 +147,7 @@ def send_command(
         for number in to or ():
             require_utf8(number, "--to")
         from_stdin = _stdin_text(text, file)
-        if to_file is not None and str(to_file) == "-" and from_stdin:
+        if is_stdin(to_file) and from_stdin:
             raise InputError(
                 "standard input cannot hold both the text and the recipients",
                 hint="give the text as an argument or with --file PATH, or the recipients "
@@ -217,18 +217,18 @@ def send_command(
         raise typer.Exit(int(report.exit_code))
 
 
-def _stdin_text(text: str | None, file: Path | None) -> bool:
-    """Whether the text comes from standard input: no text, '-', or --file -."""
+def _stdin_text(text: str | None, file: str | None) -> bool:
+    """Whether the text comes from standard input: no text, '-', or --file - (or /dev/stdin)."""
     from sms_cli.errors import InputError
 
     if file is not None and text is not None:
         raise InputError("give the text as an argument or with --file, not both")
     if file is not None:
-        return str(file) == "-"
+        return is_stdin(file)
     return text is None or text == "-"
 
 
-def _recipient_lines(path: Path | None) -> tuple[tuple[int, str], ...]:
+def _recipient_lines(path: str | None) -> tuple[tuple[int, str], ...]:
     """--to-file's recipients (PATH, or '-': standard input), at most RECIPIENTS_LIMIT bytes."""
     from sms_cli.commands._runtime import RECIPIENTS_LIMIT, decode_input, read_input
     from sms_cli.services.sending import recipient_lines

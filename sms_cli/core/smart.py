@@ -7,6 +7,7 @@ text that stays UCS-2 only changes what the recipient reads (and can add parts).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
@@ -69,17 +70,42 @@ class SmartResult:
     candidates: tuple[Replacement, ...]
 
 
-def smart_encode(text: str, encodable: Callable[[str], bool]) -> SmartResult:
-    """Apply the look-alike replacements when the result is encodable as GSM-7.
+# `[[file name]]`: where an attachment's link goes. The name must match the file's own (a macOS
+# screenshot's has a U+202F), so nothing inside is replaced.
+PLACEHOLDER: Final = re.compile(r"\[\[.*?\]\]", re.DOTALL)
+FRACTIONS: Final = frozenset("\u00bc\u00bd\u00be")
 
-    `candidates` lists what would have been replaced, so a preview can explain why nothing was.
+
+def _kept(text: str) -> set[int]:
+    return {i for m in PLACEHOLDER.finditer(text) for i in range(m.start(), m.end())}
+
+
+def _replacement(text: str, index: int) -> str:
+    """The look-alike of text[index]; a fraction right after a digit gets a space before it
+    (`1½` is `1 1/2`, not `11/2`)."""
+    char = text[index]
+    if char in FRACTIONS and index > 0 and text[index - 1].isdigit():
+        return " " + LOOKALIKES[char]
+    return LOOKALIKES[char]
+
+
+def smart_encode(text: str, encodable: Callable[[str], bool]) -> SmartResult:
+    """Apply the look-alike replacements when the result is encodable as GSM-7. The one smart
+    encoding: `split --smart` shows and `send --smart` sends what this returns.
+
+    Nothing inside a `[[...]]` placeholder is replaced. `candidates` lists what would have
+    been replaced, so a preview can explain why nothing was.
     """
+    kept = _kept(text) if "[[" in text else set()
     candidates = tuple(
-        Replacement(i, c, LOOKALIKES[c]) for i, c in enumerate(text) if c in LOOKALIKES
+        Replacement(i, c, _replacement(text, i))
+        for i, c in enumerate(text)
+        if c in LOOKALIKES and i not in kept
     )
     if not candidates:
         return SmartResult(text, text, (), False, ())
-    replaced = "".join(LOOKALIKES.get(c, c) for c in text)
+    by_index = {r.index: r.replacement for r in candidates}
+    replaced = "".join(by_index.get(i, c) for i, c in enumerate(text))
     if not encodable(replaced):
         return SmartResult(text, text, (), False, candidates)
     return SmartResult(text, replaced, candidates, True, candidates)

@@ -12,7 +12,7 @@ import io
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -510,8 +510,19 @@ def resume(
         history.close()
 
 
-def check_resume_options(send: BulkSendArgs | None) -> None:
-    """A job is resumed with the send options it was started with (stored): new ones refused."""
+def check_resume_options(
+    send: BulkSendArgs | None, given: Sequence[str] = (), job: str = "JOB"
+) -> None:
+    """A job is resumed with the options it was started with (stored): new ones refused.
+    GIVEN, the start-only options given with `--resume` (`--dry-run`, `--message`, ...): none of
+    them would be heeded (a resumed job sends what it stored), so the first is refused."""
+    if given:
+        from shlex import quote
+
+        raise InputError(
+            f"{given[0]} does not go with --resume: a job is resumed as it was started",
+            hint=f"smsctl bulk show {quote(job)} shows what is left to send, without sending",
+        )
     if send is not None and send != BulkSendArgs():
         raise InputError(
             "a job is resumed with the send options it was started with",
